@@ -54,7 +54,7 @@ export class EventQueue {
     const O = this.order;
     const K = this.kind;
     const A = this.args;
-    const t = when < this.now ? this.now : when;
+    const t = Math.max(when, this.now);
     const s = this.seq++;
     let i = this.count++;
     while (i > 0) {
@@ -80,13 +80,15 @@ export class EventQueue {
    */
   run(until: number, maxEvents: number): number {
     const H = this.handlers;
-    const T = this.time;
     let n = 0;
     while (this.count > 0 && n < maxEvents) {
-      if (this.time[0] > until) break;
+      // Read through `this` every time: a handler that schedules may grow the
+      // heap, which replaces the arrays.
+      const t = this.time[0];
+      if (t > until) break;
       const kind = this.kind[0];
       const arg = this.args[0];
-      this.now = T[0];
+      this.now = t;
       this.popRoot();
       n++;
       H[kind](arg);
@@ -131,7 +133,7 @@ export class EventQueue {
   }
 
   private grow(): void {
-    const cap = this.time.length * 2;
+    const cap = Math.max(16, this.time.length * 2); // doubling zero would stay zero
     const t = new Float64Array(cap);
     const o = new Float64Array(cap);
     const k = new Int32Array(cap);

@@ -1,0 +1,77 @@
+// The nemesis: scheduled faults applied to components and links, and reverted
+// when their time is up. Kept apart from the components it breaks.
+import type { Component, Sim } from "./runtime.js";
+
+export type FaultAction =
+  | { type: "kill"; target: Component; instances: number[] }
+  | { type: "slow"; target: Component; ms: number }
+  | { type: "link"; from: Component; to: Component; ms: number };
+
+export interface FaultConfig {
+  atMs: number;
+  /** Infinity: lasts to the end of the run */
+  forMs: number;
+  action: FaultAction;
+}
+
+export interface FaultRecord {
+  description: string;
+  startMs: number;
+  endMs: number | null;
+}
+
+export class Nemesis {
+  readonly log: FaultRecord[] = [];
+  private readonly startEv: number;
+  private readonly endEv: number;
+
+  constructor(
+    private readonly sim: Sim,
+    private readonly faults: FaultConfig[],
+  ) {
+    this.startEv = sim.q.on((i) => this.apply(i, true));
+    this.endEv = sim.q.on((i) => this.apply(i, false));
+  }
+
+  start(durationMs: number): void {
+    this.faults.forEach((f, i) => {
+      const end = f.atMs + f.forMs;
+      this.log.push({
+        description: describe(f.action),
+        startMs: f.atMs,
+        endMs: end <= durationMs ? end : null,
+      });
+      if (f.atMs <= durationMs) this.sim.q.at(f.atMs, this.startEv, i);
+      if (end <= durationMs) this.sim.q.at(end, this.endEv, i);
+    });
+  }
+
+  private apply(i: number, on: boolean): void {
+    const a = this.faults[i].action;
+    switch (a.type) {
+      case "kill":
+        for (const inst of a.instances) {
+          if (on) a.target.kill(inst);
+          else a.target.restart(inst);
+        }
+        return;
+      case "slow":
+        a.target.slow(on ? a.ms : 0);
+        return;
+      case "link":
+        this.sim.net.setExtra(a.from.index * 65536 + a.to.index, on ? a.ms : 0);
+        return;
+    }
+  }
+}
+
+function describe(a: FaultAction): string {
+  switch (a.type) {
+    case "kill":
+      return `kill ${a.target.name}[${a.instances.join(",")}]`;
+    case "slow":
+      return `slow ${a.target.name} by ${a.ms}ms`;
+    case "link":
+      return `add ${a.ms}ms to ${a.from.name} -> ${a.to.name}`;
+  }
+}

@@ -1,0 +1,107 @@
+// A job is one call from a caller to a callee: the client's request to the
+// entry point, a load balancer's forward to an instance, a service's read of a
+// database. Jobs are pooled and addressed by integer id so events carry ints.
+
+export const OP_ROUTE = 0;
+export const OP_READ = 1;
+export const OP_WRITE = 2;
+export const OP_DELETE = 3;
+
+export const QUEUED = 1;
+export const RUNNING = 2;
+
+export class Job {
+  /** root request this call belongs to (its own id for a request) */
+  req = -1;
+  /** the caller's job waiting on this call; -1 for a request or a fire-and-forget call */
+  parent = -1;
+  caller = -1;
+  callerInstance = -1;
+  callee = -1;
+  instance = -1;
+  op = OP_ROUTE;
+  route = 0;
+  key = 0;
+  /** user, session and origin region of the request */
+  user = 0;
+  ip = 0;
+  region = 0;
+  /** time the call was sent, and time it entered the callee's queue */
+  start = 0;
+  enqueued = 0;
+  /** position in the callee's plan, and a sub-phase within a step */
+  step = 0;
+  phase = 0;
+  outcome = 0;
+  /** data version returned by a read (-1 = none), or written */
+  version = -1;
+  /** value size in bytes carried by a read or write */
+  size = 0;
+  /** a call whose caller stopped waiting (its instance died); its reply is dropped */
+  cancelled = false;
+  /** whether the call was answered from a cache */
+  hit = false;
+  /** where the callee holds the job: 0 nowhere, QUEUED or RUNNING */
+  state = 0;
+  /** scratch for the component handling the job */
+  aux = 0;
+
+  constructor(readonly id: number) {}
+
+  reset(): void {
+    this.req = -1;
+    this.parent = -1;
+    this.caller = -1;
+    this.callerInstance = -1;
+    this.callee = -1;
+    this.instance = -1;
+    this.op = OP_ROUTE;
+    this.route = 0;
+    this.key = 0;
+    this.user = 0;
+    this.ip = 0;
+    this.region = 0;
+    this.start = 0;
+    this.enqueued = 0;
+    this.step = 0;
+    this.phase = 0;
+    this.outcome = 0;
+    this.version = -1;
+    this.size = 0;
+    this.cancelled = false;
+    this.hit = false;
+    this.state = 0;
+    this.aux = 0;
+  }
+
+  /** Copies the request-level context of `from` (for a child call). */
+  inherit(from: Job): void {
+    this.req = from.req;
+    this.route = from.route;
+    this.key = from.key;
+    this.user = from.user;
+    this.ip = from.ip;
+    this.region = from.region;
+  }
+}
+
+export class JobPool {
+  readonly jobs: Job[] = [];
+  private readonly free: number[] = [];
+  live = 0;
+
+  alloc(): Job {
+    this.live++;
+    const id = this.free.pop();
+    if (id !== undefined) return this.jobs[id];
+    const job = new Job(this.jobs.length);
+    this.jobs.push(job);
+    return job;
+  }
+
+  release(job: Job): void {
+    this.live--;
+    job.reset();
+    this.free.push(job.id);
+  }
+}

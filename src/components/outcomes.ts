@@ -1,0 +1,29 @@
+// How a request or a call ends. Index 0 is success; every other entry is a
+// cause of failure that reports count separately.
+
+export const CAUSES = [
+  "ok",
+  "error",
+  "timeout",
+  "queue-full",
+  "no-healthy-backend",
+  "instance-down",
+  "pool-exhausted",
+  "rate-limited",
+  "shed",
+  "circuit-open",
+] as const;
+
+export type Cause = (typeof CAUSES)[number];
+
+export const OK = 0;
+export const ERROR = 1;
+export const TIMEOUT = 2;
+export const QUEUE_FULL = 3;
+export const NO_HEALTHY_BACKEND = 4;
+export const INSTANCE_DOWN = 5;
+export const POOL_EXHAUSTED = 6;
+
+export function causeName(code: number): Cause {
+  return CAUSES[code];
+}

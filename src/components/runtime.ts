@@ -1,0 +1,156 @@
+// The simulation runtime that components share: the clock, the job pool and
+// the transport that carries calls and replies across the network. A call with
+// zero network delay is delivered synchronously (no event spent on it).
+import { EventQueue } from "../kernel/event-queue.js";
+import type { Network } from "../kernel/network.js";
+import { type Rng, stream } from "../kernel/rng.js";
+import { type Job, JobPool } from "./job.js";
+
+export interface ComponentReport {
+  kind: string;
+  utilization: number;
+  [field: string]: unknown;
+}
+
+export abstract class Component {
+  abstract readonly kind: string;
+  index = -1;
+  sim!: Sim;
+  /** this component's own random stream, and one for its outgoing network hops */
+  rng!: Rng;
+  netRng!: Rng;
+  /** the zone each instance lives in */
+  zones: number[] = [0];
+  /** true for workloads: their calls start on the internet, not in a zone */
+  readonly isClient: boolean = false;
+
+  constructor(readonly name: string) {}
+
+  attach(sim: Sim, index: number): void {
+    this.sim = sim;
+    this.index = index;
+    this.rng = sim.stream(this.name);
+    this.netRng = sim.stream(`${this.name}/net`);
+  }
+
+  zoneOf(instance: number): number {
+    return instance < 0 ? this.zones[0] : this.zones[instance % this.zones.length];
+  }
+
+  /** Called once all components are attached; start timers here. */
+  start(): void {}
+
+  /** A call arrives. */
+  abstract accept(job: Job): void;
+
+  /** A call this component made has returned. */
+  onReply(job: Job): void {
+    throw new Error(`${this.kind} ${this.name} received a reply it did not ask for (job ${job.id})`);
+  }
+
+  /** Once per simulated second, for time series. */
+  tick(_second: number): void {}
+
+  abstract report(now: number): ComponentReport;
+
+  /** Faults. Components that have no instances to kill say so at validation. */
+  instances(): number {
+    return 1;
+  }
+  kill(_instance: number): void {}
+  restart(_instance: number): void {}
+  /** extra processing delay (ms) on every job; 0 clears it */
+  slow(_ms: number): void {}
+}
+
+export class Sim {
+  readonly q = new EventQueue(4096);
+  readonly pool = new JobPool();
+  readonly components: Component[] = [];
+  readonly routes: string[] = [];
+  private readonly deliverEv: number;
+  private readonly replyEv: number;
+  private readonly zeroNet: boolean;
+
+  constructor(
+    readonly seed: number,
+    readonly net: Network,
+    zeroNetwork: boolean,
+  ) {
+    this.zeroNet = zeroNetwork;
+    this.deliverEv = this.q.on((id) => {
+      const job = this.pool.jobs[id];
+      this.components[job.callee].accept(job);
+    });
+    this.replyEv = this.q.on((id) => {
+      const job = this.pool.jobs[id];
+      this.components[job.caller].onReply(job);
+    });
+  }
+
+  get now(): number {
+    return this.q.now;
+  }
+
+  stream(name: string): Rng {
+    return stream(this.seed, name);
+  }
+
+  add(component: Component): void {
+    component.attach(this, this.components.length);
+    this.components.push(component);
+  }
+
+  routeIndex(name: string): number {
+    let i = this.routes.indexOf(name);
+    if (i < 0) i = this.routes.push(name) - 1;
+    return i;
+  }
+
+  /** A new call from `caller` (instance `callerInstance`) on behalf of `parent`. */
+  child(parent: Job | null, caller: Component, callerInstance: number): Job {
+    const job = this.pool.alloc();
+    if (parent) {
+      job.inherit(parent);
+      job.parent = parent.id;
+    }
+    job.caller = caller.index;
+    job.callerInstance = callerInstance;
+    job.start = this.q.now;
+    return job;
+  }
+
+  release(job: Job): void {
+    this.pool.release(job);
+  }
+
+  /**
+   * Sends `job` to instance `instance` of `callee` (-1: the callee chooses),
+   * after `processing` ms spent by the sender (folded into the same event).
+   */
+  send(job: Job, callee: Component, instance: number, processing = 0): void {
+    job.callee = callee.index;
+    job.instance = instance;
+    const d = this.hop(job, true) + processing;
+    if (d > 0) this.q.schedule(d, this.deliverEv, job.id);
+    else callee.accept(job);
+  }
+
+  /** Returns `job` to its caller with its outcome set. */
+  reply(job: Job): void {
+    const d = this.hop(job, false);
+    if (d > 0) this.q.schedule(d, this.replyEv, job.id);
+    else this.components[job.caller].onReply(job);
+  }
+
+  private hop(job: Job, outbound: boolean): number {
+    const caller = this.components[job.caller];
+    const callee = this.components[job.callee];
+    const extra = this.net.extra(caller.index * 65536 + callee.index);
+    if (this.zeroNet) return extra;
+    const zone = callee.zoneOf(job.instance);
+    const rng = outbound ? caller.netRng : callee.netRng;
+    if (caller.isClient) return this.net.clientDelay(job.region, zone, rng) + extra;
+    return this.net.delay(caller.zoneOf(job.callerInstance), zone, rng) + extra;
+  }
+}

@@ -1,0 +1,98 @@
+// A built design ready to run: the runtime, its components, the client-side
+// metrics and the nemesis. `run` advances virtual time to the end of the
+// design's duration, within an event budget and a wall-clock budget.
+import { RequestMetrics } from "../metrics/requests.js";
+import type { FaultRecord, Nemesis } from "./faults.js";
+import { CAUSES } from "./outcomes.js";
+import type { ComponentReport, Sim } from "./runtime.js";
+import type { Workload } from "./workload.js";
+
+export interface RunBudget {
+  maxEvents: number;
+  maxWallMs: number;
+  /** called now and then with the fraction of simulated time done */
+  onProgress?: (fraction: number, wallMs: number) => void;
+}
+
+export interface RunResult {
+  durationMs: number;
+  simulatedMs: number;
+  events: number;
+  wallMs: number;
+  /** why the run ended before its duration, if it did */
+  stoppedBy: "event-budget" | "wall-budget" | null;
+  routes: string[];
+  metrics: RequestMetrics;
+  generated: number;
+  answered: number;
+  components: Record<string, ComponentReport>;
+  faults: FaultRecord[];
+}
+
+/** Events fired between checks of the budgets and the progress callback. */
+const CHUNK = 1 << 16;
+
+export class Simulation {
+  readonly metrics: RequestMetrics;
+  private readonly tickEv: number;
+
+  constructor(
+    readonly sim: Sim,
+    readonly durationMs: number,
+    readonly workloads: Workload[],
+    readonly nemesis: Nemesis,
+    metrics?: RequestMetrics,
+  ) {
+    this.metrics = metrics ?? new RequestMetrics(CAUSES, sim.routes.length);
+    this.tickEv = sim.q.on((s) => this.tick(s));
+  }
+
+  private tick(second: number): void {
+    this.metrics.tick(second);
+    for (const c of this.sim.components) c.tick(second);
+    if ((second + 1) * 1000 <= this.durationMs) this.sim.q.at((second + 1) * 1000, this.tickEv, second + 1);
+  }
+
+  run(budget: RunBudget): RunResult {
+    const { sim, durationMs } = this;
+    const q = sim.q;
+    for (const c of sim.components) c.start();
+    this.nemesis.start(durationMs);
+    if (durationMs >= 1000) q.at(1000, this.tickEv, 1);
+    const t0 = performance.now();
+    let stoppedBy: RunResult["stoppedBy"] = null;
+    for (;;) {
+      const room = Math.min(CHUNK, budget.maxEvents - q.fired);
+      if (room <= 0) {
+        stoppedBy = "event-budget";
+        break;
+      }
+      const n = q.run(durationMs, room);
+      const wall = performance.now() - t0;
+      if (n < room) break; // nothing left before the end
+      if (wall > budget.maxWallMs) {
+        stoppedBy = "wall-budget";
+        break;
+      }
+      budget.onProgress?.(q.now / durationMs, wall);
+    }
+    const wallMs = performance.now() - t0;
+    if (!stoppedBy) q.advanceTo(durationMs);
+    const now = q.now;
+    const components: Record<string, ComponentReport> = {};
+    for (const c of sim.components) if (c.kind !== "workload") components[c.name] = c.report(now);
+    return {
+      durationMs,
+      simulatedMs: now,
+      events: q.fired,
+      wallMs,
+      stoppedBy,
+      routes: sim.routes,
+      metrics: this.metrics,
+      generated: this.workloads.reduce((s, w) => s + w.generated, 0),
+      answered: this.workloads.reduce((s, w) => s + w.answered, 0),
+      components,
+      faults: this.nemesis.log,
+    };
+  }
+}

@@ -1,0 +1,199 @@
+// What services, databases and cache nodes have in common: a number of
+// instances, each with a fixed number of workers (threads, connections) and a
+// bounded FIFO queue in front of them. Instances can be killed and restarted.
+import { LatencyRecorder } from "../metrics/latency.js";
+import { TimeWeighted } from "../metrics/time-weighted.js";
+import { IntQueue } from "./int-queue.js";
+import { type Job, QUEUED, RUNNING } from "./job.js";
+import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
+import { Component, type ComponentReport } from "./runtime.js";
+
+export interface StationConfig {
+  instances: number;
+  /** workers per instance */
+  concurrency: number;
+  /** queue capacity per instance (Infinity = unbounded) */
+  queue: number;
+  /** cause reported when the queue is full */
+  rejectCause: number;
+}
+
+export abstract class Station extends Component {
+  protected readonly busy: Int32Array;
+  protected readonly alive: Uint8Array;
+  protected readonly queues: IntQueue[];
+  /** extra time added to every job's work, by a latency fault */
+  protected slowMs = 0;
+  private rr = 0;
+  private readonly busyTW = new TimeWeighted();
+  private readonly queueTW = new TimeWeighted();
+  protected readonly latency = new LatencyRecorder();
+  protected arrivals = 0;
+  protected rejected = 0;
+  protected completed = 0;
+  protected failed = 0;
+  private utilSeries: number[] = [];
+  private queueSeries: number[] = [];
+
+  constructor(
+    name: string,
+    protected readonly cfg: StationConfig,
+  ) {
+    super(name);
+    this.busy = new Int32Array(cfg.instances);
+    this.alive = new Uint8Array(cfg.instances).fill(1);
+    this.queues = Array.from({ length: cfg.instances }, () => new IntQueue());
+  }
+
+  /** The job has a worker; do its work and eventually call `finish`. */
+  protected abstract begin(job: Job): void;
+
+  override instances(): number {
+    return this.cfg.instances;
+  }
+
+  isAlive(instance: number): boolean {
+    return this.alive[instance] === 1;
+  }
+
+  /** Extra delay a probe or job sees from a latency fault. */
+  slowness(): number {
+    return this.slowMs;
+  }
+
+  override slow(ms: number): void {
+    this.slowMs = ms;
+  }
+
+  accept(job: Job): void {
+    this.arrivals++;
+    let i = job.instance;
+    if (i < 0) {
+      i = this.pickInstance();
+      if (i < 0) return this.refuse(job, NO_HEALTHY_BACKEND);
+      job.instance = i;
+    }
+    if (this.alive[i] === 0) return this.refuse(job, INSTANCE_DOWN);
+    job.enqueued = this.sim.now;
+    if (this.busy[i] < this.cfg.concurrency) this.startJob(job);
+    else if (this.queues[i].length < this.cfg.queue) {
+      job.state = QUEUED;
+      this.queues[i].push(job.id);
+      this.queueTW.change(1, this.sim.now);
+    } else this.refuse(job, this.cfg.rejectCause);
+  }
+
+  /** Callers without a load balancer spread calls round robin over live instances. */
+  private pickInstance(): number {
+    const n = this.cfg.instances;
+    for (let k = 0; k < n; k++) {
+      const i = (this.rr + k) % n;
+      if (this.alive[i] === 1) {
+        this.rr = i + 1;
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private refuse(job: Job, cause: number): void {
+    this.rejected++;
+    job.outcome = cause;
+    this.sim.reply(job);
+  }
+
+  private startJob(job: Job): void {
+    job.state = RUNNING;
+    this.busy[job.instance]++;
+    this.busyTW.change(1, this.sim.now);
+    this.begin(job);
+  }
+
+  /** The job's work is done: free the worker, start the next in line, reply. */
+  protected finish(job: Job, outcome: number): void {
+    const i = job.instance;
+    const now = this.sim.now;
+    job.state = 0;
+    this.busy[i]--;
+    this.busyTW.change(-1, now);
+    if (outcome === OK) this.completed++;
+    else this.failed++;
+    this.latency.record(now - job.enqueued);
+    job.outcome = outcome;
+    const q = this.queues[i];
+    if (q.length > 0) {
+      this.queueTW.change(-1, now);
+      this.startJob(this.sim.pool.jobs[q.shift()]);
+    }
+    this.sim.reply(job);
+  }
+
+  override kill(instance: number): void {
+    if (this.alive[instance] === 0) return;
+    const now = this.sim.now;
+    this.alive[instance] = 0;
+    const queued = this.queues[instance].drain();
+    this.queueTW.change(-queued.length, now);
+    for (const id of queued) {
+      const job = this.sim.pool.jobs[id];
+      job.state = 0;
+      this.refuse(job, INSTANCE_DOWN);
+    }
+    // Running jobs have an event or a downstream call pending: their caller is
+    // answered at once through a copy, and the original is marked so that
+    // whatever is pending releases it instead of resuming it.
+    for (const job of this.sim.pool.jobs) {
+      if (job.state !== RUNNING || job.callee !== this.index || job.instance !== instance || job.cancelled)
+        continue;
+      const copy = this.sim.pool.alloc();
+      copy.inherit(job);
+      copy.parent = job.parent;
+      copy.caller = job.caller;
+      copy.callerInstance = job.callerInstance;
+      copy.callee = job.callee;
+      copy.instance = job.instance;
+      copy.op = job.op;
+      copy.start = job.start;
+      copy.outcome = INSTANCE_DOWN;
+      job.cancelled = true;
+      job.parent = -1;
+      job.state = 0;
+      this.failed++;
+      this.sim.reply(copy);
+    }
+    this.busyTW.change(-this.busy[instance], now);
+    this.busy[instance] = 0;
+  }
+
+  override restart(instance: number): void {
+    this.alive[instance] = 1;
+  }
+
+  override tick(_second: number): void {
+    const now = this.sim.now;
+    const slots = this.cfg.instances * this.cfg.concurrency;
+    this.utilSeries.push(round3(this.busyTW.takeWindow(now) / 1000 / slots));
+    this.queueSeries.push(round3(this.queueTW.takeWindow(now) / 1000));
+  }
+
+  protected stationReport(now: number): ComponentReport {
+    const slots = this.cfg.instances * this.cfg.concurrency;
+    return {
+      kind: this.kind,
+      instances: this.cfg.instances,
+      utilization: now > 0 ? this.busyTW.integral(now) / (now * slots) : 0,
+      queueLength: now > 0 ? this.queueTW.integral(now) / now : 0,
+      maxQueueLength: this.queueTW.max,
+      arrivals: this.arrivals,
+      completed: this.completed,
+      failed: this.failed,
+      rejected: this.rejected,
+      latencyMs: this.latency.summary(),
+      series: { utilization: this.utilSeries, queueLength: this.queueSeries },
+    };
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,156 @@
+// The client side (what Jepsen calls the client): generates requests, open loop
+// (an arrival process, whatever the system's state) or closed loop (N users who
+// each wait for their answer, then think), and records what each user saw.
+import type { Sampler } from "../kernel/distributions.js";
+import type { KeySampler } from "../kernel/keys.js";
+import { fmix32 } from "../kernel/rng.js";
+import type { RequestMetrics } from "../metrics/requests.js";
+import { type Job, OP_ROUTE } from "./job.js";
+import { Component, type ComponentReport, type Sim } from "./runtime.js";
+
+export interface WorkloadRoute {
+  route: number;
+  weight: number;
+  keys: KeySampler;
+}
+
+export type Arrivals =
+  | { type: "open"; deterministic: boolean; rate: (tMs: number) => number; maxRate: number }
+  | { type: "closed"; users: number; think: Sampler };
+
+export interface WorkloadConfig {
+  target: Component;
+  routes: WorkloadRoute[];
+  arrivals: Arrivals;
+  /** distinct users (sessions); ids are 0..users-1 */
+  users: number;
+  /** distinct client IP addresses users sit behind (NAT makes this smaller than users) */
+  ips: number;
+  regions: { region: number; weight: number }[];
+  /** requests are generated in [startMs, stopMs) */
+  startMs: number;
+  stopMs: number;
+}
+
+export class Workload extends Component {
+  readonly kind = "workload";
+  override readonly isClient = true;
+  private arriveEv = -1;
+  private thinkEv = -1;
+  private readonly routeCum: Float64Array;
+  private readonly regionCum: Float64Array;
+  generated = 0;
+  answered = 0;
+
+  constructor(
+    name: string,
+    private readonly cfg: WorkloadConfig,
+    private readonly metrics: RequestMetrics,
+  ) {
+    super(name);
+    this.routeCum = cumulative(cfg.routes.map((r) => r.weight));
+    this.regionCum = cumulative(cfg.regions.map((r) => r.weight));
+  }
+
+  override attach(sim: Sim, index: number): void {
+    super.attach(sim, index);
+    this.arriveEv = sim.q.on(() => this.arrive());
+    this.thinkEv = sim.q.on((user) => this.issue(user));
+  }
+
+  override start(): void {
+    const a = this.cfg.arrivals;
+    if (a.type === "open") this.scheduleArrival(this.cfg.startMs);
+    else {
+      // users start spread over one think time so they do not arrive in lockstep
+      for (let u = 0; u < a.users; u++) {
+        const at = this.cfg.startMs + a.think.sample(this.rng);
+        if (at < this.cfg.stopMs) this.sim.q.at(at, this.thinkEv, u);
+      }
+    }
+  }
+
+  /** Next arrival after `from`, by thinning against the peak rate (exact for any rate curve). */
+  private scheduleArrival(from: number): void {
+    const a = this.cfg.arrivals;
+    if (a.type !== "open") return;
+    let t = from;
+    while (t < this.cfg.stopMs) {
+      if (a.deterministic) {
+        const r = a.rate(t);
+        t += r > 0 ? 1000 / r : 1000;
+        if (r <= 0) continue;
+      } else {
+        t += (-Math.log(1 - this.rng.next()) * 1000) / a.maxRate;
+        if (t >= this.cfg.stopMs) return;
+        const r = a.rate(t);
+        if (r < a.maxRate && this.rng.next() * a.maxRate > r) continue;
+      }
+      if (t < this.cfg.stopMs) this.sim.q.at(t, this.arriveEv, 0);
+      return;
+    }
+  }
+
+  private arrive(): void {
+    this.scheduleArrival(this.sim.now);
+    this.issue(Math.floor(this.rng.next() * this.cfg.users));
+  }
+
+  private issue(user: number): void {
+    const sim = this.sim;
+    const cfg = this.cfg;
+    const job = sim.pool.alloc();
+    job.req = job.id;
+    job.caller = this.index;
+    job.op = OP_ROUTE;
+    const r = cfg.routes[pick(this.routeCum, this.rng.next())];
+    job.route = r.route;
+    job.key = r.keys.sample(this.rng);
+    job.user = user;
+    job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;
+    job.region = cfg.regions[pick(this.regionCum, this.rng.next())].region;
+    job.start = sim.now;
+    this.generated++;
+    this.metrics.issued++;
+    sim.send(job, cfg.target, -1);
+  }
+
+  accept(job: Job): void {
+    throw new Error(`workload ${this.name} cannot be called (job ${job.id})`);
+  }
+
+  override onReply(job: Job): void {
+    const sim = this.sim;
+    this.answered++;
+    this.metrics.record(job.route, job.outcome, sim.now - job.start);
+    const user = job.user;
+    sim.release(job);
+    const a = this.cfg.arrivals;
+    if (a.type === "closed") {
+      const at = sim.now + a.think.sample(this.rng);
+      if (at < this.cfg.stopMs) sim.q.at(at, this.thinkEv, user);
+    }
+  }
+
+  report(): ComponentReport {
+    return { kind: this.kind, utilization: 0, generated: this.generated, answered: this.answered };
+  }
+}
+
+function cumulative(weights: number[]): Float64Array {
+  const total = weights.reduce((s, w) => s + w, 0);
+  const c = new Float64Array(weights.length);
+  let acc = 0;
+  for (let i = 0; i < weights.length; i++) {
+    acc += weights[i] / total;
+    c[i] = acc;
+  }
+  c[weights.length - 1] = 1;
+  return c;
+}
+
+function pick(cum: Float64Array, u: number): number {
+  let i = 0;
+  while (cum[i] <= u && i < cum.length - 1) i++;
+  return i;
+}

@@ -1,0 +1,308 @@
+// Turns a validated design into a runnable Simulation: network, components in
+// declaration order, compiled route plans, load balancer pools, workloads and
+// faults. Defaults live here, next to the schema's documentation of them.
+
+import { Cache } from "../components/cache.js";
+import { Database } from "../components/database.js";
+import { type FaultConfig, Nemesis } from "../components/faults.js";
+import { LoadBalancer } from "../components/load-balancer.js";
+import { POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
+import { type Component, Sim } from "../components/runtime.js";
+import { Service, type Step } from "../components/service.js";
+import { Simulation } from "../components/simulation.js";
+import type { Station } from "../components/station.js";
+import { type Arrivals, Workload } from "../components/workload.js";
+import { type DistSpec, sampler } from "../kernel/distributions.js";
+import { type KeySpec, keySampler } from "../kernel/keys.js";
+import { Network, type NetworkSpec } from "../kernel/network.js";
+import type { ComponentSpec, Design } from "./schema.js";
+import { DEFAULT_REGION, DEFAULT_ZONE, lbPool, parseCapacity, parsePopularity } from "./validate.js";
+
+const ms = (v: number): DistSpec => ({ type: "constant", value: v });
+const logn = (median: number, p99: number): DistSpec => ({ type: "lognormal", median, p99 });
+
+export const DEFAULTS = {
+  latency: {
+    sameZone: logn(0.1, 0.5),
+    crossZone: logn(0.6, 2),
+    crossRegion: logn(35, 60),
+    client: logn(10, 40),
+  },
+  service: { instances: 1, concurrency: 1, queue: 1000 },
+  database: {
+    connections: 100,
+    queue: 1000,
+    readTime: logn(2, 10),
+    writeTime: logn(4, 20),
+    valueSize: ms(1024),
+  },
+  cache: { opTime: ms(0.05), concurrency: 1, queue: 10000 },
+  lb: { l4Cost: 0.02, l7Cost: 0.1, tlsCost: 0.15, workers: 8, vnodes: 150 },
+  healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 2, probe: 1 },
+  keys: 1e6,
+  users: 10000,
+};
+
+function isZero(d: DistSpec): boolean {
+  return d.type === "constant" && d.value === 0;
+}
+
+export function networkSpec(d: Design): NetworkSpec {
+  const regions = d.network?.regions ?? { [DEFAULT_REGION]: [DEFAULT_ZONE] };
+  const l = d.network?.latency ?? {};
+  return {
+    regions: Object.entries(regions).map(([name, zones]) => ({ name, zones })),
+    sameZone: l.sameZone ?? DEFAULTS.latency.sameZone,
+    crossZone: l.crossZone ?? DEFAULTS.latency.crossZone,
+    crossRegion: l.crossRegion ?? DEFAULTS.latency.crossRegion,
+    client: l.client ?? DEFAULTS.latency.client,
+    regionPairs: Object.entries(l.pairs ?? {}).map(([k, latency]) => {
+      const [a, b] = k.split("<->").map((s) => s.trim());
+      return { a, b, latency };
+    }),
+  };
+}
+
+const queueCap = (q: number | "unbounded" | undefined, dflt: number) =>
+  q === undefined ? dflt : q === "unbounded" ? Number.POSITIVE_INFINITY : q;
+
+export function buildSimulation(d: Design, seed: number): Simulation {
+  const spec = networkSpec(d);
+  // with every hop that can occur free, no event is spent on the network
+  const zoneCount = spec.regions.reduce((n, r) => n + r.zones.length, 0);
+  const crossFree =
+    zoneCount === 1 ||
+    (isZero(spec.crossZone) &&
+      (spec.regions.length === 1 ||
+        [spec.crossRegion, ...spec.regionPairs.map((p) => p.latency)].every(isZero)));
+  const zero = isZero(spec.sameZone) && isZero(spec.client) && crossFree;
+  const net = new Network(spec);
+  const sim = new Sim(seed, net, zero);
+  const byName = new Map<string, Component>();
+  const entries = Object.entries(d.components);
+
+  // every route name gets an index up front, in order of first mention
+  for (const [, c] of entries) if (c.kind === "workload") for (const r of c.routes) sim.routeIndex(r.route);
+  for (const [, c] of entries)
+    if (c.kind === "service")
+      for (const [route, steps] of Object.entries(c.routes)) {
+        if (route !== "*") sim.routeIndex(route);
+        for (const s of steps) if ("call" in s && s.route) sim.routeIndex(s.route);
+      }
+
+  const zonesOf = (c: ComponentSpec): number[] => {
+    const names =
+      "zones" in c && c.zones ? c.zones : "zone" in c && c.zone ? [c.zone] : [spec.regions[0].zones[0]];
+    return names.map((z) => net.zone(z));
+  };
+
+  // stations first: balancers and workloads hold references to them
+  for (const [name, c] of entries) {
+    let comp: Component | null = null;
+    if (c.kind === "service")
+      comp = new Service(name, {
+        instances: c.instances ?? DEFAULTS.service.instances,
+        concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
+        queue: queueCap(c.queue, DEFAULTS.service.queue),
+        rejectCause: QUEUE_FULL,
+      });
+    else if (c.kind === "database")
+      comp = new Database(name, {
+        instances: 1,
+        concurrency: c.connections ?? DEFAULTS.database.connections,
+        queue: queueCap(c.queue, DEFAULTS.database.queue),
+        rejectCause: POOL_EXHAUSTED,
+        readTime: sampler(c.readTime ?? DEFAULTS.database.readTime),
+        writeTime: sampler(c.writeTime ?? DEFAULTS.database.writeTime),
+        valueSize: sampler(c.valueSize ?? DEFAULTS.database.valueSize),
+      });
+    else if (c.kind === "cache") {
+      const cap = parseCapacity(c.capacity);
+      comp = new Cache(name, {
+        instances: 1,
+        concurrency: c.concurrency ?? DEFAULTS.cache.concurrency,
+        queue: queueCap(c.queue, DEFAULTS.cache.queue),
+        rejectCause: QUEUE_FULL,
+        opTime: sampler(c.opTime ?? DEFAULTS.cache.opTime),
+        maxEntries: "entries" in cap ? cap.entries : undefined,
+        maxBytes: "bytes" in cap ? cap.bytes : undefined,
+        policy: c.eviction ?? "lru",
+        ttlMs: c.ttl,
+      });
+    }
+    if (comp) {
+      comp.zones = zonesOf(c);
+      sim.add(comp);
+      byName.set(name, comp);
+    }
+  }
+
+  for (const [name, c] of entries) {
+    if (c.kind === "service") {
+      const plans = new Map<number, Step[]>();
+      let fallback: Step[] | null = null;
+      for (const [route, steps] of Object.entries(c.routes)) {
+        const plan: Step[] = steps.map((s): Step => {
+          if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
+          if ("call" in s)
+            return {
+              type: "call",
+              target: byName.get(s.call)!,
+              route: s.route ? sim.routeIndex(s.route) : -1,
+            };
+          if ("read" in s)
+            return { type: "read", store: byName.get(s.read)!, cache: s.cache ? byName.get(s.cache)! : null };
+          return { type: "write", store: byName.get(s.write)!, cache: s.cache ? byName.get(s.cache)! : null };
+        });
+        if (route === "*") fallback = plan;
+        else plans.set(sim.routeIndex(route), plan);
+      }
+      (byName.get(name) as Service).define(plans, fallback);
+    }
+  }
+
+  for (const [name, c] of entries) {
+    if (c.kind !== "load-balancer") continue;
+    const layer = c.layer ?? 4;
+    const poolNames: string[] = [];
+    const routePool = sim.routes.map((route) => {
+      const backend = lbPool(c, route);
+      if (!backend) return -1;
+      let i = poolNames.indexOf(backend);
+      if (i < 0) i = poolNames.push(backend) - 1;
+      return i;
+    });
+    const hc = c.healthCheck;
+    const lb = new LoadBalancer(name, {
+      layer,
+      algorithm: c.algorithm ?? "round-robin",
+      vnodes: c.vnodes ?? DEFAULTS.lb.vnodes,
+      hashOn: c.hashOn ?? (c.algorithm === "ip-hash" ? "ip" : "key"),
+      pools: poolNames.map((p) => ({
+        name: p,
+        backend: byName.get(p) as Station,
+        weights: p === c.backend ? c.weights : undefined,
+      })),
+      routePool,
+      costMs:
+        (c.cost ?? (layer === 7 ? DEFAULTS.lb.l7Cost : DEFAULTS.lb.l4Cost)) +
+        (c.tls ? (c.tlsCost ?? DEFAULTS.lb.tlsCost) : 0),
+      healthCheck: hc
+        ? {
+            intervalMs: hc.interval ?? DEFAULTS.healthCheck.interval,
+            timeoutMs: hc.timeout ?? DEFAULTS.healthCheck.timeout,
+            healthyThreshold: hc.healthyThreshold ?? DEFAULTS.healthCheck.healthy,
+            unhealthyThreshold: hc.unhealthyThreshold ?? DEFAULTS.healthCheck.unhealthy,
+            probeMs: hc.probeTime ?? DEFAULTS.healthCheck.probe,
+          }
+        : null,
+      sticky: c.sticky ?? false,
+      workers: c.workers ?? DEFAULTS.lb.workers,
+    });
+    lb.zones = zonesOf(c);
+    sim.add(lb);
+    byName.set(name, lb);
+  }
+
+  const workloads: Workload[] = [];
+  const sim2 = new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName)));
+  for (const [name, c] of entries) {
+    if (c.kind !== "workload") continue;
+    const users = c.population?.users ?? (c.closed ? c.closed.users : DEFAULTS.users);
+    const regionShares = Object.entries(c.population?.regions ?? { [spec.regions[0].name]: 1 });
+    const w = new Workload(
+      name,
+      {
+        target: byName.get(c.target)!,
+        routes: c.routes.map((r) => ({
+          route: sim.routeIndex(r.route),
+          weight: r.weight ?? 1,
+          keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
+        })),
+        arrivals: arrivals(c, d.duration),
+        users,
+        ips: c.population?.ips ?? users,
+        regions: regionShares.map(([r, share]) => ({ region: net.region(r), weight: share })),
+        startMs: 0,
+        stopMs: d.duration,
+      },
+      sim2.metrics,
+    );
+    sim.add(w);
+    workloads.push(w);
+  }
+  return sim2;
+}
+
+function keySpec(count: number, popularity: string): KeySpec {
+  const p = parsePopularity(popularity);
+  const keys = Math.round(count);
+  if (p.type === "zipf") return { type: "zipf", keys, s: p.s };
+  if (p.type === "hotspot")
+    return {
+      type: "hotspot",
+      keys,
+      hotKeys: Math.max(1, Math.floor(p.hotFraction * keys)),
+      hotTraffic: p.traffic,
+    };
+  return { type: "uniform", keys };
+}
+
+function arrivals(c: Extract<ComponentSpec, { kind: "workload" }>, durationMs: number): Arrivals {
+  if (c.closed) return { type: "closed", users: c.closed.users, think: sampler(c.closed.thinkTime) };
+  const a = c.arrival!;
+  switch (a.process) {
+    case "poisson":
+    case "constant":
+      return { type: "open", deterministic: a.process === "constant", rate: () => a.rate, maxRate: a.rate };
+    case "ramp": {
+      const start = a.start ?? 0;
+      return {
+        type: "open",
+        deterministic: false,
+        rate: (t) =>
+          t <= start
+            ? a.from
+            : t >= start + a.over
+              ? a.to
+              : a.from + ((a.to - a.from) * (t - start)) / a.over,
+        maxRate: Math.max(a.from, a.to),
+      };
+    }
+    case "spike":
+      return {
+        type: "open",
+        deterministic: false,
+        rate: (t) => (t >= a.at && t < a.at + a.for ? a.rate * a.multiplier : a.rate),
+        maxRate: a.rate * Math.max(1, a.multiplier),
+      };
+    case "diurnal": {
+      const period = a.period ?? 24 * 3600 * 1000;
+      const peak = a.peakAt ?? period / 2;
+      return {
+        type: "open",
+        deterministic: false,
+        rate: (t) => a.min + ((a.max - a.min) * (1 + Math.cos((2 * Math.PI * (t - peak)) / period))) / 2,
+        maxRate: Math.max(a.min, a.max),
+      };
+    }
+  }
+  void durationMs;
+}
+
+function faults(d: Design, byName: Map<string, Component>): FaultConfig[] {
+  return (d.faults ?? []).map((f) => {
+    const base = { atMs: f.at, forMs: f.for ?? Number.POSITIVE_INFINITY };
+    if ("kill" in f) {
+      const target = byName.get(f.kill)!;
+      const n = target.instances();
+      const instances = f.instance === "all" ? Array.from({ length: n }, (_, i) => i) : [f.instance ?? 0];
+      return { ...base, action: { type: "kill", target, instances } };
+    }
+    if ("slow" in f) return { ...base, action: { type: "slow", target: byName.get(f.slow)!, ms: f.by } };
+    return {
+      ...base,
+      action: { type: "link", from: byName.get(f.link.from)!, to: byName.get(f.link.to)!, ms: f.add },
+    };
+  });
+}

@@ -1,0 +1,383 @@
+// The design file's language. This zod schema is the single source of truth:
+// the TypeScript types are inferred from it, validation runs it, and
+// `archsim schema` emits it as JSON Schema. Values are written as people write
+// them (`250ms`, `10k/s`, `64MiB`, `exp(5ms)`) and parsed here into numbers.
+import { z } from "zod";
+import type { DistSpec } from "../kernel/distributions.js";
+import type { UnitError } from "./errors.js";
+import { parseCount, parseDistribution, parseDuration, parsePercent, parseRate, parseSize } from "./units.js";
+
+function unit<T>(parse: (v: string | number) => T, expected: string, examples: (string | number)[]) {
+  return z
+    .union([z.string(), z.number()])
+    .transform((v, ctx): T => {
+      try {
+        return parse(v);
+      } catch (e) {
+        const err = e as UnitError;
+        ctx.addIssue({
+          code: "custom",
+          message: err.message,
+          params: { expected: err.expected ?? expected, suggestion: err.suggestion },
+        });
+        return z.NEVER;
+      }
+    })
+    .meta({ description: expected, examples });
+}
+
+export const Duration = unit(parseDuration, "a duration such as 250ms, 2s or 1.5m", ["250ms", "2s"]);
+export const PositiveDuration = Duration.refine((v) => v > 0, "must be greater than zero");
+export const Rate = unit(parseRate, "a rate such as 500/s, 10k/s or 100/min", ["500/s", "10k/s"]);
+export const Size = unit(parseSize, "a size such as 512B, 64MiB or 4GB", ["1KiB", "64MiB"]);
+export const Count = unit(parseCount, "a count such as 100, 10k or 1e6", [100, "10k", "1e6"]);
+export const Percent = unit(parsePercent, "a percentage such as 99.9% (or a fraction such as 0.999)", [
+  "99.9%",
+]);
+const PositiveCount = Count.refine((v) => v > 0, "must be greater than zero");
+const PositiveInt = Count.refine(
+  (v) => Number.isInteger(v) && v > 0,
+  "must be a whole number greater than zero",
+);
+
+const distObject = z.object({ type: z.string() }).passthrough();
+function dist(u: "duration" | "size" | "count", what: string) {
+  return z
+    .union([z.string(), z.number(), distObject])
+    .transform((v, ctx): DistSpec => {
+      try {
+        return parseDistribution(v, u);
+      } catch (e) {
+        const err = e as UnitError;
+        ctx.addIssue({
+          code: "custom",
+          message: err.message,
+          params: { expected: err.expected, suggestion: err.suggestion },
+        });
+        return z.NEVER;
+      }
+    })
+    .meta({
+      description: `${what}: a fixed value or a distribution such as exp(5ms), uniform(1ms, 3ms), normal(10ms, 2ms), lognormal(median=5ms, p99=50ms), pareto(scale=1ms, shape=2.5), weibull(scale=10ms, shape=1.5), empirical(1ms, 2ms, 10ms), mix(0.9: exp(1ms), 0.1: exp(50ms))`,
+      examples: ["exp(5ms)", "lognormal(median=5ms, p99=50ms)"],
+    });
+}
+export const DurationDist = dist("duration", "a time");
+export const SizeDist = dist("size", "a size");
+
+const Name = z.string().min(1);
+
+// ---------- network ----------
+
+export const NetworkSchema = z
+  .strictObject({
+    regions: z
+      .record(z.string(), z.array(Name).min(1))
+      .optional()
+      .meta({ description: "regions and the zones in each, e.g. { us-east: [us-east-a, us-east-b] }" }),
+    latency: z
+      .strictObject({
+        sameZone: DurationDist.optional().meta({ description: "one-way latency within a zone" }),
+        crossZone: DurationDist.optional().meta({ description: "one-way latency between zones of a region" }),
+        crossRegion: DurationDist.optional().meta({ description: "one-way latency between regions" }),
+        client: DurationDist.optional().meta({
+          description: "one-way latency from a user to a region they are in",
+        }),
+        pairs: z
+          .record(z.string(), DurationDist)
+          .optional()
+          .meta({ description: 'per region pair, keyed "a<->b"' }),
+      })
+      .optional(),
+  })
+  .meta({ description: "where components run and how long messages take between them" });
+
+// ---------- workload ----------
+
+const KeysSchema = z
+  .strictObject({
+    count: PositiveCount.optional().meta({ description: "number of distinct keys (default 1e6)" }),
+    popularity: z
+      .string()
+      .optional()
+      .meta({
+        description: "uniform, zipf(s) or hotspot(hot keys %, traffic %), e.g. zipf(1.1) or hotspot(1%, 90%)",
+        examples: ["uniform", "zipf(0.99)", "hotspot(1%, 90%)"],
+      }),
+  })
+  .meta({ description: "which keys requests touch" });
+
+const RouteMix = z.strictObject({
+  route: Name.meta({ description: 'route name, method and path, e.g. "GET /item/:id"' }),
+  weight: PositiveCount.optional().meta({ description: "relative share of requests (default 1)" }),
+  keys: KeysSchema.optional(),
+});
+
+const ArrivalSchema = z.discriminatedUnion("process", [
+  z.strictObject({ process: z.literal("poisson"), rate: Rate }),
+  z.strictObject({ process: z.literal("constant"), rate: Rate }),
+  z.strictObject({
+    process: z.literal("ramp"),
+    from: Rate,
+    to: Rate,
+    over: PositiveDuration,
+    start: Duration.optional(),
+  }),
+  z.strictObject({
+    process: z.literal("spike"),
+    rate: Rate,
+    at: Duration,
+    multiplier: PositiveCount,
+    for: PositiveDuration,
+  }),
+  z.strictObject({
+    process: z.literal("diurnal"),
+    min: Rate,
+    max: Rate,
+    period: PositiveDuration.optional(),
+    peakAt: Duration.optional(),
+  }),
+]);
+
+export const WorkloadSchema = z.strictObject({
+  kind: z.literal("workload"),
+  target: Name.meta({ description: "the component requests are sent to" }),
+  arrival: ArrivalSchema.optional().meta({
+    description: "open loop: requests arrive whatever the system does",
+  }),
+  closed: z
+    .strictObject({
+      users: PositiveInt,
+      thinkTime: DurationDist,
+    })
+    .optional()
+    .meta({ description: "closed loop: each user sends, waits for the answer, thinks, repeats" }),
+  routes: z.array(RouteMix).min(1),
+  population: z
+    .strictObject({
+      users: PositiveInt.optional().meta({ description: "distinct users and sessions (default 10k)" }),
+      ips: PositiveInt.optional().meta({
+        description: "distinct client IPs they sit behind (default = users)",
+      }),
+      regions: z
+        .record(z.string(), Percent)
+        .optional()
+        .meta({ description: "share of users per region, e.g. { us-east: 70%, eu-west: 30% }" }),
+    })
+    .optional(),
+});
+
+// ---------- load balancer ----------
+
+const HealthCheckSchema = z.strictObject({
+  interval: PositiveDuration.optional().meta({ description: "time between probes (default 10s)" }),
+  timeout: PositiveDuration.optional().meta({ description: "a probe slower than this fails (default 2s)" }),
+  healthyThreshold: PositiveInt.optional().meta({
+    description: "consecutive successes to re-admit (default 2)",
+  }),
+  unhealthyThreshold: PositiveInt.optional().meta({
+    description: "consecutive failures to eject (default 2)",
+  }),
+  probeTime: Duration.optional().meta({
+    description: "time an instance takes to answer a probe (default 1ms)",
+  }),
+});
+
+const RuleSchema = z.strictObject({
+  path: z.string().optional().meta({ description: "path prefix, or a pattern ending in * (e.g. /api/*)" }),
+  method: z.string().optional(),
+  header: z
+    .record(z.string(), z.string())
+    .optional()
+    .meta({ description: "headers that must match exactly" }),
+  backend: Name.meta({ description: "the service this rule sends to" }),
+});
+
+export const LoadBalancerSchema = z.strictObject({
+  kind: z.literal("load-balancer"),
+  algorithm: z
+    .enum([
+      "round-robin",
+      "weighted-round-robin",
+      "least-connections",
+      "least-response-time",
+      "ip-hash",
+      "consistent-hash",
+      "rendezvous",
+      "random",
+      "power-of-two",
+    ])
+    .optional()
+    .meta({ description: "balancing policy (default round-robin)" }),
+  layer: z
+    .union([z.literal(4), z.literal(7)])
+    .optional()
+    .meta({ description: "4 (connections) or 7 (HTTP); default 4" }),
+  backend: Name.optional().meta({ description: "the service behind it (L4, or L7's default pool)" }),
+  rules: z.array(RuleSchema).optional().meta({ description: "L7 only: first match wins" }),
+  weights: z.array(PositiveCount).optional().meta({ description: "per instance, for weighted-round-robin" }),
+  vnodes: PositiveInt.optional().meta({
+    description: "virtual nodes per backend for consistent-hash (default 150)",
+  }),
+  hashOn: z
+    .enum(["key", "user", "ip", "session"])
+    .optional()
+    .meta({ description: "what hashing policies hash" }),
+  tls: z.boolean().optional().meta({ description: "terminate TLS here (adds per-request cost)" }),
+  cost: Duration.optional().meta({
+    description: "per-request processing time (default 20us at L4, 100us at L7)",
+  }),
+  tlsCost: Duration.optional().meta({ description: "extra per-request time when tls is on (default 150us)" }),
+  workers: PositiveInt.optional().meta({ description: "worker threads, for utilisation (default 8)" }),
+  healthCheck: HealthCheckSchema.optional(),
+  sticky: z.boolean().optional().meta({ description: "cookie-based sticky sessions" }),
+  zone: Name.optional(),
+});
+
+// ---------- service ----------
+
+const StepSchema = z.union([
+  z.strictObject({ compute: DurationDist }),
+  z.strictObject({
+    call: Name.meta({ description: "a service to call and wait for" }),
+    route: z.string().optional().meta({ description: "route to call it with (default: the same route)" }),
+  }),
+  z.strictObject({
+    read: Name.meta({ description: "a database to read the request's key from" }),
+    cache: Name.optional().meta({ description: "a cache consulted first (cache-aside, filled on miss)" }),
+  }),
+  z.strictObject({
+    write: Name.meta({ description: "a database to write the request's key to" }),
+    cache: Name.optional().meta({ description: "a cache to invalidate after the write" }),
+  }),
+]);
+
+export const ServiceSchema = z.strictObject({
+  kind: z.literal("service"),
+  instances: PositiveInt.optional().meta({ description: "number of instances (default 1)" }),
+  concurrency: PositiveInt.optional().meta({
+    description: "requests one instance works on at once (default 1)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "waiting requests per instance before rejecting (default 1000, or unbounded)" }),
+  routes: z
+    .record(z.string(), z.array(StepSchema).min(1))
+    .meta({ description: 'steps per route; "*" serves any route without its own entry' }),
+  zone: Name.optional(),
+  zones: z
+    .array(Name)
+    .min(1)
+    .optional()
+    .meta({ description: "instances are spread over these zones in turn" }),
+});
+
+// ---------- cache ----------
+
+export const CacheSchema = z.strictObject({
+  kind: z.literal("cache"),
+  capacity: z
+    .union([z.string(), z.number()])
+    .meta({ description: "entries (e.g. 10k) or bytes (e.g. 64MiB)", examples: ["10k", "64MiB"] }),
+  eviction: z
+    .enum(["lru", "lfu", "fifo", "random", "ttl-only"])
+    .optional()
+    .meta({ description: "default lru" }),
+  ttl: PositiveDuration.optional().meta({ description: "time to live of an entry (default none)" }),
+  opTime: DurationDist.optional().meta({ description: "time to serve one get/set/delete (default 50us)" }),
+  concurrency: PositiveInt.optional().meta({
+    description: "operations served at once (default 1, like Redis)",
+  }),
+  queue: z.union([PositiveInt, z.literal("unbounded")]).optional(),
+  zone: Name.optional(),
+});
+
+// ---------- database ----------
+
+export const DatabaseSchema = z.strictObject({
+  kind: z.literal("database"),
+  connections: PositiveInt.optional().meta({
+    description: "connection pool size: queries served at once (default 100)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "queries waiting for a connection before refusing (default 1000)" }),
+  readTime: DurationDist.optional().meta({ description: "default lognormal(median=2ms, p99=10ms)" }),
+  writeTime: DurationDist.optional().meta({ description: "default lognormal(median=4ms, p99=20ms)" }),
+  valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  zone: Name.optional(),
+});
+
+export const ComponentSchema = z.discriminatedUnion("kind", [
+  WorkloadSchema,
+  LoadBalancerSchema,
+  ServiceSchema,
+  CacheSchema,
+  DatabaseSchema,
+]);
+
+export const COMPONENT_KINDS = ["workload", "load-balancer", "service", "cache", "database"] as const;
+
+// ---------- faults ----------
+
+const FaultBase = {
+  at: Duration.meta({ description: "when the fault starts" }),
+  for: PositiveDuration.optional().meta({ description: "how long it lasts (default: until the end)" }),
+};
+export const FaultSchema = z.union([
+  // the naming key comes first: error messages list alternatives by it
+  z.strictObject({
+    kill: Name.meta({ description: "component whose instance dies, restarted when the fault ends" }),
+    instance: z
+      .union([z.number().int().min(0), z.literal("all")])
+      .optional()
+      .meta({ description: "instance index (default 0) or all" }),
+    ...FaultBase,
+  }),
+  z.strictObject({
+    slow: Name.meta({ description: "component that gets slower" }),
+    by: PositiveDuration.meta({
+      description: "extra time on every job it serves and every probe it answers",
+    }),
+    ...FaultBase,
+  }),
+  z.strictObject({
+    link: z
+      .strictObject({ from: Name, to: Name })
+      .meta({ description: "calls from -> to and their replies" }),
+    add: PositiveDuration.meta({ description: "extra one-way latency" }),
+    ...FaultBase,
+  }),
+]);
+
+// ---------- the design ----------
+
+export const DesignSchema = z
+  .strictObject({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    seed: z.number().int().optional().meta({ description: "default random seed (--seed overrides)" }),
+    duration: PositiveDuration.meta({ description: "simulated time to run" }),
+    network: NetworkSchema.optional(),
+    components: z.record(z.string(), ComponentSchema),
+    faults: z.array(FaultSchema).optional(),
+    slo: z
+      .array(z.string())
+      .optional()
+      .meta({
+        description: 'assertions such as "p99 < 50ms", "p99(GET /item/:id) < 80ms", "availability > 99.9%"',
+        examples: [["p99 < 50ms", "availability > 99.9%"]],
+      }),
+  })
+  .meta({ title: "archsim design", description: "An architecture, its traffic and its faults." });
+
+export type Design = z.output<typeof DesignSchema>;
+export type DesignInput = z.input<typeof DesignSchema>;
+export type ComponentSpec = z.output<typeof ComponentSchema>;
+export type FaultSpec = z.output<typeof FaultSchema>;
+
+export function jsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(DesignSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}

@@ -1,0 +1,432 @@
+// Checks that need the whole design: every reference names a component of the
+// right kind, no call cycles, every workload route is served along its path,
+// zones and regions exist, fault targets and SLO routes exist.
+import type { ComponentSpec, Design } from "./schema.js";
+import { parseSlo, type SloSyntaxError } from "./slo.js";
+import { didYouMean } from "./suggest.js";
+import { parseCount, parseSize } from "./units.js";
+
+export interface Problem {
+  path: (string | number)[];
+  message: string;
+  expected?: string;
+  suggestion?: string;
+  /** point at the key at `path` rather than its value */
+  atKey?: boolean;
+}
+
+/** Longest duration a run may simulate: longer runs are almost always a unit mistake. */
+export const MAX_DURATION_MS = 30 * 24 * 3600 * 1000;
+
+export const DEFAULT_REGION = "local";
+export const DEFAULT_ZONE = "local-a";
+
+type Kind = ComponentSpec["kind"];
+
+export function validateDesign(d: Design): Problem[] {
+  const out: Problem[] = [];
+  const comps = d.components;
+  const names = Object.keys(comps);
+
+  const ref = (
+    path: (string | number)[],
+    name: string,
+    kinds: Kind[],
+    role: string,
+  ): ComponentSpec | undefined => {
+    const c = comps[name];
+    if (!c) {
+      const candidates = names.filter((n) => kinds.includes(comps[n].kind));
+      out.push({
+        path,
+        message: `${role} "${name}" is not a component of this design`,
+        expected: candidates.length
+          ? `one of ${candidates.join(", ")}`
+          : `a component of kind ${kinds.join(" or ")}`,
+        suggestion: didYouMean(name, candidates.length ? candidates : names),
+      });
+      return undefined;
+    }
+    if (!kinds.includes(c.kind)) {
+      out.push({ path, message: `${role} "${name}" is a ${c.kind}`, expected: `a ${kinds.join(" or ")}` });
+      return undefined;
+    }
+    return c;
+  };
+
+  if (d.duration > MAX_DURATION_MS)
+    out.push({
+      path: ["duration"],
+      message: `duration ${d.duration / 1000}s is longer than the 30 days a run may simulate`,
+      expected: "at most 30d; did you mean milliseconds or seconds?",
+    });
+
+  // network
+  const regions = d.network?.regions ?? { [DEFAULT_REGION]: [DEFAULT_ZONE] };
+  const zones = new Set<string>();
+  for (const [r, zs] of Object.entries(regions))
+    for (const [i, z] of zs.entries()) {
+      if (zones.has(z))
+        out.push({ path: ["network", "regions", r, i], message: `zone "${z}" is listed twice` });
+      zones.add(z);
+    }
+  for (const pair of Object.keys(d.network?.latency?.pairs ?? {})) {
+    const parts = pair.split("<->").map((s) => s.trim());
+    if (parts.length !== 2)
+      out.push({
+        path: ["network", "latency", "pairs", pair],
+        message: `cannot read region pair "${pair}"`,
+        expected: '"a<->b"',
+        atKey: true,
+      });
+    else
+      for (const p of parts)
+        if (!(p in regions))
+          out.push({
+            path: ["network", "latency", "pairs", pair],
+            message: `unknown region "${p}"`,
+            suggestion: didYouMean(p, Object.keys(regions)),
+            atKey: true,
+          });
+  }
+  const zoneRef = (path: (string | number)[], z: string) => {
+    if (!zones.has(z))
+      out.push({
+        path,
+        message: `unknown zone "${z}"`,
+        expected: `one of ${[...zones].join(", ")}`,
+        suggestion: didYouMean(z, zones),
+      });
+  };
+
+  const workloadRoutes = new Set<string>();
+  let workloads = 0;
+  for (const [name, c] of Object.entries(comps)) {
+    const at = (...p: (string | number)[]) => ["components", name, ...p];
+    if ("zone" in c && c.zone) zoneRef(at("zone"), c.zone);
+    switch (c.kind) {
+      case "workload": {
+        workloads++;
+        ref(at("target"), c.target, ["load-balancer", "service"], "target");
+        if (!c.arrival === !c.closed)
+          out.push({
+            path: at(),
+            message: `workload "${name}" needs exactly one of arrival (open loop) or closed (closed loop)`,
+            atKey: true,
+          });
+        if (
+          c.arrival &&
+          (c.arrival.process === "poisson" || c.arrival.process === "constant") &&
+          !(c.arrival.rate > 0)
+        )
+          out.push({ path: at("arrival", "rate"), message: "the arrival rate must be greater than zero" });
+        c.routes.forEach((r, i) => {
+          workloadRoutes.add(r.route);
+          if (r.keys?.popularity) {
+            const err = popularityError(r.keys.popularity, r.keys.count ?? 1e6);
+            if (err) out.push({ path: at("routes", i, "keys", "popularity"), ...err });
+          }
+        });
+        for (const region of Object.keys(c.population?.regions ?? {}))
+          if (!(region in regions))
+            out.push({
+              path: at("population", "regions", region),
+              message: `unknown region "${region}"`,
+              suggestion: didYouMean(region, Object.keys(regions)),
+              atKey: true,
+            });
+        break;
+      }
+      case "load-balancer": {
+        const layer = c.layer ?? 4;
+        if (c.rules && layer !== 7)
+          out.push({
+            path: at("rules"),
+            message: "rules route by path, method or header, which needs layer: 7",
+            atKey: true,
+          });
+        if (!c.backend && !c.rules?.length)
+          out.push({
+            path: at(),
+            message: `load balancer "${name}" needs a backend (or rules at layer 7)`,
+            atKey: true,
+          });
+        const backend = c.backend ? ref(at("backend"), c.backend, ["service"], "backend") : undefined;
+        c.rules?.forEach((r, i) => {
+          ref(at("rules", i, "backend"), r.backend, ["service"], "backend");
+        });
+        if (c.weights && backend?.kind === "service" && c.weights.length !== (backend.instances ?? 1))
+          out.push({
+            path: at("weights"),
+            message: `${c.weights.length} weights for ${backend.instances ?? 1} instances of "${c.backend}"`,
+            expected: "one weight per instance",
+          });
+        if (c.algorithm === "weighted-round-robin" && !c.weights)
+          out.push({
+            path: at("algorithm"),
+            message: "weighted-round-robin needs weights (one per instance)",
+          });
+        break;
+      }
+      case "service": {
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        for (const [route, steps] of Object.entries(c.routes))
+          steps.forEach((s, i) => {
+            const p = at("routes", route, i);
+            if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
+            if ("read" in s) ref([...p, "read"], s.read, ["database"], "read");
+            if ("write" in s) ref([...p, "write"], s.write, ["database"], "write");
+            if ("cache" in s && s.cache) ref([...p, "cache"], s.cache, ["cache"], "cache");
+          });
+        break;
+      }
+      case "cache": {
+        const err = capacityError(c.capacity);
+        if (err) out.push({ path: at("capacity"), ...err });
+        break;
+      }
+      case "database":
+        break;
+    }
+  }
+  if (workloads === 0)
+    out.push({
+      path: ["components"],
+      message: "the design has no workload: nothing would send requests",
+      atKey: true,
+      expected: "a component with kind: workload",
+    });
+
+  out.push(...cycles(d));
+  if (out.length === 0) out.push(...routeCoverage(d));
+
+  d.faults?.forEach((f, i) => {
+    const p = ["faults", i];
+    if ("kill" in f) {
+      const c = ref([...p, "kill"], f.kill, ["service", "cache", "database"], "kill target");
+      if (c && typeof f.instance === "number") {
+        const n = "instances" in c ? (c.instances ?? 1) : 1;
+        if (f.instance >= n)
+          out.push({
+            path: [...p, "instance"],
+            message: `instance ${f.instance} does not exist: "${f.kill}" has ${n} (0..${n - 1})`,
+          });
+      }
+    } else if ("slow" in f) ref([...p, "slow"], f.slow, ["service", "cache", "database"], "slow target");
+    else {
+      ref([...p, "link", "from"], f.link.from, ["workload", "load-balancer", "service"], "link source");
+      ref(
+        [...p, "link", "to"],
+        f.link.to,
+        ["load-balancer", "service", "cache", "database"],
+        "link destination",
+      );
+    }
+  });
+
+  d.slo?.forEach((text, i) => {
+    try {
+      const s = parseSlo(text);
+      if (s.route && !workloadRoutes.has(s.route))
+        out.push({
+          path: ["slo", i],
+          message: `no workload sends route "${s.route}"`,
+          suggestion: didYouMean(s.route, workloadRoutes),
+        });
+    } catch (e) {
+      const err = e as SloSyntaxError;
+      out.push({
+        path: ["slo", i],
+        message: err.message,
+        expected: err.expected,
+        suggestion: err.suggestion
+          ? didYouMean(err.suggestion, [
+              "mean",
+              "p50",
+              "p90",
+              "p95",
+              "p99",
+              "p999",
+              "max",
+              "availability",
+              "errorRate",
+              "throughput",
+            ])
+          : undefined,
+      });
+    }
+  });
+  return out;
+}
+
+/** Components that call each other in a loop would recurse forever. */
+function cycles(d: Design): Problem[] {
+  const edges = new Map<string, { to: string; path: (string | number)[] }[]>();
+  for (const [name, c] of Object.entries(d.components)) {
+    const list: { to: string; path: (string | number)[] }[] = [];
+    if (c.kind === "service")
+      for (const [route, steps] of Object.entries(c.routes))
+        steps.forEach((s, i) => {
+          if ("call" in s) list.push({ to: s.call, path: ["components", name, "routes", route, i, "call"] });
+        });
+    if (c.kind === "load-balancer") {
+      if (c.backend) list.push({ to: c.backend, path: ["components", name, "backend"] });
+      c.rules?.forEach((r, i) => {
+        list.push({ to: r.backend, path: ["components", name, "rules", i, "backend"] });
+      });
+    }
+    edges.set(name, list);
+  }
+  const state = new Map<string, number>(); // 1 visiting, 2 done
+  const stack: string[] = [];
+  const found: Problem[] = [];
+  const visit = (n: string): void => {
+    state.set(n, 1);
+    stack.push(n);
+    for (const e of edges.get(n) ?? []) {
+      if (!edges.has(e.to)) continue;
+      const s = state.get(e.to);
+      if (s === 1) {
+        const loop = [...stack.slice(stack.indexOf(e.to)), e.to];
+        found.push({
+          path: e.path,
+          message: `call cycle: ${loop.join(" -> ")}`,
+          expected: "calls that end (a request would recurse forever)",
+        });
+      } else if (!s) visit(e.to);
+    }
+    stack.pop();
+    state.set(n, 2);
+  };
+  for (const n of edges.keys()) if (!state.has(n)) visit(n);
+  return found;
+}
+
+/** Every route a workload sends must have a plan wherever it lands. */
+function routeCoverage(d: Design): Problem[] {
+  const out: Problem[] = [];
+  const comps = d.components;
+  const seen = new Set<string>();
+  const reach = (target: string, route: string, path: (string | number)[]): void => {
+    const key = `${target}|${route}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const c = comps[target];
+    if (c.kind === "load-balancer") {
+      const backend = lbPool(c, route);
+      if (!backend) {
+        out.push({
+          path,
+          message: `no rule of load balancer "${target}" matches route "${route}" and it has no default backend`,
+        });
+        return;
+      }
+      reach(backend, route, path);
+    } else if (c.kind === "service") {
+      const steps = c.routes[route] ?? c.routes["*"];
+      if (!steps) {
+        out.push({
+          path,
+          message: `service "${target}" has no steps for route "${route}"`,
+          expected: `a routes entry "${route}" or "*"`,
+          suggestion: didYouMean(route, Object.keys(c.routes)),
+        });
+        return;
+      }
+      steps.forEach((s, i) => {
+        const p = ["components", target, "routes", c.routes[route] ? route : "*", i];
+        if ("call" in s) reach(s.call, s.route ?? route, [...p, "call"]);
+      });
+    }
+  };
+  for (const [name, c] of Object.entries(comps))
+    if (c.kind === "workload")
+      c.routes.forEach((r, i) => {
+        reach(c.target, r.route, ["components", name, "routes", i, "route"]);
+      });
+  return out;
+}
+
+/** The pool (backend service name) an L7 balancer picks for a route, or its default. */
+export function lbPool(
+  c: Extract<ComponentSpec, { kind: "load-balancer" }>,
+  route: string,
+  headers: Record<string, string> = {},
+): string | undefined {
+  const [method, ...rest] = route.trim().split(/\s+/);
+  const path = rest.length ? rest.join(" ") : method;
+  const verb = rest.length ? method.toUpperCase() : "";
+  for (const r of c.rules ?? []) {
+    if (r.method && r.method.toUpperCase() !== verb) continue;
+    if (r.path && !pathMatches(r.path, path)) continue;
+    if (r.header && !Object.entries(r.header).every(([k, v]) => headers[k.toLowerCase()] === v)) continue;
+    return r.backend;
+  }
+  return c.backend;
+}
+
+function pathMatches(pattern: string, path: string): boolean {
+  if (pattern.endsWith("*")) return path.startsWith(pattern.slice(0, -1));
+  return path === pattern || path.startsWith(pattern.endsWith("/") ? pattern : `${pattern}/`);
+}
+
+export type Popularity =
+  | { type: "uniform" }
+  | { type: "zipf"; s: number }
+  | { type: "hotspot"; hotFraction: number; traffic: number };
+
+export function parsePopularity(text: string): Popularity {
+  const t = text.trim().toLowerCase();
+  if (t === "uniform") return { type: "uniform" };
+  const z = /^zipf\(\s*([0-9.eE+-]+)\s*\)$/.exec(t);
+  if (z) return { type: "zipf", s: Number(z[1]) };
+  const h = /^hotspot\(\s*([0-9.]+)%\s*,\s*([0-9.]+)%\s*\)$/.exec(t);
+  if (h) return { type: "hotspot", hotFraction: Number(h[1]) / 100, traffic: Number(h[2]) / 100 };
+  throw new Error(`cannot read popularity "${text}"`);
+}
+
+function popularityError(text: string, count: number): Omit<Problem, "path"> | null {
+  let p: Popularity;
+  try {
+    p = parsePopularity(text);
+  } catch {
+    return {
+      message: `cannot read popularity "${text}"`,
+      expected: "uniform, zipf(s) with s > 0, or hotspot(hot keys %, traffic %)",
+      suggestion: didYouMean(text.replace(/\(.*$/, ""), ["uniform", "zipf", "hotspot"]),
+    };
+  }
+  if (p.type === "zipf" && !(p.s > 0)) return { message: "zipf exponent must be greater than zero" };
+  if (p.type === "hotspot") {
+    if (!(p.hotFraction > 0 && p.hotFraction < 1) || !(p.traffic > 0 && p.traffic < 1))
+      return { message: "hotspot percentages must be between 0% and 100% (exclusive)" };
+    if (Math.floor(p.hotFraction * count) < 1)
+      return { message: `hotspot of ${p.hotFraction * 100}% of ${count} keys holds no key` };
+  }
+  return null;
+}
+
+export type Capacity = { entries: number } | { bytes: number };
+
+export function parseCapacity(v: string | number): Capacity {
+  if (typeof v === "string" && /[bB]\s*$/.test(v.trim())) return { bytes: parseSize(v) };
+  return { entries: parseCount(v) };
+}
+
+function capacityError(v: string | number): Omit<Problem, "path"> | null {
+  try {
+    const c = parseCapacity(v);
+    const n = "bytes" in c ? c.bytes : c.entries;
+    if (!(n > 0)) return { message: "capacity must be greater than zero" };
+    if ("entries" in c && !Number.isInteger(c.entries))
+      return { message: "a capacity in entries must be a whole number" };
+    return null;
+  } catch (e) {
+    return {
+      message: `cannot read capacity "${v}": ${(e as Error).message}`,
+      expected: "entries (e.g. 10k) or bytes (e.g. 64MiB)",
+    };
+  }
+}

@@ -1,0 +1,82 @@
+// Latency distributions: HdrHistogram for percentiles (bounded memory whatever
+// the number of samples) plus an exact running sum for the mean, which theory
+// checks compare against closed forms.
+import * as hdr from "hdr-histogram-js";
+
+/** Histograms store integer microseconds; latencies are milliseconds. */
+const US_PER_MS = 1000;
+const MAX_TRACKABLE_US = 24 * 3600 * 1e6;
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export function newHistogram(significantDigits: 2 | 3 = 3): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: MAX_TRACKABLE_US,
+    numberOfSignificantValueDigits: significantDigits,
+    autoResize: true,
+    useWebAssembly: false,
+  });
+}
+
+export class LatencyRecorder {
+  readonly hist: hdr.Histogram;
+  count = 0;
+  sum = 0;
+  max = 0;
+
+  constructor(significantDigits: 2 | 3 = 3) {
+    this.hist = newHistogram(significantDigits);
+  }
+
+  record(ms: number): void {
+    this.count++;
+    this.sum += ms;
+    if (ms > this.max) this.max = ms;
+    const us = Math.round(ms * US_PER_MS);
+    this.hist.recordValue(us < 1 ? 1 : Math.min(us, MAX_TRACKABLE_US));
+  }
+
+  /** Folds another recorder in (used to build the overall figure from routes). */
+  add(other: LatencyRecorder): void {
+    if (other.count === 0) return;
+    this.hist.add(other.hist);
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.max > this.max) this.max = other.max;
+  }
+
+  percentile(p: number): number {
+    return this.count === 0 ? 0 : this.hist.getValueAtPercentile(p) / US_PER_MS;
+  }
+
+  reset(): void {
+    this.hist.reset();
+    this.count = 0;
+    this.sum = 0;
+    this.max = 0;
+  }
+
+  summary(): LatencySummary {
+    return {
+      count: this.count,
+      mean: this.count === 0 ? 0 : this.sum / this.count,
+      p50: this.percentile(50),
+      p90: this.percentile(90),
+      p95: this.percentile(95),
+      p99: this.percentile(99),
+      p999: this.percentile(99.9),
+      max: this.max,
+    };
+  }
+}

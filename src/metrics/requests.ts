@@ -1,0 +1,65 @@
+// What the clients saw: latency per route (successful requests), outcome
+// counts per route and cause, and per-second series. Memory is fixed by the
+// number of routes and the simulated duration, not by the number of requests.
+import { LatencyRecorder } from "./latency.js";
+import { SeriesSet } from "./series.js";
+
+export class RequestMetrics {
+  readonly latency: LatencyRecorder[] = [];
+  /** counts[route][cause] */
+  readonly counts: number[][] = [];
+  issued = 0;
+  private readonly window = new LatencyRecorder(2);
+  private windowDone = 0;
+  private windowFailed = 0;
+  private readonly windowByCause: number[];
+  readonly series = new SeriesSet();
+
+  constructor(
+    private readonly causes: readonly string[],
+    routes: number,
+  ) {
+    this.windowByCause = new Array(causes.length).fill(0);
+    for (let r = 0; r < routes; r++) this.addRoute();
+  }
+
+  private addRoute(): void {
+    this.latency.push(new LatencyRecorder());
+    this.counts.push(new Array(this.causes.length).fill(0));
+  }
+
+  record(route: number, cause: number, latencyMs: number): void {
+    while (route >= this.counts.length) this.addRoute();
+    this.counts[route][cause]++;
+    this.windowDone++;
+    if (cause === 0) {
+      this.latency[route].record(latencyMs);
+      this.window.record(latencyMs);
+    } else {
+      this.windowFailed++;
+      this.windowByCause[cause]++;
+    }
+  }
+
+  /** Closes the second that ends at `second` (seconds since start). */
+  tick(second: number): void {
+    const s = this.series;
+    s.tick(second);
+    s.get("throughput").push(this.windowDone);
+    s.get("errors").push(this.windowFailed);
+    s.get("p50").push(this.window.percentile(50));
+    s.get("p99").push(this.window.percentile(99));
+    for (let c = 1; c < this.causes.length; c++) {
+      if (this.windowByCause[c] > 0 || this.hasSeries(c))
+        s.get(`errors:${this.causes[c]}`).push(this.windowByCause[c]);
+      this.windowByCause[c] = 0;
+    }
+    this.window.reset();
+    this.windowDone = 0;
+    this.windowFailed = 0;
+  }
+
+  private hasSeries(cause: number): boolean {
+    return this.series.has(`errors:${this.causes[cause]}`);
+  }
+}

@@ -1,0 +1,105 @@
+// Human summary tables for the terminal.
+import type { Report, RouteReport } from "./json.js";
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])))
+      .join("  ")
+      .trimEnd();
+  return [line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
+}
+
+export function ms(v: number): string {
+  if (!Number.isFinite(v)) return "-";
+  if (v === 0) return "0";
+  if (v < 1) return `${(v * 1000).toFixed(0)}µs`;
+  if (v < 10) return `${v.toFixed(2)}ms`;
+  if (v < 1000) return `${v.toFixed(1)}ms`;
+  return `${(v / 1000).toFixed(2)}s`;
+}
+
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(v >= 0.9995 && v < 1 ? 3 : 2)}%` : "-");
+const num = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1));
+
+function routeRow(name: string, r: RouteReport): string[] {
+  const l = r.latencyMs;
+  return [
+    name,
+    r.requests.total.toLocaleString("en-US"),
+    pct(r.availability),
+    num(r.throughputPerSec),
+    ms(l.mean),
+    ms(l.p50),
+    ms(l.p95),
+    ms(l.p99),
+    ms(l.max),
+  ];
+}
+
+export function renderText(rep: Report): string {
+  const out: string[] = [];
+  out.push(
+    `archsim ${rep.archsim.version}: ${rep.design}, seed ${rep.seed}, ${ms(rep.durationMs)} simulated`,
+  );
+  out.push("");
+  const head = ["route", "requests", "avail", "ok/s", "mean", "p50", "p95", "p99", "max"];
+  const rows = Object.entries(rep.routes).map(([n, r]) => routeRow(n, r));
+  rows.push(routeRow("all", rep));
+  out.push(table(head, rows));
+  const causes = Object.entries(rep.requests.byOutcome).filter(([c]) => c !== "ok");
+  out.push("");
+  out.push(
+    `requests: ${rep.requests.total.toLocaleString("en-US")} total, ${rep.requests.ok.toLocaleString("en-US")} ok, ${rep.requests.failed.toLocaleString("en-US")} failed${
+      causes.length ? ` (${causes.map(([c, n]) => `${c} ${n.toLocaleString("en-US")}`).join(", ")})` : ""
+    }, ${rep.requests.inFlight} in flight at the end`,
+  );
+  out.push("");
+  const crow = Object.entries(rep.components).map(([name, c]) => {
+    const extra: string[] = [];
+    if (typeof c.hitRatio === "number") extra.push(`hit ratio ${pct(c.hitRatio)}`);
+    if (typeof c.rejected === "number" && c.rejected > 0) extra.push(`rejected ${c.rejected}`);
+    if (typeof c.noHealthyBackend === "number" && c.noHealthyBackend > 0)
+      extra.push(`no backend ${c.noHealthyBackend}`);
+    if (Array.isArray(c.healthEvents) && c.healthEvents.length)
+      extra.push(`${c.healthEvents.length} health changes`);
+    if (typeof c.writes === "number") extra.push(`${c.reads} reads, ${c.writes} writes`);
+    const q = typeof c.queueLength === "number" ? c.queueLength.toFixed(2) : "-";
+    const mq = typeof c.maxQueueLength === "number" ? String(c.maxQueueLength) : "-";
+    return [name, c.kind, pct(c.utilization), q, mq, extra.join(", ")];
+  });
+  out.push(table(["component", "kind", "util", "queue", "max q", ""], crow));
+  if (rep.faults.length) {
+    out.push("");
+    out.push("faults:");
+    for (const f of rep.faults)
+      out.push(`  ${ms(f.startMs)}${f.endMs !== null ? `–${ms(f.endMs)}` : " onwards"}: ${f.description}`);
+  }
+  if (rep.slo.length) {
+    out.push("");
+    out.push(
+      table(
+        ["slo", "actual", "result"],
+        rep.slo.map((s) => [
+          s.assertion,
+          /p\d|mean|max/.test(s.assertion)
+            ? ms(s.actual)
+            : /throughput/.test(s.assertion)
+              ? `${num(s.actual)}/s`
+              : pct(s.actual),
+          s.pass ? "pass" : "FAIL",
+        ]),
+      ),
+    );
+  }
+  out.push("");
+  out.push(
+    `engine: ${rep.engine.events.toLocaleString("en-US")} events in ${rep.engine.wallMs} ms (${(rep.engine.eventsPerSec / 1e6).toFixed(2)}M events/s)`,
+  );
+  if (rep.engine.stoppedBy)
+    out.push(
+      `stopped early by the ${rep.engine.stoppedBy} at ${ms(rep.engine.simulatedMs)} of simulated time`,
+    );
+  return out.join("\n");
+}

@@ -1,0 +1,2 @@
+export * from "./caching.js";
+export * from "./queueing.js";

@@ -1,0 +1,93 @@
+// The simulator against queueing theory: the examples/theory designs at
+// several loads, replicated over independent seeds. Each assertion is that
+// theory lies inside the replications' 99% confidence interval, and that the
+// interval is tight (a few percent), so the check has teeth.
+import { describe, expect, it } from "vitest";
+import { md1, mm1, mmc } from "../src/theory/queueing.js";
+import { confidence, runFile } from "./support/run.js";
+
+const SEEDS = [11, 22, 33, 44, 55];
+const MU = 1000; // per second: service time 1ms in every theory example
+
+interface Case {
+  name: string;
+  file: string;
+  rho: number;
+  c: number;
+  theory: { w: number; wq: number };
+}
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const rho of [0.5, 0.7, 0.9]) {
+    const lam = rho * MU;
+    const m1 = mm1(lam / 1000, MU / 1000); // per ms
+    out.push({
+      name: `M/M/1 rho=${rho}`,
+      file: "examples/theory/mm1.yaml",
+      rho,
+      c: 1,
+      theory: { w: m1.w, wq: m1.wq },
+    });
+    const d1 = md1(lam / 1000, MU / 1000);
+    out.push({
+      name: `M/D/1 rho=${rho}`,
+      file: "examples/theory/md1.yaml",
+      rho,
+      c: 1,
+      theory: { w: d1.w, wq: d1.wq },
+    });
+    const mc = mmc((4 * lam) / 1000, MU / 1000, 4);
+    out.push({
+      name: `M/M/4 rho=${rho}`,
+      file: "examples/theory/mmc.yaml",
+      rho,
+      c: 4,
+      theory: { w: mc.w, wq: mc.wq },
+    });
+  }
+  return out;
+}
+
+describe("queueing theory", () => {
+  for (const k of cases()) {
+    it(`${k.name}: mean response, wait, utilisation and throughput`, () => {
+      const lamPerSec = k.rho * MU * k.c;
+      // heavier load mixes slower: simulate long enough for a tight interval
+      // (M/M/1's sojourn times are the most autocorrelated near saturation)
+      const seconds = k.rho < 0.9 ? 150 : k.c === 1 && k.name.startsWith("M/M") ? 1500 : 600;
+      const ws: number[] = [];
+      const us: number[] = [];
+      const xs: number[] = [];
+      const littles: number[] = [];
+      for (const seed of SEEDS) {
+        const r = runFile(
+          k.file,
+          [`components.clients.arrival.rate=${lamPerSec}/s`, `duration=${seconds}s`],
+          { seed },
+        );
+        expect(r.requests.failed).toBe(0);
+        ws.push(r.latencyMs.mean);
+        us.push(r.components.server.utilization);
+        xs.push(r.throughputPerSec);
+        // Little's law on the sample path: time-average number in system = rate x mean time
+        const server = r.components.server as unknown as { queueLength: number; utilization: number };
+        const inSystem = server.queueLength + server.utilization * k.c;
+        littles.push(inSystem / ((r.throughputPerSec / 1000) * r.latencyMs.mean));
+      }
+      const w = confidence(ws);
+      const u = confidence(us);
+      const x = confidence(xs);
+      // the interval must be narrow enough to mean something...
+      expect(w.half / k.theory.w).toBeLessThan(0.03);
+      // ...and theory must lie inside it
+      expect(Math.abs(w.mean - k.theory.w)).toBeLessThanOrEqual(w.half);
+      // mean wait = response - service (1ms)
+      expect(Math.abs(w.mean - 1 - k.theory.wq)).toBeLessThanOrEqual(w.half);
+      expect(Math.abs(u.mean - k.rho)).toBeLessThanOrEqual(u.half);
+      expect(Math.abs(x.mean - lamPerSec)).toBeLessThanOrEqual(x.half);
+      // edge effects only (requests in flight at the end): well under 1%
+      for (const l of littles) expect(Math.abs(l - 1)).toBeLessThan(0.01);
+    });
+  }
+});
