@@ -124,7 +124,12 @@ describe("DesignSource.parse", () => {
       message: "must be a whole number",
       expected: "a count",
     });
-    const d = src.diagnostic({ path: ["components", "api", "kind"], message: "unknown field", atKey: true, suggestion: "x" });
+    const d = src.diagnostic({
+      path: ["components", "api", "kind"],
+      message: "unknown field",
+      atKey: true,
+      suggestion: "x",
+    });
     expect([d.line, d.col, d.suggestion]).toEqual([5, 5, "x"]);
   });
 
@@ -139,7 +144,7 @@ describe("DesignSource.parse", () => {
     const text = '{\n  "name": "x",\n  "components": {\n    "api": { "instances": 3 }\n  }\n}\n';
     const s = DesignSource.parse(text, "design.json");
     expect(s.data).toEqual({ name: "x", components: { api: { instances: 3 } } });
-    expect(s.locate(["components", "api", "instances"])).toEqual({ line: 4, col: 28 });
+    expect(s.locate(["components", "api", "instances"])).toEqual({ line: 4, col: 27 });
   });
 
   it("returns null data for an empty file", () => {
@@ -172,7 +177,9 @@ describe("DesignSource.parse errors", () => {
   });
 
   it("reports bad indentation at its line", () => {
-    const e = designError(() => DesignSource.parse("components:\n  api:\n    kind: service\n   instances: 3\n", "i.yaml"));
+    const e = designError(() =>
+      DesignSource.parse("components:\n  api:\n    kind: service\n   instances: 3\n", "i.yaml"),
+    );
     expect(e.diagnostics[0].line).toBe(4);
   });
 
@@ -189,7 +196,8 @@ describe("DesignSource.parse errors", () => {
   });
 
   it("rejects duplicate keys naming both places", () => {
-    const text = "components:\n  api:\n    kind: service\n  db:\n    kind: database\n  api:\n    kind: cache\n";
+    const text =
+      "components:\n  api:\n    kind: service\n  db:\n    kind: database\n  api:\n    kind: cache\n";
     const e = designError(() => DesignSource.parse(text, "dup.yaml"));
     expect(e.diagnostics).toHaveLength(1);
     const d = e.diagnostics[0];
@@ -199,10 +207,12 @@ describe("DesignSource.parse errors", () => {
   });
 
   it("rejects duplicate keys in flow maps and JSON", () => {
-    expect(designError(() => DesignSource.parse("a: {x: 1, x: 2}\n", "f.yaml")).diagnostics[0]).toMatchObject({
-      line: 1,
-      col: 11,
-    });
+    expect(designError(() => DesignSource.parse("a: {x: 1, x: 2}\n", "f.yaml")).diagnostics[0]).toMatchObject(
+      {
+        line: 1,
+        col: 11,
+      },
+    );
     const e = designError(() => DesignSource.parse('{\n  "a": 1,\n  "a": 2\n}\n', "d.json"));
     expect(e.diagnostics[0]).toMatchObject({ line: 3, col: 3 });
     expect(e.diagnostics[0].message).toContain("line 2, column 3");
@@ -239,6 +249,17 @@ describe("DesignSource.parse errors", () => {
     const e = designError(() => DesignSource.parse('{\n  "a": [1,\n', "cut.json"));
     expect(e.diagnostics[0].message).toMatch(/^invalid JSON: /);
     expect(e.diagnostics[0].line).toBe(2);
+  });
+
+  it("refuses alias bombs instead of expanding them", () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const cur = String.fromCharCode(97 + i);
+      levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    }
+    const e = designError(() => DesignSource.parse(`${levels.join("\n")}\n`, "bomb.yaml"));
+    expect(e.diagnostics[0].message).toContain("cannot read the document");
   });
 
   it("keeps unknown tags as warnings", () => {
@@ -380,6 +401,9 @@ describe("parseOverride", () => {
     const s = DesignSource.parse(SAMPLE, "design.yaml");
     const { path, value } = parseOverride("components.cache.nodes=[x, y]");
     s.setPath(path, value);
-    expect((s.data as { components: { cache: { nodes: string[] } } }).components.cache.nodes).toEqual(["x", "y"]);
+    expect((s.data as { components: { cache: { nodes: string[] } } }).components.cache.nodes).toEqual([
+      "x",
+      "y",
+    ]);
   });
 });

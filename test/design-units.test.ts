@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DistSpec } from "../src/kernel/distributions.js";
 import { DesignError, formatDiagnostic, UnitError } from "../src/design/errors.js";
 import { didYouMean, levenshtein } from "../src/design/suggest.js";
 import {
@@ -14,6 +13,7 @@ import {
   parseRate,
   parseSize,
 } from "../src/design/units.js";
+import type { DistSpec } from "../src/kernel/distributions.js";
 
 /** Runs `f` and returns the UnitError it throws (failing the test if it does not). */
 function unitError(f: () => unknown): UnitError {
@@ -89,7 +89,9 @@ describe("parseDuration", () => {
   ]);
 
   it("lists the units when the unit is unknown", () => {
-    expect(unitError(() => parseDuration("10 fortnights")).expected).toContain("ns, us (µs), ms, s, m (min), h, d");
+    expect(unitError(() => parseDuration("10 fortnights")).expected).toContain(
+      "ns, us (µs), ms, s, m (min), h, d",
+    );
   });
 
   it("explains how to write a bare number", () => {
@@ -388,25 +390,62 @@ describe("parseDistribution", () => {
   });
 
   it("converts values with the unit of the field", () => {
-    expect(parseDistribution("uniform(1KiB, 4KiB)", "size")).toEqual({ type: "uniform", min: 1024, max: 4096 });
+    expect(parseDistribution("uniform(1KiB, 4KiB)", "size")).toEqual({
+      type: "uniform",
+      min: 1024,
+      max: 4096,
+    });
     expect(parseDistribution("exp(64KB)", "size")).toEqual({ type: "exponential", mean: 64_000 });
-    expect(parseDistribution("empirical(1, 10k)", "count")).toEqual({ type: "empirical", values: [1, 10_000] });
+    expect(parseDistribution("empirical(1, 10k)", "count")).toEqual({
+      type: "empirical",
+      values: [1, 10_000],
+    });
     expect(parseDistribution(12, "count")).toEqual({ type: "constant", value: 12 });
     // counts may go below zero, so the normal's 3-sigma rule does not apply to them
     expect(parseDistribution("normal(10, 5)", "count")).toEqual({ type: "normal", mean: 10, stddev: 5 });
   });
 
   it.each<[unknown, DistSpec]>([
-    [{ type: "constant", value: "5ms" }, { type: "constant", value: 5 }],
-    [{ type: "exponential", mean: "10ms" }, { type: "exponential", mean: 10 }],
-    [{ type: "exp", mean: 0.5 }, { type: "exponential", mean: 0.5 }],
-    [{ type: "uniform", min: "1ms", max: "3ms" }, { type: "uniform", min: 1, max: 3 }],
-    [{ type: "normal", mean: "10ms", stddev: "2ms" }, { type: "normal", mean: 10, stddev: 2 }],
-    [{ type: "lognormal", median: "5ms", p99: "50ms" }, { type: "lognormal", median: 5, p99: 50 }],
-    [{ type: "lognormal", mu: 1.2, sigma: "0.5" }, { type: "lognormal", mu: 1.2, sigma: 0.5 }],
-    [{ type: "pareto", scale: "1ms", shape: 2.5 }, { type: "pareto", scale: 1, shape: 2.5 }],
-    [{ type: "weibull", scale: "10ms", shape: 1.5 }, { type: "weibull", scale: 10, shape: 1.5 }],
-    [{ type: "empirical", values: ["1ms", "2s"] }, { type: "empirical", values: [1, 2000] }],
+    [
+      { type: "constant", value: "5ms" },
+      { type: "constant", value: 5 },
+    ],
+    [
+      { type: "exponential", mean: "10ms" },
+      { type: "exponential", mean: 10 },
+    ],
+    [
+      { type: "exp", mean: 0.5 },
+      { type: "exponential", mean: 0.5 },
+    ],
+    [
+      { type: "uniform", min: "1ms", max: "3ms" },
+      { type: "uniform", min: 1, max: 3 },
+    ],
+    [
+      { type: "normal", mean: "10ms", stddev: "2ms" },
+      { type: "normal", mean: 10, stddev: 2 },
+    ],
+    [
+      { type: "lognormal", median: "5ms", p99: "50ms" },
+      { type: "lognormal", median: 5, p99: 50 },
+    ],
+    [
+      { type: "lognormal", mu: 1.2, sigma: "0.5" },
+      { type: "lognormal", mu: 1.2, sigma: 0.5 },
+    ],
+    [
+      { type: "pareto", scale: "1ms", shape: 2.5 },
+      { type: "pareto", scale: 1, shape: 2.5 },
+    ],
+    [
+      { type: "weibull", scale: "10ms", shape: 1.5 },
+      { type: "weibull", scale: 10, shape: 1.5 },
+    ],
+    [
+      { type: "empirical", values: ["1ms", "2s"] },
+      { type: "empirical", values: [1, 2000] },
+    ],
     [
       { type: "empirical", values: ["1ms", "2s"], weights: [3, "25%"] },
       { type: "empirical", values: [1, 2000], weights: [3, 0.25] },
@@ -439,7 +478,11 @@ describe("parseDistribution", () => {
     ["expo(5ms)", 'unknown distribution "expo"', "exp(5ms)"],
     ["lognorml(median=5ms, p99=50ms)", 'unknown distribution "lognorml"', "lognormal(median=5ms, p99=50ms)"],
     ["exp(5 secs)", 'unknown duration unit "secs"', "exp(5s)"],
-    ["mix(0.9: exp(1ms), 0.1: exp(50 sec))", 'unknown duration unit "sec"', "mix(0.9: exp(1ms), 0.1: exp(50s))"],
+    [
+      "mix(0.9: exp(1ms), 0.1: exp(50 sec))",
+      'unknown duration unit "sec"',
+      "mix(0.9: exp(1ms), 0.1: exp(50s))",
+    ],
     ["exp(mena=5ms)", 'exp has no parameter "mena"', "exp(mean=5ms)"],
     ["exp", '"exp" needs its parameters', "exp(10ms)"],
     ["exp(5ms", 'missing ")" at character 8', undefined],
@@ -473,7 +516,11 @@ describe("parseDistribution", () => {
     [{ type: "uniform", min: "3ms", max: "1ms" }, "min (3.00ms) must be less than max (1.00ms)", undefined],
     [{ type: "exponential", mean: "10 secs" }, 'mean: "10 secs": unknown duration unit "secs"', "10s"],
     [{ type: "empirical", values: ["1ms"], weights: [1, 2] }, "1 values but 2 weights", undefined],
-    [{ type: "mixture", parts: [{ weight: 1, dist: { type: "exp", mean: 0 } }] }, "mean must be greater than zero", undefined],
+    [
+      { type: "mixture", parts: [{ weight: 1, dist: { type: "exp", mean: 0 } }] },
+      "mean must be greater than zero",
+      undefined,
+    ],
     [{ type: "exponential", mean: -1 }, "mean: -1 is negative", undefined],
     [[1, 2], "expected a distribution, got a list", undefined],
   ])("rejects %j", (input, message, suggestion) => {
@@ -494,7 +541,9 @@ describe("parseDistribution", () => {
     expect(unitError(() => parseDistribution("uniform(3ms, 1ms)", "duration")).expected).toBe(
       "uniform(min, max) with min < max, e.g. uniform(1ms, 3ms)",
     );
-    expect(unitError(() => parseDistribution("uniform(3KiB, 1KiB)", "size")).expected).toContain("uniform(1KiB, 4KiB)");
+    expect(unitError(() => parseDistribution("uniform(3KiB, 1KiB)", "size")).expected).toContain(
+      "uniform(1KiB, 4KiB)",
+    );
   });
 });
 

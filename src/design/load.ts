@@ -63,6 +63,7 @@ export function loadDesign(text: string, file: string, overrides: string[] = [])
       message: p.message,
       expected: p.expected,
       suggestion: p.suggestion,
+      hint: p.hint,
     };
   };
 
@@ -144,7 +145,7 @@ interface Issue {
   discriminator?: string;
   minimum?: number | bigint;
   origin?: string;
-  params?: { expected?: string; suggestion?: string };
+  params?: { expected?: string; suggestion?: string; hint?: string };
 }
 
 function valueAt(data: unknown, path: Path): unknown {
@@ -246,6 +247,7 @@ function describeIssue(issue: Issue, prefix: Path, data: unknown): Problem[] {
           message: issue.message,
           expected: issue.params?.expected,
           suggestion: issue.params?.suggestion,
+          hint: issue.params?.hint,
         },
       ];
     default:

@@ -18,7 +18,7 @@ function unit<T>(parse: (v: string | number) => T, expected: string, examples: (
         ctx.addIssue({
           code: "custom",
           message: err.message,
-          params: { expected: err.expected ?? expected, suggestion: err.suggestion },
+          params: { expected: err.expected ?? expected, suggestion: err.suggestion, hint: err.hint },
         });
         return z.NEVER;
       }
@@ -52,7 +52,7 @@ function dist(u: "duration" | "size" | "count", what: string) {
         ctx.addIssue({
           code: "custom",
           message: err.message,
-          params: { expected: err.expected, suggestion: err.suggestion },
+          params: { expected: err.expected, suggestion: err.suggestion, hint: err.hint },
         });
         return z.NEVER;
       }

@@ -15,8 +15,8 @@ import {
   Pair,
   parseDocument,
   Scalar,
-  YAMLMap,
   type YAMLError,
+  YAMLMap,
   type YAMLSeq,
 } from "yaml";
 import { DesignError, type Diagnostic, UnitError } from "./errors.js";
@@ -83,7 +83,7 @@ export class DesignSource {
     const problems: Diagnostic[] = [];
     src.checkTree(doc.contents, [], problems);
     if (problems.length > 0) throw new DesignError(problems);
-    void src.data; // surface conversion failures (e.g. alias explosions) now, with a location, not later
+    void src.data; // fail at parse time, not at first use, on documents that cannot be converted (alias bombs)
     return src;
   }
 
@@ -94,7 +94,13 @@ export class DesignSource {
         this.cache = this.doc.toJS({ maxAliasCount: 1000 });
       } catch (e) {
         throw new DesignError([
-          { file: this.file, line: 1, col: 1, path: [], message: `cannot read the document: ${(e as Error).message}` },
+          {
+            file: this.file,
+            line: 1,
+            col: 1,
+            path: [],
+            message: `cannot read the document: ${(e as Error).message}`,
+          },
         ]);
       }
       this.fresh = true;
@@ -148,7 +154,10 @@ export class DesignSource {
     const root = this.doc.contents;
     if (!isCollection(root)) {
       if (root !== null && !(isScalar(root) && root.value === null)) {
-        throw new UnitError(`cannot set ${where}: the document is not a map`, "a design file that is a map of settings");
+        throw new UnitError(
+          `cannot set ${where}: the document is not a map`,
+          "a design file that is a map of settings",
+        );
       }
       this.doc.contents = new YAMLMap() as typeof this.doc.contents;
     }
@@ -322,7 +331,9 @@ export class DesignSource {
       const raw = (e as Error).message;
       const m = /at position (\d+)/.exec(raw);
       const offset = m ? Number(m[1]) + bom : this.text.trimEnd().length;
-      const message = raw.replace(/\s*in JSON at position \d+.*$/, "").replace(/ \(line \d+ column \d+\)$/, "");
+      const message = raw
+        .replace(/\s*in JSON at position \d+.*$/, "")
+        .replace(/ \(line \d+ column \d+\)$/, "");
       const { line, col } = this.pos(Math.min(offset, Math.max(0, this.text.length - 1)));
       return { file: this.file, line, col, path: [], message: `invalid JSON: ${message}` };
     }
@@ -335,7 +346,8 @@ export class DesignSource {
       out.push({ file: this.file, ...p, path, message, ...(hint ? { hint } : {}) });
     };
     if (isAlias(node)) {
-      if (!node.resolve(this.doc)) at(node, `*${node.source} refers to no anchor`, `define &${node.source} before it`);
+      if (!node.resolve(this.doc))
+        at(node, `*${node.source} refers to no anchor`, `define &${node.source} before it`);
       return;
     }
     if (isMap(node)) {
@@ -360,7 +372,7 @@ export class DesignSource {
         this.checkTree(pair.value, [...path, name], out);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => this.checkTree(item, [...path, i], out));
+      for (let i = 0; i < node.items.length; i++) this.checkTree(node.items[i], [...path, i], out);
     }
   }
 }
@@ -372,7 +384,8 @@ function keyName(k: unknown): string {
   return k.value === null || k.value === undefined ? "" : String(k.value);
 }
 
-export const OVERRIDE_EXPECTED = 'path=value, e.g. components.api.instances=4 or components."my.svc".timeout=2s';
+export const OVERRIDE_EXPECTED =
+  'path=value, e.g. components.api.instances=4 or components."my.svc".timeout=2s';
 const OVERRIDE_VALUE_EXPECTED = 'a YAML value such as 8, true, 250ms, "some text" or [a, b]';
 
 /**
@@ -409,7 +422,11 @@ export function parseOverride(arg: string): { path: string[]; value: unknown } {
       seg = arg.slice(start, i).trim();
       if (seg === "") {
         fail(
-          i >= arg.length || arg[i] === "=" ? (path.length ? "the path ends with a dot" : "the path is empty") : "empty name between dots",
+          i >= arg.length || arg[i] === "="
+            ? path.length
+              ? "the path ends with a dot"
+              : "the path is empty"
+            : "empty name between dots",
         );
       }
     }
@@ -432,12 +449,12 @@ export function parseOverride(arg: string): { path: string[]; value: unknown } {
 
 function overrideValue(text: string, arg: string, pathPart: string): unknown {
   const doc = parseDocument(text, { prettyErrors: false });
+  const asString = `${pathPart}"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
   if (doc.errors.length > 0) {
-    const quoted = `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
     throw new UnitError(
       `cannot read the value in "${arg}": ${doc.errors[0].message.split("\n")[0]}`,
       OVERRIDE_VALUE_EXPECTED,
-      `${pathPart}${quoted}`,
+      asString,
     );
   }
   const c = doc.contents;
@@ -446,7 +463,11 @@ function overrideValue(text: string, arg: string, pathPart: string): unknown {
   const commented = doc.comment || doc.commentBefore || (isNode(c) && (c.comment || c.commentBefore));
   if (blockCollection || commented) return text;
   if (isAlias(c)) {
-    throw new UnitError(`cannot read the value in "${arg}": aliases are not allowed here`, OVERRIDE_VALUE_EXPECTED);
+    throw new UnitError(
+      `cannot read the value in "${arg}": an alias has no anchor to refer to here`,
+      OVERRIDE_VALUE_EXPECTED,
+      asString,
+    );
   }
   return doc.toJS();
 }

@@ -77,8 +77,8 @@ function checkFinite(v: number, text: string, expected: string): number {
 const DURATION_UNITS: Record<string, [number, number]> = {
   ns: [-6, 1],
   us: [-3, 1],
-  "µs": [-3, 1], // U+00B5 micro sign
-  "μs": [-3, 1], // U+03BC Greek mu, what most keyboards produce
+  µs: [-3, 1], // U+00B5 micro sign
+  μs: [-3, 1], // U+03BC Greek small mu: looks identical, so both must work
   ms: [0, 1],
   s: [3, 1],
   m: [3, 60],
@@ -172,7 +172,11 @@ function durationError(s: string): UnitError {
   if (other) return new UnitError(`"${s}" is ${other}, not a duration`, DURATION_EXPECTED);
   const week = /^(w|wk|wks|week|weeks)$/i.test(lx.unit);
   if (week && NUM_ONLY.test(lx.num)) {
-    return new UnitError(`"${s}": weeks are not a unit; write days`, DURATION_EXPECTED, `${scaled(lx.num, 0) * 7}d`);
+    return new UnitError(
+      `"${s}": weeks are not a unit; write days`,
+      DURATION_EXPECTED,
+      `${scaled(lx.num, 0) * 7}d`,
+    );
   }
   const fixed = fixUnits(s, canonicalDurationUnit);
   const bad = firstBadUnit(s, (u) => u in DURATION_UNITS);
@@ -180,7 +184,10 @@ function durationError(s: string): UnitError {
     return new UnitError(`"${s}": unknown duration unit "${bad ?? lx.unit}"`, DURATION_EXPECTED, fixed);
   }
   // no edit-distance guess here: units are one or two letters, so every unit is "close" to every typo
-  return new UnitError(`"${s}": unknown duration unit "${bad ?? lx.unit}"`, `${DURATION_EXPECTED} (units: ${DURATION_UNIT_LIST})`);
+  return new UnitError(
+    `"${s}": unknown duration unit "${bad ?? lx.unit}"`,
+    `${DURATION_EXPECTED} (units: ${DURATION_UNIT_LIST})`,
+  );
 }
 
 function firstBadUnit(s: string, ok: (u: string) => boolean): string | undefined {
@@ -208,8 +215,8 @@ function notANumber(s: string, what: string, expected: string): UnitError {
 const RATE_DENOMINATORS: Record<string, [number, number]> = {
   ns: [9, 1],
   us: [6, 1],
-  "µs": [6, 1],
-  "μs": [6, 1],
+  µs: [6, 1],
+  μs: [6, 1],
   ms: [3, 1],
   s: [0, 1],
   m: [0, 60],
@@ -225,7 +232,8 @@ function tryRate(s: string, allowBare: boolean): number | undefined {
   const m = RATE_RE.exec(s.trim());
   if (!m) return undefined;
   const [, num, mult, denom, perSecond] = m;
-  if (denom === undefined && perSecond === undefined) return allowBare ? scaled(num, MULTIPLIERS[mult]) : undefined;
+  if (denom === undefined && perSecond === undefined)
+    return allowBare ? scaled(num, MULTIPLIERS[mult]) : undefined;
   const [shift, div] = denom === undefined ? [0, 1] : (RATE_DENOMINATORS[denom] ?? [Number.NaN, 1]);
   if (Number.isNaN(shift)) return undefined;
   return scaled(num, MULTIPLIERS[mult] + shift) / div;
@@ -268,10 +276,16 @@ function rateError(s: string): UnitError {
     const per = canon === "m" ? "min" : canon;
     const fixed = per && RATE_DENOMINATORS[per] ? `${lx.num}${mult}/${per}` : undefined;
     if (fixed !== undefined) return new UnitError(`"${s}" is not written as a rate`, RATE_EXPECTED, fixed);
-    return new UnitError(`"${s}": unknown time unit "${denom}"`, `${RATE_EXPECTED} (per ${DURATION_UNIT_LIST})`);
+    return new UnitError(
+      `"${s}": unknown time unit "${denom}"`,
+      `${RATE_EXPECTED} (per ${DURATION_UNIT_LIST})`,
+    );
   }
   if (rest.startsWith("m"))
-    return new UnitError(`"${s}": "m" is not a multiplier`, `${RATE_EXPECTED} (k = 10^3, M = 10^6, G = 10^9, T = 10^12)`);
+    return new UnitError(
+      `"${s}": "m" is not a multiplier`,
+      `${RATE_EXPECTED} (k = 10^3, M = 10^6, G = 10^9, T = 10^12)`,
+    );
   return new UnitError(`"${s}" is not a rate`, RATE_EXPECTED);
 }
 
@@ -343,7 +357,9 @@ function sizeError(s: string): UnitError {
   if (!lx) return notANumber(s, "a size", SIZE_EXPECTED);
   const alias = SIZE_ALIASES[lx.unit.toLowerCase()];
   if (alias) {
-    const hint = alias.endsWith("iB") ? `or ${lx.num}${alias.replace("i", "")} for powers of 1000` : undefined;
+    const hint = alias.endsWith("iB")
+      ? `or ${lx.num}${alias.replace("i", "")} for powers of 1000`
+      : undefined;
     return new UnitError(`"${s}": unknown size unit "${lx.unit}"`, SIZE_EXPECTED, `${lx.num}${alias}`, hint);
   }
   const other = kindOf(s, "size");
@@ -395,12 +411,22 @@ function countError(s: string): UnitError {
   if (!lx) return notANumber(s, "a count", COUNT_EXPECTED);
   const alias = COUNT_ALIASES[lx.unit.toLowerCase()];
   if (alias && lx.unit !== "M") {
-    const msg = lx.unit === "m" ? `"m" is not a multiplier (it would read as milli)` : `unknown multiplier "${lx.unit}"`;
-    return new UnitError(`"${s}": ${msg}`, `${COUNT_EXPECTED} (k = 10^3, M = 10^6, G = 10^9, T = 10^12)`, `${lx.num}${alias}`);
+    const msg =
+      lx.unit === "m"
+        ? `"m" is not a multiplier (it would read as milli)`
+        : `unknown multiplier "${lx.unit}"`;
+    return new UnitError(
+      `"${s}": ${msg}`,
+      `${COUNT_EXPECTED} (k = 10^3, M = 10^6, G = 10^9, T = 10^12)`,
+      `${lx.num}${alias}`,
+    );
   }
   const other = kindOf(s, "count");
   if (other) return new UnitError(`"${s}" is ${other}, not a count`, COUNT_EXPECTED);
-  return new UnitError(`"${s}" is not a count`, `${COUNT_EXPECTED} (k = 10^3, M = 10^6, G = 10^9, T = 10^12)`);
+  return new UnitError(
+    `"${s}" is not a count`,
+    `${COUNT_EXPECTED} (k = 10^3, M = 10^6, G = 10^9, T = 10^12)`,
+  );
 }
 
 const PERCENT_RE = new RegExp(`^(${NUM})\\s*%$`);
@@ -429,10 +455,12 @@ export function parsePercent(x: string | number): number {
     return throwPercent(`"${text}" is outside 0% to 100%`);
   }
   const comma = commaFix(text);
-  if (comma !== undefined && tryPercent(comma) !== undefined) return throwPercent(`"${text}": use a decimal point`, comma);
+  if (comma !== undefined && tryPercent(comma) !== undefined)
+    return throwPercent(`"${text}": use a decimal point`, comma);
   const lx = lex(text);
   if (!lx) throw notANumber(text, "a percentage", PERCENT_EXPECTED);
-  if (/^(pct|percent|per\s*cent|percentage)$/i.test(lx.unit)) return throwPercent(`"${text}": write % for percent`, `${lx.num}%`);
+  if (/^(pct|percent|per\s*cent|percentage)$/i.test(lx.unit))
+    return throwPercent(`"${text}": write % for percent`, `${lx.num}%`);
   const other = kindOf(text, "percent");
   if (other) return throwPercent(`"${text}" is ${other}, not a percentage`);
   return throwPercent(`"${text}" is not a percentage`);
@@ -447,7 +475,11 @@ function kindOf(s: string, not: string): string | undefined {
   if (not !== "duration" && tryDuration(s) !== undefined) return "a duration";
   if (not !== "size" && trySize(s, false) !== undefined) return "a size";
   const slash = s.lastIndexOf("/");
-  if (slash > 0 && trySize(s.slice(0, slash), false) !== undefined && tryRate(`1${s.slice(slash)}`, false) !== undefined)
+  if (
+    slash > 0 &&
+    trySize(s.slice(0, slash), false) !== undefined &&
+    tryRate(`1${s.slice(slash)}`, false) !== undefined
+  )
     return "a bandwidth (size per time)";
   if (not !== "rate" && tryRate(s, false) !== undefined) return "a rate";
   if (not !== "percent" && tryPercent(s) !== undefined) return "a percentage";
@@ -492,7 +524,8 @@ export function formatRate(perSec: number): string {
   if (!Number.isFinite(perSec)) return Number.isNaN(perSec) ? "NaN" : perSec > 0 ? "∞/s" : "-∞/s";
   if (perSec === 0) return "0/s";
   if (perSec < 0) return `-${formatRate(-perSec)}`;
-  if (sig3(perSec) < 1) return sig3(perSec * 60) >= 1 ? `${sig3(perSec * 60)}/min` : `${sig3(perSec * 3600)}/h`;
+  if (sig3(perSec) < 1)
+    return sig3(perSec * 60) >= 1 ? `${sig3(perSec * 60)}/min` : `${sig3(perSec * 3600)}/h`;
   const prefixes = ["", "k", "M", "G", "T"];
   let v = perSec;
   for (let i = 0; ; i++) {
@@ -633,7 +666,8 @@ class DistSyntax {
     const text = raw.trimEnd();
     const end = start + text.length;
     if (this.s[this.i] === "(") {
-      if (!/^[A-Za-z_]\w*$/.test(text)) this.fail(text === "" ? "missing distribution name" : `"${text}" is not a name`);
+      if (!/^[A-Za-z_]\w*$/.test(text))
+        this.fail(text === "" ? "missing distribution name" : `"${text}" is not a name`);
       this.i++;
       const args: Arg[] = [];
       this.ws();
@@ -653,7 +687,8 @@ class DistSyntax {
       }
       return { kind: "call", name: text, nameStart: start, nameEnd: end, args, start, end: this.i };
     }
-    if (text === "") this.fail(this.i < this.s.length ? `expected a value before "${this.s[this.i]}"` : "expected a value");
+    if (text === "")
+      this.fail(this.i < this.s.length ? `expected a value before "${this.s[this.i]}"` : "expected a value");
     return { kind: "atom", text, start, end };
   }
 
@@ -670,7 +705,12 @@ class DistSyntax {
 }
 
 /** A UnitError from deep inside a distribution, restated for the whole text with a whole-text suggestion. */
-function within(src: string, at: { start: number; end: number } | undefined, e: unknown, unit: DistUnit): never {
+function within(
+  src: string,
+  at: { start: number; end: number } | undefined,
+  e: unknown,
+  unit: DistUnit,
+): never {
   if (!(e instanceof UnitError)) throw e;
   if (at === undefined || e.message.startsWith("cannot read distribution")) throw e;
   const suggestion =
@@ -693,14 +733,16 @@ function within(src: string, at: { start: number; end: number } | undefined, e: 
  * (`{ type: exponential, mean: 10ms }`, where a bare number is in base units).
  */
 export function parseDistribution(x: unknown, unit: DistUnit = "duration"): DistSpec {
-  const spec = typeof x === "object" && x !== null && !Array.isArray(x) ? fromObject(x, unit, "") : fromText(x, unit);
+  const spec =
+    typeof x === "object" && x !== null && !Array.isArray(x) ? fromObject(x, unit, "") : fromText(x, unit);
   checkDist(spec, unit, typeof x === "string" ? x.trim() : undefined);
   return spec;
 }
 
 function fromText(x: unknown, unit: DistUnit): DistSpec {
   if (typeof x === "number") return { type: "constant", value: VALUE_PARSERS[unit](x) };
-  if (typeof x !== "string") throw new UnitError(`expected a distribution, got ${describe(x)}`, distExpected(unit));
+  if (typeof x !== "string")
+    throw new UnitError(`expected a distribution, got ${describe(x)}`, distExpected(unit));
   const src = x.trim();
   if (src === "") throw new UnitError("empty distribution", distExpected(unit));
   if (!src.includes("(")) {
@@ -713,7 +755,12 @@ function fromText(x: unknown, unit: DistUnit): DistSpec {
     } catch (e) {
       if (e instanceof UnitError && lex(src) === undefined) {
         const near = didYouMean(src, Object.keys(DIST_NAMES));
-        throw new UnitError(e.message, distExpected(unit), near ? `${near}(${EXAMPLES[unit][2]})` : e.suggestion, e.hint);
+        throw new UnitError(
+          e.message,
+          distExpected(unit),
+          near ? `${near}(${EXAMPLES[unit][2]})` : e.suggestion,
+          e.hint,
+        );
       }
       throw e;
     }
@@ -786,7 +833,8 @@ function fromExpr(e: Expr, src: string, unit: DistUnit): DistSpec {
     case "empirical": {
       if (e.args.length === 0) fail("empirical needs at least one value");
       const weighted = e.args.filter((a) => a.sep === ":").length;
-      if (e.args.some((a) => a.sep === "=")) fail("empirical takes values, optionally weighted as value: weight");
+      if (e.args.some((a) => a.sep === "="))
+        fail("empirical takes values, optionally weighted as value: weight");
       if (weighted > 0 && weighted < e.args.length) fail("weight every value or none");
       if (weighted === 0) return { type, values: e.args.map((a) => value(a.value, src, unit)) };
       return {
@@ -843,14 +891,16 @@ function params(
   const fail = (what: string): never => {
     throw new UnitError(`cannot read distribution "${src}": ${what}`, form);
   };
-  e.args.forEach((a, idx) => {
+  for (const [idx, a] of e.args.entries()) {
     let name: string;
     if (a.sep === undefined) {
-      if (idx >= positional.length) fail(`${e.name} takes ${positional.length} parameter(s), got ${e.args.length}`);
-      if (e.args.slice(0, idx).some((b) => b.sep !== undefined)) fail("positional parameters must come first");
+      if (idx >= positional.length)
+        fail(`${e.name} takes ${positional.length} parameter(s), got ${e.args.length}`);
+      if (e.args.slice(0, idx).some((b) => b.sep !== undefined))
+        fail("positional parameters must come first");
       name = positional[idx];
     } else if (a.sep === ":") {
-      return fail(`"${a.label!.text}: …" is not a parameter of ${e.name}; write name=value`);
+      name = fail(`"${a.label!.text}: …" is not a parameter of ${e.name}; write name=value`);
     } else {
       const raw = a.label!.text.toLowerCase();
       name = aliases[raw] ?? names.find((n) => n.toLowerCase() === raw) ?? "";
@@ -865,20 +915,24 @@ function params(
     }
     if (out[name]) fail(`${name} is given twice`);
     out[name] = a.value;
-  });
+  }
   for (const n of required) if (!out[n]) fail(`missing ${n}`);
   return out;
 }
 
 function value(e: Expr, src: string, unit: DistUnit): number {
   if (e.kind !== "atom") {
-    throw new UnitError(`cannot read distribution "${src}": ${e.name}(…) is used where a value belongs`, forms(unit).constant);
+    throw new UnitError(
+      `cannot read distribution "${src}": ${e.name}(…) is used where a value belongs`,
+      forms(unit).constant,
+    );
   }
   return convert(e.text, e, src, unit, VALUE_PARSERS[unit]);
 }
 
 function numberOf(e: Expr, src: string, unit: DistUnit, parse: (x: string) => number): number {
-  if (e.kind !== "atom") throw new UnitError(`cannot read distribution "${src}": expected a value`, distExpected(unit));
+  if (e.kind !== "atom")
+    throw new UnitError(`cannot read distribution "${src}": expected a value`, distExpected(unit));
   return convert(e.text, e, src, unit, parse);
 }
 
@@ -974,7 +1028,8 @@ function fromObject(o: object, unit: DistUnit, where: string): DistSpec {
       }
       return VALUE_PARSERS[unit](asText(x, `a ${unit}`, distExpected(unit)));
     } catch (e) {
-      if (e instanceof UnitError) throw new UnitError(`${at(k)}: ${e.message}`, e.expected, e.suggestion, e.hint);
+      if (e instanceof UnitError)
+        throw new UnitError(`${at(k)}: ${e.message}`, e.expected, e.suggestion, e.hint);
       throw e;
     }
   };
@@ -982,7 +1037,8 @@ function fromObject(o: object, unit: DistUnit, where: string): DistSpec {
     try {
       return plainNumber(x, weight);
     } catch (e) {
-      if (e instanceof UnitError) throw new UnitError(`${at(k)}: ${e.message}`, e.expected, e.suggestion, e.hint);
+      if (e instanceof UnitError)
+        throw new UnitError(`${at(k)}: ${e.message}`, e.expected, e.suggestion, e.hint);
       throw e;
     }
   };
@@ -1021,7 +1077,8 @@ function fromObject(o: object, unit: DistUnit, where: string): DistSpec {
       return {
         type,
         buckets: list("buckets").map((b, i) => {
-          if (typeof b !== "object" || b === null) return fail(`buckets.${i} must be a map with from, to and weight`);
+          if (typeof b !== "object" || b === null)
+            return fail(`buckets.${i} must be a map with from, to and weight`);
           const r = b as Record<string, unknown>;
           return {
             from: val(`buckets.${i}.from`, r.from ?? fail(`buckets.${i} is missing from`)),
@@ -1034,14 +1091,18 @@ function fromObject(o: object, unit: DistUnit, where: string): DistSpec {
       return {
         type,
         parts: list("parts").map((p, i) => {
-          if (typeof p !== "object" || p === null) return fail(`parts.${i} must be a map with weight and dist`);
+          if (typeof p !== "object" || p === null)
+            return fail(`parts.${i} must be a map with weight and dist`);
           const r = p as Record<string, unknown>;
           const d = r.dist ?? fail(`parts.${i} is missing dist`);
           const dist =
             typeof d === "object" && d !== null && !Array.isArray(d)
               ? fromObject(d, unit, at(`parts.${i}.dist`))
               : fromText(d, unit);
-          return { weight: num(`parts.${i}.weight`, r.weight ?? fail(`parts.${i} is missing weight`), true), dist };
+          return {
+            weight: num(`parts.${i}.weight`, r.weight ?? fail(`parts.${i} is missing weight`), true),
+            dist,
+          };
         }),
       };
   }
@@ -1061,7 +1122,8 @@ function checkDist(spec: DistSpec, unit: DistUnit, src: string | undefined): voi
     if (!(v > 0)) fail(`${name} must be greater than zero (got ${Number.isFinite(v) ? v : String(v)})`);
   };
   const weights = (ws: number[]) => {
-    for (const w of ws) if (!(w > 0) || !Number.isFinite(w)) fail(`weights must be greater than zero (got ${w})`);
+    for (const w of ws)
+      if (!(w > 0) || !Number.isFinite(w)) fail(`weights must be greater than zero (got ${w})`);
   };
   switch (spec.type) {
     case "constant":
@@ -1070,7 +1132,10 @@ function checkDist(spec: DistSpec, unit: DistUnit, src: string | undefined): voi
       return positive("the mean", spec.mean);
     case "uniform":
       if (!(spec.min < spec.max))
-        fail(`min (${show(spec.min)}) must be less than max (${show(spec.max)})`, "for a fixed value write it alone");
+        fail(
+          `min (${show(spec.min)}) must be less than max (${show(spec.max)})`,
+          "for a fixed value write it alone",
+        );
       return;
     case "normal":
       positive("the standard deviation", spec.stddev);
@@ -1103,7 +1168,8 @@ function checkDist(spec: DistSpec, unit: DistUnit, src: string | undefined): voi
     case "histogram":
       if (spec.buckets.length === 0) fail("needs at least one bucket");
       for (const b of spec.buckets) {
-        if (!(b.from < b.to)) fail(`bucket ${show(b.from)}..${show(b.to)} must go from a smaller to a larger value`);
+        if (!(b.from < b.to))
+          fail(`bucket ${show(b.from)}..${show(b.to)} must go from a smaller to a larger value`);
       }
       weights(spec.buckets.map((b) => b.weight));
       return;

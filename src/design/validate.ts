@@ -11,6 +11,7 @@ export interface Problem {
   message: string;
   expected?: string;
   suggestion?: string;
+  hint?: string;
   /** point at the key at `path` rather than its value */
   atKey?: boolean;
 }

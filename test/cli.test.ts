@@ -1,0 +1,115 @@
+// The archsim command as a user meets it: the built binary, real files, exit
+// codes, and bad input answered with located messages, never a stack trace.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+function archsim(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/archsim.js", ...args], { encoding: "utf8", timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const STACK = /^\s+at\s/m;
+
+describe("archsim run", () => {
+  it("runs the hello example and prints a summary", () => {
+    const r = archsim("run", "examples/hello.yaml");
+    expect(r.err).not.toMatch(STACK);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/GET \/item\/:id/);
+    expect(r.out).toMatch(/hit ratio/);
+    expect(r.out).toMatch(/kill api\[1\]/);
+    expect(r.out).toMatch(/p99 < 100ms\s+\S+\s+pass/);
+  });
+
+  it("--json prints the documented report", () => {
+    const r = archsim("run", "examples/hello.yaml", "--json", "--duration", "5s", "--seed", "3");
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out);
+    expect(rep.seed).toBe(3);
+    expect(rep.durationMs).toBe(5000);
+    for (const k of ["design", "requests", "latencyMs", "throughputPerSec", "routes", "components", "slo", "engine"])
+      expect(rep).toHaveProperty(k);
+    const q = rep.requests;
+    expect(q.total).toBe(q.ok + q.failed + q.inFlight);
+    expect(rep.components.redis.kind).toBe("cache");
+    expect(rep.components.redis.hitRatio).toBeGreaterThan(0);
+  });
+
+  it("--set overrides fields, with the component shorthand", () => {
+    const a = JSON.parse(archsim("run", "examples/hello.yaml", "--json", "--duration", "5s", "--set", "api.instances=5").out);
+    expect(a.components.api.instances).toBe(5);
+    const b = JSON.parse(
+      archsim("run", "examples/hello.yaml", "--json", "--duration", "5s", "--set", "components.api.instances=2").out,
+    );
+    expect(b.components.api.instances).toBe(2);
+  });
+
+  it("exits 1 when an SLO fails", () => {
+    const r = archsim("run", "examples/hello.yaml", "--duration", "5s", "--set", "slo=[p50 < 1ms]");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL/);
+  });
+
+  it("stops a runaway run at its event budget with a message and exit code 3", () => {
+    const r = archsim("run", "examples/hello.yaml", "--max-events", "20000");
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/event budget/);
+    expect(r.err).not.toMatch(STACK);
+  });
+
+  it("rejects bad options without a stack trace", () => {
+    for (const args of [
+      ["run", "no-such-file.yaml"],
+      ["run", "examples/hello.yaml", "--seed", "abc"],
+      ["run", "examples/hello.yaml", "--duration", "-3s"],
+      ["run", "examples/hello.yaml", "--set", "nonsense"],
+      ["run", "examples/hello.yaml", "--set", "apii.instances=3"],
+      ["frobnicate"],
+    ]) {
+      const r = archsim(...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err).not.toMatch(STACK);
+      expect(r.err.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("archsim validate", () => {
+  it("accepts every example", () => {
+    const files = ["examples/hello.yaml", "examples/lb-algorithms.yaml", ...readdirSync("examples/theory").map((f) => `examples/theory/${f}`)];
+    for (const f of files) {
+      const r = archsim("validate", f);
+      expect(r.code, `${f}: ${r.err}`).toBe(0);
+    }
+  });
+
+  const cases: [string, RegExp, RegExp | null][] = [
+    ["malformed", /malformed\.yaml:4:1: /, null],
+    ["unknown-kind", /unknown-kind\.yaml:13:11: unknown component kind "servce"/, /did you mean service\?/],
+    ["unknown-field", /unknown-field\.yaml:10:5: unknown field "instnaces"/, /did you mean instances\?/],
+    ["dangling", /dangling\.yaml:8:\d+: backend "apii" is not a component/, /did you mean api\?/],
+    ["negative-rate", /negative-rate\.yaml:6:\d+: .*negative/, /expected: a rate/],
+    ["zero-capacity", /zero-capacity\.yaml:12:\d+: capacity must be greater than zero/, null],
+    ["absurd-duration", /absurd-duration\.yaml:1:11: duration .* longer than the 30 days/, null],
+    ["cycle", /cycle\.yaml:15:\d+: call cycle: a -> b -> a/, null],
+  ];
+  for (const [name, message, hint] of cases)
+    it(`reports ${name} with its location`, () => {
+      const r = archsim("validate", `test/fixtures/bad/${name}.yaml`);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      if (hint) expect(r.err).toMatch(hint);
+      expect(r.err).not.toMatch(STACK);
+    });
+});
+
+describe("archsim schema", () => {
+  it("prints the JSON Schema of the design file", () => {
+    const r = archsim("schema");
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.$schema).toMatch(/json-schema/);
+    expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(["duration", "components", "faults", "slo"]));
+  });
+});
