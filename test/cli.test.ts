@@ -28,7 +28,16 @@ describe("archsim run", () => {
     const rep = JSON.parse(r.out);
     expect(rep.seed).toBe(3);
     expect(rep.durationMs).toBe(5000);
-    for (const k of ["design", "requests", "latencyMs", "throughputPerSec", "routes", "components", "slo", "engine"])
+    for (const k of [
+      "design",
+      "requests",
+      "latencyMs",
+      "throughputPerSec",
+      "routes",
+      "components",
+      "slo",
+      "engine",
+    ])
       expect(rep).toHaveProperty(k);
     const q = rep.requests;
     expect(q.total).toBe(q.ok + q.failed + q.inFlight);
@@ -37,10 +46,20 @@ describe("archsim run", () => {
   });
 
   it("--set overrides fields, with the component shorthand", () => {
-    const a = JSON.parse(archsim("run", "examples/hello.yaml", "--json", "--duration", "5s", "--set", "api.instances=5").out);
+    const a = JSON.parse(
+      archsim("run", "examples/hello.yaml", "--json", "--duration", "5s", "--set", "api.instances=5").out,
+    );
     expect(a.components.api.instances).toBe(5);
     const b = JSON.parse(
-      archsim("run", "examples/hello.yaml", "--json", "--duration", "5s", "--set", "components.api.instances=2").out,
+      archsim(
+        "run",
+        "examples/hello.yaml",
+        "--json",
+        "--duration",
+        "5s",
+        "--set",
+        "components.api.instances=2",
+      ).out,
     );
     expect(b.components.api.instances).toBe(2);
   });
@@ -77,7 +96,11 @@ describe("archsim run", () => {
 
 describe("archsim validate", () => {
   it("accepts every example", () => {
-    const files = ["examples/hello.yaml", "examples/lb-algorithms.yaml", ...readdirSync("examples/theory").map((f) => `examples/theory/${f}`)];
+    const files = [
+      "examples/hello.yaml",
+      "examples/lb-algorithms.yaml",
+      ...readdirSync("examples/theory").map((f) => `examples/theory/${f}`),
+    ];
     for (const f of files) {
       const r = archsim("validate", f);
       expect(r.code, `${f}: ${r.err}`).toBe(0);
@@ -110,6 +133,8 @@ describe("archsim schema", () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out);
     expect(s.$schema).toMatch(/json-schema/);
-    expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(["duration", "components", "faults", "slo"]));
+    expect(Object.keys(s.properties)).toEqual(
+      expect.arrayContaining(["duration", "components", "faults", "slo"]),
+    );
   });
 });

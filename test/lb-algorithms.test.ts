@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { runFile } from "./support/run.js";
 
 const p99 = (algorithm: string, seed: number) =>
-  runFile("examples/lb-algorithms.yaml", [`components.lb.algorithm=${algorithm}`, "duration=120s"], { seed }).latencyMs.p99;
+  runFile("examples/lb-algorithms.yaml", [`components.lb.algorithm=${algorithm}`, "duration=120s"], { seed })
+    .latencyMs.p99;
 
 describe("load-balancing policies", () => {
   it("orders p99 as queueing theory predicts: round-robin > power-of-two > least-connections", () => {
@@ -25,7 +26,11 @@ describe("load-balancing policies", () => {
   });
 
   it("round robin gives every instance the same share", () => {
-    const r = runFile("examples/lb-algorithms.yaml", ["components.lb.algorithm=round-robin", "duration=20s"], { seed: 3 });
+    const r = runFile(
+      "examples/lb-algorithms.yaml",
+      ["components.lb.algorithm=round-robin", "duration=20s"],
+      { seed: 3 },
+    );
     const pools = r.components.lb.pools as Record<string, { forwarded: number[] }>;
     const shares = pools.app.forwarded;
     expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);

@@ -15,7 +15,14 @@ export interface WorkloadRoute {
 }
 
 export type Arrivals =
-  | { type: "open"; deterministic: boolean; rate: (tMs: number) => number; maxRate: number }
+  | {
+      type: "open";
+      deterministic: boolean;
+      rate: (tMs: number) => number;
+      maxRate: number;
+      /** the rate never changes (no thinning needed) */
+      steady: boolean;
+    }
   | { type: "closed"; users: number; think: Sampler };
 
 export interface WorkloadConfig {
@@ -83,8 +90,10 @@ export class Workload extends Component {
       } else {
         t += (-Math.log(1 - this.rng.next()) * 1000) / a.maxRate;
         if (t >= this.cfg.stopMs) return;
-        const r = a.rate(t);
-        if (r < a.maxRate && this.rng.next() * a.maxRate > r) continue;
+        if (!a.steady) {
+          const r = a.rate(t);
+          if (r < a.maxRate && this.rng.next() * a.maxRate > r) continue;
+        }
       }
       if (t < this.cfg.stopMs) this.sim.q.at(t, this.arriveEv, 0);
       return;
@@ -93,7 +102,7 @@ export class Workload extends Component {
 
   private arrive(): void {
     this.scheduleArrival(this.sim.now);
-    this.issue(Math.floor(this.rng.next() * this.cfg.users));
+    this.issue(this.rng.int(this.cfg.users));
   }
 
   private issue(user: number): void {
@@ -103,12 +112,16 @@ export class Workload extends Component {
     job.req = job.id;
     job.caller = this.index;
     job.op = OP_ROUTE;
-    const r = cfg.routes[pick(this.routeCum, this.rng.next())];
+    // a single choice consumes no randomness
+    const r = cfg.routes.length === 1 ? cfg.routes[0] : cfg.routes[pick(this.routeCum, this.rng.next())];
     job.route = r.route;
     job.key = r.keys.sample(this.rng);
     job.user = user;
     job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;
-    job.region = cfg.regions[pick(this.regionCum, this.rng.next())].region;
+    job.region =
+      cfg.regions.length === 1
+        ? cfg.regions[0].region
+        : cfg.regions[pick(this.regionCum, this.rng.next())].region;
     job.start = sim.now;
     this.generated++;
     this.metrics.issued++;

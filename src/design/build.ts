@@ -254,7 +254,13 @@ function arrivals(c: Extract<ComponentSpec, { kind: "workload" }>, durationMs: n
   switch (a.process) {
     case "poisson":
     case "constant":
-      return { type: "open", deterministic: a.process === "constant", rate: () => a.rate, maxRate: a.rate };
+      return {
+        type: "open",
+        deterministic: a.process === "constant",
+        rate: () => a.rate,
+        maxRate: a.rate,
+        steady: true,
+      };
     case "ramp": {
       const start = a.start ?? 0;
       return {
@@ -267,6 +273,7 @@ function arrivals(c: Extract<ComponentSpec, { kind: "workload" }>, durationMs: n
               ? a.to
               : a.from + ((a.to - a.from) * (t - start)) / a.over,
         maxRate: Math.max(a.from, a.to),
+        steady: a.from === a.to,
       };
     }
     case "spike":
@@ -275,6 +282,7 @@ function arrivals(c: Extract<ComponentSpec, { kind: "workload" }>, durationMs: n
         deterministic: false,
         rate: (t) => (t >= a.at && t < a.at + a.for ? a.rate * a.multiplier : a.rate),
         maxRate: a.rate * Math.max(1, a.multiplier),
+        steady: a.multiplier === 1,
       };
     case "diurnal": {
       const period = a.period ?? 24 * 3600 * 1000;
@@ -284,6 +292,7 @@ function arrivals(c: Extract<ComponentSpec, { kind: "workload" }>, durationMs: n
         deterministic: false,
         rate: (t) => a.min + ((a.max - a.min) * (1 + Math.cos((2 * Math.PI * (t - peak)) / period))) / 2,
         maxRate: Math.max(a.min, a.max),
+        steady: a.min === a.max,
       };
     }
   }

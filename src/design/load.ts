@@ -133,6 +133,9 @@ function precheck(data: unknown): Problem[] {
   return out;
 }
 
+const FLOW_COMMA_HINT =
+  'inside { ... } a comma ends the value: quote it, e.g. readTime: "lognormal(median=3ms, p99=25ms)"';
+
 interface Issue {
   code: string;
   path: PropertyKey[];
@@ -170,6 +173,8 @@ function describeIssue(issue: Issue, prefix: Path, data: unknown): Problem[] {
         message: `unknown field "${k}"`,
         expected: known.length ? `one of ${known.join(", ")}` : undefined,
         suggestion: didYouMean(k, known),
+        // `{ t: f(a=1, b=2) }` splits at the comma and leaves "b=2)" as a key
+        hint: /[=)]/.test(k) ? FLOW_COMMA_HINT : undefined,
       }));
     }
     case "invalid_type":
@@ -241,6 +246,8 @@ function describeIssue(issue: Issue, prefix: Path, data: unknown): Problem[] {
         },
       ];
     case "custom":
+      if (/missing "\)"/.test(issue.message) && !issue.params?.hint)
+        issue.params = { ...issue.params, hint: FLOW_COMMA_HINT };
       return [
         {
           path,

@@ -18,7 +18,7 @@ export interface KeySampler {
 class UniformKeys implements KeySampler {
   constructor(readonly keys: number) {}
   sample(rng: Rng): number {
-    return Math.floor(rng.next() * this.keys);
+    return rng.int(this.keys);
   }
   probability(): number {
     return 1 / this.keys;

@@ -17,8 +17,12 @@ export class Rng {
     return hi * TWO_NEG_26 + lo * TWO_NEG_53;
   }
 
-  /** Uniform integer in [0, n) for n <= 2^32. */
+  /**
+   * Uniform integer in [0, n). Small ranges take one 32-bit draw (relative bias
+   * below 2^-12 for n <= 2^20); larger ones use 53 bits.
+   */
   int(n: number): number {
+    if (n <= 1048576) return Math.floor((this.u32() * n) / 4294967296);
     return Math.floor(this.next() * n);
   }
 

@@ -1,0 +1,51 @@
+// Metrics: the fast HdrHistogram path must give exactly what the library's own
+// recordValue gives; time-weighted levels integrate exactly.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { LatencyRecorder, newHistogram, recordFast } from "../src/metrics/latency.js";
+import { TimeWeighted } from "../src/metrics/time-weighted.js";
+
+describe("recordFast", () => {
+  it("puts every value in the same counter as the library does", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 86_400_000_000 }), { minLength: 1, maxLength: 300 }),
+        (values) => {
+          const a = newHistogram();
+          const b = newHistogram();
+          for (const v of values) {
+            a.recordValue(v);
+            recordFast(b, v);
+          }
+          expect(b.totalCount).toBe(a.totalCount);
+          expect(b.maxValue).toBe(a.maxValue);
+          expect(b.minNonZeroValue).toBe(a.minNonZeroValue);
+          for (const p of [0, 1, 25, 50, 90, 99, 99.9, 100])
+            expect(b.getValueAtPercentile(p)).toBe(a.getValueAtPercentile(p));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps three significant digits of a latency", () => {
+    const r = new LatencyRecorder();
+    for (let i = 1; i <= 100_000; i++) r.record(i / 100); // 0.01ms .. 1000ms uniformly
+    expect(r.percentile(50)).toBeCloseTo(500, -1);
+    expect(Math.abs(r.percentile(99) / 990 - 1)).toBeLessThan(0.001);
+    expect(r.summary().mean).toBeCloseTo(500.005, 6);
+  });
+});
+
+describe("TimeWeighted", () => {
+  it("integrates a level over time exactly", () => {
+    const t = new TimeWeighted();
+    t.change(2, 0); // 2 from 0 to 10
+    t.change(-1, 10); // 1 from 10 to 30
+    expect(t.integral(30)).toBe(2 * 10 + 1 * 20);
+    expect(t.takeWindow(30)).toBe(40);
+    t.change(3, 35); // 1 from 30 to 35, 4 from 35 to 40
+    expect(t.takeWindow(40)).toBe(5 + 20);
+    expect(t.max).toBe(4);
+  });
+});
