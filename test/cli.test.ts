@@ -1,8 +1,11 @@
 // The archsim command as a user meets it: the built binary, real files, exit
 // codes, and bad input answered with located messages, never a stack trace.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 
 function archsim(...args: string[]) {
   const r = spawnSync(process.execPath, ["bin/archsim.js", ...args], { encoding: "utf8", timeout: 120_000 });
@@ -105,6 +108,22 @@ describe("archsim validate", () => {
       const r = archsim("validate", f);
       expect(r.code, `${f}: ${r.err}`).toBe(0);
     }
+  });
+
+  it("reads JSON designs as well, with JSON positions in errors", () => {
+    const dir = mkdtempSync(join(tmpdir(), "archsim-"));
+    const design = parse(readFileSync("examples/hello.yaml", "utf8"));
+    const good = join(dir, "hello.json");
+    writeFileSync(good, JSON.stringify(design, null, 2));
+    expect(archsim("validate", good).code).toBe(0);
+    const r = JSON.parse(archsim("run", good, "--json", "--duration", "3s").out);
+    expect(r.requests.total).toBeGreaterThan(500);
+    design.components.api.instnaces = 2;
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify(design, null, 2));
+    const b = archsim("validate", bad);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/bad\.json:\d+:\d+: unknown field "instnaces"/);
   });
 
   const cases: [string, RegExp, RegExp | null][] = [

@@ -1,11 +1,12 @@
 // Human summary tables for the terminal.
 import type { Report, RouteReport } from "./json.js";
 
-function table(head: string[], rows: string[][]): string {
+/** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
+function table(head: string[], rows: string[][], align = `l${"r".repeat(head.length - 1)}`): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])))
+      .map((c, i) => (align[i] === "l" ? c.padEnd(w[i]) : c.padStart(w[i])))
       .join("  ")
       .trimEnd();
   return [line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
@@ -67,9 +68,18 @@ export function renderText(rep: Report): string {
     if (typeof c.writes === "number") extra.push(`${c.reads} reads, ${c.writes} writes`);
     const q = typeof c.queueLength === "number" ? c.queueLength.toFixed(2) : "-";
     const mq = typeof c.maxQueueLength === "number" ? String(c.maxQueueLength) : "-";
-    return [name, c.kind, pct(c.utilization), q, mq, extra.join(", ")];
+    const lat = c.latencyMs as { p99?: number } | undefined;
+    return [
+      name,
+      c.kind,
+      pct(c.utilization),
+      q,
+      mq,
+      lat?.p99 !== undefined ? ms(lat.p99) : "-",
+      extra.join(", "),
+    ];
   });
-  out.push(table(["component", "kind", "util", "queue", "max q", ""], crow));
+  out.push(table(["component", "kind", "util", "queue", "max q", "p99", "notes"], crow, "llrrrrl"));
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
