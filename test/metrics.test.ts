@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LatencyRecorder, newHistogram, recordFast } from "../src/metrics/latency.js";
+import { RequestMetrics } from "../src/metrics/requests.js";
 import { TimeWeighted } from "../src/metrics/time-weighted.js";
 
 describe("recordFast", () => {
@@ -47,5 +48,24 @@ describe("TimeWeighted", () => {
     t.change(3, 35); // 1 from 30 to 35, 4 from 35 to 40
     expect(t.takeWindow(40)).toBe(5 + 20);
     expect(t.max).toBe(4);
+  });
+});
+
+describe("RequestMetrics series", () => {
+  it("has one value per closed second in every column, including causes that appear late", () => {
+    const m = new RequestMetrics(["ok", "error", "timeout"], 1);
+    m.record(0, 0, 5);
+    m.record(0, 0, 7);
+    m.tick(1);
+    m.record(0, 2, 100); // the first timeout, in the second second
+    m.record(0, 0, 9);
+    m.tick(2);
+    m.tick(3);
+    const s = m.series.toJSON();
+    expect(s.t).toEqual([1, 2, 3]);
+    expect(s.throughput).toEqual([2, 1, 0]);
+    expect(s.errors).toEqual([0, 1, 0]);
+    expect(s["errors:timeout"]).toEqual([0, 1, 0]);
+    for (const col of Object.values(s)) expect(col.length).toBe(3);
   });
 });

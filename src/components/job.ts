@@ -25,6 +25,8 @@ export class Job {
   /** user, session and origin region of the request */
   user = 0;
   ip = 0;
+  /** index of the request's header set (Sim.headerSets) */
+  headers = 0;
   region = 0;
   /** time the call was sent, and time it entered the callee's queue */
   start = 0;
@@ -60,6 +62,7 @@ export class Job {
     this.key = 0;
     this.user = 0;
     this.ip = 0;
+    this.headers = 0;
     this.region = 0;
     this.start = 0;
     this.enqueued = 0;
@@ -81,6 +84,7 @@ export class Job {
     this.key = from.key;
     this.user = from.user;
     this.ip = from.ip;
+    this.headers = from.headers;
     this.region = from.region;
   }
 }

@@ -32,8 +32,8 @@ export interface LoadBalancerConfig {
   vnodes: number;
   hashOn: "key" | "user" | "ip" | "session";
   pools: PoolConfig[];
-  /** pool index per route index (-1: no pool serves that route) */
-  routePool: number[];
+  /** pool index per route index and header set (-1: no pool serves it) */
+  routePool: number[][];
   /** per-request processing time (layer cost plus TLS termination) */
   costMs: number;
   healthCheck: HealthCheckConfig | null;
@@ -127,7 +127,7 @@ export class LoadBalancer extends Component {
   accept(job: Job): void {
     this.requests++;
     this.busyMs += this.cfg.costMs;
-    const pi = this.cfg.routePool[job.route] ?? -1;
+    const pi = this.cfg.routePool[job.route]?.[job.headers] ?? -1;
     const pool = pi >= 0 ? this.pools[pi] : undefined;
     const backend = pool ? this.choose(pool, pi, job) : -1;
     if (!pool || backend < 0) {

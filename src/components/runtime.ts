@@ -68,6 +68,8 @@ export class Sim {
   readonly pool = new JobPool();
   readonly components: Component[] = [];
   readonly routes: string[] = [];
+  /** distinct header sets requests carry; index 0 is no headers */
+  readonly headerSets: Record<string, string>[] = [{}];
   private readonly deliverEv: number;
   private readonly replyEv: number;
   private readonly zeroNet: boolean;
@@ -104,6 +106,13 @@ export class Sim {
   routeIndex(name: string): number {
     let i = this.routes.indexOf(name);
     if (i < 0) i = this.routes.push(name) - 1;
+    return i;
+  }
+
+  headerSetIndex(headers: Record<string, string>): number {
+    const key = JSON.stringify(Object.entries(headers).sort());
+    let i = this.headerSets.findIndex((h) => JSON.stringify(Object.entries(h).sort()) === key);
+    if (i < 0) i = this.headerSets.push(headers) - 1;
     return i;
   }
 

@@ -50,6 +50,12 @@ export class Service extends Station {
   }
 
   protected begin(job: Job): void {
+    if (this.slowMs > 0) {
+      // a slowed instance spends the extra time once per request, holding its worker
+      job.step = -1;
+      this.sim.q.schedule(this.slowMs, this.computeDone, job.id);
+      return;
+    }
     job.step = 0;
     this.advance(job);
   }
@@ -62,7 +68,7 @@ export class Service extends Station {
       const step = plan[job.step];
       switch (step.type) {
         case "compute": {
-          const d = step.time.sample(this.rng) + this.slowMs;
+          const d = step.time.sample(this.rng);
           if (d > 0) {
             sim.q.schedule(d, this.computeDone, job.id);
             return;

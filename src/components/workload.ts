@@ -10,6 +10,8 @@ import { Component, type ComponentReport, type Sim } from "./runtime.js";
 
 export interface WorkloadRoute {
   route: number;
+  /** header set index (Sim.headerSets) */
+  headers: number;
   weight: number;
   keys: KeySampler;
 }
@@ -115,6 +117,7 @@ export class Workload extends Component {
     // a single choice consumes no randomness
     const r = cfg.routes.length === 1 ? cfg.routes[0] : cfg.routes[pick(this.routeCum, this.rng.next())];
     job.route = r.route;
+    job.headers = r.headers;
     job.key = r.keys.sample(this.rng);
     job.user = user;
     job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;

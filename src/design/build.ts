@@ -16,7 +16,14 @@ import { type DistSpec, sampler } from "../kernel/distributions.js";
 import { type KeySpec, keySampler } from "../kernel/keys.js";
 import { Network, type NetworkSpec } from "../kernel/network.js";
 import type { ComponentSpec, Design } from "./schema.js";
-import { DEFAULT_REGION, DEFAULT_ZONE, lbPool, parseCapacity, parsePopularity } from "./validate.js";
+import {
+  DEFAULT_REGION,
+  DEFAULT_ZONE,
+  lbPool,
+  lowerKeys,
+  parseCapacity,
+  parsePopularity,
+} from "./validate.js";
 
 const ms = (v: number): DistSpec => ({ type: "constant", value: v });
 const logn = (median: number, p99: number): DistSpec => ({ type: "lognormal", median, p99 });
@@ -81,8 +88,13 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const byName = new Map<string, Component>();
   const entries = Object.entries(d.components);
 
-  // every route name gets an index up front, in order of first mention
-  for (const [, c] of entries) if (c.kind === "workload") for (const r of c.routes) sim.routeIndex(r.route);
+  // every route name and header set gets an index up front, in order of first mention
+  for (const [, c] of entries)
+    if (c.kind === "workload")
+      for (const r of c.routes) {
+        sim.routeIndex(r.route);
+        sim.headerSetIndex(lowerKeys(r.headers ?? {}));
+      }
   for (const [, c] of entries)
     if (c.kind === "service")
       for (const [route, steps] of Object.entries(c.routes)) {
@@ -165,13 +177,15 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     if (c.kind !== "load-balancer") continue;
     const layer = c.layer ?? 4;
     const poolNames: string[] = [];
-    const routePool = sim.routes.map((route) => {
-      const backend = lbPool(c, route);
-      if (!backend) return -1;
-      let i = poolNames.indexOf(backend);
-      if (i < 0) i = poolNames.push(backend) - 1;
-      return i;
-    });
+    const routePool = sim.routes.map((route) =>
+      sim.headerSets.map((headers) => {
+        const backend = lbPool(c, route, headers);
+        if (!backend) return -1;
+        let i = poolNames.indexOf(backend);
+        if (i < 0) i = poolNames.push(backend) - 1;
+        return i;
+      }),
+    );
     const hc = c.healthCheck;
     const lb = new LoadBalancer(name, {
       layer,
@@ -216,6 +230,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         target: byName.get(c.target)!,
         routes: c.routes.map((r) => ({
           route: sim.routeIndex(r.route),
+          headers: sim.headerSetIndex(lowerKeys(r.headers ?? {})),
           weight: r.weight ?? 1,
           keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
         })),

@@ -88,7 +88,8 @@ export const NetworkSchema = z
           .optional()
           .meta({ description: 'per region pair, keyed "a<->b"' }),
       })
-      .optional(),
+      .optional()
+      .meta({ description: "one-way latency per kind of link (defaults in docs/design-file.md)" }),
   })
   .meta({ description: "where components run and how long messages take between them" });
 
@@ -111,51 +112,68 @@ const RouteMix = z.strictObject({
   route: Name.meta({ description: 'route name, method and path, e.g. "GET /item/:id"' }),
   weight: PositiveCount.optional().meta({ description: "relative share of requests (default 1)" }),
   keys: KeysSchema.optional(),
+  headers: z
+    .record(z.string(), z.string())
+    .optional()
+    .meta({ description: "headers these requests carry (for L7 header rules), e.g. { x-tier: premium }" }),
 });
 
 const ArrivalSchema = z.discriminatedUnion("process", [
-  z.strictObject({ process: z.literal("poisson"), rate: Rate }),
-  z.strictObject({ process: z.literal("constant"), rate: Rate }),
   z.strictObject({
-    process: z.literal("ramp"),
-    from: Rate,
-    to: Rate,
-    over: PositiveDuration,
-    start: Duration.optional(),
+    process: z.literal("poisson").meta({ description: "exponential gaps between arrivals" }),
+    rate: Rate.meta({ description: "mean arrivals per second (a rate such as 500/s)" }),
   }),
   z.strictObject({
-    process: z.literal("spike"),
-    rate: Rate,
-    at: Duration,
-    multiplier: PositiveCount,
-    for: PositiveDuration,
+    process: z.literal("constant").meta({ description: "evenly spaced arrivals" }),
+    rate: Rate.meta({ description: "arrivals per second (a rate such as 500/s)" }),
   }),
   z.strictObject({
-    process: z.literal("diurnal"),
-    min: Rate,
-    max: Rate,
-    period: PositiveDuration.optional(),
-    peakAt: Duration.optional(),
+    process: z.literal("ramp").meta({ description: "Poisson arrivals whose rate moves linearly" }),
+    from: Rate.meta({ description: "rate before and at the start of the ramp" }),
+    to: Rate.meta({ description: "rate at the end of the ramp and after it" }),
+    over: PositiveDuration.meta({ description: "how long the ramp takes (a duration)" }),
+    start: Duration.optional().meta({ description: "when the ramp starts (default 0s)" }),
+  }),
+  z.strictObject({
+    process: z.literal("spike").meta({ description: "Poisson arrivals with a burst" }),
+    rate: Rate.meta({ description: "base rate outside the spike" }),
+    at: Duration.meta({ description: "when the spike starts (a duration from the start)" }),
+    multiplier: PositiveCount.meta({ description: "rate during the spike = rate x multiplier" }),
+    for: PositiveDuration.meta({ description: "how long the spike lasts" }),
+  }),
+  z.strictObject({
+    process: z.literal("diurnal").meta({ description: "Poisson arrivals following a daily cosine curve" }),
+    min: Rate.meta({ description: "lowest rate (at peakAt + period/2)" }),
+    max: Rate.meta({ description: "highest rate (at peakAt)" }),
+    period: PositiveDuration.optional().meta({ description: "length of one cycle (default 24h)" }),
+    peakAt: Duration.optional().meta({
+      description: "time of the peak within the cycle (default half the period)",
+    }),
   }),
 ]);
 
 export const WorkloadSchema = z.strictObject({
-  kind: z.literal("workload"),
+  kind: z.literal("workload").meta({ description: "generates requests and records what users saw" }),
   target: Name.meta({ description: "the component requests are sent to" }),
   arrival: ArrivalSchema.optional().meta({
     description: "open loop: requests arrive whatever the system does",
   }),
   closed: z
     .strictObject({
-      users: PositiveInt,
-      thinkTime: DurationDist,
+      users: PositiveInt.meta({ description: "number of concurrent users (their ids are 0..users-1)" }),
+      thinkTime: DurationDist.meta({
+        description: "time a user waits after an answer before the next request",
+      }),
     })
     .optional()
     .meta({ description: "closed loop: each user sends, waits for the answer, thinks, repeats" }),
-  routes: z.array(RouteMix).min(1),
+  routes: z.array(RouteMix).min(1).meta({ description: "the mix of requests sent" }),
   population: z
     .strictObject({
-      users: PositiveInt.optional().meta({ description: "distinct users and sessions (default 10k)" }),
+      users: PositiveInt.optional().meta({
+        description:
+          "distinct users, one session each, drawn per open-loop request (default 10k; a closed loop uses its own users)",
+      }),
       ips: PositiveInt.optional().meta({
         description: "distinct client IPs they sit behind (default = users)",
       }),
@@ -164,28 +182,31 @@ export const WorkloadSchema = z.strictObject({
         .optional()
         .meta({ description: "share of users per region, e.g. { us-east: 70%, eu-west: 30% }" }),
     })
-    .optional(),
+    .optional()
+    .meta({ description: "who the users are: how many, behind how many IPs, where" }),
 });
 
 // ---------- load balancer ----------
 
-const HealthCheckSchema = z.strictObject({
-  interval: PositiveDuration.optional().meta({ description: "time between probes (default 10s)" }),
-  timeout: PositiveDuration.optional().meta({ description: "a probe slower than this fails (default 2s)" }),
-  healthyThreshold: PositiveInt.optional().meta({
-    description: "consecutive successes to re-admit (default 2)",
-  }),
-  unhealthyThreshold: PositiveInt.optional().meta({
-    description: "consecutive failures to eject (default 2)",
-  }),
-  probeTime: Duration.optional().meta({
-    description: "time an instance takes to answer a probe (default 1ms)",
-  }),
-});
+const HealthCheckSchema = z
+  .strictObject({
+    interval: PositiveDuration.optional().meta({ description: "time between probes (default 10s)" }),
+    timeout: PositiveDuration.optional().meta({ description: "a probe slower than this fails (default 2s)" }),
+    healthyThreshold: PositiveInt.optional().meta({
+      description: "consecutive successes to re-admit (default 2)",
+    }),
+    unhealthyThreshold: PositiveInt.optional().meta({
+      description: "consecutive failures to eject (default 2)",
+    }),
+    probeTime: Duration.optional().meta({
+      description: "time an instance takes to answer a probe (default 1ms)",
+    }),
+  })
+  .meta({ description: "active probes of every instance; failing instances are taken out of rotation" });
 
 const RuleSchema = z.strictObject({
   path: z.string().optional().meta({ description: "path prefix, or a pattern ending in * (e.g. /api/*)" }),
-  method: z.string().optional(),
+  method: z.string().optional().meta({ description: "HTTP method the route must have, e.g. GET" }),
   header: z
     .record(z.string(), z.string())
     .optional()
@@ -194,7 +215,7 @@ const RuleSchema = z.strictObject({
 });
 
 export const LoadBalancerSchema = z.strictObject({
-  kind: z.literal("load-balancer"),
+  kind: z.literal("load-balancer").meta({ description: "spreads requests over a service's instances" }),
   algorithm: z
     .enum([
       "round-robin",
@@ -215,14 +236,16 @@ export const LoadBalancerSchema = z.strictObject({
     .meta({ description: "4 (connections) or 7 (HTTP); default 4" }),
   backend: Name.optional().meta({ description: "the service behind it (L4, or L7's default pool)" }),
   rules: z.array(RuleSchema).optional().meta({ description: "L7 only: first match wins" }),
-  weights: z.array(PositiveCount).optional().meta({ description: "per instance, for weighted-round-robin" }),
-  vnodes: PositiveInt.optional().meta({
-    description: "virtual nodes per backend for consistent-hash (default 150)",
+  weights: z.array(PositiveCount).optional().meta({
+    description:
+      "one per instance of backend: shares for weighted-round-robin, capacity for load- and hash-based policies",
   }),
-  hashOn: z
-    .enum(["key", "user", "ip", "session"])
-    .optional()
-    .meta({ description: "what hashing policies hash" }),
+  vnodes: PositiveInt.optional().meta({
+    description: "ring positions per unit of weight for consistent-hash (default 150)",
+  }),
+  hashOn: z.enum(["key", "user", "ip", "session"]).optional().meta({
+    description: "what hashing policies hash: default ip for ip-hash, key otherwise (session = user)",
+  }),
   tls: z.boolean().optional().meta({ description: "terminate TLS here (adds per-request cost)" }),
   cost: Duration.optional().meta({
     description: "per-request processing time (default 20us at L4, 100us at L7)",
@@ -230,14 +253,18 @@ export const LoadBalancerSchema = z.strictObject({
   tlsCost: Duration.optional().meta({ description: "extra per-request time when tls is on (default 150us)" }),
   workers: PositiveInt.optional().meta({ description: "worker threads, for utilisation (default 8)" }),
   healthCheck: HealthCheckSchema.optional(),
-  sticky: z.boolean().optional().meta({ description: "cookie-based sticky sessions" }),
-  zone: Name.optional(),
+  sticky: z.boolean().optional().meta({
+    description: "sticky sessions: each user is pinned to an instance until health checks eject it",
+  }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
 });
 
 // ---------- service ----------
 
 const StepSchema = z.union([
-  z.strictObject({ compute: DurationDist }),
+  z.strictObject({
+    compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
+  }),
   z.strictObject({
     call: Name.meta({ description: "a service to call and wait for" }),
     route: z.string().optional().meta({ description: "route to call it with (default: the same route)" }),
@@ -253,7 +280,7 @@ const StepSchema = z.union([
 ]);
 
 export const ServiceSchema = z.strictObject({
-  kind: z.literal("service"),
+  kind: z.literal("service").meta({ description: "instances with workers and queues running route steps" }),
   instances: PositiveInt.optional().meta({ description: "number of instances (default 1)" }),
   concurrency: PositiveInt.optional().meta({
     description: "requests one instance works on at once (default 1)",
@@ -265,7 +292,7 @@ export const ServiceSchema = z.strictObject({
   routes: z
     .record(z.string(), z.array(StepSchema).min(1))
     .meta({ description: 'steps per route; "*" serves any route without its own entry' }),
-  zone: Name.optional(),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)
     .min(1)
@@ -276,7 +303,7 @@ export const ServiceSchema = z.strictObject({
 // ---------- cache ----------
 
 export const CacheSchema = z.strictObject({
-  kind: z.literal("cache"),
+  kind: z.literal("cache").meta({ description: "one cache node holding real keys" }),
   capacity: z
     .union([z.string(), z.number()])
     .meta({ description: "entries (e.g. 10k) or bytes (e.g. 64MiB)", examples: ["10k", "64MiB"] }),
@@ -289,14 +316,17 @@ export const CacheSchema = z.strictObject({
   concurrency: PositiveInt.optional().meta({
     description: "operations served at once (default 1, like Redis)",
   }),
-  queue: z.union([PositiveInt, z.literal("unbounded")]).optional(),
-  zone: Name.optional(),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "operations waiting before refusing (default 10000, or unbounded)" }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
 });
 
 // ---------- database ----------
 
 export const DatabaseSchema = z.strictObject({
-  kind: z.literal("database"),
+  kind: z.literal("database").meta({ description: "one database node with a connection pool" }),
   connections: PositiveInt.optional().meta({
     description: "connection pool size: queries served at once (default 100)",
   }),
@@ -307,7 +337,7 @@ export const DatabaseSchema = z.strictObject({
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=2ms, p99=10ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=4ms, p99=20ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
-  zone: Name.optional(),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
 });
 
 export const ComponentSchema = z.discriminatedUnion("kind", [
@@ -339,15 +369,19 @@ export const FaultSchema = z.union([
   z.strictObject({
     slow: Name.meta({ description: "component that gets slower" }),
     by: PositiveDuration.meta({
-      description: "extra time on every job it serves and every probe it answers",
+      description:
+        "extra time each request (or cache or database operation) takes, holding a worker, and each probe",
     }),
     ...FaultBase,
   }),
   z.strictObject({
     link: z
-      .strictObject({ from: Name, to: Name })
+      .strictObject({
+        from: Name.meta({ description: "the calling component" }),
+        to: Name.meta({ description: "the called component" }),
+      })
       .meta({ description: "calls from -> to and their replies" }),
-    add: PositiveDuration.meta({ description: "extra one-way latency" }),
+    add: PositiveDuration.meta({ description: "extra latency on the call and again on its reply" }),
     ...FaultBase,
   }),
 ]);
@@ -356,13 +390,19 @@ export const FaultSchema = z.union([
 
 export const DesignSchema = z
   .strictObject({
-    name: z.string().optional(),
-    description: z.string().optional(),
-    seed: z.number().int().optional().meta({ description: "default random seed (--seed overrides)" }),
+    name: z.string().optional().meta({ description: "shown in reports (default: the file name)" }),
+    description: z.string().optional().meta({ description: "free text about the design" }),
+    seed: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: "default random seed (--seed overrides; default 1)" }),
     duration: PositiveDuration.meta({ description: "simulated time to run" }),
     network: NetworkSchema.optional(),
-    components: z.record(z.string(), ComponentSchema),
-    faults: z.array(FaultSchema).optional(),
+    components: z
+      .record(z.string(), ComponentSchema)
+      .meta({ description: "the parts of the system, by name; each has a kind" }),
+    faults: z.array(FaultSchema).optional().meta({ description: "scheduled failures (the nemesis)" }),
     slo: z
       .array(z.string())
       .optional()

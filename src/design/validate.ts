@@ -6,6 +6,11 @@ import { parseSlo, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
 import { parseCount, parseSize } from "./units.js";
 
+/** Header names are case-insensitive. */
+export function lowerKeys(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
 export interface Problem {
   path: (string | number)[];
   message: string;
@@ -310,21 +315,27 @@ function routeCoverage(d: Design): Problem[] {
   const out: Problem[] = [];
   const comps = d.components;
   const seen = new Set<string>();
-  const reach = (target: string, route: string, path: (string | number)[]): void => {
-    const key = `${target}|${route}`;
+  const reach = (
+    target: string,
+    route: string,
+    headers: Record<string, string>,
+    path: (string | number)[],
+  ): void => {
+    const key = `${target}|${route}|${JSON.stringify(headers)}`;
     if (seen.has(key)) return;
     seen.add(key);
     const c = comps[target];
     if (c.kind === "load-balancer") {
-      const backend = lbPool(c, route);
+      const backend = lbPool(c, route, headers);
       if (!backend) {
+        const with_ = Object.keys(headers).length ? ` with headers ${JSON.stringify(headers)}` : "";
         out.push({
           path,
-          message: `no rule of load balancer "${target}" matches route "${route}" and it has no default backend`,
+          message: `no rule of load balancer "${target}" matches route "${route}"${with_} and it has no default backend`,
         });
         return;
       }
-      reach(backend, route, path);
+      reach(backend, route, headers, path);
     } else if (c.kind === "service") {
       const steps = c.routes[route] ?? c.routes["*"];
       if (!steps) {
@@ -338,14 +349,14 @@ function routeCoverage(d: Design): Problem[] {
       }
       steps.forEach((s, i) => {
         const p = ["components", target, "routes", c.routes[route] ? route : "*", i];
-        if ("call" in s) reach(s.call, s.route ?? route, [...p, "call"]);
+        if ("call" in s) reach(s.call, s.route ?? route, headers, [...p, "call"]);
       });
     }
   };
   for (const [name, c] of Object.entries(comps))
     if (c.kind === "workload")
       c.routes.forEach((r, i) => {
-        reach(c.target, r.route, ["components", name, "routes", i, "route"]);
+        reach(c.target, r.route, lowerKeys(r.headers ?? {}), ["components", name, "routes", i, "route"]);
       });
   return out;
 }

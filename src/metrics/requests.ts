@@ -44,8 +44,8 @@ export class RequestMetrics {
   /** Closes the second that ends at `second` (seconds since start). */
   tick(second: number): void {
     const s = this.series;
-    s.tick(second);
-    s.get("throughput").push(this.windowDone);
+    // values first: a series created now is padded to the seconds already closed
+    s.get("throughput").push(this.windowDone - this.windowFailed);
     s.get("errors").push(this.windowFailed);
     s.get("p50").push(this.window.percentile(50));
     s.get("p99").push(this.window.percentile(99));
@@ -54,6 +54,7 @@ export class RequestMetrics {
         s.get(`errors:${this.causes[c]}`).push(this.windowByCause[c]);
       this.windowByCause[c] = 0;
     }
+    s.tick(second);
     this.window.reset();
     this.windowDone = 0;
     this.windowFailed = 0;

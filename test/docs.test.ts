@@ -1,0 +1,317 @@
+// The documentation is checked against the program, so neither can drift:
+// - docs/design-file.md documents exactly the fields of the design schema
+//   (derived from its JSON Schema), with "required" exactly where the schema
+//   requires a field, and every complete design it shows is valid;
+// - docs/report.md mentions every field of a real JSON report and every
+//   outcome cause.
+//
+// Doc format relied on: in docs/design-file.md, a field table is a Markdown
+// table whose first header cell is "Field"; each of its rows starts with the
+// field's path as a single code span, e.g. `components.<service>.instances`.
+// Paths use `.` between names and `[]` for "each item of a list". A
+// placeholder `<kind>` (a component kind) stands for a component of that kind;
+// any other placeholder (`<route>`, `<region>`, ...) stands for a key of a
+// free-form mapping. The "Default" column starts with "required" exactly for
+// required fields. Other tables (headers other than "Field") are prose.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { CAUSES } from "../src/components/outcomes.js";
+import { loadDesign } from "../src/design/load.js";
+import { jsonSchema } from "../src/design/schema.js";
+import { runDesign } from "../src/run.js";
+
+interface SchemaNode {
+  type?: string | string[];
+  const?: unknown;
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+  additionalProperties?: boolean | SchemaNode;
+  items?: SchemaNode;
+  anyOf?: SchemaNode[];
+  oneOf?: SchemaNode[];
+}
+
+const ANY_KEY = "<*>";
+
+/** An object whose keys the schema fixes (zod strictObject). */
+const isClosed = (n: SchemaNode): boolean => n.properties !== undefined && n.additionalProperties === false;
+
+/** A record: free keys, all with the same kind of value. */
+const recordValue = (n: SchemaNode): SchemaNode | undefined =>
+  n.properties === undefined &&
+  typeof n.additionalProperties === "object" &&
+  Object.keys(n.additionalProperties).length > 0
+    ? n.additionalProperties
+    : undefined;
+
+const alternatives = (n: SchemaNode): SchemaNode[] => n.anyOf ?? n.oneOf ?? [];
+
+/** The tag of each alternative when every one is a closed object with a constant string field (`kind`). */
+function discriminants(options: SchemaNode[]): string[] | undefined {
+  if (options.length < 2 || !options.every(isClosed)) return undefined;
+  const tags = options.map(
+    (o) => Object.values(o.properties ?? {}).find((p) => typeof p.const === "string")?.const,
+  );
+  return tags.every((t): t is string => typeof t === "string") ? tags : undefined;
+}
+
+interface SchemaFields {
+  /** path -> whether the field is required in every alternative that has it */
+  fields: Map<string, boolean>;
+  /** placeholders that name a kind of record entry, e.g. <service> */
+  kinds: Set<string>;
+}
+
+/**
+ * Every field a design can contain, from the JSON Schema: each property of a
+ * closed object, and each entry of a record whose values are not objects
+ * themselves (such as `network.regions.<*>`). Objects that accept any key
+ * besides a few (the mapping form of a distribution) are values, not field
+ * groups: their grammar is documented with the distributions.
+ */
+function schemaFields(schema: SchemaNode): SchemaFields {
+  const fields = new Map<string, boolean>();
+  const kinds = new Set<string>();
+  const add = (path: string, required: boolean) => {
+    const before = fields.get(path);
+    fields.set(path, before === undefined ? required : before && required);
+  };
+  const walk = (n: SchemaNode, path: string): void => {
+    for (const o of alternatives(n)) walk(o, path);
+    if (n.properties) {
+      if (!isClosed(n)) return;
+      for (const [k, v] of Object.entries(n.properties)) {
+        const p = path ? `${path}.${k}` : k;
+        add(p, (n.required ?? []).includes(k));
+        walk(v, p);
+      }
+      return;
+    }
+    if (n.items) walk(n.items, `${path}[]`);
+    const value = recordValue(n);
+    if (value) {
+      const options = alternatives(value);
+      const tags = discriminants(options);
+      if (tags) {
+        options.forEach((o, i) => {
+          kinds.add(tags[i]);
+          walk(o, `${path}.<${tags[i]}>`);
+        });
+        return;
+      }
+      const objects = options.length ? options.every(isClosed) : isClosed(value);
+      if (!objects) add(`${path}.${ANY_KEY}`, false);
+      walk(value, `${path}.${ANY_KEY}`);
+    }
+  };
+  walk(schema, "");
+  return { fields, kinds };
+}
+
+/** Cells of a Markdown table row; `\|` escapes a bar inside a cell. */
+function cells(line: string): string[] {
+  const inner = line.trim().replace(/^\|/, "").replace(/\|$/, "");
+  return inner.split(/(?<!\\)\|/).map((c) => c.trim());
+}
+
+interface DocField {
+  path: string;
+  required: boolean;
+  line: number;
+}
+
+/** The rows of every table headed "Field", outside code blocks. */
+function documentedFields(markdown: string): { rows: DocField[]; malformed: string[] } {
+  const rows: DocField[] = [];
+  const malformed: string[] = [];
+  const lines = markdown.split("\n");
+  let fenced = false;
+  let header: string[] | null = null;
+  lines.forEach((line, i) => {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    if (fenced || !line.trim().startsWith("|")) {
+      header = null;
+      return;
+    }
+    const row = cells(line);
+    if (header === null) {
+      header = row;
+      return;
+    }
+    if (header[0] !== "Field" || row.every((c) => /^:?-+:?$/.test(c))) return;
+    const m = /^`([^`]+)`$/.exec(row[0]);
+    if (!m) {
+      malformed.push(`line ${i + 1}: ${line}`);
+      return;
+    }
+    const d = header.indexOf("Default");
+    rows.push({ path: m[1], required: d >= 0 && /^required\b/.test(row[d] ?? ""), line: i + 1 });
+  });
+  return { rows, malformed };
+}
+
+/** `<route>` and other free-key placeholders become `<*>`; component kinds stay. */
+function normalise(path: string, kinds: Set<string>): string {
+  return path.replace(/<([^>]+)>/g, (all, name: string) => (kinds.has(name) ? all : ANY_KEY));
+}
+
+function yamlBlocks(markdown: string): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
+  const re = /^```ya?ml\n([\s\S]*?)^```/gm;
+  for (let m = re.exec(markdown); m; m = re.exec(markdown))
+    out.push({ text: m[1], line: markdown.slice(0, m.index).split("\n").length });
+  return out;
+}
+
+const designDoc = readFileSync("docs/design-file.md", "utf8");
+const reportDoc = readFileSync("docs/report.md", "utf8");
+
+describe("docs/design-file.md", () => {
+  const { fields, kinds } = schemaFields(jsonSchema() as SchemaNode);
+  const { rows, malformed } = documentedFields(designDoc);
+  const documented = new Map(rows.map((r) => [normalise(r.path, kinds), r]));
+
+  it("derives the fields from the schema", () => {
+    // a walker that found nothing would make the checks below pass vacuously
+    expect(kinds).toEqual(new Set(["workload", "load-balancer", "service", "cache", "database"]));
+    for (const p of [
+      "duration",
+      "network.regions.<*>",
+      "components.<service>.instances",
+      "components.<service>.routes.<*>[].compute",
+      "components.<workload>.arrival.rate",
+      "faults[].link.from",
+      "slo",
+    ])
+      expect(fields.has(p), p).toBe(true);
+    expect(fields.get("duration")).toBe(true);
+    expect(fields.get("seed")).toBe(false);
+  });
+
+  it("writes every field table row as a path in a code span", () => {
+    expect(malformed).toEqual([]);
+    expect(rows.length).toBeGreaterThan(50);
+  });
+
+  it("documents every field of the schema", () => {
+    const missing = [...fields.keys()].filter((p) => !documented.has(p));
+    expect(missing).toEqual([]);
+  });
+
+  it("documents no field the schema does not have", () => {
+    const unknown = rows
+      .filter((r) => !fields.has(normalise(r.path, kinds)))
+      .map((r) => `line ${r.line}: ${r.path}`);
+    expect(unknown).toEqual([]);
+  });
+
+  it("documents each field once", () => {
+    const seen = new Map<string, number>();
+    const twice: string[] = [];
+    for (const r of rows) {
+      const p = normalise(r.path, kinds);
+      if (seen.has(p)) twice.push(`${r.path} (lines ${seen.get(p)} and ${r.line})`);
+      else seen.set(p, r.line);
+    }
+    expect(twice).toEqual([]);
+  });
+
+  it('marks exactly the required fields "required"', () => {
+    const wrong = rows
+      .filter((r) => fields.has(normalise(r.path, kinds)))
+      .filter((r) => fields.get(normalise(r.path, kinds)) !== r.required)
+      .map((r) => `line ${r.line}: ${r.path} should ${r.required ? "not " : ""}be marked required`);
+    expect(wrong).toEqual([]);
+  });
+
+  const designs = yamlBlocks(designDoc).filter((b) => /^components:/m.test(b.text));
+  it("shows complete designs", () => {
+    expect(designs.length).toBeGreaterThanOrEqual(3);
+  });
+  for (const block of designs)
+    it(`has a valid design in the yaml block at line ${block.line}`, () => {
+      const loaded = loadDesign(block.text, `docs/design-file.md:${block.line}`);
+      expect(Object.keys(loaded.design.components).length).toBeGreaterThan(0);
+    });
+});
+
+describe("docs/report.md", () => {
+  // every name written in a code span, split at dots, brackets, spaces and colons
+  const mentioned = new Set<string>();
+  for (const m of reportDoc.matchAll(/`([^`\n]+)`/g)) {
+    mentioned.add(m[1]);
+    for (const part of m[1].split(/[.\s[\]()=,]+/)) if (part) mentioned.add(part);
+  }
+  const unmentioned = (keys: string[], where: string) =>
+    keys.filter((k) => !mentioned.has(k)).map((k) => `${where}.${k}`);
+
+  // hello.yaml, with its instance killed early enough that the 5 s run sees
+  // failures, a health-check ejection and an error series
+  const file = "examples/hello.yaml";
+  const report = runDesign(loadDesign(readFileSync(file, "utf8"), file, ["faults.0.at=1s"]), {
+    durationMs: 5000,
+  });
+  const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
+  const obj = (v: unknown) => v as Record<string, unknown>;
+  const keys = (v: unknown) => Object.keys(obj(v));
+
+  it("mentions every top-level field and the fields of archsim, requests, latencyMs and engine", () => {
+    expect([
+      ...unmentioned(keys(json), "report"),
+      ...unmentioned(keys(json.archsim), "archsim"),
+      ...unmentioned(keys(json.requests), "requests"),
+      ...unmentioned(keys(json.latencyMs), "latencyMs"),
+      ...unmentioned(keys(json.engine), "engine"),
+    ]).toEqual([]);
+  });
+
+  it("mentions every field of a route entry", () => {
+    const routes = Object.values(obj(json.routes));
+    expect(routes.length).toBeGreaterThan(0);
+    const missing = routes.flatMap((r) => [
+      ...unmentioned(keys(r), "routes.<route>"),
+      ...unmentioned(keys(obj(r).requests), "routes.<route>.requests"),
+      ...unmentioned(keys(obj(r).latencyMs), "routes.<route>.latencyMs"),
+    ]);
+    expect(missing).toEqual([]);
+  });
+
+  it("mentions every field of each component kind's report", () => {
+    const components = Object.values(obj(json.components)).map(obj);
+    const seenKinds = new Set(components.map((c) => String(c.kind)));
+    expect(seenKinds).toEqual(new Set(["load-balancer", "service", "cache", "database"]));
+    const missing: string[] = [];
+    for (const c of components) {
+      const at = `components.<${String(c.kind)}>`;
+      if (!mentioned.has(String(c.kind))) missing.push(`kind ${String(c.kind)}`);
+      missing.push(...unmentioned(keys(c), at));
+      if (c.latencyMs) missing.push(...unmentioned(keys(c.latencyMs), `${at}.latencyMs`));
+      if (c.series) missing.push(...unmentioned(keys(c.series), `${at}.series`));
+      for (const p of Object.values(obj(c.pools ?? {}))) missing.push(...unmentioned(keys(p), `${at}.pools`));
+      for (const e of (c.healthEvents ?? []) as unknown[])
+        missing.push(...unmentioned(keys(e), `${at}.healthEvents[]`));
+    }
+    expect(missing).toEqual([]);
+    // the run above exercised the nested lists too
+    const lb = components.find((c) => c.kind === "load-balancer")!;
+    expect((lb.healthEvents as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it("mentions the fields of faults, slo and series entries", () => {
+    const faults = json.faults as unknown[];
+    const slo = json.slo as unknown[];
+    expect(faults.length).toBeGreaterThan(0);
+    expect(slo.length).toBeGreaterThan(0);
+    const series = keys(json.series).map((k) => k.replace(/^errors:.*/, "errors:<cause>"));
+    expect(series).toContain("errors:<cause>");
+    expect([
+      ...faults.flatMap((f) => unmentioned(keys(f), "faults[]")),
+      ...slo.flatMap((s) => unmentioned(keys(s), "slo[]")),
+      ...unmentioned(series, "series"),
+    ]).toEqual([]);
+  });
+
+  it("describes every outcome cause", () => {
+    expect(unmentioned([...CAUSES], "cause")).toEqual([]);
+  });
+});
