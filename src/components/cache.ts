@@ -26,6 +26,9 @@ export class Cache extends Station {
   private sets = 0;
   private deletes = 0;
   private hitSeries: number[] = [];
+  /** evictions and expirations of stores lost to restarts */
+  private pastEvictions = 0;
+  private pastExpirations = 0;
   private windowGets = 0;
   private windowHits = 0;
 
@@ -84,6 +87,8 @@ export class Cache extends Station {
   /** A restarted node comes back empty: memory does not survive the process. */
   override restart(instance: number): void {
     super.restart(instance);
+    this.pastEvictions += this.store.stats.evictions;
+    this.pastExpirations += this.store.stats.expirations;
     this.store = this.newStore();
   }
 
@@ -107,8 +112,8 @@ export class Cache extends Station {
       misses: this.gets - this.hits,
       sets: this.sets,
       deletes: this.deletes,
-      evictions: st.evictions,
-      expirations: st.expirations,
+      evictions: this.pastEvictions + st.evictions,
+      expirations: this.pastExpirations + st.expirations,
       entries: this.store.size,
       bytes: this.store.bytes,
       series: { ...(base.series as object), hitRatio: this.hitSeries },

@@ -24,6 +24,9 @@ export class Nemesis {
   readonly log: FaultRecord[] = [];
   private readonly startEv: number;
   private readonly endEv: number;
+  private readonly kills = new Map<string, number>();
+  private readonly slowness = new Map<number, number>();
+  private readonly linkExtra = new Map<number, number>();
 
   constructor(
     private readonly sim: Sim,
@@ -46,21 +49,36 @@ export class Nemesis {
     });
   }
 
+  /**
+   * Overlapping faults compose: an instance killed twice restarts when the last
+   * kill ends; slowness and link latency add up while they overlap.
+   */
   private apply(i: number, on: boolean): void {
     const a = this.faults[i].action;
+    const sign = on ? 1 : -1;
     switch (a.type) {
       case "kill":
         for (const inst of a.instances) {
-          if (on) a.target.kill(inst);
-          else a.target.restart(inst);
+          const key = `${a.target.index}/${inst}`;
+          const n = (this.kills.get(key) ?? 0) + sign;
+          this.kills.set(key, n);
+          if (on && n === 1) a.target.kill(inst);
+          else if (!on && n === 0) a.target.restart(inst);
         }
         return;
-      case "slow":
-        a.target.slow(on ? a.ms : 0);
+      case "slow": {
+        const total = (this.slowness.get(a.target.index) ?? 0) + sign * a.ms;
+        this.slowness.set(a.target.index, total);
+        a.target.slow(total);
         return;
-      case "link":
-        this.sim.net.setExtra(a.from.index * 65536 + a.to.index, on ? a.ms : 0);
+      }
+      case "link": {
+        const key = a.from.index * 65536 + a.to.index;
+        const total = (this.linkExtra.get(key) ?? 0) + sign * a.ms;
+        this.linkExtra.set(key, total);
+        this.sim.net.setExtra(key, total);
         return;
+      }
     }
   }
 }

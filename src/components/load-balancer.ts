@@ -89,8 +89,8 @@ export class LoadBalancer extends Component {
   private readonly pools: Pool[];
   private probeEv = -1;
   private probeResultEv = -1;
-  /** outcome of the probe in flight per (pool, backend) */
-  private readonly probeOk: Uint8Array[];
+
+  /** pinned instance per (pool, user) for sticky sessions */
   private readonly sessions = new Map<number, number>();
   private readonly rand = () => this.rng.next();
   private requests = 0;
@@ -105,7 +105,7 @@ export class LoadBalancer extends Component {
   ) {
     super(name);
     this.pools = cfg.pools.map((p) => new Pool(p, cfg.algorithm, cfg.vnodes));
-    this.probeOk = this.pools.map((p) => new Uint8Array(p.count));
+
   }
 
   override attach(sim: Sim, index: number): void {
@@ -145,13 +145,13 @@ export class LoadBalancer extends Component {
 
   private choose(pool: Pool, pi: number, job: Job): number {
     if (this.cfg.sticky) {
-      const pinned = this.sessions.get(job.user);
-      if (pinned !== undefined && pinned >> 16 === pi && pool.healthy[pinned & 0xffff] === 1)
-        return pinned & 0xffff;
+            const session = pi * 4294967296 + job.user;
+      const pinned = this.sessions.get(session);
+      if (pinned !== undefined && pool.healthy[pinned] === 1) return pinned;
       const b = pool.balancer.pick(pool, this.hashKey(job), this.rand);
       if (b >= 0) {
         if (pinned !== undefined) this.repinned++;
-        this.sessions.set(job.user, pi * 65536 + b);
+        this.sessions.set(session, b);
       }
       return b;
     }
@@ -186,7 +186,10 @@ export class LoadBalancer extends Component {
     sim.reply(job);
   }
 
-  /** Sends one probe; its answer (or the timeout) arrives as a later event. */
+  /**
+   * Sends one probe; its answer (or the timeout) arrives as a later event whose
+   * argument carries the outcome, so probes in flight at once never mix up.
+   */
   private probe(arg: number): void {
     const hc = this.cfg.healthCheck!;
     const pool = this.pools[arg >> 16];
@@ -196,9 +199,12 @@ export class LoadBalancer extends Component {
     let wait = hc.timeoutMs;
     if (backend.isAlive(i)) {
       const net = this.sim.net;
+      const here = this.zoneOf(-1);
+      const there = backend.zoneOf(i);
       const rtt =
-        net.delay(this.zoneOf(-1), backend.zoneOf(i), this.netRng) +
-        net.delay(backend.zoneOf(i), this.zoneOf(-1), this.netRng) +
+        net.delay(here, there, this.netRng) +
+        net.delay(there, here, this.netRng) +
+        2 * net.extra(this.index * 65536 + backend.index) +
         hc.probeMs +
         backend.slowness();
       if (rtt <= hc.timeoutMs) {
@@ -206,23 +212,21 @@ export class LoadBalancer extends Component {
         wait = rtt;
       }
     }
-    this.probeOk[arg >> 16][i] = ok;
-    this.sim.q.schedule(wait, this.probeResultEv, arg);
+    this.sim.q.schedule(wait, this.probeResultEv, arg * 2 + ok);
     this.sim.q.schedule(hc.intervalMs, this.probeEv, arg);
   }
 
-  private probeResult(arg: number): void {
+  private probeResult(encoded: number): void {
     const hc = this.cfg.healthCheck!;
-    const pi = arg >> 16;
-    const pool = this.pools[pi];
+    const arg = encoded >> 1;
+    const pool = this.pools[arg >> 16];
     const i = arg & 0xffff;
-    if (this.probeOk[pi][i] === 1) {
+    if ((encoded & 1) === 1) {
       pool.failStreak[i] = 0;
       if (++pool.okStreak[i] >= hc.healthyThreshold && pool.healthy[i] === 0) this.setHealth(pool, i, true);
     } else {
       pool.okStreak[i] = 0;
-      if (++pool.failStreak[i] >= hc.unhealthyThreshold && pool.healthy[i] === 1)
-        this.setHealth(pool, i, false);
+      if (++pool.failStreak[i] >= hc.unhealthyThreshold && pool.healthy[i] === 1) this.setHealth(pool, i, false);
     }
   }
 

@@ -153,6 +153,7 @@ export abstract class Station extends Component {
       copy.callee = job.callee;
       copy.instance = job.instance;
       copy.op = job.op;
+      copy.aux = job.aux;
       copy.start = job.start;
       copy.outcome = INSTANCE_DOWN;
       job.cancelled = true;

@@ -6,7 +6,7 @@ import { Cache } from "../components/cache.js";
 import { Database } from "../components/database.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
 import { LoadBalancer } from "../components/load-balancer.js";
-import { POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
+import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
 import { type Component, Sim } from "../components/runtime.js";
 import { Service, type Step } from "../components/service.js";
 import { Simulation } from "../components/simulation.js";
@@ -14,6 +14,7 @@ import type { Station } from "../components/station.js";
 import { type Arrivals, Workload } from "../components/workload.js";
 import { type DistSpec, sampler } from "../kernel/distributions.js";
 import { type KeySpec, keySampler } from "../kernel/keys.js";
+import { RequestMetrics } from "../metrics/requests.js";
 import { Network, type NetworkSpec } from "../kernel/network.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -219,7 +220,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   }
 
   const workloads: Workload[] = [];
-  const sim2 = new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName)));
+  const metrics = new RequestMetrics(CAUSES, sim.routes.length);
   for (const [name, c] of entries) {
     if (c.kind !== "workload") continue;
     const users = c.population?.users ?? (c.closed ? c.closed.users : DEFAULTS.users);
@@ -241,12 +242,14 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         startMs: 0,
         stopMs: d.duration,
       },
-      sim2.metrics,
+      metrics,
     );
     sim.add(w);
+    byName.set(name, w);
     workloads.push(w);
   }
-  return sim2;
+  // faults last: they may name any component, workloads included
+  return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName)), metrics);
 }
 
 function keySpec(count: number, popularity: string): KeySpec {
