@@ -105,7 +105,6 @@ export class LoadBalancer extends Component {
   ) {
     super(name);
     this.pools = cfg.pools.map((p) => new Pool(p, cfg.algorithm, cfg.vnodes));
-
   }
 
   override attach(sim: Sim, index: number): void {
@@ -145,7 +144,7 @@ export class LoadBalancer extends Component {
 
   private choose(pool: Pool, pi: number, job: Job): number {
     if (this.cfg.sticky) {
-            const session = pi * 4294967296 + job.user;
+      const session = pi * 4294967296 + job.user;
       const pinned = this.sessions.get(session);
       if (pinned !== undefined && pool.healthy[pinned] === 1) return pinned;
       const b = pool.balancer.pick(pool, this.hashKey(job), this.rand);
@@ -226,7 +225,8 @@ export class LoadBalancer extends Component {
       if (++pool.okStreak[i] >= hc.healthyThreshold && pool.healthy[i] === 0) this.setHealth(pool, i, true);
     } else {
       pool.okStreak[i] = 0;
-      if (++pool.failStreak[i] >= hc.unhealthyThreshold && pool.healthy[i] === 1) this.setHealth(pool, i, false);
+      if (++pool.failStreak[i] >= hc.unhealthyThreshold && pool.healthy[i] === 1)
+        this.setHealth(pool, i, false);
     }
   }
 

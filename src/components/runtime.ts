@@ -153,10 +153,10 @@ export class Sim {
   }
 
   private hop(job: Job, outbound: boolean): number {
+    const extra = this.net.extra(job.caller * 65536 + job.callee);
+    if (this.zeroNet) return extra;
     const caller = this.components[job.caller];
     const callee = this.components[job.callee];
-    const extra = this.net.extra(caller.index * 65536 + callee.index);
-    if (this.zeroNet) return extra;
     const zone = callee.zoneOf(job.instance);
     const rng = outbound ? caller.netRng : callee.netRng;
     if (caller.isClient) return this.net.clientDelay(job.region, zone, rng) + extra;

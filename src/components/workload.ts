@@ -3,7 +3,7 @@
 // each wait for their answer, then think), and records what each user saw.
 import type { Sampler } from "../kernel/distributions.js";
 import type { KeySampler } from "../kernel/keys.js";
-import { fmix32 } from "../kernel/rng.js";
+import { fmix32, type Rng } from "../kernel/rng.js";
 import type { RequestMetrics } from "../metrics/requests.js";
 import { type Job, OP_ROUTE } from "./job.js";
 import { Component, type ComponentReport, type Sim } from "./runtime.js";
@@ -39,6 +39,13 @@ export interface WorkloadConfig {
   /** requests are generated in [startMs, stopMs) */
   startMs: number;
   stopMs: number;
+  /**
+   * Whether anything downstream reads the request's key or its user (a cache,
+   * a database, a hashing or sticky balancer). When nothing does, no draws are
+   * spent on them; their streams are separate, so this never shifts arrivals.
+   */
+  needsKeys: boolean;
+  needsUsers: boolean;
 }
 
 export class Workload extends Component {
@@ -61,8 +68,13 @@ export class Workload extends Component {
     this.regionCum = cumulative(cfg.regions.map((r) => r.weight));
   }
 
+  private keyRng!: Rng;
+  private userRng!: Rng;
+
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
+    this.keyRng = sim.stream(`${this.name}/keys`);
+    this.userRng = sim.stream(`${this.name}/users`);
     this.arriveEv = sim.q.on(() => this.arrive());
     this.thinkEv = sim.q.on((user) => this.issue(user));
   }
@@ -104,7 +116,7 @@ export class Workload extends Component {
 
   private arrive(): void {
     this.scheduleArrival(this.sim.now);
-    this.issue(this.rng.int(this.cfg.users));
+    this.issue(this.cfg.needsUsers ? this.userRng.int(this.cfg.users) : 0);
   }
 
   private issue(user: number): void {
@@ -118,13 +130,14 @@ export class Workload extends Component {
     const r = cfg.routes.length === 1 ? cfg.routes[0] : cfg.routes[pick(this.routeCum, this.rng.next())];
     job.route = r.route;
     job.headers = r.headers;
-    job.key = r.keys.sample(this.rng);
+    job.key = cfg.needsKeys ? r.keys.sample(this.keyRng) : 0;
     job.user = user;
     job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;
+    // a user lives in one region: the region is a function of the user
     job.region =
       cfg.regions.length === 1
         ? cfg.regions[0].region
-        : cfg.regions[pick(this.regionCum, this.rng.next())].region;
+        : cfg.regions[pick(this.regionCum, fmix32(user ^ 0x2545f491) / 4294967296)].region;
     job.start = sim.now;
     this.generated++;
     this.metrics.issued++;

@@ -14,8 +14,8 @@ import type { Station } from "../components/station.js";
 import { type Arrivals, Workload } from "../components/workload.js";
 import { type DistSpec, sampler } from "../kernel/distributions.js";
 import { type KeySpec, keySampler } from "../kernel/keys.js";
-import { RequestMetrics } from "../metrics/requests.js";
 import { Network, type NetworkSpec } from "../kernel/network.js";
+import { RequestMetrics } from "../metrics/requests.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
   DEFAULT_REGION,
@@ -219,6 +219,18 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     byName.set(name, lb);
   }
 
+  // what downstream components read of a request decides which draws a workload makes
+  const specs = entries.map(([, c]) => c);
+  const hashing = (c: ComponentSpec) =>
+    c.kind === "load-balancer" && ["consistent-hash", "rendezvous", "ip-hash"].includes(c.algorithm ?? "");
+  const hashOn = (c: ComponentSpec) =>
+    c.kind === "load-balancer" ? (c.hashOn ?? (c.algorithm === "ip-hash" ? "ip" : "key")) : "";
+  const readsKeys = specs.some(
+    (c) => c.kind === "cache" || c.kind === "database" || (hashing(c) && hashOn(c) === "key"),
+  );
+  const readsUsers = specs.some(
+    (c) => (c.kind === "load-balancer" && c.sticky) || (hashing(c) && hashOn(c) !== "key"),
+  );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);
   for (const [name, c] of entries) {
@@ -241,6 +253,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         regions: regionShares.map(([r, share]) => ({ region: net.region(r), weight: share })),
         startMs: 0,
         stopMs: d.duration,
+        needsKeys: readsKeys,
+        needsUsers: readsUsers || regionShares.length > 1,
       },
       metrics,
     );

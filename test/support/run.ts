@@ -12,23 +12,26 @@ export function runText(text: string, sets: string[] = [], opts: RunOptions = {}
   return runDesign(loadDesign(text, "inline.yaml", sets), opts);
 }
 
-/** Two-sided Student t quantiles at 99% confidence, by degrees of freedom. */
-const T995: Record<number, number> = {
-  1: 63.657,
-  2: 9.925,
-  3: 5.841,
-  4: 4.604,
-  5: 4.032,
-  6: 3.707,
-  7: 3.499,
-  9: 3.25,
-  19: 2.861,
+/** Two-sided Student t quantiles at 99.9% confidence (0.9995), by degrees of freedom. */
+const T9995: Record<number, number> = {
+  2: 31.6,
+  3: 12.924,
+  4: 8.61,
+  5: 6.869,
+  6: 5.959,
+  7: 5.408,
+  9: 4.781,
+  19: 3.883,
 };
 
-/** Mean and 99% confidence half-width of independent replications. */
-export function confidence(xs: number[]): { mean: number; half: number } {
+/**
+ * Mean, standard error and 99.9% confidence half-width of independent
+ * replications. Suites make many such checks, so each is held at 99.9%.
+ */
+export function confidence(xs: number[]): { mean: number; se: number; half: number } {
   const n = xs.length;
   const mean = xs.reduce((s, x) => s + x, 0) / n;
   const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
-  return { mean, half: (T995[n - 1] ?? 2.576) * (sd / Math.sqrt(n)) };
+  const se = sd / Math.sqrt(n);
+  return { mean, se, half: (T9995[n - 1] ?? 3.291) * se };
 }
