@@ -119,7 +119,9 @@ function machine() {
   try {
     const m = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"));
     if (m) model = m[1].trim();
-  } catch {}
+  } catch {
+    // no /proc/cpuinfo (not Linux): keep the model Node reports
+  }
   const git = (...args) => spawnSync("git", args, { cwd: REPO, encoding: "utf8" }).stdout?.trim() ?? "";
   const dirty = git("status", "--porcelain", "--", "src").split("\n").filter(Boolean).length;
   return {

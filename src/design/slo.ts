@@ -3,16 +3,7 @@
 import { parseDuration, parsePercent, parseRate } from "./units.js";
 
 export type SloMetric =
-  | "mean"
-  | "p50"
-  | "p90"
-  | "p95"
-  | "p99"
-  | "p999"
-  | "max"
-  | "availability"
-  | "errorRate"
-  | "throughput";
+  "mean" | "p50" | "p90" | "p95" | "p99" | "p999" | "max" | "availability" | "errorRate" | "throughput";
 export type SloOp = "<" | "<=" | ">" | ">=";
 
 export interface Slo {

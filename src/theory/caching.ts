@@ -60,7 +60,7 @@ function expand(
   const exact = Math.min(n, exactItems);
   const groups: number[] = [];
   const mult: number[] = [];
-  for (let a = exact; a < n; ) {
+  for (let a = exact; a < n;) {
     const b = Math.min(n, Math.max(a + 1, Math.floor(a * GROUP_RATIO)));
     groups.push(f(Math.floor((a + b - 1) / 2)));
     mult.push(b - a);
