@@ -77,6 +77,19 @@ export class Job {
     this.aux = 0;
   }
 
+  /** Copies the call itself (who called whom, for what) from `from`. */
+  copyCall(from: Job): void {
+    this.inherit(from);
+    this.parent = from.parent;
+    this.caller = from.caller;
+    this.callerInstance = from.callerInstance;
+    this.callee = from.callee;
+    this.instance = from.instance;
+    this.op = from.op;
+    this.aux = from.aux;
+    this.start = from.start;
+  }
+
   /** Copies the request-level context of `from` (for a child call). */
   inherit(from: Job): void {
     this.req = from.req;

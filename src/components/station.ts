@@ -146,15 +146,7 @@ export abstract class Station extends Component {
       if (job.state !== RUNNING || job.callee !== this.index || job.instance !== instance || job.cancelled)
         continue;
       const copy = this.sim.pool.alloc();
-      copy.inherit(job);
-      copy.parent = job.parent;
-      copy.caller = job.caller;
-      copy.callerInstance = job.callerInstance;
-      copy.callee = job.callee;
-      copy.instance = job.instance;
-      copy.op = job.op;
-      copy.aux = job.aux;
-      copy.start = job.start;
+      copy.copyCall(job);
       copy.outcome = INSTANCE_DOWN;
       job.cancelled = true;
       job.parent = -1;

@@ -4,6 +4,8 @@
 // them (`250ms`, `10k/s`, `64MiB`, `exp(5ms)`) and parsed here into numbers.
 import { z } from "zod";
 import type { DistSpec } from "../kernel/distributions.js";
+import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
+import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import type { UnitError } from "./errors.js";
 import { parseCount, parseDistribution, parseDuration, parsePercent, parseRate, parseSize } from "./units.js";
 
@@ -217,17 +219,7 @@ const RuleSchema = z.strictObject({
 export const LoadBalancerSchema = z.strictObject({
   kind: z.literal("load-balancer").meta({ description: "spreads requests over a service's instances" }),
   algorithm: z
-    .enum([
-      "round-robin",
-      "weighted-round-robin",
-      "least-connections",
-      "least-response-time",
-      "ip-hash",
-      "consistent-hash",
-      "rendezvous",
-      "random",
-      "power-of-two",
-    ])
+    .enum(BALANCER_ALGORITHMS as [BalancerAlgorithm, ...BalancerAlgorithm[]])
     .optional()
     .meta({ description: "balancing policy (default round-robin)" }),
   layer: z
@@ -308,7 +300,7 @@ export const CacheSchema = z.strictObject({
     .union([z.string(), z.number()])
     .meta({ description: "entries (e.g. 10k) or bytes (e.g. 64MiB)", examples: ["10k", "64MiB"] }),
   eviction: z
-    .enum(["lru", "lfu", "fifo", "random", "ttl-only"])
+    .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
     .optional()
     .meta({ description: "default lru" }),
   ttl: PositiveDuration.optional().meta({ description: "time to live of an entry (default none)" }),

@@ -2,7 +2,7 @@
 // right kind, no call cycles, every workload route is served along its path,
 // zones and regions exist, fault targets and SLO routes exist.
 import type { ComponentSpec, Design } from "./schema.js";
-import { parseSlo, type SloSyntaxError } from "./slo.js";
+import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
 import { parseCount, parseSize } from "./units.js";
 
@@ -247,20 +247,7 @@ export function validateDesign(d: Design): Problem[] {
         path: ["slo", i],
         message: err.message,
         expected: err.expected,
-        suggestion: err.suggestion
-          ? didYouMean(err.suggestion, [
-              "mean",
-              "p50",
-              "p90",
-              "p95",
-              "p99",
-              "p999",
-              "max",
-              "availability",
-              "errorRate",
-              "throughput",
-            ])
-          : undefined,
+        suggestion: err.suggestion ? didYouMean(err.suggestion, SLO_METRICS) : undefined,
       });
     }
   });

@@ -177,8 +177,13 @@ export class SmoothWeightedRoundRobin implements Balancer {
  * on the lowest index: at equal load it degrades to round robin, not to
  * "everything to backend 0".
  */
-export class LeastConnections implements Balancer {
+/**
+ * Picks the usable backend with the lowest score, scanning from just after the
+ * previous choice so that ties rotate rather than all landing on index 0.
+ */
+abstract class RotatingMinimum implements Balancer {
   private start = 0;
+  protected abstract score(view: BackendView, i: number, weight: number): number;
   pick(view: BackendView): number {
     const n = view.count;
     if (this.start >= n) this.start = 0; // the pool shrank
@@ -190,7 +195,7 @@ export class LeastConnections implements Balancer {
       if (!view.usable(i)) continue;
       const w = view.weight(i);
       if (!(w > 0)) continue;
-      const score = view.active(i) / w;
+      const score = this.score(view, i, w);
       if (best < 0 || score < bestScore) {
         best = i;
         bestScore = score;
@@ -198,6 +203,12 @@ export class LeastConnections implements Balancer {
     }
     if (best >= 0) this.start = best + 1 >= n ? 0 : best + 1;
     return best;
+  }
+}
+
+export class LeastConnections extends RotatingMinimum {
+  protected score(view: BackendView, i: number, w: number): number {
+    return view.active(i) / w;
   }
 }
 
@@ -212,27 +223,9 @@ const LATENCY_FLOOR_MS = 1e-6;
  * least-outstanding idea), so a fast server stops attracting traffic as soon
  * as requests pile up on it. Ties rotate as in least-connections.
  */
-export class LeastResponseTime implements Balancer {
-  private start = 0;
-  pick(view: BackendView): number {
-    const n = view.count;
-    if (this.start >= n) this.start = 0; // the pool shrank
-    let best = -1;
-    let bestScore = 0;
-    for (let t = 0; t < n; t++) {
-      let i = this.start + t;
-      if (i >= n) i -= n;
-      if (!view.usable(i)) continue;
-      const w = view.weight(i);
-      if (!(w > 0)) continue;
-      const score = ((view.latency(i) + LATENCY_FLOOR_MS) * (view.active(i) + 1)) / w;
-      if (best < 0 || score < bestScore) {
-        best = i;
-        bestScore = score;
-      }
-    }
-    if (best >= 0) this.start = best + 1 >= n ? 0 : best + 1;
-    return best;
+export class LeastResponseTime extends RotatingMinimum {
+  protected score(view: BackendView, i: number, w: number): number {
+    return ((view.latency(i) + LATENCY_FLOOR_MS) * (view.active(i) + 1)) / w;
   }
 }
 
