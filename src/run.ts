@@ -2,6 +2,7 @@
 import type { RunBudget } from "./components/simulation.js";
 import { buildSimulation } from "./design/build.js";
 import type { LoadedDesign } from "./design/load.js";
+import { MAX_DURATION_MS } from "./design/validate.js";
 import { buildReport, type Report } from "./report/json.js";
 import { VERSION } from "./version.js";
 
@@ -19,6 +20,8 @@ export const DEFAULT_MAX_EVENTS = 2e9;
 export const DEFAULT_MAX_WALL_MS = 30 * 60 * 1000;
 
 export function runDesign(loaded: LoadedDesign, opts: RunOptions = {}): Report {
+  if (opts.durationMs !== undefined && !(opts.durationMs > 0 && opts.durationMs <= MAX_DURATION_MS))
+    throw new RangeError(`durationMs must be in (0, ${MAX_DURATION_MS}], got ${opts.durationMs}`);
   const design = opts.durationMs ? { ...loaded.design, duration: opts.durationMs } : loaded.design;
   const seed = opts.seed ?? design.seed ?? DEFAULT_SEED;
   const simulation = buildSimulation(design, seed);

@@ -80,11 +80,21 @@ describe("archsim run", () => {
     expect(r.err).not.toMatch(STACK);
   });
 
+  it("stops at its wall-clock budget too", () => {
+    const r = archsim("run", "examples/hello.yaml", "--duration", "20000s", "--max-wall", "200ms");
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/wall-clock budget/);
+    const rep = r.out;
+    expect(rep).toMatch(/stopped early by the wall-budget/);
+  });
+
   it("rejects bad options without a stack trace", () => {
     for (const args of [
       ["run", "no-such-file.yaml"],
       ["run", "examples/hello.yaml", "--seed", "abc"],
       ["run", "examples/hello.yaml", "--duration", "-3s"],
+      ["run", "examples/hello.yaml", "--duration", "400d"],
+      ["run", "examples/hello.yaml", "--duration", "3 fortnights"],
       ["run", "examples/hello.yaml", "--set", "nonsense"],
       ["run", "examples/hello.yaml", "--set", "apii.instances=3"],
       ["frobnicate"],

@@ -86,20 +86,13 @@ export function program(): Command {
           },
           "--seed",
         );
-        const durationMs = option(
-          o.duration,
-          (v) => {
-            const d = parseDuration(v);
-            if (!(d > 0)) throw new Error("must be greater than zero");
-            return d;
-          },
-          "--duration",
-        );
+        // --duration is an override like any other, so the design's own checks apply to it
+        const sets = o.duration === undefined ? o.set : [...o.set, `duration=${JSON.stringify(o.duration)}`];
         const maxEvents = option(o.maxEvents, parseCount, "--max-events");
         const maxWallMs = option(o.maxWall, parseDuration, "--max-wall");
-        const loaded = readDesign(file, o.set);
+        const loaded = readDesign(file, sets);
         const bar = progressBar(process.stderr);
-        const report = runDesign(loaded, { seed, durationMs, maxEvents, maxWallMs, onProgress: bar.update });
+        const report = runDesign(loaded, { seed, maxEvents, maxWallMs, onProgress: bar.update });
         bar.done();
         process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
         if (report.engine.stoppedBy) {

@@ -31,10 +31,14 @@ const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._z
 export function loadDesign(text: string, file: string, overrides: string[] = []): LoadedDesign {
   const source = DesignSource.parse(text, file);
   const diags: Diagnostic[] = [];
+  // values that came from --set are blamed on the --set, not on the file
+  const overridden: { path: string[]; arg: string }[] = [];
   for (const arg of overrides) {
     try {
       const { path, value } = parseOverride(arg);
-      source.setPath(resolveOverridePath(path, source.data), value);
+      const full = resolveOverridePath(path, source.data);
+      source.setPath(full, value);
+      overridden.push({ path: full, arg });
     } catch (e) {
       const err = e as Error & { expected?: string; suggestion?: string };
       diags.push({
@@ -51,6 +55,18 @@ export function loadDesign(text: string, file: string, overrides: string[] = [])
   if (diags.length) throw new DesignError(diags);
 
   const at = (p: Problem): Diagnostic => {
+    const o = [...overridden].reverse().find((x) => x.path.every((seg, i) => String(p.path[i]) === seg));
+    if (o)
+      return {
+        file: `--set ${o.arg}`,
+        line: 0,
+        col: 0,
+        path: p.path,
+        message: p.message,
+        expected: p.expected,
+        suggestion: p.suggestion,
+        hint: p.hint,
+      };
     const pos =
       p.atKey && p.path.length
         ? source.locateKey(p.path.slice(0, -1), String(p.path[p.path.length - 1]))
@@ -251,7 +267,9 @@ function describeIssue(issue: Issue, prefix: Path, data: unknown): Problem[] {
       return [
         {
           path,
-          message: issue.message,
+          // refinements carry only a bare rule ("must be greater than zero"): name the field
+          message:
+            issue.params?.expected || typeof last !== "string" ? issue.message : `${last} ${issue.message}`,
           expected: issue.params?.expected,
           suggestion: issue.params?.suggestion,
           hint: issue.params?.hint,
