@@ -22,6 +22,9 @@ export abstract class Station extends Component {
   protected readonly busy: Int32Array;
   protected readonly alive: Uint8Array;
   protected readonly queues: IntQueue[];
+  /** jobs given a worker by `finish`, waiting for `beginReady` */
+  private readonly ready = new IntQueue();
+  private beginning = false;
   /** extra time added to every job's work, by a latency fault */
   protected slowMs = 0;
   private rr = 0;
@@ -122,10 +125,32 @@ export abstract class Station extends Component {
     job.outcome = outcome;
     const q = this.queues[i];
     if (q.length > 0) {
+      // the freed worker goes to the head of the queue before anyone else can
+      // take it, but its work begins below, after the reply
       this.queueTW.change(-1, now);
-      this.startJob(this.sim.pool.jobs[q.shift()]);
+      const next = this.sim.pool.jobs[q.shift()];
+      next.state = RUNNING;
+      this.busy[i]++;
+      this.busyTW.change(1, now);
+      this.ready.push(next.id);
     }
     this.sim.reply(job);
+    this.beginReady();
+  }
+
+  /**
+   * Begins the jobs handed a worker by `finish`. Work that completes at once
+   * finishes inside `begin` and hands its worker on again; doing that in this
+   * loop rather than by recursion keeps the stack flat however long the queue.
+   */
+  private beginReady(): void {
+    if (this.beginning) return;
+    this.beginning = true;
+    while (this.ready.length > 0) {
+      const job = this.sim.pool.jobs[this.ready.shift()];
+      if (job.state === RUNNING) this.begin(job);
+    }
+    this.beginning = false;
   }
 
   override kill(instance: number): void {
