@@ -23,7 +23,7 @@ components:
     queue: unbounded
     routes:
       fast: [{ compute: 0ms }]
-      slow: [{ compute: 2s }]
+      slow: [{ compute: 500ms }]
 `,
       [],
       { seed: 4 },
