@@ -24,7 +24,9 @@ function readDesign(file: string, sets: string[]) {
       code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`,
     );
   }
-  return loadDesign(text, file, sets);
+  const loaded = loadDesign(text, file, sets);
+  for (const w of loaded.source.warnings) process.stderr.write(`warning: ${formatDiagnostic(w)}\n`);
+  return loaded;
 }
 
 function option<T>(value: string | undefined, parse: (v: string) => T, what: string): T | undefined {

@@ -54,11 +54,6 @@ export class Database extends Station {
     this.finish(job, OK);
   }
 
-  /** The committed version of `key` now (for consistency checks). */
-  versionOf(key: number): number {
-    return this.versions.get(key) ?? 0;
-  }
-
   report(now: number): ComponentReport {
     return {
       ...this.stationReport(now),

@@ -75,11 +75,6 @@ export class Network {
     return rz === userRegion ? base : base + this.regionLink[userRegion][rz].sample(rng);
   }
 
-  /** Whether any link can take time at all (lets the simulator skip events). */
-  static isZero(spec: DistSpec): boolean {
-    return spec.type === "constant" && spec.value === 0;
-  }
-
   setExtra(key: number, ms: number): void {
     if (ms === 0) this.extraLink.delete(key);
     else this.extraLink.set(key, ms);

@@ -8,7 +8,6 @@ export class RequestMetrics {
   readonly latency: LatencyRecorder[] = [];
   /** counts[route][cause] */
   readonly counts: number[][] = [];
-  issued = 0;
   private readonly window = new LatencyRecorder(2);
   private windowDone = 0;
   private windowFailed = 0;
