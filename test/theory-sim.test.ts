@@ -3,7 +3,8 @@
 // theory lies inside the replications' 99.9% confidence interval, and that the
 // standard error is under 1% of the value, so the check has teeth.
 import { describe, expect, it } from "vitest";
-import { md1, mm1, mmc } from "../src/theory/queueing.js";
+import { sampler } from "../src/kernel/distributions.js";
+import { md1, mg1, mm1, mmc } from "../src/theory/queueing.js";
 import { confidence, runFile } from "./support/run.js";
 
 const SEEDS = [11, 22, 33, 44, 55, 66, 77, 88];
@@ -88,6 +89,35 @@ describe("queueing theory", () => {
       expect(Math.abs(x.mean - lamPerSec)).toBeLessThanOrEqual(x.half);
       // edge effects only (requests in flight at the end): well under 1%
       for (const l of littles) expect(Math.abs(l - 1)).toBeLessThan(0.01);
+    });
+  }
+});
+
+describe("M/G/1 (Pollaczek-Khinchine)", () => {
+  // Service times with more spread than exponential: lognormal with median 0.6ms
+  // and p99 5ms (mean about 0.96ms, squared coefficient of variation about 2.3).
+  const service = "lognormal(median=0.6ms, p99=5ms)";
+  const dist = sampler({ type: "lognormal", median: 0.6, p99: 5 });
+  for (const rho of [0.5, 0.8]) {
+    it(`rho=${rho}: mean response matches P-K`, () => {
+      const lamPerMs = rho / dist.mean;
+      const theory = mg1(lamPerMs, dist.mean, dist.secondMoment);
+      const ws: number[] = [];
+      for (const seed of SEEDS) {
+        const r = runFile(
+          "examples/theory/mm1.yaml",
+          [
+            `components.clients.arrival.rate=${lamPerMs * 1000}/s`,
+            `components.server.routes.job=[{ compute: "${service}" }]`,
+            `duration=${rho < 0.8 ? 200 : 800}s`,
+          ],
+          { seed },
+        );
+        ws.push(r.latencyMs.mean);
+      }
+      const w = confidence(ws);
+      expect(w.se / theory.w).toBeLessThan(0.01);
+      expect(Math.abs(w.mean - theory.w)).toBeLessThanOrEqual(w.half);
     });
   }
 });
