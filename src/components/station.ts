@@ -149,6 +149,7 @@ export abstract class Station extends Component {
     while (this.ready.length > 0) {
       const job = this.sim.pool.jobs[this.ready.shift()];
       if (job.state === RUNNING) this.begin(job);
+      else if (job.cancelled) this.sim.release(job); // killed before it began: nothing else holds it
     }
     this.beginning = false;
   }
