@@ -44,6 +44,11 @@ describe("archsim run", () => {
       expect(rep).toHaveProperty(k);
     const q = rep.requests;
     expect(q.total).toBe(q.ok + q.failed + q.inFlight);
+    // every request, in flight or not, belongs to exactly one route
+    const routes = Object.values(rep.routes) as { requests: typeof q }[];
+    expect(routes.reduce((s, r) => s + r.requests.total, 0)).toBe(q.total);
+    expect(routes.reduce((s, r) => s + r.requests.inFlight, 0)).toBe(q.inFlight);
+    for (const r of routes) expect(r.requests.inFlight).toBeGreaterThanOrEqual(0);
     expect(rep.components.redis.kind).toBe("cache");
     expect(rep.components.redis.hitRatio).toBeGreaterThan(0);
   });

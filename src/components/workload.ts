@@ -140,6 +140,7 @@ export class Workload extends Component {
         : cfg.regions[pick(this.regionCum, fmix32(user ^ 0x2545f491) / 4294967296)].region;
     job.start = sim.now;
     this.generated++;
+    this.metrics.issue(job.route);
     sim.send(job, cfg.target, -1);
   }
 

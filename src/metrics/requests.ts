@@ -8,6 +8,8 @@ export class RequestMetrics {
   readonly latency: LatencyRecorder[] = [];
   /** counts[route][cause] */
   readonly counts: number[][] = [];
+  /** requests sent per route */
+  readonly issued: number[] = [];
   private readonly window = new LatencyRecorder(2);
   private windowDone = 0;
   private windowFailed = 0;
@@ -23,8 +25,15 @@ export class RequestMetrics {
   }
 
   private addRoute(): void {
+    this.issued.push(0);
     this.latency.push(new LatencyRecorder());
     this.counts.push(new Array(this.causes.length).fill(0));
+  }
+
+  /** A request was sent on `route` (answered or not by the end). */
+  issue(route: number): void {
+    while (route >= this.counts.length) this.addRoute();
+    this.issued[route]++;
   }
 
   record(route: number, cause: number, latencyMs: number): void {

@@ -85,7 +85,7 @@ export function buildReport(
     counts.forEach((n: number, c: number) => {
       totalCounts[c] += n;
     });
-    routes[name] = routeReport(counts, m.latency[i], seconds, 0);
+    routes[name] = routeReport(counts, m.latency[i], seconds, (m.issued[i] ?? 0) - done);
   });
   const inFlight = r.generated - r.answered;
   const overall = routeReport(totalCounts, overallLatency, seconds, inFlight);
