@@ -1,0 +1,401 @@
+// Key-to-shard partitioning schemes behind one interface, so a datastore can
+// swap range, hash-mod-N, ring, rendezvous, jump, directory or geographic
+// sharding without changing how it routes, and so resharding costs can be
+// compared by counting moved keys. Keys are integers, as in hashing.ts; the
+// hash-based schemes hash the key themselves, so sequential ids are spread.
+import { HashRing, hash32, jumpHash, modN, rendezvous } from "./hashing.js";
+
+/** Keys are non-negative integers below this bound (doubles stay exact). */
+export const KEY_LIMIT = 2 ** 53;
+
+/**
+ * Maps keys (non-negative integers < 2^53) to shards 0..shards-1. shardOf is
+ * a pure function of the partitioner's current state; partitioners that change
+ * shape (range split) return a new instance so before/after can be compared.
+ */
+export interface Partitioner {
+  readonly shards: number;
+  shardOf(key: number): number;
+}
+
+function checkShards(name: string, n: number): void {
+  // 2^31 is HashRing's node id limit; no realistic shard count comes near it.
+  if (!Number.isInteger(n) || n < 1 || n > 0x7fffffff) {
+    throw new RangeError(`${name}: shards must be an integer in [1, 2^31), got ${n}`);
+  }
+}
+
+function checkShard(name: string, shard: number, shards: number): void {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= shards) {
+    throw new RangeError(`${name}: shard must be an integer in [0, ${shards}), got ${shard}`);
+  }
+}
+
+function checkKey(name: string, key: number): void {
+  if (!Number.isInteger(key) || key < 0 || key >= KEY_LIMIT) {
+    throw new RangeError(`${name}: keys must be integers in [0, 2^53), got ${key}`);
+  }
+}
+
+/**
+ * Contiguous key ranges (SH-02). Range r is [bounds[r-1], bounds[r]) with an
+ * implicit 0 below and KEY_LIMIT above, and belongs to shard owners[r]. Shard
+ * ids are kept apart from range order so a split can hand its upper half to a
+ * brand-new shard without renumbering the others: only the split range's keys
+ * move, as in an online split (Vitess, Citus, HBase regions).
+ */
+export class RangePartitioner implements Partitioner {
+  readonly shards: number;
+  private readonly bounds: Float64Array;
+  private readonly owners: Int32Array;
+  /** rangeOfShard[s] = index of the range shard s owns. */
+  private readonly rangeOfShard: Int32Array;
+
+  /**
+   * @param splitPoints strictly increasing keys in (0, 2^53); n points make n+1 shards.
+   * @param owners shard id of each range in key order (a permutation of 0..n); identity by default.
+   */
+  constructor(splitPoints: readonly number[], owners?: readonly number[]) {
+    const n = splitPoints.length + 1;
+    checkShards("RangePartitioner", n);
+    let prev = 0;
+    for (const p of splitPoints) {
+      // A split at 0 or a repeated point would make an empty shard that never receives a key.
+      if (!Number.isInteger(p) || p <= prev || p >= KEY_LIMIT) {
+        throw new RangeError(
+          `RangePartitioner: split points must be strictly increasing integers in (0, 2^53), got ${p}`,
+        );
+      }
+      prev = p;
+    }
+    const own = owners ?? Array.from({ length: n }, (_, i) => i);
+    if (own.length !== n) {
+      throw new RangeError(`RangePartitioner: ${n} ranges need ${n} owners, got ${own.length}`);
+    }
+    const inverse = new Int32Array(n).fill(-1);
+    for (let r = 0; r < n; r++) {
+      const s = own[r];
+      if (!Number.isInteger(s) || s < 0 || s >= n || inverse[s] !== -1) {
+        throw new RangeError(`RangePartitioner: owners must be a permutation of 0..${n - 1}`);
+      }
+      inverse[s] = r;
+    }
+    this.shards = n;
+    this.bounds = Float64Array.from(splitPoints);
+    this.owners = Int32Array.from(own);
+    this.rangeOfShard = inverse;
+  }
+
+  /**
+   * Equal-width ranges over [0, keySpace); keys at or beyond keySpace fall in
+   * the last shard, which is where monotonically growing ids pile up.
+   */
+  static fromUniformRanges(shards: number, keySpace: number): RangePartitioner {
+    checkShards("RangePartitioner.fromUniformRanges", shards);
+    if (!Number.isInteger(keySpace) || keySpace < shards || keySpace > KEY_LIMIT) {
+      throw new RangeError(
+        `RangePartitioner.fromUniformRanges: keySpace must be an integer in [shards, 2^53], got ${keySpace}`,
+      );
+    }
+    // Quotient and remainder keep the arithmetic exact for key spaces near 2^53.
+    const q = Math.floor(keySpace / shards);
+    const rem = keySpace - q * shards;
+    const points: number[] = [];
+    for (let i = 1; i < shards; i++) points.push(i * q + Math.min(i, rem));
+    return new RangePartitioner(points);
+  }
+
+  shardOf(key: number): number {
+    // upper bound: the number of split points <= key is the range index
+    const b = this.bounds;
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (b[mid] <= key) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.owners[lo];
+  }
+
+  /** [lo, hi) of the keys shard holds; hi is KEY_LIMIT for the top range. */
+  rangeOf(shard: number): [number, number] {
+    checkShard("RangePartitioner.rangeOf", shard, this.shards);
+    const r = this.rangeOfShard[shard];
+    return [r === 0 ? 0 : this.bounds[r - 1], r === this.bounds.length ? KEY_LIMIT : this.bounds[r]];
+  }
+
+  /** Split points in key order (a copy). */
+  splitPoints(): number[] {
+    return Array.from(this.bounds);
+  }
+
+  /**
+   * A new partitioner in which shard keeps [lo, at) and a new shard, numbered
+   * this.shards, takes [at, hi). Every other key keeps its shard.
+   */
+  split(shard: number, at: number): RangePartitioner {
+    const [lo, hi] = this.rangeOf(shard);
+    if (!Number.isInteger(at) || at <= lo || at >= hi) {
+      throw new RangeError(
+        `RangePartitioner.split: split point must be an integer in (${lo}, ${hi}), got ${at}`,
+      );
+    }
+    const r = this.rangeOfShard[shard];
+    const points = Array.from(this.bounds);
+    points.splice(r, 0, at);
+    const owners = Array.from(this.owners);
+    owners.splice(r + 1, 0, this.shards);
+    return new RangePartitioner(points, owners);
+  }
+}
+
+/** hash(key) mod N (SH-03): even for high-cardinality keys, but changing N remaps ~1 - 1/max(N, N') of them. */
+export class HashModPartitioner implements Partitioner {
+  constructor(readonly shards: number) {
+    checkShards("HashModPartitioner", shards);
+  }
+
+  shardOf(key: number): number {
+    return modN(hash32(key), this.shards);
+  }
+}
+
+/**
+ * Consistent hashing with virtual nodes (SH-04..SH-06) over shards 0..N-1.
+ * Ring positions depend only on (shard, vnode), so growing N to N+1 moves
+ * only the keys on the new shard's arcs, about 1/(N+1) of them.
+ */
+export class ConsistentHashPartitioner implements Partitioner {
+  readonly ring: HashRing;
+
+  /** @param weights relative capacity per shard (SH-06): shard i gets round(vnodes × weights[i]) positions. */
+  constructor(
+    readonly shards: number,
+    vnodes = 150,
+    weights?: readonly number[],
+  ) {
+    checkShards("ConsistentHashPartitioner", shards);
+    if (!Number.isInteger(vnodes) || vnodes < 1) {
+      throw new RangeError(`ConsistentHashPartitioner: vnodes must be a positive integer, got ${vnodes}`);
+    }
+    if (weights && weights.length !== shards) {
+      throw new RangeError(
+        `ConsistentHashPartitioner: ${shards} shards need ${shards} weights, got ${weights.length}`,
+      );
+    }
+    if (weights && !weights.some((w) => w > 0)) {
+      // an empty ring would answer -1, which is not a shard
+      throw new RangeError("ConsistentHashPartitioner: at least one weight must be positive");
+    }
+    const nodes = Array.from({ length: shards }, (_, i) => i);
+    this.ring = new HashRing(nodes, vnodes, weights ? { weights } : {});
+  }
+
+  shardOf(key: number): number {
+    return this.ring.owner(hash32(key));
+  }
+}
+
+/** Highest-random-weight hashing: no state, O(N) per lookup, minimal disruption when N grows. */
+export class RendezvousPartitioner implements Partitioner {
+  constructor(readonly shards: number) {
+    checkShards("RendezvousPartitioner", shards);
+  }
+
+  shardOf(key: number): number {
+    return rendezvous(hash32(key), this.shards);
+  }
+}
+
+/**
+ * Jump consistent hash: no state, O(log N), N -> N+1 moves exactly the keys
+ * that land on the new shard. Only growth and shrinkage at the top are cheap:
+ * removing a middle shard is not expressible, which is why it suits
+ * numbered storage shards better than a set of servers that fail at random.
+ */
+export class JumpPartitioner implements Partitioner {
+  constructor(readonly shards: number) {
+    checkShards("JumpPartitioner", shards);
+  }
+
+  shardOf(key: number): number {
+    // Hashing first spreads sequential ids; jump's LCG expects well-mixed input.
+    return jumpHash(hash32(key), this.shards);
+  }
+}
+
+/**
+ * Directory-based partitioning (SH-10): an explicit key -> shard table that
+ * wins over a fallback scheme, e.g. to give a hot tenant a dedicated shard or
+ * to move single keys during a migration. shards may exceed the fallback's so
+ * that directory entries can point at shards the fallback never uses.
+ */
+export class DirectoryPartitioner implements Partitioner {
+  readonly shards: number;
+  private readonly table = new Map<number, number>();
+
+  constructor(
+    readonly fallback: Partitioner,
+    shards = fallback.shards,
+  ) {
+    checkShards("DirectoryPartitioner", shards);
+    if (shards < fallback.shards) {
+      throw new RangeError(
+        `DirectoryPartitioner: shards (${shards}) must cover the fallback's ${fallback.shards}`,
+      );
+    }
+    this.shards = shards;
+  }
+
+  /** Pins key to shard, replacing any earlier entry. */
+  assign(key: number, shard: number): void {
+    checkKey("DirectoryPartitioner.assign", key);
+    checkShard("DirectoryPartitioner.assign", shard, this.shards);
+    this.table.set(key, shard);
+  }
+
+  /** Returns key to the fallback; true if it had an entry. */
+  unassign(key: number): boolean {
+    return this.table.delete(key);
+  }
+
+  /** Number of explicit entries: the directory's memory cost. */
+  get size(): number {
+    return this.table.size;
+  }
+
+  shardOf(key: number): number {
+    const s = this.table.get(key);
+    return s === undefined ? this.fallback.shardOf(key) : s;
+  }
+
+  /** An independent copy, so a reassignment can be compared with the state before it. */
+  clone(): DirectoryPartitioner {
+    const d = new DirectoryPartitioner(this.fallback, this.shards);
+    for (const [k, s] of this.table) d.table.set(k, s);
+    return d;
+  }
+}
+
+/**
+ * Geographic sharding (SH-14): the caller decides a key's region (user home,
+ * data-residency rule) and each region is pinned to a shard, so shard sizes
+ * follow regional demand rather than the hash's uniformity.
+ */
+export class GeoPartitioner implements Partitioner {
+  readonly shards: number;
+  private readonly map: Int32Array;
+
+  /** @param shardOfRegion shard of each region 0..R-1; shards = max entry + 1. */
+  constructor(
+    private readonly regionOfKey: (key: number) => number,
+    shardOfRegion: readonly number[],
+  ) {
+    if (shardOfRegion.length === 0) throw new RangeError("GeoPartitioner: at least one region is required");
+    let max = 0;
+    for (const s of shardOfRegion) {
+      if (!Number.isInteger(s) || s < 0 || s > 0x7ffffffe) {
+        throw new RangeError(`GeoPartitioner: shards must be non-negative integers, got ${s}`);
+      }
+      max = Math.max(max, s);
+    }
+    this.shards = max + 1;
+    this.map = Int32Array.from(shardOfRegion);
+  }
+
+  shardOf(key: number): number {
+    const r = this.regionOfKey(key);
+    if (!Number.isInteger(r) || r < 0 || r >= this.map.length) {
+      // a silent default region would hide residency violations
+      throw new RangeError(
+        `GeoPartitioner: region of key ${key} must be in [0, ${this.map.length}), got ${r}`,
+      );
+    }
+    return this.map[r];
+  }
+}
+
+/**
+ * Fraction of keys whose shard differs between two partitionings: the share
+ * of data a resharding has to copy (SH-19). 0 for no keys.
+ */
+export function movedFraction(before: Partitioner, after: Partitioner, keys: Iterable<number>): number {
+  let total = 0;
+  let moved = 0;
+  for (const k of keys) {
+    total++;
+    if (before.shardOf(k) !== after.shardOf(k)) moved++;
+  }
+  return total === 0 ? 0 : moved / total;
+}
+
+export interface Imbalance {
+  mean: number;
+  max: number;
+  /** Coefficient of variation: population standard deviation / mean. */
+  cv: number;
+  /** The hottest shard relative to a perfectly even split; what sizes the fleet. */
+  maxOverMean: number;
+}
+
+/**
+ * Summary of per-shard loads. All-zero loads count as perfectly balanced
+ * (cv 0, maxOverMean 1) rather than NaN, so an idle system does not poison
+ * reports.
+ */
+export function imbalance(loads: readonly number[]): Imbalance {
+  if (loads.length === 0) throw new RangeError("imbalance: at least one load is required");
+  let sum = 0;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const x of loads) {
+    if (!(x >= 0) || !Number.isFinite(x))
+      throw new RangeError(`imbalance: loads must be finite and >= 0, got ${x}`);
+    sum += x;
+    if (x > max) max = x;
+  }
+  const mean = sum / loads.length;
+  if (mean === 0) return { mean: 0, max: 0, cv: 0, maxOverMean: 1 };
+  let ss = 0;
+  for (const x of loads) ss += (x - mean) ** 2;
+  return { mean, max, cv: Math.sqrt(ss / loads.length) / mean, maxOverMean: max / mean };
+}
+
+// Write sharding (salting, SH-20): a single hot key always hashes to one shard,
+// whatever the scheme, so its writes are spread by writing to one of B derived
+// sub-keys and reading all B back (a scatter-gather over up to B shards).
+
+const SALT = 0x2545f491;
+const SALT_HI = 0x68e31da4;
+
+/**
+ * The bucket-th sub-key of key: an opaque integer in [0, 2^53), the same on
+ * every call, distinct across buckets of one key (up to a 2^-53 collision) and
+ * unrelated to neighbouring keys, so any hash partitioner spreads the buckets
+ * as if they were independent keys. Writers pick a bucket (round robin,
+ * random, or by writer id); readers use allSubKeys.
+ */
+export function subKey(key: number, bucket: number): number {
+  checkKey("subKey", key);
+  if (!Number.isInteger(bucket) || bucket < 0 || bucket > 0xffffffff) {
+    throw new RangeError(`subKey: bucket must be an integer in [0, 2^32), got ${bucket}`);
+  }
+  // An odd multiplier is a bijection mod 2^32, so every bucket gets its own seed.
+  const seed = Math.imul(bucket, 0x9e3779b9) ^ SALT;
+  const lo = hash32(key, seed);
+  const hi = hash32(key, seed ^ SALT_HI) & 0x1fffff; // 21 bits: hi * 2^32 + lo < 2^53
+  return hi * 4294967296 + lo;
+}
+
+/** Every sub-key of key for buckets 0..buckets-1, in bucket order: what a reader must gather. */
+export function allSubKeys(key: number, buckets: number): number[] {
+  if (!Number.isInteger(buckets) || buckets < 1) {
+    throw new RangeError(`allSubKeys: buckets must be a positive integer, got ${buckets}`);
+  }
+  const out = new Array<number>(buckets);
+  for (let b = 0; b < buckets; b++) out[b] = subKey(key, b);
+  return out;
+}
+
+/** Salts a hot key into `buckets` sub-keys (the catalogue's name for allSubKeys). */
+export const saltedKeys = allSubKeys;
