@@ -311,6 +311,32 @@ describe("docs/report.md", () => {
     ]).toEqual([]);
   });
 
+  it("mentions every field of a replicated database's report", () => {
+    const f = "examples/data/failover.yaml";
+    const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 35_000 });
+    const rep = JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
+    const db = obj(obj(rep.components)["orders-async"]);
+    const at = "components.<database>";
+    const replication = obj(db.replication);
+    const failover = obj(db.failover);
+    const events = failover.events as unknown[];
+    // the run reached a completed failover, so every event field is filled in
+    expect(obj(events[0]).discoveredAtMs).not.toBeNull();
+    const series = keys(db.series).map((k) => k.replace(/:\d+$/, ":<node>"));
+    const consistency = obj(rep.consistency);
+    expect([
+      ...unmentioned(keys(db), at),
+      ...unmentioned(series, `${at}.series`),
+      ...unmentioned(keys(db.consistency), `${at}.consistency`),
+      ...unmentioned(keys(replication), `${at}.replication`),
+      ...(replication.nodes as unknown[]).flatMap((n) => unmentioned(keys(n), `${at}.replication.nodes[]`)),
+      ...unmentioned(keys(failover), `${at}.failover`),
+      ...events.flatMap((e) => unmentioned(keys(e), `${at}.failover.events[]`)),
+      ...unmentioned(keys(consistency), "consistency"),
+      ...Object.values(obj(consistency.byRoute)).flatMap((c) => unmentioned(keys(c), "consistency.byRoute")),
+    ]).toEqual([]);
+  });
+
   it("describes every outcome cause", () => {
     expect(unmentioned([...CAUSES], "cause")).toEqual([]);
   });

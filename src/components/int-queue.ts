@@ -14,6 +14,11 @@ export class IntQueue {
     this.buf[(this.head + this.length++) & (this.buf.length - 1)] = x;
   }
 
+  /** The head, without removing it. */
+  peek(): number {
+    return this.buf[this.head];
+  }
+
   shift(): number {
     const x = this.buf[this.head];
     this.head = (this.head + 1) & (this.buf.length - 1);

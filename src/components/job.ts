@@ -6,6 +6,8 @@ export const OP_ROUTE = 0;
 export const OP_READ = 1;
 export const OP_WRITE = 2;
 export const OP_DELETE = 3;
+/** a replica applying a replicated log entry: internal work that holds a connection */
+export const OP_APPLY = 4;
 
 export const QUEUED = 1;
 export const RUNNING = 2;
@@ -47,6 +49,13 @@ export class Job {
   state = 0;
   /** scratch for the component handling the job */
   aux = 0;
+  /** for a read: the latest committed version of its key when it was sent (what staleness is judged against) */
+  basis = 0;
+  /** for a read: the session's own latest acknowledged write, and the latest version it had read, when the read was sent */
+  ownAtStart = 0;
+  seenAtStart = 0;
+  /** for a read: which of the store's read-routing policies applies (index the store handed out) */
+  policy = 0;
 
   constructor(readonly id: number) {}
 
@@ -75,6 +84,10 @@ export class Job {
     this.hit = false;
     this.state = 0;
     this.aux = 0;
+    this.basis = 0;
+    this.ownAtStart = 0;
+    this.seenAtStart = 0;
+    this.policy = 0;
   }
 
   /** Copies the call itself (who called whom, for what) from `from`. */
@@ -87,6 +100,10 @@ export class Job {
     this.instance = from.instance;
     this.op = from.op;
     this.aux = from.aux;
+    this.basis = from.basis;
+    this.ownAtStart = from.ownAtStart;
+    this.seenAtStart = from.seenAtStart;
+    this.policy = from.policy;
     this.start = from.start;
   }
 

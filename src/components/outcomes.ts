@@ -12,6 +12,8 @@ export const CAUSES = [
   "rate-limited",
   "shed",
   "circuit-open",
+  "not-primary",
+  "quorum-failed",
 ] as const;
 
 export type Cause = (typeof CAUSES)[number];
@@ -23,6 +25,8 @@ export const QUEUE_FULL = 3;
 export const NO_HEALTHY_BACKEND = 4;
 export const INSTANCE_DOWN = 5;
 export const POOL_EXHAUSTED = 6;
+export const NOT_PRIMARY = 10;
+export const QUORUM_FAILED = 11;
 
 export function causeName(code: number): Cause {
   return CAUSES[code];

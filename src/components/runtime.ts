@@ -2,6 +2,7 @@
 // the transport that carries calls and replies across the network. A call with
 // zero network delay is delivered synchronously (no event spent on it).
 import { EventQueue } from "../kernel/event-queue.js";
+import type { ConsistencyChecker } from "../mechanisms/consistency.js";
 import type { Network } from "../kernel/network.js";
 import { type Rng, stream } from "../kernel/rng.js";
 import { type Job, JobPool } from "./job.js";
@@ -70,6 +71,8 @@ export class Sim {
   readonly routes: string[] = [];
   /** distinct header sets requests carry; index 0 is no headers */
   readonly headerSets: Record<string, string>[] = [{}];
+  /** judges every read and acknowledged write of every database (null: no database) */
+  consistency: ConsistencyChecker | null = null;
   private readonly deliverEv: number;
   private readonly replyEv: number;
   private readonly zeroNet: boolean;
@@ -153,6 +156,8 @@ export class Sim {
   }
 
   private hop(job: Job, outbound: boolean): number {
+    // work a component hands to its own instance (a replica applying its log) crosses no network
+    if (job.caller === job.callee && job.callerInstance === job.instance) return 0;
     const extra = this.net.extra(job.caller * 65536 + job.callee);
     if (this.zeroNet) return extra;
     const caller = this.components[job.caller];

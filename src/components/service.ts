@@ -6,12 +6,13 @@ import { type Job, OP_DELETE, OP_READ, OP_ROUTE, OP_WRITE } from "./job.js";
 import { OK } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
+import type { Store } from "./store.js";
 
 export type Step =
   | { type: "compute"; time: Sampler }
   | { type: "call"; target: Component; route: number }
-  | { type: "read"; store: Component; cache: Component | null }
-  | { type: "write"; store: Component; cache: Component | null };
+  | { type: "read"; store: Store; cache: Component | null; policy: number }
+  | { type: "write"; store: Store; cache: Component | null };
 
 export type ServiceConfig = StationConfig;
 
@@ -85,8 +86,17 @@ export class Service extends Station {
         }
         case "read": {
           job.phase = step.cache ? ASK_CACHE : ASK_STORE;
+          // staleness is judged against what was committed when the read began
+          const checker = sim.consistency;
+          if (checker) {
+            const store = step.store.storeId;
+            job.basis = checker.latestCommitted(store, job.key);
+            job.ownAtStart = checker.ownWrite(store, job.user, job.key);
+            job.seenAtStart = checker.lastSeen(store, job.user, job.key);
+          }
           const c = sim.child(job, this, job.instance);
           c.op = OP_READ;
+          c.policy = step.policy;
           sim.send(c, step.cache ?? step.store, -1);
           return;
         }
@@ -122,6 +132,7 @@ export class Service extends Station {
       if (outcome === OK && c.hit) {
         job.version = c.version;
         job.hit = true;
+        this.judgeRead(job, step.store, c.version);
         sim.release(c);
         job.step++;
         return this.advance(job);
@@ -131,6 +142,7 @@ export class Service extends Station {
       job.phase = ASK_STORE;
       const r = sim.child(job, this, job.instance);
       r.op = OP_READ;
+      r.policy = step.policy;
       sim.send(r, step.store, -1);
       return;
     }
@@ -141,14 +153,34 @@ export class Service extends Station {
     if (step.type === "read") {
       job.version = c.version;
       job.hit = false;
+      this.judgeRead(job, step.store, c.version);
       if (step.cache) this.fireAndForget(job, step.cache, OP_WRITE, c.version, c.size);
     } else if (step.type === "write") {
       job.version = c.version;
+      sim.consistency?.writeAcknowledged(step.store.storeId, job.user, job.key, c.version, sim.now);
       if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
     }
     sim.release(c);
     job.step++;
     this.advance(job);
+  }
+
+  /** Classifies a read the request got (stale, read-your-writes, monotonic) for its store. */
+  private judgeRead(job: Job, store: Store, version: number): void {
+    const checker = this.sim.consistency;
+    if (!checker) return;
+    const flags = checker.read(
+      store.storeId,
+      job.route,
+      job.user,
+      job.key,
+      job.basis,
+      version,
+      this.sim.now,
+      job.ownAtStart,
+      job.seenAtStart,
+    );
+    store.noteRead(flags);
   }
 
   /** Cache-aside fill after a miss, and invalidation after a write. */

@@ -1,6 +1,7 @@
 // A built design ready to run: the runtime, its components, the client-side
 // metrics and the nemesis. `run` advances virtual time to the end of the
 // design's duration, within an event budget and a wall-clock budget.
+import type { ConsistencyReport } from "../mechanisms/consistency.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import type { FaultRecord, Nemesis } from "./faults.js";
 import { CAUSES } from "./outcomes.js";
@@ -27,6 +28,8 @@ export interface RunResult {
   answered: number;
   components: Record<string, ComponentReport>;
   faults: FaultRecord[];
+  /** the consistency checker's verdicts, overall and by route index (null: no database) */
+  consistency: ConsistencyReport | null;
 }
 
 /** Events fired between checks of the budgets and the progress callback. */
@@ -93,6 +96,7 @@ export class Simulation {
       answered: this.workloads.reduce((s, w) => s + w.answered, 0),
       components,
       faults: this.nemesis.log,
+      consistency: sim.consistency?.counts() ?? null,
     };
   }
 }

@@ -51,6 +51,15 @@ export abstract class Station extends Component {
   /** The job has a worker; do its work and eventually call `finish`. */
   protected abstract begin(job: Job): void;
 
+  /**
+   * Whether a job is traffic from a caller, counted in arrivals, completions
+   * and latency. Internal work (a replica applying its log) holds workers and
+   * shows in utilisation, but is not traffic.
+   */
+  protected isTraffic(_job: Job): boolean {
+    return true;
+  }
+
   override instances(): number {
     return this.cfg.instances;
   }
@@ -69,7 +78,7 @@ export abstract class Station extends Component {
   }
 
   accept(job: Job): void {
-    this.arrivals++;
+    if (this.isTraffic(job)) this.arrivals++;
     let i = job.instance;
     if (i < 0) {
       i = this.pickInstance();
@@ -79,7 +88,8 @@ export abstract class Station extends Component {
     if (this.alive[i] === 0) return this.refuse(job, INSTANCE_DOWN);
     job.enqueued = this.sim.now;
     if (this.busy[i] < this.cfg.concurrency) this.startJob(job);
-    else if (this.queues[i].length < this.cfg.queue) {
+    // internal work (a replica's log apply) waits its turn but is never turned away
+    else if (this.queues[i].length < this.cfg.queue || !this.isTraffic(job)) {
       job.state = QUEUED;
       this.queues[i].push(job.id);
       this.queueTW.change(1, this.sim.now);
@@ -99,8 +109,8 @@ export abstract class Station extends Component {
     return -1;
   }
 
-  private refuse(job: Job, cause: number): void {
-    this.rejected++;
+  protected refuse(job: Job, cause: number): void {
+    if (this.isTraffic(job)) this.rejected++;
     job.outcome = cause;
     this.sim.reply(job);
   }
@@ -119,9 +129,11 @@ export abstract class Station extends Component {
     job.state = 0;
     this.busy[i]--;
     this.busyTW.change(-1, now);
-    if (outcome === OK) this.completed++;
-    else this.failed++;
-    this.latency.record(now - job.enqueued);
+    if (this.isTraffic(job)) {
+      if (outcome === OK) this.completed++;
+      else this.failed++;
+      this.latency.record(now - job.enqueued);
+    }
     job.outcome = outcome;
     const q = this.queues[i];
     if (q.length > 0) {
@@ -177,7 +189,7 @@ export abstract class Station extends Component {
       job.cancelled = true;
       job.parent = -1;
       job.state = 0;
-      this.failed++;
+      if (this.isTraffic(job)) this.failed++;
       this.sim.reply(copy);
     }
     this.busyTW.change(-this.busy[instance], now);

@@ -14,6 +14,8 @@ export interface WorkloadRoute {
   headers: number;
   weight: number;
   keys: KeySampler;
+  /** each user touches only their own key (key = user id), like a profile */
+  perUser?: boolean;
 }
 
 export type Arrivals =
@@ -130,7 +132,7 @@ export class Workload extends Component {
     const r = cfg.routes.length === 1 ? cfg.routes[0] : cfg.routes[pick(this.routeCum, this.rng.next())];
     job.route = r.route;
     job.headers = r.headers;
-    job.key = cfg.needsKeys ? r.keys.sample(this.keyRng) : 0;
+    job.key = r.perUser ? user : cfg.needsKeys ? r.keys.sample(this.keyRng) : 0;
     job.user = user;
     job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;
     // a user lives in one region: the region is a function of the user

@@ -1,9 +1,9 @@
 // Turns a validated design into a runnable Simulation: network, components in
 // declaration order, compiled route plans, load balancer pools, workloads and
-// faults. Defaults live here, next to the schema's documentation of them.
+// faults. Defaults live in defaults.ts.
 
 import { Cache } from "../components/cache.js";
-import { Database } from "../components/database.js";
+import { Database, PRIMARY_READS } from "../components/database.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
@@ -15,7 +15,9 @@ import { type Arrivals, Workload } from "../components/workload.js";
 import { type DistSpec, sampler } from "../kernel/distributions.js";
 import { type KeySpec, keySampler } from "../kernel/keys.js";
 import { Network, type NetworkSpec } from "../kernel/network.js";
+import { ConsistencyChecker } from "../mechanisms/consistency.js";
 import { RequestMetrics } from "../metrics/requests.js";
+import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
   DEFAULT_REGION,
@@ -25,31 +27,6 @@ import {
   parseCapacity,
   parsePopularity,
 } from "./validate.js";
-
-const ms = (v: number): DistSpec => ({ type: "constant", value: v });
-const logn = (median: number, p99: number): DistSpec => ({ type: "lognormal", median, p99 });
-
-export const DEFAULTS = {
-  latency: {
-    sameZone: logn(0.1, 0.5),
-    crossZone: logn(0.6, 2),
-    crossRegion: logn(35, 60),
-    client: logn(10, 40),
-  },
-  service: { instances: 1, concurrency: 1, queue: 1000 },
-  database: {
-    connections: 100,
-    queue: 1000,
-    readTime: logn(2, 10),
-    writeTime: logn(4, 20),
-    valueSize: ms(1024),
-  },
-  cache: { opTime: ms(0.05), concurrency: 1, queue: 10000 },
-  lb: { l4Cost: 0.02, l7Cost: 0.1, tlsCost: 0.15, workers: 8, vnodes: 150 },
-  healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 2, probe: 1 },
-  keys: 1e6,
-  users: 10000,
-};
 
 function isZero(d: DistSpec): boolean {
   return d.type === "constant" && d.value === 0;
@@ -119,16 +96,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
       });
-    else if (c.kind === "database")
-      comp = new Database(name, {
-        instances: 1,
-        concurrency: c.connections ?? DEFAULTS.database.connections,
-        queue: queueCap(c.queue, DEFAULTS.database.queue),
-        rejectCause: POOL_EXHAUSTED,
-        readTime: sampler(c.readTime ?? DEFAULTS.database.readTime),
-        writeTime: sampler(c.writeTime ?? DEFAULTS.database.writeTime),
-        valueSize: sampler(c.valueSize ?? DEFAULTS.database.valueSize),
-      });
+    else if (c.kind === "database") comp = database(name, c);
     else if (c.kind === "cache") {
       const cap = parseCapacity(c.capacity);
       comp = new Cache(name, {
@@ -163,9 +131,26 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               target: byName.get(s.call)!,
               route: s.route ? sim.routeIndex(s.route) : -1,
             };
-          if ("read" in s)
-            return { type: "read", store: byName.get(s.read)!, cache: s.cache ? byName.get(s.cache)! : null };
-          return { type: "write", store: byName.get(s.write)!, cache: s.cache ? byName.get(s.cache)! : null };
+          if ("read" in s) {
+            const store = byName.get(s.read) as Database;
+            const policy = store.readPolicy(
+              s.from === "replica"
+                ? {
+                    from: "replica",
+                    pick: s.pick ?? "round-robin",
+                    readYourWrites: s.readYourWrites ?? "none",
+                    windowMs: s.window ?? DEFAULTS.database.rywWindow,
+                    maxLagMs: s.maxLag ?? DEFAULTS.database.maxLag,
+                  }
+                : PRIMARY_READS,
+            );
+            return { type: "read", store, cache: s.cache ? byName.get(s.cache)! : null, policy };
+          }
+          return {
+            type: "write",
+            store: byName.get(s.write) as Database,
+            cache: s.cache ? byName.get(s.cache)! : null,
+          };
         });
         if (route === "*") fallback = plan;
         else plans.set(sim.routeIndex(route), plan);
@@ -219,6 +204,18 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     byName.set(name, lb);
   }
 
+  // every read and acknowledged write of every database is judged by one checker
+  const stores = sim.components.filter((c): c is Database => c instanceof Database);
+  if (stores.length > 0) {
+    stores.forEach((db, i) => {
+      db.storeId = i;
+    });
+    sim.consistency = new ConsistencyChecker({
+      routes: Math.max(1, sim.routes.length),
+      stores: stores.length,
+    });
+  }
+
   // what downstream components read of a request decides which draws a workload makes
   const specs = entries.map(([, c]) => c);
   const hashing = (c: ComponentSpec) =>
@@ -246,6 +243,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           headers: sim.headerSetIndex(lowerKeys(r.headers ?? {})),
           weight: r.weight ?? 1,
           keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
+          perUser: r.keys?.perUser ?? false,
         })),
         arrivals: arrivals(c, d.duration),
         users,
@@ -254,7 +252,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         startMs: 0,
         stopMs: d.duration,
         needsKeys: readsKeys,
-        needsUsers: readsUsers || regionShares.length > 1,
+        needsUsers: readsUsers || regionShares.length > 1 || c.routes.some((r) => r.keys?.perUser),
       },
       metrics,
     );
@@ -264,6 +262,35 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   }
   // faults last: they may name any component, workloads included
   return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName)), metrics);
+}
+
+function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>): Database {
+  const D = DEFAULTS.database;
+  const replicas = c.replicas ?? D.replicas;
+  const mode = c.replication?.mode ?? "async";
+  const f = c.failover === true ? {} : c.failover;
+  return new Database(name, {
+    instances: 1 + replicas,
+    concurrency: c.connections ?? D.connections,
+    queue: queueCap(c.queue, D.queue),
+    rejectCause: POOL_EXHAUSTED,
+    readTime: sampler(c.readTime ?? D.readTime),
+    writeTime: sampler(c.writeTime ?? D.writeTime),
+    valueSize: sampler(c.valueSize ?? D.valueSize),
+    applyTime: sampler(c.replication?.applyTime ?? D.applyTime),
+    replication: {
+      mode,
+      acks: mode === "sync" ? replicas : mode === "semi-sync" ? (c.replication?.acks ?? D.semiSyncAcks) : 0,
+    },
+    failover: f
+      ? {
+          heartbeatMs: f.heartbeat ?? D.heartbeat,
+          timeoutMs: f.timeout ?? D.failureTimeout,
+          electionMs: f.electionTimeout ?? D.electionTimeout,
+          discoveryMs: f.discovery ?? D.discovery,
+        }
+      : null,
+  });
 }
 
 function keySpec(count: number, popularity: string): KeySpec {

@@ -107,6 +107,10 @@ const KeysSchema = z
         description: "uniform, zipf(s) or hotspot(hot keys %, traffic %), e.g. zipf(1.1) or hotspot(1%, 90%)",
         examples: ["uniform", "zipf(0.99)", "hotspot(1%, 90%)"],
       }),
+    perUser: z.boolean().optional().meta({
+      description:
+        "each user touches only their own key (key = user id), like a profile; count and popularity then do not apply",
+    }),
   })
   .meta({ description: "which keys requests touch" });
 
@@ -264,6 +268,27 @@ const StepSchema = z.union([
   z.strictObject({
     read: Name.meta({ description: "a database to read the request's key from" }),
     cache: Name.optional().meta({ description: "a cache consulted first (cache-aside, filled on miss)" }),
+    from: z
+      .enum(["primary", "replica"])
+      .optional()
+      .meta({ description: "which node serves the read: the primary (default) or a replica" }),
+    pick: z.enum(["round-robin", "least-loaded", "nearest", "sticky"]).optional().meta({
+      description:
+        "from: replica: how a replica is chosen: round-robin (default), least-loaded, nearest (same zone, then region), sticky (one replica per user)",
+    }),
+    readYourWrites: z
+      .enum(["none", "primary-after-write", "bounded-lag", "wait-for-position"])
+      .optional()
+      .meta({
+        description:
+          "from: replica: how a user is kept from missing their own writes: none (default), primary-after-write (primary for `window` after the user's write), bounded-lag (only replicas lagging less than `maxLag`, else the primary), wait-for-position (the replica serves once it has applied the user's last write)",
+      }),
+    window: PositiveDuration.optional().meta({
+      description: "readYourWrites: primary-after-write: how long after a write (default 1s)",
+    }),
+    maxLag: PositiveDuration.optional().meta({
+      description: "readYourWrites: bounded-lag: the largest replica lag accepted (default 100ms)",
+    }),
   }),
   z.strictObject({
     write: Name.meta({ description: "a database to write the request's key to" }),
@@ -317,8 +342,53 @@ export const CacheSchema = z.strictObject({
 
 // ---------- database ----------
 
+const ReplicationSchema = z
+  .strictObject({
+    mode: z.enum(["async", "sync", "semi-sync"]).optional().meta({
+      description:
+        "async (default): a write is acknowledged once the primary commits; sync: once every replica has received it; semi-sync: once `acks` replicas have",
+    }),
+    acks: PositiveInt.optional().meta({
+      description: "semi-sync: replicas that must acknowledge (default 1)",
+    }),
+    applyTime: DurationDist.optional().meta({
+      description:
+        "time a replica takes to apply one log entry, one at a time, holding one of its connections (default lognormal(median=0.5ms, p99=2ms))",
+    }),
+  })
+  .meta({ description: "how writes reach the replicas" });
+
+const FailoverSchema = z
+  .strictObject({
+    heartbeat: PositiveDuration.optional().meta({ description: "primary's heartbeat interval (default 2s)" }),
+    timeout: PositiveDuration.optional().meta({
+      description: "silence after which a replica suspects the primary (default 10s)",
+    }),
+    electionTimeout: PositiveDuration.optional().meta({
+      description: "a suspecting replica stands for election after a random wait in [t, 2t] (default 150ms)",
+    }),
+    discovery: Duration.optional().meta({
+      description: "time for clients to learn the new primary after the election (default 0s)",
+    }),
+  })
+  .meta({ description: "automatic failover: heartbeats, detection, Raft-style election" });
+
 export const DatabaseSchema = z.strictObject({
-  kind: z.literal("database").meta({ description: "one database node with a connection pool" }),
+  kind: z
+    .literal("database")
+    .meta({ description: "a primary, optional replicas, each node a connection pool" }),
+  replicas: z
+    .union([PositiveInt, z.literal(0)])
+    .optional()
+    .meta({ description: "replicas besides the primary (default 0)" }),
+  zones: z.array(Name).min(1).optional().meta({
+    description: "nodes are spread over these zones in turn; node 0 (the first primary) is in the first",
+  }),
+  replication: ReplicationSchema.optional(),
+  failover: z
+    .union([z.literal(true), FailoverSchema])
+    .optional()
+    .meta({ description: "true (or settings) for automatic failover; needs at least 2 replicas" }),
   connections: PositiveInt.optional().meta({
     description: "connection pool size: queries served at once (default 100)",
   }),

@@ -1,6 +1,7 @@
 // Checks that need the whole design: every reference names a component of the
 // right kind, no call cycles, every workload route is served along its path,
 // zones and regions exist, fault targets and SLO routes exist.
+import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -132,6 +133,13 @@ export function validateDesign(d: Design): Problem[] {
             const err = popularityError(r.keys.popularity, r.keys.count ?? 1e6);
             if (err) out.push({ path: at("routes", i, "keys", "popularity"), ...err });
           }
+          if (r.keys?.perUser && (r.keys.count !== undefined || r.keys.popularity !== undefined))
+            out.push({
+              path: at("routes", i, "keys", "perUser"),
+              message: "perUser keys are the users' ids: count and popularity do not apply",
+              hint: "remove count and popularity, or perUser",
+              atKey: true,
+            });
         });
         for (const region of Object.keys(c.population?.regions ?? {}))
           if (!(region in regions))
@@ -182,7 +190,10 @@ export function validateDesign(d: Design): Problem[] {
           steps.forEach((s, i) => {
             const p = at("routes", route, i);
             if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
-            if ("read" in s) ref([...p, "read"], s.read, ["database"], "read");
+            if ("read" in s) {
+              const db = ref([...p, "read"], s.read, ["database"], "read");
+              out.push(...readStepProblems(s, p, s.read, db));
+            }
             if ("write" in s) ref([...p, "write"], s.write, ["database"], "write");
             if ("cache" in s && s.cache) ref([...p, "cache"], s.cache, ["cache"], "cache");
           });
@@ -194,6 +205,10 @@ export function validateDesign(d: Design): Problem[] {
         break;
       }
       case "database":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...databaseProblems(c, at));
         break;
     }
   }
@@ -213,7 +228,7 @@ export function validateDesign(d: Design): Problem[] {
     if ("kill" in f) {
       const c = ref([...p, "kill"], f.kill, ["service", "cache", "database"], "kill target");
       if (c && typeof f.instance === "number") {
-        const n = "instances" in c ? (c.instances ?? 1) : 1;
+        const n = "instances" in c ? (c.instances ?? 1) : c.kind === "database" ? 1 + (c.replicas ?? 0) : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -251,6 +266,103 @@ export function validateDesign(d: Design): Problem[] {
       });
     }
   });
+  return out;
+}
+
+type ReadStep = {
+  from?: string;
+  pick?: string;
+  readYourWrites?: string;
+  window?: number;
+  maxLag?: number;
+};
+
+/** Replica routing options only make sense together, and only with replicas to route to. */
+function readStepProblems(
+  s: ReadStep,
+  p: (string | number)[],
+  name: string,
+  db: ComponentSpec | undefined,
+): Problem[] {
+  const out: Problem[] = [];
+  const replicaOnly = (["pick", "readYourWrites"] as const).filter((k) => s[k] !== undefined);
+  if (s.from !== "replica")
+    for (const k of replicaOnly)
+      out.push({
+        path: [...p, k],
+        message: `${k} chooses among replicas, but this read goes to the primary`,
+        hint: "add from: replica",
+        atKey: true,
+      });
+  if (s.window !== undefined && s.readYourWrites !== "primary-after-write")
+    out.push({
+      path: [...p, "window"],
+      message: "window applies to readYourWrites: primary-after-write",
+      atKey: true,
+    });
+  if (s.maxLag !== undefined && s.readYourWrites !== "bounded-lag")
+    out.push({
+      path: [...p, "maxLag"],
+      message: "maxLag applies to readYourWrites: bounded-lag",
+      atKey: true,
+    });
+  if (s.from === "replica" && db?.kind === "database" && !db.replicas)
+    out.push({
+      path: [...p, "from"],
+      message: `database "${name}" has no replicas to read from`,
+      hint: `add replicas: 2 to ${name}, or read from the primary`,
+    });
+  return out;
+}
+
+function databaseProblems(
+  c: Extract<ComponentSpec, { kind: "database" }>,
+  at: (...p: (string | number)[]) => (string | number)[],
+): Problem[] {
+  const out: Problem[] = [];
+  const replicas = c.replicas ?? 0;
+  const rep = c.replication;
+  if (rep && replicas === 0)
+    out.push({
+      path: at("replication"),
+      message: "replication settings need replicas",
+      hint: "add replicas: 2",
+      atKey: true,
+    });
+  if (rep?.acks !== undefined && rep.mode !== "semi-sync")
+    out.push({
+      path: at("replication", "acks"),
+      message: `acks counts replica acknowledgements in semi-sync mode; ${rep.mode ?? "async"} ${
+        rep.mode === "sync" ? "waits for every live replica" : "waits for none"
+      }`,
+      hint: "add mode: semi-sync, or remove acks",
+      atKey: true,
+    });
+  if (rep?.mode === "semi-sync" && (rep.acks ?? 1) > replicas && replicas > 0)
+    out.push({
+      path: at("replication", "acks"),
+      message: `semi-sync waits for ${rep.acks} acknowledgements but there are only ${replicas} replicas`,
+      expected: `at most ${replicas}`,
+    });
+  if (c.failover !== undefined) {
+    if (replicas < 2)
+      out.push({
+        path: at("failover"),
+        message: `an election needs a majority of all nodes alive: with ${replicas} replica${
+          replicas === 1 ? "" : "s"
+        }, losing the primary leaves no majority`,
+        hint: "use at least replicas: 2",
+        atKey: true,
+      });
+    const f = c.failover === true ? {} : c.failover;
+    const hb = f.heartbeat ?? DEFAULTS.database.heartbeat;
+    const timeout = f.timeout ?? DEFAULTS.database.failureTimeout;
+    if (timeout <= hb)
+      out.push({
+        path: at("failover", f.timeout !== undefined ? "timeout" : "heartbeat"),
+        message: `the failure timeout (${timeout}ms) must be longer than the heartbeat interval (${hb}ms), or every replica suspects a healthy primary`,
+      });
+  }
   return out;
 }
 

@@ -47,6 +47,29 @@ export interface ConsistencyStats {
   slotCapacity: number;
 }
 
+/** Counts as reports name them. */
+export interface ConsistencySummary {
+  reads: number;
+  staleReads: number;
+  rywViolations: number;
+  monotonicViolations: number;
+  staleRate: number;
+  rywRate: number;
+  monotonicRate: number;
+}
+
+export function summarize(c: ConsistencyCounts): ConsistencySummary {
+  return {
+    reads: c.reads,
+    staleReads: c.stale,
+    rywViolations: c.ryw,
+    monotonicViolations: c.monotonic,
+    staleRate: c.staleRate,
+    rywRate: c.rywRate,
+    monotonicRate: c.monotonicRate,
+  };
+}
+
 /**
  * State of one key in one store. Acknowledged versions above `durable` are
  * kept as sorted, disjoint, non-adjacent inclusive runs [s0, e0, s1, e1, ...]:
@@ -153,6 +176,13 @@ export class ConsistencyChecker {
    * `committedAtStart` is latestCommitted() captured when the read began (the
    * read may overlap later commits, which must not make it stale). Returns the
    * STALE | RYW | MONOTONIC bits, so callers can also keep time series.
+   *
+   * A session with requests in flight at once (an open-loop user, a page
+   * loading in parallel) may see a read overlap its own write or another read;
+   * only what the session knew when the read began binds it. Pass
+   * `ownAtStart` and `seenAtStart` (from ownWrite() and lastSeen() at the
+   * start) to judge such reads exactly; without them, everything acknowledged
+   * or seen before the read completed counts, which suits sequential sessions.
    */
   read(
     store: number,
@@ -162,6 +192,8 @@ export class ConsistencyChecker {
     committedAtStart: number,
     returned: number,
     now: number,
+    ownAtStart?: number,
+    seenAtStart?: number,
   ): number {
     if (!(route >= 0 && route < this.routes && Number.isInteger(route))) {
       throw new RangeError(`route ${route} out of range [0, ${this.routes})`);
@@ -169,13 +201,25 @@ export class ConsistencyChecker {
     const slot = this.slot(store, session, key);
     let flags = 0;
     if (returned < committedAtStart) flags |= STALE;
-    if (returned < this.ackedBySlot[slot]) flags |= RYW;
-    if (returned < this.seenBySlot[slot]) flags |= MONOTONIC;
-    else this.seenBySlot[slot] = returned;
+    if (returned < (ownAtStart ?? this.ackedBySlot[slot])) flags |= RYW;
+    if (returned < (seenAtStart ?? this.seenBySlot[slot])) flags |= MONOTONIC;
+    if (returned > this.seenBySlot[slot]) this.seenBySlot[slot] = returned;
     tally(this.overall, 0, flags, now);
     tally(this.perRoute, route * WIDTH, flags, now);
     tally(this.perStore, store * WIDTH, flags, now);
     return flags;
+  }
+
+  /** The session's highest acknowledged write of `key` (0 if none), to capture when a read begins. */
+  ownWrite(store: number, session: number, key: number): number {
+    const slot = this.existingSlot(store, session, key);
+    return slot < 0 ? 0 : this.ackedBySlot[slot];
+  }
+
+  /** The highest version of `key` the session has read (0 if none), to capture when a read begins. */
+  lastSeen(store: number, session: number, key: number): number {
+    const slot = this.existingSlot(store, session, key);
+    return slot < 0 ? 0 : this.seenBySlot[slot];
   }
 
   /**
@@ -281,6 +325,11 @@ export class ConsistencyChecker {
       m.set(key, ks);
     }
     return ks;
+  }
+
+  private existingSlot(store: number, session: number, key: number): number {
+    this.checkStore(store);
+    return this.sessionSlots[store].get(session)?.get(key) ?? -1;
   }
 
   private slot(store: number, session: number, key: number): number {

@@ -5,6 +5,7 @@ import { CAUSES } from "../components/outcomes.js";
 import type { ComponentReport } from "../components/runtime.js";
 import type { RunResult } from "../components/simulation.js";
 import { parseSlo } from "../design/slo.js";
+import { type ConsistencySummary, summarize } from "../mechanisms/consistency.js";
 import { LatencyRecorder, type LatencySummary } from "../metrics/latency.js";
 import { evaluateSlo, type SloResult } from "./slo.js";
 
@@ -36,6 +37,11 @@ export interface Report extends RouteReport {
   routes: Record<string, RouteReport>;
   components: Record<string, ComponentReport>;
   faults: { description: string; startMs: number; endMs: number | null }[];
+  /** present when the design has a database */
+  consistency?: ConsistencySummary & {
+    lostAcknowledgedWrites: number;
+    byRoute: Record<string, ConsistencySummary>;
+  };
   slo: SloResult[];
   series: Record<string, number[]>;
   engine: {
@@ -66,6 +72,21 @@ function routeReport(
     throughputPerSec: seconds > 0 ? ok / seconds : 0,
     availability: ok + failed > 0 ? ok / (ok + failed) : 1,
   };
+}
+
+/** Overall and per-route verdicts; lost writes are summed over the databases that report them. */
+function consistencySection(r: RunResult): NonNullable<Report["consistency"]> {
+  const c = r.consistency!;
+  let lost = 0;
+  for (const comp of Object.values(r.components)) {
+    const cons = comp.consistency as { lostAcknowledgedWrites?: number } | undefined;
+    lost += cons?.lostAcknowledgedWrites ?? 0;
+  }
+  const byRoute: Record<string, ConsistencySummary> = {};
+  c.byRoute.forEach((counts, i) => {
+    if (counts.reads > 0) byRoute[r.routes[i]] = summarize(counts);
+  });
+  return { ...summarize(c), lostAcknowledgedWrites: lost, byRoute };
 }
 
 export function buildReport(
@@ -99,6 +120,7 @@ export function buildReport(
     routes,
     components: r.components,
     faults: r.faults,
+    ...(r.consistency ? { consistency: consistencySection(r) } : {}),
     slo,
     series: m.series.toJSON(),
     engine: {

@@ -80,6 +80,8 @@ export function renderText(rep: Report): string {
     ];
   });
   out.push(table(["component", "kind", "util", "queue", "max q", "p99", "notes"], crow, "llrrrrl"));
+  const data = dataLines(rep);
+  if (data.length) out.push("", ...data);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
@@ -112,4 +114,50 @@ export function renderText(rep: Report): string {
       `stopped early by the ${rep.engine.stoppedBy} at ${ms(rep.engine.simulatedMs)} of simulated time`,
     );
   return out.join("\n");
+}
+
+interface DataReport {
+  consistency?: {
+    reads: number;
+    staleReads: number;
+    rywViolations: number;
+    monotonicViolations: number;
+    lostAcknowledgedWrites: number;
+  };
+  replication?: { mode: string; nodes: { role: string; maxLagMs: number; lagMs: number }[] };
+  failover?: {
+    events: {
+      to: number | null;
+      detectionMs: number | null;
+      electionMs: number | null;
+      lostAcknowledgedWrites: number;
+    }[];
+    unavailableMs: number;
+  };
+}
+
+/** One line per database: what its readers saw, its replicas' lag and its failovers. */
+function dataLines(rep: Report): string[] {
+  const out: string[] = [];
+  for (const [name, c] of Object.entries(rep.components)) {
+    const d = c as unknown as DataReport;
+    if (!d.consistency) continue;
+    const k = d.consistency;
+    const parts = [
+      `${k.reads.toLocaleString("en-US")} reads judged: ${k.staleReads} stale, ${k.rywViolations} read-your-writes and ${k.monotonicViolations} monotonic-read violations`,
+      `${k.lostAcknowledgedWrites} acknowledged writes lost`,
+    ];
+    if (d.replication) {
+      const lags = d.replication.nodes.filter((n) => n.role !== "primary").map((n) => ms(n.maxLagMs));
+      parts.push(`${d.replication.mode} replication, max lag ${lags.join(" / ")}`);
+    }
+    for (const f of d.failover?.events ?? [])
+      if (f.to !== null)
+        parts.push(
+          `failover to node ${f.to}: detected in ${ms(f.detectionMs ?? Number.NaN)}, elected in ${ms(f.electionMs ?? Number.NaN)}`,
+        );
+    if (d.failover) parts.push(`${ms(d.failover.unavailableMs)} without a writable primary`);
+    out.push(`${name}: ${parts[0]}`, ...parts.slice(1).map((p) => `  ${p}`));
+  }
+  return out;
 }

@@ -1,0 +1,538 @@
+// Single-leader replication of one database's nodes: the primary appends each
+// commit to a write-ahead log and ships it over the network to every replica;
+// replicas receive entries in order and apply them one at a time (the host
+// database runs the apply as work on the replica, competing with reads), so
+// lag emerges from network delay, apply speed and load. Synchronous modes
+// count acknowledgements; failover is Raft-style: heartbeats, a detection
+// timeout, randomised election timeouts, votes only for a candidate whose log
+// is at least as complete, a majority of all nodes to win.
+import type { Rng } from "../kernel/rng.js";
+import { ReplicationLog } from "../mechanisms/replication-log.js";
+import { PairFifo } from "./pair-fifo.js";
+import type { Sim } from "./runtime.js";
+
+export const FOLLOWER = 0;
+export const CANDIDATE = 1;
+export const LEADER = 2;
+const ROLE_NAMES = ["replica", "candidate", "primary"] as const;
+
+export type ReplicationMode = "async" | "sync" | "semi-sync";
+
+export interface ReplicationConfig {
+  mode: ReplicationMode;
+  /** replica acknowledgements a write waits for: all replicas for sync, 0 for async */
+  acks: number;
+}
+
+export interface FailoverConfig {
+  heartbeatMs: number;
+  /** silence after which a replica suspects the primary */
+  timeoutMs: number;
+  /** election timeouts are drawn uniformly from [electionMs, 2 × electionMs] */
+  electionMs: number;
+  /** time for clients to learn the new primary once it is elected */
+  discoveryMs: number;
+}
+
+/** What the replica set needs from the database that owns it. */
+export interface ReplicaHost {
+  readonly sim: Sim;
+  readonly rng: Rng;
+  readonly netRng: Rng;
+  zoneOf(node: number): number;
+  isAlive(node: number): boolean;
+  /** `node` has received entries it has not applied and is not applying one */
+  applyPending(node: number): void;
+  /** acknowledgements moved: writes waiting for them may be released */
+  acksChanged(): void;
+  /** a failover promoted `node`; `survivor(key)` is the version it holds of each key */
+  promoted(node: number, survivor: (key: number) => number): number;
+  /** an entry every node has applied: it can no longer be lost */
+  durable(key: number, version: number): void;
+}
+
+export interface FailoverRecord {
+  /** when the old primary died (null: it was deposed while alive) */
+  lostAtMs: number | null;
+  /** first replica to suspect it */
+  detectedAtMs: number | null;
+  electedAtMs: number | null;
+  /** when clients started sending writes to the new primary */
+  discoveredAtMs: number | null;
+  from: number;
+  to: number | null;
+  term: number | null;
+  /** acknowledged writes the new primary did not have */
+  lostAcknowledgedWrites: number;
+}
+
+// election and heartbeat messages
+const HEARTBEAT = 0;
+const VOTE_REQUEST = 1;
+const VOTE_REPLY = 2;
+
+export class ReplicaSet {
+  readonly n: number;
+  readonly log = new ReplicationLog();
+  /** data version of each key per node; memory follows keys written, per node */
+  readonly versions: Map<number, number>[];
+  /** log positions each node has received and applied (the primary: everything it committed) */
+  readonly received: Float64Array;
+  readonly applied: Float64Array;
+  /** highest position each replica has acknowledged, as the primary knows it */
+  private readonly acked: Float64Array;
+  /** bumped when a node's link is reset (death, failover): messages of an older generation are dropped */
+  private readonly gen: Int32Array;
+  private readonly shipQ: PairFifo[];
+  private readonly ackQ: PairFifo[];
+  private readonly lastShip: Float64Array;
+  private readonly lastAck: Float64Array;
+  readonly role: Uint8Array;
+  private readonly nodeTerm: Int32Array;
+  private readonly votedFor: Int32Array;
+  private readonly votes: Int32Array;
+  private readonly lastHeard: Float64Array;
+  private readonly electionAt: Float64Array;
+  /** time of each node's one pending failure-detector check (-1: none), so checks never pile up */
+  private readonly checkAt: Float64Array;
+  /** nodes that hold entries the current primary never had: they must resync when they return */
+  private readonly divergent: Uint8Array;
+  primary = 0;
+  /** where the log was last truncated by a failover */
+  private cut = 0;
+  /** where clients send writes (and primary reads): the primary they know of */
+  writeTarget = 0;
+  term = 1;
+  readonly failovers: FailoverRecord[] = [];
+  private open: FailoverRecord | null = null;
+  private readonly msgs = new Messages();
+  private shipEv = -1;
+  private ackEv = -1;
+  private msgEv = -1;
+  private tickEv = -1;
+  private checkEv = -1;
+  private electEv = -1;
+  private discoverEv = -1;
+
+  constructor(
+    private readonly host: ReplicaHost,
+    nodes: number,
+    readonly replication: ReplicationConfig,
+    readonly failover: FailoverConfig | null,
+  ) {
+    this.n = nodes;
+    this.versions = Array.from({ length: nodes }, () => new Map<number, number>());
+    this.received = new Float64Array(nodes);
+    this.applied = new Float64Array(nodes);
+    this.acked = new Float64Array(nodes);
+    this.gen = new Int32Array(nodes);
+    this.shipQ = Array.from({ length: nodes }, () => new PairFifo());
+    this.ackQ = Array.from({ length: nodes }, () => new PairFifo());
+    this.lastShip = new Float64Array(nodes);
+    this.lastAck = new Float64Array(nodes);
+    this.role = new Uint8Array(nodes);
+    this.role[0] = LEADER;
+    this.nodeTerm = new Int32Array(nodes).fill(1);
+    this.votedFor = new Int32Array(nodes).fill(-1);
+    this.votes = new Int32Array(nodes);
+    this.lastHeard = new Float64Array(nodes);
+    this.electionAt = new Float64Array(nodes).fill(-1);
+    this.checkAt = new Float64Array(nodes).fill(-1);
+    this.divergent = new Uint8Array(nodes);
+  }
+
+  attach(): void {
+    const q = this.host.sim.q;
+    this.shipEv = q.on((r) => this.shipArrived(r));
+    this.ackEv = q.on((r) => this.ackArrived(r));
+    this.msgEv = q.on((m) => this.message(m));
+    this.tickEv = q.on(() => this.heartbeat());
+    this.checkEv = q.on((r) => this.check(r));
+    this.electEv = q.on((r) => this.electionTimer(r));
+    this.discoverEv = q.on((i) => this.discovered(i));
+  }
+
+  start(): void {
+    const f = this.failover;
+    if (!f) return;
+    this.host.sim.q.schedule(f.heartbeatMs, this.tickEv, 0);
+    for (let r = 0; r < this.n; r++) if (r !== this.primary) this.armCheck(r);
+  }
+
+  get now(): number {
+    return this.host.sim.now;
+  }
+
+  roleName(node: number): string {
+    return ROLE_NAMES[this.role[node]];
+  }
+
+  isPrimary(node: number): boolean {
+    return node === this.primary && this.role[node] === LEADER;
+  }
+
+  // ---------------------------------------------------------------- the log
+
+  /** The primary committed `version` of `key`: log it and ship it. Returns its position. */
+  commit(key: number, version: number): number {
+    const p = this.primary;
+    this.versions[p].set(key, version);
+    const pos = this.log.append(key, version, this.now);
+    this.received[p] = pos;
+    this.applied[p] = pos;
+    for (let r = 0; r < this.n; r++) if (r !== p) this.ship(r, pos);
+    if (this.n === 1) this.trim();
+    return pos;
+  }
+
+  /**
+   * Whether live replicas acknowledged `pos` as the mode requires: sync needs
+   * every replica that is up (a dead one leaves the synchronous set, as
+   * Patroni's synchronous mode does, until it returns), semi-sync needs `acks`
+   * of them and waits as long as it takes.
+   */
+  acknowledged(pos: number): boolean {
+    let have = 0;
+    let live = 0;
+    for (let r = 0; r < this.n; r++) {
+      if (r === this.primary || !this.host.isAlive(r)) continue;
+      live++;
+      if (this.acked[r] >= pos) have++;
+    }
+    return have >= (this.replication.mode === "sync" ? live : this.replication.acks);
+  }
+
+  /** Next position `node` should apply, or -1 if it is caught up with what it received. */
+  nextToApply(node: number): number {
+    return this.applied[node] < this.received[node] ? this.applied[node] + 1 : -1;
+  }
+
+  /** Generation of a node's link: an apply begun under an older one is void. */
+  generation(node: number): number {
+    return this.gen[node];
+  }
+
+  /** A replica finished applying `pos`. */
+  apply(node: number, pos: number): void {
+    if (pos !== this.applied[node] + 1 || pos > this.received[node]) return;
+    this.versions[node].set(this.log.key(pos), this.log.version(pos));
+    this.applied[node] = pos;
+    this.trim();
+  }
+
+  /** Replication lag of a node in ms: age of the oldest entry it has not applied. */
+  lagMs(node: number): number {
+    // a node awaiting a rebuild needs nothing from the log, which may be trimmed past it
+    const next = Math.max(this.current(node) + 1, this.log.tail);
+    return next > this.log.head ? 0 : this.now - this.log.time(next);
+  }
+
+  lagPositions(node: number): number {
+    return this.log.head - this.current(node);
+  }
+
+  /** Position up to which a node's data agrees with the log (a divergent node only up to the cut). */
+  private current(node: number): number {
+    return this.divergent[node] === 1 ? Math.min(this.applied[node], this.cut) : this.applied[node];
+  }
+
+  /** Releases entries every node has applied; they are durable from now on. */
+  private trim(): void {
+    let min = this.log.head;
+    for (let r = 0; r < this.n; r++) if (this.applied[r] < min) min = this.applied[r];
+    for (let pos = this.log.tail; pos <= min; pos++)
+      this.host.durable(this.log.key(pos), this.log.version(pos));
+    this.log.trimThrough(min);
+  }
+
+  private delay(from: number, to: number): number {
+    return this.host.sim.net.delay(this.host.zoneOf(from), this.host.zoneOf(to), this.host.netRng);
+  }
+
+  /** Sends everything up to `pos` to replica r, in order behind what is already on the wire. */
+  private ship(r: number, pos: number): void {
+    if (!this.host.isAlive(r) || !this.host.isAlive(this.primary)) return;
+    const t = Math.max(this.lastShip[r], this.now + this.delay(this.primary, r));
+    this.lastShip[r] = t;
+    this.shipQ[r].push(pos, this.gen[r]);
+    this.host.sim.q.at(t, this.shipEv, r);
+  }
+
+  private shipArrived(r: number): void {
+    const q = this.shipQ[r];
+    const pos = q.first;
+    const g = q.second;
+    q.shift();
+    if (g !== this.gen[r] || !this.host.isAlive(r) || pos <= this.received[r]) return;
+    this.received[r] = pos;
+    this.host.applyPending(r);
+    if (this.replication.acks > 0) {
+      const t = Math.max(this.lastAck[r], this.now + this.delay(r, this.primary));
+      this.lastAck[r] = t;
+      this.ackQ[r].push(pos, g);
+      this.host.sim.q.at(t, this.ackEv, r);
+    }
+  }
+
+  private ackArrived(r: number): void {
+    const q = this.ackQ[r];
+    const pos = q.first;
+    const g = q.second;
+    q.shift();
+    if (g !== this.gen[r] || !this.host.isAlive(this.primary)) return;
+    if (pos > this.acked[r]) {
+      this.acked[r] = pos;
+      this.host.acksChanged();
+    }
+  }
+
+  // ---------------------------------------------------------------- node faults
+
+  killed(node: number): void {
+    this.resetLink(node);
+    if (node === this.primary && this.role[node] === LEADER) {
+      // what it had sent but replicas had not yet received dies with it (its
+      // socket buffers and the packets on the wire): async loses those writes
+      for (let r = 0; r < this.n; r++) this.resetLink(r);
+      this.open = {
+        lostAtMs: this.now,
+        detectedAtMs: null,
+        electedAtMs: null,
+        discoveredAtMs: null,
+        from: node,
+        to: null,
+        term: null,
+        lostAcknowledgedWrites: 0,
+      };
+      this.failovers.push(this.open);
+    }
+  }
+
+  restarted(node: number): void {
+    this.lastHeard[node] = this.now;
+    if (node === this.primary && this.role[node] === LEADER) {
+      // nobody replaced it: it carries on, and replicas catch up from where they were
+      if (this.open && this.open.to === null) this.open = null;
+      for (let r = 0; r < this.n; r++) if (r !== node) this.ship(r, this.log.head);
+      return;
+    }
+    this.role[node] = FOLLOWER;
+    this.nodeTerm[node] = Math.max(this.nodeTerm[node], this.term);
+    if (this.divergent[node] === 1 || this.received[node] > this.log.head) this.resync(node);
+    this.acked[node] = Math.min(this.acked[node], this.received[node]);
+    this.ship(node, this.log.head);
+    this.host.applyPending(node);
+    if (this.failover) this.armCheck(node);
+  }
+
+  /** Voids everything in flight to and from a node. */
+  private resetLink(node: number): void {
+    this.gen[node]++;
+    this.shipQ[node].clear();
+    this.ackQ[node].clear();
+    this.lastShip[node] = 0;
+    this.lastAck[node] = 0;
+  }
+
+  /** A node that holds a discarded suffix is rebuilt from the primary (pg_rewind or a fresh copy). */
+  private resync(node: number): void {
+    this.versions[node] = new Map(this.versions[this.primary]);
+    this.received[node] = this.applied[this.primary];
+    this.applied[node] = this.applied[this.primary];
+    this.acked[node] = this.applied[node];
+    this.divergent[node] = 0;
+    this.trim();
+  }
+
+  // ---------------------------------------------------------------- failover
+
+  private heartbeat(): void {
+    const f = this.failover!;
+    const p = this.primary;
+    if (this.host.isAlive(p) && this.role[p] === LEADER) {
+      for (let r = 0; r < this.n; r++)
+        if (r !== p && this.host.isAlive(r)) this.send(HEARTBEAT, p, r, this.nodeTerm[p], 0);
+    }
+    this.host.sim.q.schedule(f.heartbeatMs, this.tickEv, 0);
+  }
+
+  private send(type: number, from: number, to: number, term: number, value: number): void {
+    const m = this.msgs.alloc(type, from, to, term, value);
+    this.host.sim.q.schedule(this.delay(from, to), this.msgEv, m);
+  }
+
+  private armCheck(r: number): void {
+    this.checkAt[r] = Math.max(this.now, this.lastHeard[r] + this.failover!.timeoutMs);
+    this.host.sim.q.at(this.checkAt[r], this.checkEv, r);
+  }
+
+  /** A replica's failure detector: has it heard from a primary within the timeout? */
+  private check(r: number): void {
+    if (this.now !== this.checkAt[r]) return; // superseded by a later arming
+    this.checkAt[r] = -1;
+    if (!this.host.isAlive(r) || this.role[r] === LEADER) return;
+    if (this.now < this.lastHeard[r] + this.failover!.timeoutMs) return this.armCheck(r);
+    if (this.open && this.open.detectedAtMs === null) this.open.detectedAtMs = this.now;
+    if (this.electionAt[r] < this.now) this.scheduleElection(r);
+  }
+
+  private scheduleElection(r: number): void {
+    const e = this.failover!.electionMs;
+    const t = this.now + e + this.host.rng.next() * e;
+    this.electionAt[r] = t;
+    this.host.sim.q.at(t, this.electEv, r);
+  }
+
+  private electionTimer(r: number): void {
+    if (this.now !== this.electionAt[r]) return; // superseded
+    this.electionAt[r] = -1;
+    if (!this.host.isAlive(r) || this.role[r] === LEADER) return;
+    if (this.now - this.lastHeard[r] < this.failover!.timeoutMs) {
+      // a primary spoke up meanwhile (or this node granted a vote): stand down
+      this.role[r] = FOLLOWER;
+      this.armCheck(r);
+      return;
+    }
+    this.role[r] = CANDIDATE;
+    this.nodeTerm[r]++;
+    this.votedFor[r] = r;
+    this.votes[r] = 1;
+    for (let j = 0; j < this.n; j++)
+      if (j !== r && this.host.isAlive(j)) this.send(VOTE_REQUEST, r, j, this.nodeTerm[r], this.received[r]);
+    // a split vote or lost messages: try again in a later term
+    this.scheduleElection(r);
+  }
+
+  private message(m: number): void {
+    const { type, from, to, term, value } = this.msgs.read(m);
+    this.msgs.free(m);
+    if (!this.host.isAlive(to)) return;
+    if (term > this.nodeTerm[to]) {
+      this.nodeTerm[to] = term;
+      this.votedFor[to] = -1;
+      if (this.role[to] === LEADER && this.failover) this.armCheck(to); // a deposed primary may stand again
+      this.role[to] = FOLLOWER;
+    }
+    switch (type) {
+      case HEARTBEAT:
+        if (term === this.nodeTerm[to]) {
+          this.lastHeard[to] = this.now;
+          this.role[to] = FOLLOWER;
+        }
+        return;
+      case VOTE_REQUEST: {
+        const grant =
+          term === this.nodeTerm[to] &&
+          (this.votedFor[to] === -1 || this.votedFor[to] === from) &&
+          value >= this.received[to];
+        if (grant) {
+          this.votedFor[to] = from;
+          this.lastHeard[to] = this.now; // granting a vote restarts the voter's own timer
+        }
+        this.send(VOTE_REPLY, to, from, this.nodeTerm[to], grant ? 1 : 0);
+        return;
+      }
+      case VOTE_REPLY:
+        if (this.role[to] !== CANDIDATE || term !== this.nodeTerm[to] || value !== 1) return;
+        if (++this.votes[to] >= Math.floor(this.n / 2) + 1) this.elected(to);
+        return;
+    }
+  }
+
+  private elected(r: number): void {
+    const old = this.primary;
+    this.role[r] = LEADER;
+    this.electionAt[r] = -1;
+    if (old !== r && this.role[old] === LEADER) this.role[old] = FOLLOWER;
+    this.primary = r;
+    this.term = this.nodeTerm[r];
+    // the new primary replays what it received but had not applied, then the
+    // log beyond it is gone: nobody who could still be primary has it
+    for (let pos = this.applied[r] + 1; pos <= this.received[r]; pos++)
+      this.versions[r].set(this.log.key(pos), this.log.version(pos));
+    this.applied[r] = this.received[r];
+    const cut = this.received[r];
+    this.cut = cut;
+    for (let j = 0; j < this.n; j++) if (j !== r && this.received[j] > cut) this.divergent[j] = 1;
+    this.log.truncateAfter(cut);
+    const survivor = this.versions[r];
+    const lost = this.host.promoted(r, (key) => survivor.get(key) ?? 0);
+    const rec = this.open ?? {
+      lostAtMs: null,
+      detectedAtMs: null,
+      electedAtMs: null,
+      discoveredAtMs: null,
+      from: old,
+      to: null,
+      term: null,
+      lostAcknowledgedWrites: 0,
+    };
+    if (!this.open) this.failovers.push(rec);
+    this.open = null;
+    rec.electedAtMs = this.now;
+    rec.to = r;
+    rec.term = this.term;
+    rec.lostAcknowledgedWrites = lost;
+    // links restart from the new primary: whatever the old one had in flight is void
+    for (let j = 0; j < this.n; j++) {
+      this.resetLink(j);
+      if (j === r) continue;
+      if (this.divergent[j] === 1 && this.host.isAlive(j)) this.resync(j);
+      this.acked[j] = Math.min(this.received[j], cut);
+      this.ship(j, this.log.head);
+    }
+    this.host.sim.q.schedule(this.failover!.discoveryMs, this.discoverEv, this.failovers.length - 1);
+  }
+
+  private discovered(i: number): void {
+    const rec = this.failovers[i];
+    if (rec.to === null || rec.to !== this.primary) return; // superseded by a later failover
+    this.writeTarget = rec.to;
+    rec.discoveredAtMs = this.now;
+    this.host.acksChanged();
+  }
+
+  /** Milliseconds without a writable primary that clients could reach, up to `now`. */
+  unavailableMs(now: number): number {
+    let total = 0;
+    for (const f of this.failovers) {
+      if (f.lostAtMs === null) continue;
+      total += (f.discoveredAtMs ?? now) - f.lostAtMs;
+    }
+    return total;
+  }
+}
+
+/** A pool of small messages addressed by int id, so events carry ints. */
+class Messages {
+  private readonly type: number[] = [];
+  private readonly from: number[] = [];
+  private readonly to: number[] = [];
+  private readonly term: number[] = [];
+  private readonly value: number[] = [];
+  private readonly freeIds: number[] = [];
+
+  alloc(type: number, from: number, to: number, term: number, value: number): number {
+    const id = this.freeIds.pop() ?? this.type.length;
+    this.type[id] = type;
+    this.from[id] = from;
+    this.to[id] = to;
+    this.term[id] = term;
+    this.value[id] = value;
+    return id;
+  }
+
+  read(id: number): { type: number; from: number; to: number; term: number; value: number } {
+    return {
+      type: this.type[id],
+      from: this.from[id],
+      to: this.to[id],
+      term: this.term[id],
+      value: this.value[id],
+    };
+  }
+
+  free(id: number): void {
+    this.freeIds.push(id);
+  }
+}

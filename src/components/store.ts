@@ -1,0 +1,17 @@
+// What a service's read and write steps need from a data store, whatever its
+// replication scheme: an index in the consistency checker, and a place to
+// count the checker's verdicts per second. Reads and writes are calls with
+// op OP_READ / OP_WRITE; the store answers with job.version set.
+import type { Component } from "./runtime.js";
+
+export interface Store extends Component {
+  /** index of this store in the consistency checker (Sim.consistency) */
+  storeId: number;
+  /** the checker's verdict (STALE | RYW | MONOTONIC bits) on one read of this store */
+  noteRead(flags: number): void;
+  /**
+   * Registers a read step's options and returns the index reads carry in
+   * job.policy; a store without options returns 0.
+   */
+  readPolicy(options: unknown): number;
+}

@@ -1,0 +1,37 @@
+// Every default a design file leaves to archsim, in one place: the builder
+// applies them, validation reasons with them, docs/design-file.md states them.
+import type { DistSpec } from "../kernel/distributions.js";
+
+const ms = (v: number): DistSpec => ({ type: "constant", value: v });
+const logn = (median: number, p99: number): DistSpec => ({ type: "lognormal", median, p99 });
+
+export const DEFAULTS = {
+  latency: {
+    sameZone: logn(0.1, 0.5),
+    crossZone: logn(0.6, 2),
+    crossRegion: logn(35, 60),
+    client: logn(10, 40),
+  },
+  service: { instances: 1, concurrency: 1, queue: 1000 },
+  database: {
+    connections: 100,
+    queue: 1000,
+    readTime: logn(2, 10),
+    writeTime: logn(4, 20),
+    valueSize: ms(1024),
+    replicas: 0,
+    applyTime: logn(0.5, 2),
+    semiSyncAcks: 1,
+    heartbeat: 2000,
+    failureTimeout: 10000,
+    electionTimeout: 150,
+    discovery: 0,
+    rywWindow: 1000,
+    maxLag: 100,
+  },
+  cache: { opTime: ms(0.05), concurrency: 1, queue: 10000 },
+  lb: { l4Cost: 0.02, l7Cost: 0.1, tlsCost: 0.15, workers: 8, vnodes: 150 },
+  healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 2, probe: 1 },
+  keys: 1e6,
+  users: 10000,
+};

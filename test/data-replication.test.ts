@@ -1,0 +1,377 @@
+// Single-leader replication as users meet it: lag that emerges from write
+// load and apply speed, read capacity that grows with replicas while writes
+// stay on the primary, read-your-writes strategies, and failover with its
+// detection, election and lost acknowledged writes.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DesignError } from "../src/design/errors.js";
+import { loadDesign } from "../src/design/load.js";
+import type { Report } from "../src/report/json.js";
+import { runFile, runText } from "./support/run.js";
+
+type Db = {
+  reads: number;
+  writes: number;
+  consistency: { staleReads: number; rywViolations: number; lostAcknowledgedWrites: number; reads: number };
+  replication: {
+    logHeld: number;
+    primary: number;
+    nodes: { role: string; reads: number; lagMs: number; lagPositions: number; maxLagMs: number }[];
+  };
+  failover: {
+    failovers: number;
+    unavailableMs: number;
+    events: {
+      lostAtMs: number;
+      detectedAtMs: number;
+      electedAtMs: number;
+      discoveredAtMs: number;
+      detectionMs: number;
+      electionMs: number;
+      lostAcknowledgedWrites: number;
+    }[];
+  };
+  series: Record<string, number[]>;
+};
+const db = (r: Report, name = "db") => r.components[name] as unknown as Db;
+
+function accounted(r: Report): void {
+  expect(r.requests.ok + r.requests.failed + r.requests.inFlight).toBe(r.requests.total);
+}
+
+const writesOnly = (rate: number, apply: string, extra = "") => `
+duration: 20s
+network: { latency: { sameZone: 0ms, crossZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: ${rate}/s }
+    routes: [{ route: w, keys: { count: 1k } }]
+  api:
+    kind: service
+    instances: 1
+    concurrency: 10000
+    routes: { w: [{ write: db }] }
+  db:
+    kind: database
+    connections: 10000
+    replicas: 1
+    replication: { applyTime: ${apply} }
+${extra}`;
+
+describe("replication lag", () => {
+  it("grows without bound at (write rate - apply rate) when a replica cannot keep up", () => {
+    // one apply thread at 1ms per entry applies 1000/s; 1200 writes/s arrive
+    const r = runText(writesOnly(1200, "1ms"), [], { seed: 3 });
+    const node = db(r).replication.nodes[1];
+    // Poisson arrivals over 20s: sd of the count is sqrt(24000) = 155
+    expect(node.lagPositions).toBeGreaterThan(4000 - 5 * 155);
+    expect(node.lagPositions).toBeLessThan(4000 + 5 * 155);
+    const lag = db(r).series["lagMs:1"];
+    expect(lag[19]).toBeGreaterThan(lag[4] * 2);
+    // the log holds exactly what the replica has yet to apply
+    expect(db(r).replication.logHeld).toBe(node.lagPositions);
+  });
+
+  it("stays small and bounded when the replica keeps up, growing with load", () => {
+    const light = db(runText(writesOnly(300, "1ms"), [], { seed: 3 })).replication.nodes[1];
+    const heavy = db(runText(writesOnly(900, "1ms"), [], { seed: 3 })).replication.nodes[1];
+    expect(light.maxLagMs).toBeLessThan(20);
+    expect(heavy.maxLagMs).toBeGreaterThan(light.maxLagMs);
+    expect(heavy.maxLagMs).toBeLessThan(500);
+  });
+
+  it("includes the network: a cross-region replica lags by at least the one-way delay", () => {
+    const text = `
+duration: 10s
+network:
+  regions: { us: [us-a], eu: [eu-a] }
+  latency: { crossRegion: 40ms, client: 0ms, sameZone: 0ms }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: constant, rate: 100/s }
+    routes: [{ route: w, keys: { count: 1k } }, { route: r, keys: { count: 1k } }]
+  api:
+    kind: service
+    concurrency: 100
+    zone: us-a
+    routes:
+      w: [{ write: db }]
+      r: [{ read: db, from: replica }]
+  db:
+    kind: database
+    replicas: 1
+    zones: [us-a, eu-a]
+    replication: { applyTime: 0ms }
+`;
+    const r = runText(text, [], { seed: 1 });
+    // writes every 20ms, each arriving 40ms later: 1-2 entries always in flight
+    const lag = db(r).series["lagMs:1"].slice(1);
+    expect(Math.min(...lag)).toBeGreaterThan(0);
+    expect(Math.max(...lag)).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...lag)).toBeLessThanOrEqual(40);
+  });
+});
+
+describe("read and write capacity", () => {
+  // each node serves 4 queries at a time at 10ms: 400 reads/s per node
+  const design = (replicas: number, reads: number, writes: number) => `
+duration: 20s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: ${reads + writes}/s }
+    routes:
+      - { route: r, weight: ${reads}, keys: { count: 10k } }
+      - { route: w, weight: ${writes}, keys: { count: 10k } }
+  api:
+    kind: service
+    concurrency: 100000
+    routes:
+      r: [{ read: db, from: replica }]
+      w: [{ write: db }]
+  db:
+    kind: database
+    replicas: ${replicas}
+    connections: 4
+    queue: 50
+    readTime: 10ms
+    writeTime: 10ms
+    replication: { applyTime: 0ms }
+`;
+
+  it("adds read capacity with replicas", () => {
+    const one = runText(design(1, 900, 1), [], { seed: 2 });
+    const three = runText(design(3, 900, 1), [], { seed: 2 });
+    // 900 reads/s against 400/s of one replica: most fail; three replicas (1200/s) serve them
+    expect(one.routes.r.availability).toBeLessThan(0.6);
+    expect(three.routes.r.availability).toBeGreaterThan(0.999);
+    const nodes = db(three).replication.nodes;
+    expect(nodes[0].reads).toBe(0);
+    const shares = nodes.slice(1).map((n) => n.reads / db(three).reads);
+    for (const s of shares) expect(Math.abs(s - 1 / 3)).toBeLessThan(0.02);
+    accounted(one);
+  });
+
+  it("does not add write capacity: writes stay on the primary", () => {
+    // 600 writes/s against a primary that commits 400/s
+    const one = runText(design(1, 1, 600), [], { seed: 2 });
+    const three = runText(design(3, 1, 600), [], { seed: 2 });
+    for (const r of [one, three]) {
+      expect(r.routes.w.availability).toBeLessThan(0.75);
+      expect(r.routes.w.requests.byOutcome["pool-exhausted"]).toBeGreaterThan(0);
+    }
+    const committed = (r: Report) => db(r).writes / 20;
+    expect(committed(one)).toBeGreaterThan(380);
+    expect(committed(one)).toBeLessThan(401);
+    expect(Math.abs(committed(three) - committed(one))).toBeLessThan(10);
+  });
+});
+
+describe("read-your-writes (examples/data/read-your-writes.yaml)", () => {
+  const r = runFile("examples/data/read-your-writes.yaml", [], { durationMs: 30_000 });
+  const by = r.consistency!.byRoute;
+  const d = db(r);
+
+  it("replica reads right after a user's own write miss it without a strategy", () => {
+    expect(by["POST /profile/none"].rywRate).toBeGreaterThan(0.1);
+    // bounded lag bounds staleness, not read-your-writes: a 2ms lag is enough
+    expect(by["POST /profile/lag"].rywRate).toBeGreaterThan(0.1);
+  });
+
+  it("primary-after-write and wait-for-position remove the violations", () => {
+    expect(by["POST /profile/window"].reads).toBeGreaterThan(1000);
+    expect(by["POST /profile/window"].rywViolations).toBe(0);
+    expect(by["POST /profile/position"].reads).toBeGreaterThan(1000);
+    expect(by["POST /profile/position"].rywViolations).toBe(0);
+  });
+
+  it("each strategy has its cost: primary load, or waiting at the replica", () => {
+    // every read-back of the window route went to the primary, and only those
+    expect(d.replication.nodes[0].reads).toBe(by["POST /profile/window"].reads);
+    expect(r.routes["POST /profile/position"].latencyMs.p50).toBeGreaterThan(
+      r.routes["POST /profile/none"].latencyMs.p50,
+    );
+    accounted(r);
+  });
+});
+
+describe("failover (examples/data/failover.yaml)", () => {
+  const r = runFile("examples/data/failover.yaml", [], { durationMs: 40_000 });
+  const async = db(r, "orders-async");
+  const sync = db(r, "orders-sync");
+
+  it("detects the dead primary within the timeout, elects a successor and repoints clients", () => {
+    for (const d of [async, sync]) {
+      expect(d.failover.failovers).toBe(1);
+      const e = d.failover.events[0];
+      expect(e.lostAtMs).toBe(20_000);
+      // the last heartbeat came at most one interval (2s) before the death
+      expect(e.detectionMs).toBeGreaterThan(10_000 - 2_000);
+      expect(e.detectionMs).toBeLessThanOrEqual(10_000 + 100);
+      // at least one randomised election timeout (150-300ms) plus a vote round trip
+      expect(e.electionMs).toBeGreaterThan(150);
+      expect(e.electionMs).toBeLessThan(3_000);
+      expect(e.discoveredAtMs - e.electedAtMs).toBeCloseTo(1_000, 6);
+      expect(d.failover.unavailableMs).toBeCloseTo(e.discoveredAtMs - e.lostAtMs, 6);
+      expect(d.replication.primary).not.toBe(0);
+    }
+  });
+
+  it("async loses acknowledged writes; sync loses none and pays in write latency", () => {
+    expect(async.consistency.lostAcknowledgedWrites).toBeGreaterThan(0);
+    expect(async.failover.events[0].lostAcknowledgedWrites).toBe(async.consistency.lostAcknowledgedWrites);
+    expect(sync.consistency.lostAcknowledgedWrites).toBe(0);
+    // a sync write waits for a cross-region round trip (2 x 35ms median)
+    expect(r.routes["PUT /order/sync"].latencyMs.p50).toBeGreaterThan(
+      r.routes["PUT /order/async"].latencyMs.p50 + 50,
+    );
+    expect(r.routes["PUT /order/sync"].latencyMs.p99).toBeGreaterThan(
+      r.routes["PUT /order/async"].latencyMs.p99,
+    );
+    expect(r.consistency!.lostAcknowledgedWrites).toBe(async.consistency.lostAcknowledgedWrites);
+  });
+
+  it("writes fail while there is no writable primary, and succeed again after", () => {
+    const errors = r.series.errors;
+    expect(errors.slice(21, 28).every((e) => e > 0)).toBe(true);
+    expect(errors.slice(32, 40).every((e) => e === 0)).toBe(true);
+    accounted(r);
+  });
+});
+
+const failoverDesign = (mode: string, killAt: number, crossRegion: number, zones = "a1, a2, c1") => `
+duration: 12s
+network:
+  regions: { a: [a1, a2], c: [c1], d: [d1] }
+  latency: { crossRegion: exp(${crossRegion}ms), client: 0ms }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 800/s }
+    population: { users: 300 }
+    routes: [{ route: w, keys: { count: 200 } }, { route: r, keys: { count: 200 } }]
+  api:
+    kind: service
+    concurrency: 5000
+    zone: a1
+    routes:
+      w: [{ write: db }]
+      r: [{ read: db, from: replica }]
+  db:
+    kind: database
+    replicas: 2
+    # by default a near replica and a far one: the far one is usually behind, and must not win
+    zones: [${zones}]
+    connections: 5000
+    replication: { mode: ${mode}${mode === "semi-sync" ? ", acks: 1" : ""} }
+    failover: { heartbeat: 200ms, timeout: 1s, electionTimeout: 50ms }
+faults:
+  - { kill: db, instance: 0, at: ${killAt}ms, for: 4s }
+  - { kill: db, instance: 1, at: ${killAt + 5000}ms, for: 2s }
+`;
+
+describe("no acknowledged write is lost under synchronous replication (property)", () => {
+  it("sync and semi-sync (majority) lose nothing across failovers; every request is accounted for", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("sync", "semi-sync"),
+        fc.integer({ min: 1000, max: 4000 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (mode, killAt, crossRegion, seed) => {
+          const r = runText(failoverDesign(mode, killAt, crossRegion), [], { seed });
+          const d = db(r);
+          expect(d.failover.failovers).toBeGreaterThanOrEqual(1);
+          expect(d.consistency.lostAcknowledgedWrites).toBe(0);
+          accounted(r);
+        },
+      ),
+      { numRuns: 12, seed: 20261201 },
+    );
+  });
+
+  it("async loses the writes in flight when the primary dies", () => {
+    const lost = [1, 2, 3].map(
+      (seed) =>
+        db(runText(failoverDesign("async", 2000, 30, "a1, c1, d1"), [], { seed })).consistency
+          .lostAcknowledgedWrites,
+    );
+    // ~400 writes/s with ~30ms on the wire: about a dozen each time
+    for (const l of lost) expect(l).toBeGreaterThan(0);
+  });
+});
+
+describe("replication settings are checked", () => {
+  const base = (db: string, step = "{ read: db }") => `
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 1/s }, routes: [{ route: r }] }
+  api: { kind: service, routes: { r: [${step}] } }
+  db: ${db}
+`;
+  const problems = (text: string): string => {
+    try {
+      loadDesign(text, "bad.yaml");
+    } catch (e) {
+      expect(e).toBeInstanceOf(DesignError);
+      return (e as DesignError).message;
+    }
+    throw new Error("expected the design to be rejected");
+  };
+
+  it("rejects replica reads from a database without replicas, with the place and a hint", () => {
+    const msg = problems(base("{ kind: database }", "{ read: db, from: replica }"));
+    expect(msg).toMatch(/bad\.yaml:5:\d+: database "db" has no replicas to read from/);
+    expect(msg).toMatch(/hint: add replicas: 2 to db/);
+  });
+
+  it("rejects routing options that cannot apply", () => {
+    expect(problems(base("{ kind: database, replicas: 1 }", "{ read: db, pick: nearest }"))).toMatch(
+      /pick chooses among replicas, but this read goes to the primary/,
+    );
+    expect(
+      problems(base("{ kind: database, replicas: 1 }", "{ read: db, from: replica, window: 1s }")),
+    ).toMatch(/window applies to readYourWrites: primary-after-write/);
+    expect(
+      problems(
+        base(
+          "{ kind: database, replicas: 1 }",
+          "{ read: db, from: replica, readYourWrites: primary-after-write, maxLag: 1s }",
+        ),
+      ),
+    ).toMatch(/maxLag applies to readYourWrites: bounded-lag/);
+  });
+
+  it("rejects failover without a possible majority, and a timeout shorter than the heartbeat", () => {
+    expect(problems(base("{ kind: database, replicas: 1, failover: true }"))).toMatch(
+      /an election needs a majority of all nodes alive: with 1 replica/,
+    );
+    expect(
+      problems(base("{ kind: database, replicas: 2, failover: { heartbeat: 5s, timeout: 2s } }")),
+    ).toMatch(/failure timeout \(2000ms\) must be longer than the heartbeat interval \(5000ms\)/);
+  });
+
+  it("rejects acknowledgement counts that cannot be met or do not apply", () => {
+    expect(
+      problems(base("{ kind: database, replicas: 2, replication: { mode: semi-sync, acks: 3 } }")),
+    ).toMatch(/semi-sync waits for 3 acknowledgements but there are only 2 replicas/);
+    expect(problems(base("{ kind: database, replicas: 2, replication: { mode: sync, acks: 1 } }"))).toMatch(
+      /acks counts replica acknowledgements in semi-sync mode; sync waits for every live replica/,
+    );
+    expect(problems(base("{ kind: database, replication: { mode: sync } }"))).toMatch(
+      /replication settings need replicas/,
+    );
+  });
+
+  it("rejects killing a node the database does not have", () => {
+    const text = `${base("{ kind: database, replicas: 1 }")}faults: [{ kill: db, instance: 2, at: 0s }]\n`;
+    expect(problems(text)).toMatch(/instance 2 does not exist: "db" has 2 \(0\.\.1\)/);
+  });
+});
