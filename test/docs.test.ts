@@ -173,7 +173,9 @@ describe("docs/design-file.md", () => {
 
   it("derives the fields from the schema", () => {
     // a walker that found nothing would make the checks below pass vacuously
-    expect(kinds).toEqual(new Set(["workload", "load-balancer", "service", "cache", "database"]));
+    expect(kinds).toEqual(
+      new Set(["workload", "load-balancer", "service", "cache", "database", "quorum-store"]),
+    );
     for (const p of [
       "duration",
       "network.regions.<*>",
@@ -334,6 +336,21 @@ describe("docs/report.md", () => {
       ...events.flatMap((e) => unmentioned(keys(e), `${at}.failover.events[]`)),
       ...unmentioned(keys(consistency), "consistency"),
       ...Object.values(obj(consistency.byRoute)).flatMap((c) => unmentioned(keys(c), "consistency.byRoute")),
+    ]).toEqual([]);
+  });
+
+  it("mentions every field of a quorum store's report", () => {
+    const f = "examples/data/cap-partition.yaml";
+    const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 45_000 });
+    const store = obj(obj(JSON.parse(JSON.stringify(run)).components).carts);
+    const at = "components.<quorum-store>";
+    expect(store.kind).toBe("quorum-store");
+    expect(mentioned.has("quorum-store")).toBe(true);
+    expect([
+      ...unmentioned(keys(store), at),
+      ...unmentioned(keys(store.series), `${at}.series`),
+      ...unmentioned(keys(store.consistency), `${at}.consistency`),
+      ...(store.nodes as unknown[]).flatMap((n) => unmentioned(keys(n), `${at}.nodes[]`)),
     ]).toEqual([]);
   });
 

@@ -116,11 +116,17 @@ export class Database extends Station implements Store {
     return job.op !== OP_APPLY;
   }
 
+  /** Clients (a topology-aware driver or proxy) route each query to a node as it leaves. */
+  override pick(job: Job): number {
+    if (job.op === OP_WRITE) return this.rs.writeTarget;
+    if (job.op === OP_READ) return this.routeRead(job);
+    return -1;
+  }
+
   override accept(job: Job): void {
-    if (job.op === OP_WRITE) job.instance = this.rs.writeTarget;
-    else if (job.op === OP_READ) {
-      const node = this.routeRead(job);
-      job.instance = node;
+    if (job.instance < 0 && job.op !== OP_APPLY) job.instance = this.pick(job);
+    if (job.op === OP_READ) {
+      const node = job.instance;
       const p = this.policies[job.policy];
       if (p.readYourWrites === "wait-for-position" && !this.rs.isPrimary(node) && this.isAlive(node)) {
         const need = this.lastWritePos.get(job.user) ?? 0;
@@ -155,9 +161,12 @@ export class Database extends Station implements Store {
   private pickReplica(job: Job, p: ReadPolicy): number {
     const rs = this.rs;
     const c = this.candidates;
+    const net = this.sim.net;
+    const from = this.sim.components[job.caller].zoneOf(job.callerInstance);
     let k = 0;
     for (let r = 0; r < rs.n; r++) {
-      if (rs.isPrimary(r) || !this.isAlive(r)) continue;
+      // a driver stops using replicas it cannot reach
+      if (rs.isPrimary(r) || !this.isAlive(r) || net.isCut(from, this.zoneOf(r))) continue;
       if (p.readYourWrites === "bounded-lag" && rs.lagMs(r) > p.maxLagMs) continue;
       c[k++] = r;
     }
@@ -173,9 +182,7 @@ export class Database extends Station implements Store {
         return best;
       }
       case "nearest": {
-        const caller = this.sim.components[job.caller];
-        const zone = caller.zoneOf(job.callerInstance);
-        const net = this.sim.net;
+        const zone = from;
         const dist = (r: number) => {
           const z = this.zoneOf(r);
           return z === zone ? 0 : net.zoneRegion[z] === net.zoneRegion[zone] ? 1 : 2;
@@ -321,6 +328,10 @@ export class Database extends Station implements Store {
     }
     // the primary's death cancelled its waiting writes; a replica's may complete a sync set
     this.acksChanged();
+  }
+
+  override networkChanged(): void {
+    this.rs.networkChanged();
   }
 
   override restart(node: number): void {

@@ -5,7 +5,8 @@ import type { Component, Sim } from "./runtime.js";
 export type FaultAction =
   | { type: "kill"; target: Component; instances: number[] }
   | { type: "slow"; target: Component; ms: number }
-  | { type: "link"; from: Component; to: Component; ms: number };
+  | { type: "link"; from: Component; to: Component; ms: number }
+  | { type: "partition"; zones: number[]; names: string[]; timeoutMs: number };
 
 export interface FaultConfig {
   atMs: number;
@@ -72,6 +73,11 @@ export class Nemesis {
         a.target.slow(total);
         return;
       }
+      case "partition":
+        this.sim.net.partitionTimeoutMs = a.timeoutMs;
+        this.sim.net.partition(a.zones, on ? 1 : -1);
+        for (const c of this.sim.components) c.networkChanged();
+        return;
       case "link": {
         const key = a.from.index * 65536 + a.to.index;
         const total = (this.linkExtra.get(key) ?? 0) + sign * a.ms;
@@ -91,5 +97,7 @@ function describe(a: FaultAction): string {
       return `slow ${a.target.name} by ${a.ms}ms`;
     case "link":
       return `add ${a.ms}ms to ${a.from.name} -> ${a.to.name}`;
+    case "partition":
+      return `partition ${a.names.join(", ")} from the rest`;
   }
 }

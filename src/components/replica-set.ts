@@ -52,7 +52,7 @@ export interface ReplicaHost {
 }
 
 export interface FailoverRecord {
-  /** when the old primary died (null: it was deposed while alive) */
+  /** when the old primary died, or (cut off alive) when a replica last heard its heartbeat; null if unknown */
   lostAtMs: number | null;
   /** first replica to suspect it */
   detectedAtMs: number | null;
@@ -192,14 +192,21 @@ export class ReplicaSet {
    * of them and waits as long as it takes.
    */
   acknowledged(pos: number): boolean {
+    const p = this.primary;
+    // Leaving the synchronous set is a configuration change, which needs a
+    // majority: a primary cut off from one keeps waiting for the replicas it
+    // cannot reach, so it cannot acknowledge what the majority side lacks.
+    let reachable = 1;
+    for (let r = 0; r < this.n; r++) if (r !== p && this.host.isAlive(r) && !this.severed(p, r)) reachable++;
+    const canReconfigure = reachable >= Math.floor(this.n / 2) + 1;
     let have = 0;
-    let live = 0;
+    let members = 0;
     for (let r = 0; r < this.n; r++) {
-      if (r === this.primary || !this.host.isAlive(r)) continue;
-      live++;
+      if (r === p || !this.host.isAlive(r) || (canReconfigure && this.severed(p, r))) continue;
+      members++;
       if (this.acked[r] >= pos) have++;
     }
-    return have >= (this.replication.mode === "sync" ? live : this.replication.acks);
+    return have >= (this.replication.mode === "sync" ? members : this.replication.acks);
   }
 
   /** Next position `node` should apply, or -1 if it is caught up with what it received. */
@@ -249,9 +256,26 @@ export class ReplicaSet {
     return this.host.sim.net.delay(this.host.zoneOf(from), this.host.zoneOf(to), this.host.netRng);
   }
 
+  /** A partition separates two nodes: whatever one sends the other is lost. */
+  private severed(a: number, b: number): boolean {
+    return this.host.sim.net.isCut(this.host.zoneOf(a), this.host.zoneOf(b));
+  }
+
+  /** After a partition heals, the primary's streams reconnect and resume from each replica's position. */
+  networkChanged(): void {
+    const p = this.primary;
+    if (!this.host.isAlive(p) || this.role[p] !== LEADER) return;
+    this.host.acksChanged(); // the synchronous set may have changed
+    for (let r = 0; r < this.n; r++) {
+      if (r === p || !this.host.isAlive(r) || this.severed(p, r)) continue;
+      if (this.divergent[r] === 1) this.resync(r);
+      if (this.received[r] < this.log.head) this.ship(r, this.log.head);
+    }
+  }
+
   /** Sends everything up to `pos` to replica r, in order behind what is already on the wire. */
   private ship(r: number, pos: number): void {
-    if (!this.host.isAlive(r) || !this.host.isAlive(this.primary)) return;
+    if (!this.host.isAlive(r) || !this.host.isAlive(this.primary) || this.severed(this.primary, r)) return;
     const t = Math.max(this.lastShip[r], this.now + this.delay(this.primary, r));
     this.lastShip[r] = t;
     this.shipQ[r].push(pos, this.gen[r]);
@@ -266,7 +290,7 @@ export class ReplicaSet {
     if (g !== this.gen[r] || !this.host.isAlive(r) || pos <= this.received[r]) return;
     this.received[r] = pos;
     this.host.applyPending(r);
-    if (this.replication.acks > 0) {
+    if (this.replication.acks > 0 && !this.severed(r, this.primary)) {
       const t = Math.max(this.lastAck[r], this.now + this.delay(r, this.primary));
       this.lastAck[r] = t;
       this.ackQ[r].push(pos, g);
@@ -294,17 +318,10 @@ export class ReplicaSet {
       // what it had sent but replicas had not yet received dies with it (its
       // socket buffers and the packets on the wire): async loses those writes
       for (let r = 0; r < this.n; r++) this.resetLink(r);
-      this.open = {
-        lostAtMs: this.now,
-        detectedAtMs: null,
-        electedAtMs: null,
-        discoveredAtMs: null,
-        from: node,
-        to: null,
-        term: null,
-        lostAcknowledgedWrites: 0,
-      };
-      this.failovers.push(this.open);
+      if (!this.open) {
+        this.open = this.record(this.now, node);
+        this.failovers.push(this.open);
+      }
     }
   }
 
@@ -357,6 +374,7 @@ export class ReplicaSet {
   }
 
   private send(type: number, from: number, to: number, term: number, value: number): void {
+    if (this.severed(from, to)) return;
     const m = this.msgs.alloc(type, from, to, term, value);
     this.host.sim.q.schedule(this.delay(from, to), this.msgEv, m);
   }
@@ -372,7 +390,15 @@ export class ReplicaSet {
     this.checkAt[r] = -1;
     if (!this.host.isAlive(r) || this.role[r] === LEADER) return;
     if (this.now < this.lastHeard[r] + this.failover!.timeoutMs) return this.armCheck(r);
-    if (this.open && this.open.detectedAtMs === null) this.open.detectedAtMs = this.now;
+    if (!this.open) {
+      // the primary is alive but cut off (or too slow): it was lost when its heartbeats stopped arriving
+      let last = 0;
+      for (let j = 0; j < this.n; j++)
+        if (j !== this.primary && this.lastHeard[j] > last) last = this.lastHeard[j];
+      this.open = this.record(last, this.primary);
+      this.failovers.push(this.open);
+    }
+    if (this.open.detectedAtMs === null) this.open.detectedAtMs = this.now;
     if (this.electionAt[r] < this.now) this.scheduleElection(r);
   }
 
@@ -457,16 +483,7 @@ export class ReplicaSet {
     this.log.truncateAfter(cut);
     const survivor = this.versions[r];
     const lost = this.host.promoted(r, (key) => survivor.get(key) ?? 0);
-    const rec = this.open ?? {
-      lostAtMs: null,
-      detectedAtMs: null,
-      electedAtMs: null,
-      discoveredAtMs: null,
-      from: old,
-      to: null,
-      term: null,
-      lostAcknowledgedWrites: 0,
-    };
+    const rec = this.open ?? this.record(null, old);
     if (!this.open) this.failovers.push(rec);
     this.open = null;
     rec.electedAtMs = this.now;
@@ -477,11 +494,25 @@ export class ReplicaSet {
     for (let j = 0; j < this.n; j++) {
       this.resetLink(j);
       if (j === r) continue;
-      if (this.divergent[j] === 1 && this.host.isAlive(j)) this.resync(j);
+      // a node the new primary cannot reach is rebuilt once it can (networkChanged)
+      if (this.divergent[j] === 1 && this.host.isAlive(j) && !this.severed(r, j)) this.resync(j);
       this.acked[j] = Math.min(this.received[j], cut);
       this.ship(j, this.log.head);
     }
     this.host.sim.q.schedule(this.failover!.discoveryMs, this.discoverEv, this.failovers.length - 1);
+  }
+
+  private record(lostAtMs: number | null, from: number): FailoverRecord {
+    return {
+      lostAtMs,
+      detectedAtMs: null,
+      electedAtMs: null,
+      discoveredAtMs: null,
+      from,
+      to: null,
+      term: null,
+      lostAcknowledgedWrites: 0,
+    };
   }
 
   private discovered(i: number): void {

@@ -6,6 +6,7 @@ import type { ConsistencyChecker } from "../mechanisms/consistency.js";
 import type { Network } from "../kernel/network.js";
 import { type Rng, stream } from "../kernel/rng.js";
 import { type Job, JobPool } from "./job.js";
+import { TIMEOUT } from "./outcomes.js";
 
 export interface ComponentReport {
   kind: string;
@@ -41,6 +42,15 @@ export abstract class Component {
   /** Called once all components are attached; start timers here. */
   start(): void {}
 
+  /**
+   * The instance a call addressed to "any instance" goes to, chosen as it
+   * leaves the caller, so that its network hop (and any partition) is the
+   * one to that instance; -1 leaves the choice to the component on arrival.
+   */
+  pick(_job: Job): number {
+    return -1;
+  }
+
   /** A call arrives. */
   abstract accept(job: Job): void;
 
@@ -62,6 +72,8 @@ export abstract class Component {
   restart(_instance: number): void {}
   /** extra processing delay (ms) on every job; 0 clears it */
   slow(_ms: number): void {}
+  /** a network partition began or healed: links this component keeps open may need resuming */
+  networkChanged(): void {}
 }
 
 export class Sim {
@@ -142,7 +154,8 @@ export class Sim {
    */
   send(job: Job, callee: Component, instance: number, processing = 0): void {
     job.callee = callee.index;
-    job.instance = instance;
+    job.instance = instance < 0 ? callee.pick(job) : instance;
+    if (this.cutOff(job, callee)) return this.lost(job);
     const d = this.hop(job, true) + processing;
     if (d > 0) this.q.schedule(d, this.deliverEv, job.id);
     else callee.accept(job);
@@ -150,9 +163,27 @@ export class Sim {
 
   /** Returns `job` to its caller with its outcome set. */
   reply(job: Job): void {
+    if (this.cutOff(job, this.components[job.callee])) return this.lost(job);
     const d = this.hop(job, false);
     if (d > 0) this.q.schedule(d, this.replyEv, job.id);
     else this.components[job.caller].onReply(job);
+  }
+
+  /**
+   * Whether a partition separates the two ends of a call. Users reach the
+   * system over the internet and are never cut off; `instance` -1 (the callee
+   * picks) is judged by its first zone.
+   */
+  private cutOff(job: Job, callee: Component): boolean {
+    const caller = this.components[job.caller];
+    if (caller.isClient || (caller === callee && job.callerInstance === job.instance)) return false;
+    return this.net.isCut(caller.zoneOf(job.callerInstance), callee.zoneOf(job.instance));
+  }
+
+  /** The call or its reply was lost in a partition: the caller gives up after the timeout. */
+  private lost(job: Job): void {
+    job.outcome = TIMEOUT;
+    this.q.schedule(this.net.partitionTimeoutMs, this.replyEv, job.id);
   }
 
   private hop(job: Job, outbound: boolean): number {

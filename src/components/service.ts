@@ -12,7 +12,7 @@ export type Step =
   | { type: "compute"; time: Sampler }
   | { type: "call"; target: Component; route: number }
   | { type: "read"; store: Store; cache: Component | null; policy: number }
-  | { type: "write"; store: Store; cache: Component | null };
+  | { type: "write"; store: Store; cache: Component | null; policy: number };
 
 export type ServiceConfig = StationConfig;
 
@@ -103,6 +103,7 @@ export class Service extends Station {
         case "write": {
           const c = sim.child(job, this, job.instance);
           c.op = OP_WRITE;
+          c.policy = step.policy;
           sim.send(c, step.store, -1);
           return;
         }

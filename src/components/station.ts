@@ -96,6 +96,10 @@ export abstract class Station extends Component {
     } else this.refuse(job, this.cfg.rejectCause);
   }
 
+  override pick(_job: Job): number {
+    return this.pickInstance();
+  }
+
   /** Callers without a load balancer spread calls round robin over live instances. */
   private pickInstance(): number {
     const n = this.cfg.instances;

@@ -4,12 +4,14 @@
 
 import { Cache } from "../components/cache.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
+import { QuorumStore } from "../components/quorum-store.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
 import { type Component, Sim } from "../components/runtime.js";
 import { Service, type Step } from "../components/service.js";
 import { Simulation } from "../components/simulation.js";
+import type { Store } from "../components/store.js";
 import type { Station } from "../components/station.js";
 import { type Arrivals, Workload } from "../components/workload.js";
 import { type DistSpec, sampler } from "../kernel/distributions.js";
@@ -97,6 +99,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         rejectCause: QUEUE_FULL,
       });
     else if (c.kind === "database") comp = database(name, c);
+    else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "cache") {
       const cap = parseCapacity(c.capacity);
       comp = new Cache(name, {
@@ -132,24 +135,28 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               route: s.route ? sim.routeIndex(s.route) : -1,
             };
           if ("read" in s) {
-            const store = byName.get(s.read) as Database;
+            const store = byName.get(s.read) as Store;
             const policy = store.readPolicy(
-              s.from === "replica"
-                ? {
-                    from: "replica",
-                    pick: s.pick ?? "round-robin",
-                    readYourWrites: s.readYourWrites ?? "none",
-                    windowMs: s.window ?? DEFAULTS.database.rywWindow,
-                    maxLagMs: s.maxLag ?? DEFAULTS.database.maxLag,
-                  }
-                : PRIMARY_READS,
+              store instanceof QuorumStore
+                ? { r: s.consistency }
+                : s.from === "replica"
+                  ? {
+                      from: "replica",
+                      pick: s.pick ?? "round-robin",
+                      readYourWrites: s.readYourWrites ?? "none",
+                      windowMs: s.window ?? DEFAULTS.database.rywWindow,
+                      maxLagMs: s.maxLag ?? DEFAULTS.database.maxLag,
+                    }
+                  : PRIMARY_READS,
             );
             return { type: "read", store, cache: s.cache ? byName.get(s.cache)! : null, policy };
           }
+          const store = byName.get(s.write) as Store;
           return {
             type: "write",
-            store: byName.get(s.write) as Database,
+            store,
             cache: s.cache ? byName.get(s.cache)! : null,
+            policy: store instanceof QuorumStore ? store.readPolicy({ w: s.consistency }) : 0,
           };
         });
         if (route === "*") fallback = plan;
@@ -205,7 +212,9 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   }
 
   // every read and acknowledged write of every database is judged by one checker
-  const stores = sim.components.filter((c): c is Database => c instanceof Database);
+  const stores = sim.components.filter(
+    (c): c is Database | QuorumStore => c instanceof Database || c instanceof QuorumStore,
+  );
   if (stores.length > 0) {
     stores.forEach((db, i) => {
       db.storeId = i;
@@ -223,7 +232,11 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const hashOn = (c: ComponentSpec) =>
     c.kind === "load-balancer" ? (c.hashOn ?? (c.algorithm === "ip-hash" ? "ip" : "key")) : "";
   const readsKeys = specs.some(
-    (c) => c.kind === "cache" || c.kind === "database" || (hashing(c) && hashOn(c) === "key"),
+    (c) =>
+      c.kind === "cache" ||
+      c.kind === "database" ||
+      c.kind === "quorum-store" ||
+      (hashing(c) && hashOn(c) === "key"),
   );
   const readsUsers = specs.some(
     (c) => (c.kind === "load-balancer" && c.sticky) || (hashing(c) && hashOn(c) !== "key"),
@@ -261,7 +274,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     workloads.push(w);
   }
   // faults last: they may name any component, workloads included
-  return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName)), metrics);
+  return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName, net)), metrics);
 }
 
 function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>): Database {
@@ -290,6 +303,24 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>)
           discoveryMs: f.discovery ?? D.discovery,
         }
       : null,
+  });
+}
+
+function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-store" }>): QuorumStore {
+  const D = DEFAULTS.quorumStore;
+  return new QuorumStore(name, {
+    instances: c.nodes ?? D.nodes,
+    concurrency: c.connections ?? D.connections,
+    queue: queueCap(c.queue, D.queue),
+    rejectCause: POOL_EXHAUSTED,
+    readTime: sampler(c.readTime ?? D.readTime),
+    writeTime: sampler(c.writeTime ?? D.writeTime),
+    valueSize: sampler(c.valueSize ?? D.valueSize),
+    replicationFactor: c.replicationFactor ?? D.replicationFactor,
+    vnodes: c.vnodes ?? D.vnodes,
+    readRepair: c.readRepair ?? D.readRepair,
+    hintedHandoff: c.hintedHandoff ?? D.hintedHandoff,
+    quorum: { r: c.r ?? D.level, w: c.w ?? D.level },
   });
 }
 
@@ -358,7 +389,7 @@ function arrivals(c: Extract<ComponentSpec, { kind: "workload" }>, durationMs: n
   void durationMs;
 }
 
-function faults(d: Design, byName: Map<string, Component>): FaultConfig[] {
+function faults(d: Design, byName: Map<string, Component>, net: Network): FaultConfig[] {
   return (d.faults ?? []).map((f) => {
     const base = { atMs: f.at, forMs: f.for ?? Number.POSITIVE_INFINITY };
     if ("kill" in f) {
@@ -368,6 +399,19 @@ function faults(d: Design, byName: Map<string, Component>): FaultConfig[] {
       return { ...base, action: { type: "kill", target, instances } };
     }
     if ("slow" in f) return { ...base, action: { type: "slow", target: byName.get(f.slow)!, ms: f.by } };
+    if ("partition" in f) {
+      const spec = networkSpec(d);
+      const zones = f.partition.flatMap((name) => spec.regions.find((r) => r.name === name)?.zones ?? [name]);
+      return {
+        ...base,
+        action: {
+          type: "partition",
+          zones: zones.map((z) => net.zone(z)),
+          names: f.partition,
+          timeoutMs: f.timeout ?? DEFAULTS.partitionTimeout,
+        },
+      };
+    }
     return {
       ...base,
       action: { type: "link", from: byName.get(f.link.from)!, to: byName.get(f.link.to)!, ms: f.add },

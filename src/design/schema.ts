@@ -257,6 +257,11 @@ export const LoadBalancerSchema = z.strictObject({
 
 // ---------- service ----------
 
+const Level = z.union([z.enum(["one", "quorum", "all"]), PositiveInt]).meta({
+  description: "replicas to hear from: one, quorum (a majority of N), all, or a number",
+  examples: ["quorum", 2],
+});
+
 const StepSchema = z.union([
   z.strictObject({
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
@@ -266,7 +271,7 @@ const StepSchema = z.union([
     route: z.string().optional().meta({ description: "route to call it with (default: the same route)" }),
   }),
   z.strictObject({
-    read: Name.meta({ description: "a database to read the request's key from" }),
+    read: Name.meta({ description: "a database or quorum store to read the request's key from" }),
     cache: Name.optional().meta({ description: "a cache consulted first (cache-aside, filled on miss)" }),
     from: z
       .enum(["primary", "replica"])
@@ -289,10 +294,16 @@ const StepSchema = z.union([
     maxLag: PositiveDuration.optional().meta({
       description: "readYourWrites: bounded-lag: the largest replica lag accepted (default 100ms)",
     }),
+    consistency: Level.optional().meta({
+      description: "quorum-store only: R for this read (default: the store's r)",
+    }),
   }),
   z.strictObject({
-    write: Name.meta({ description: "a database to write the request's key to" }),
+    write: Name.meta({ description: "a database or quorum store to write the request's key to" }),
     cache: Name.optional().meta({ description: "a cache to invalidate after the write" }),
+    consistency: Level.optional().meta({
+      description: "quorum-store only: W for this write (default: the store's w)",
+    }),
   }),
 ]);
 
@@ -402,15 +413,55 @@ export const DatabaseSchema = z.strictObject({
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
 });
 
+// ---------- quorum store ----------
+
+export const QuorumStoreSchema = z.strictObject({
+  kind: z.literal("quorum-store").meta({
+    description: "a leaderless (Dynamo-style) replicated key-value store with quorum reads and writes",
+  }),
+  nodes: PositiveInt.optional().meta({ description: "nodes in the cluster (default 3)" }),
+  replicationFactor: PositiveInt.optional().meta({
+    description: "N: copies of each key, on distinct nodes (default 3)",
+  }),
+  r: Level.optional().meta({ description: "R: replies a read waits for (default quorum)" }),
+  w: Level.optional().meta({ description: "W: acknowledgements a write waits for (default quorum)" }),
+  readRepair: z.boolean().optional().meta({
+    description: "a read sends the newest version to replicas that answered with an older one (default true)",
+  }),
+  hintedHandoff: z.boolean().optional().meta({
+    description:
+      "sloppy quorum: writes for a dead replica go to the next node, replayed later (default false)",
+  }),
+  vnodes: PositiveInt.optional().meta({ description: "ring positions per node (default 64)" }),
+  connections: PositiveInt.optional().meta({ description: "queries one node serves at once (default 100)" }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "queries waiting per node before refusing (default 1000)" }),
+  readTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
+  writeTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
+  valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  zone: Name.optional().meta({ description: "zone of every node (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
+});
+
 export const ComponentSchema = z.discriminatedUnion("kind", [
   WorkloadSchema,
   LoadBalancerSchema,
   ServiceSchema,
   CacheSchema,
   DatabaseSchema,
+  QuorumStoreSchema,
 ]);
 
-export const COMPONENT_KINDS = ["workload", "load-balancer", "service", "cache", "database"] as const;
+export const COMPONENT_KINDS = [
+  "workload",
+  "load-balancer",
+  "service",
+  "cache",
+  "database",
+  "quorum-store",
+] as const;
 
 // ---------- faults ----------
 
@@ -433,6 +484,17 @@ export const FaultSchema = z.union([
     by: PositiveDuration.meta({
       description:
         "extra time each request (or cache or database operation) takes, holding a worker, and each probe",
+    }),
+    ...FaultBase,
+  }),
+  z.strictObject({
+    partition: z.array(Name).min(1).meta({
+      description:
+        "zones or regions cut off from the rest of the network; the links inside each side stay up",
+    }),
+    timeout: PositiveDuration.optional().meta({
+      description:
+        "a call (or its reply) lost in the partition fails with timeout after this long (default 1s)",
     }),
     ...FaultBase,
   }),

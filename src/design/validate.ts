@@ -191,10 +191,14 @@ export function validateDesign(d: Design): Problem[] {
             const p = at("routes", route, i);
             if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
             if ("read" in s) {
-              const db = ref([...p, "read"], s.read, ["database"], "read");
+              const db = ref([...p, "read"], s.read, ["database", "quorum-store"], "read");
               out.push(...readStepProblems(s, p, s.read, db));
+              out.push(...levelProblems(s.consistency, [...p, "consistency"], db));
             }
-            if ("write" in s) ref([...p, "write"], s.write, ["database"], "write");
+            if ("write" in s) {
+              const db = ref([...p, "write"], s.write, ["database", "quorum-store"], "write");
+              out.push(...levelProblems(s.consistency, [...p, "consistency"], db));
+            }
             if ("cache" in s && s.cache) ref([...p, "cache"], s.cache, ["cache"], "cache");
           });
         break;
@@ -210,6 +214,21 @@ export function validateDesign(d: Design): Problem[] {
         });
         out.push(...databaseProblems(c, at));
         break;
+      case "quorum-store": {
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        const nodes = c.nodes ?? DEFAULTS.quorumStore.nodes;
+        const rf = c.replicationFactor ?? DEFAULTS.quorumStore.replicationFactor;
+        if (rf > nodes)
+          out.push({
+            path: at("replicationFactor"),
+            message: `replicationFactor ${rf} needs at least ${rf} nodes; the store has ${nodes}`,
+            expected: `at most ${nodes}`,
+          });
+        out.push(...levelProblems(c.r, at("r"), c), ...levelProblems(c.w, at("w"), c));
+        break;
+      }
     }
   }
   if (workloads === 0)
@@ -226,22 +245,49 @@ export function validateDesign(d: Design): Problem[] {
   d.faults?.forEach((f, i) => {
     const p = ["faults", i];
     if ("kill" in f) {
-      const c = ref([...p, "kill"], f.kill, ["service", "cache", "database"], "kill target");
+      const c = ref([...p, "kill"], f.kill, ["service", "cache", "database", "quorum-store"], "kill target");
       if (c && typeof f.instance === "number") {
-        const n = "instances" in c ? (c.instances ?? 1) : c.kind === "database" ? 1 + (c.replicas ?? 0) : 1;
+        const n =
+          "instances" in c
+            ? (c.instances ?? 1)
+            : c.kind === "database"
+              ? 1 + (c.replicas ?? 0)
+              : c.kind === "quorum-store"
+                ? (c.nodes ?? DEFAULTS.quorumStore.nodes)
+                : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
             message: `instance ${f.instance} does not exist: "${f.kill}" has ${n} (0..${n - 1})`,
           });
       }
-    } else if ("slow" in f) ref([...p, "slow"], f.slow, ["service", "cache", "database"], "slow target");
-    else {
+    } else if ("slow" in f)
+      ref([...p, "slow"], f.slow, ["service", "cache", "database", "quorum-store"], "slow target");
+    else if ("partition" in f) {
+      const cutZones = new Set<string>();
+      f.partition.forEach((name, j) => {
+        if (name in regions) for (const z of regions[name]) cutZones.add(z);
+        else if (zones.has(name)) cutZones.add(name);
+        else
+          out.push({
+            path: [...p, "partition", j],
+            message: `"${name}" is neither a zone nor a region`,
+            expected: `one of ${[...Object.keys(regions), ...zones].join(", ")}`,
+            suggestion: didYouMean(name, [...Object.keys(regions), ...zones]),
+          });
+      });
+      if (cutZones.size === zones.size)
+        out.push({
+          path: [...p, "partition"],
+          message: "the partition holds every zone: nothing is left on the other side",
+          hint: "list only the zones or regions to cut off",
+        });
+    } else {
       ref([...p, "link", "from"], f.link.from, ["workload", "load-balancer", "service"], "link source");
       ref(
         [...p, "link", "to"],
         f.link.to,
-        ["load-balancer", "service", "cache", "database"],
+        ["load-balancer", "service", "cache", "database", "quorum-store"],
         "link destination",
       );
     }
@@ -306,6 +352,15 @@ function readStepProblems(
       message: "maxLag applies to readYourWrites: bounded-lag",
       atKey: true,
     });
+  if (db?.kind === "quorum-store")
+    for (const k of ["from", "pick", "readYourWrites", "window", "maxLag"] as const)
+      if (s[k] !== undefined)
+        out.push({
+          path: [...p, k],
+          message: `${k} routes reads among a database's primary and replicas; quorum store "${name}" has neither`,
+          hint: "use consistency: one, quorum or all",
+          atKey: true,
+        });
   if (s.from === "replica" && db?.kind === "database" && !db.replicas)
     out.push({
       path: [...p, "from"],
@@ -313,6 +368,34 @@ function readStepProblems(
       hint: `add replicas: 2 to ${name}, or read from the primary`,
     });
   return out;
+}
+
+/** A read or write level must be a quorum the store can form. */
+function levelProblems(
+  level: string | number | undefined,
+  path: (string | number)[],
+  store: ComponentSpec | undefined,
+): Problem[] {
+  if (level === undefined || !store) return [];
+  if (store.kind !== "quorum-store")
+    return [
+      {
+        path,
+        message:
+          "consistency levels apply to quorum stores; a database reads from the node the step routes to",
+        atKey: true,
+      },
+    ];
+  const rf = store.replicationFactor ?? DEFAULTS.quorumStore.replicationFactor;
+  if (typeof level === "number" && level > rf)
+    return [
+      {
+        path,
+        message: `a quorum of ${level} cannot be met: each key has ${rf} replicas`,
+        expected: `at most ${rf}, or one, quorum or all`,
+      },
+    ];
+  return [];
 }
 
 function databaseProblems(

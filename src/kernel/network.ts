@@ -75,6 +75,36 @@ export class Network {
     return rz === userRegion ? base : base + this.regionLink[userRegion][rz].sample(rng);
   }
 
+  /** partitions in force, counted per zone pair so that overlapping ones compose */
+  private cuts: Int32Array | null = null;
+  private activeCuts = 0;
+  /** how long a call that crosses a partition waits before it fails */
+  partitionTimeoutMs = 1000;
+
+  /** Whether messages between two zones are currently lost. */
+  isCut(a: number, b: number): boolean {
+    return this.activeCuts > 0 && this.cuts![a * this.zoneNames.length + b] > 0;
+  }
+
+  /**
+   * Cuts (sign 1) or heals (sign -1) every link between a zone in `side`
+   * and a zone outside it. Links inside each side stay up.
+   */
+  partition(side: readonly number[], sign: 1 | -1): void {
+    const n = this.zoneNames.length;
+    this.cuts ??= new Int32Array(n * n);
+    const inside = new Uint8Array(n);
+    for (const z of side) inside[z] = 1;
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++)
+        if (inside[a] !== inside[b]) {
+          const before = this.cuts[a * n + b];
+          this.cuts[a * n + b] += sign;
+          if (before === 0 && sign > 0) this.activeCuts++;
+          else if (before === 1 && sign < 0) this.activeCuts--;
+        }
+  }
+
   setExtra(key: number, ms: number): void {
     if (ms === 0) this.extraLink.delete(key);
     else this.extraLink.set(key, ms);

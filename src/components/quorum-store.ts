@@ -1,0 +1,648 @@
+// A Dynamo-style leaderless key-value store. Every node is a connection pool
+// (workers) with a bounded queue; a consistent-hash ring with virtual nodes
+// places each key on N distinct nodes, its preference list. The first live
+// node of that list coordinates a call: it sends the read or write to the
+// replicas and answers once R (reads) or W (writes) of them have, so whether a
+// read sees the latest write emerges from which replicas answered first.
+// Versions come from a per-key logical clock and the highest wins (last writer
+// wins). Optional: read repair (of every replica the coordinator hears answer
+// with an older version, late answers included) and sloppy quorum with hinted
+// handoff. Sub-requests are the store calling itself, from the coordinator's
+// node to each replica's, so they pay the network and queue for workers.
+import type { Sampler } from "../kernel/distributions.js";
+import { HashRing, hash32 } from "../mechanisms/hashing.js";
+import {
+  type ConsistencyLevel,
+  consistencyLevel,
+  majority,
+  quorumRead,
+  type ReplicaVersion,
+} from "../mechanisms/quorum.js";
+import { type Job, OP_READ, OP_WRITE, RUNNING } from "./job.js";
+import { ERROR, NO_HEALTHY_BACKEND, OK, QUORUM_FAILED } from "./outcomes.js";
+import type { ComponentReport, Sim } from "./runtime.js";
+import { Station, type StationConfig } from "./station.js";
+import type { Store } from "./store.js";
+
+/** A replica count, or a Cassandra-style level resolved against N. */
+export type QuorumLevel = number | ConsistencyLevel;
+
+/** Replicas a call waits for: R for reads, W for writes (default: a majority of N). */
+export interface QuorumPolicy {
+  r?: QuorumLevel;
+  w?: QuorumLevel;
+}
+
+export interface QuorumStoreConfig extends StationConfig {
+  readTime: Sampler;
+  writeTime: Sampler;
+  valueSize: Sampler;
+  /** N: replicas of each key, at most the number of nodes */
+  replicationFactor: number;
+  /** ring positions per node */
+  vnodes: number;
+  /** sloppy quorum: a write meant for a dead replica goes to the next live node on the ring, which keeps a hint */
+  hintedHandoff: boolean;
+  /** a read sends the newest version it saw to replicas that answered with an older one */
+  readRepair: boolean;
+  /** R and W of calls that carry no policy of their own (policy 0); a majority of N by default */
+  quorum?: QuorumPolicy;
+}
+
+// What a sub-request does on its replica, kept in job.aux (Station.kill's
+// answering copies carry aux, not phase or step).
+/** the coordinator's read or write on one replica */
+const REPLICA = 0;
+/** a write stored as a hint for a dead replica, whose node is in job.step */
+const HINT = 1;
+/** read repair, fire and forget */
+const REPAIR = 2;
+/** a hint delivered to the replica it was meant for, fire and forget */
+const REPLAY = 3;
+
+export class QuorumStore extends Station implements Store {
+  readonly kind = "quorum-store";
+  /** index of this store in the consistency checker */
+  storeId = 0;
+  /** N */
+  readonly replicationFactor: number;
+  private readonly ring: HashRing;
+  /** the preference list of every ring position: its first N distinct nodes clockwise */
+  private readonly prefs: Int32Array;
+  private readonly policies: { r: number; w: number }[];
+  /** per node: the version of each key it holds (kept across restarts: disk) */
+  private readonly data: Map<number, number>[];
+  /** per key: the last version handed to a write */
+  private readonly clock = new Map<number, number>();
+  /** per (holder, home) node pair: hinted versions held for home */
+  private readonly hints: (Map<number, number> | undefined)[];
+  private liveNodes: number;
+  private doneEv = -1;
+  // Coordinator state, indexed by the coordinator job's id, so it is bounded by
+  // calls in flight. Per call: replicas needed and asked, answers so far, and
+  // (N wide) the nodes asked with the dead replica each stands in for, and the
+  // replicas and versions of the read answers that count.
+  private need = new Int32Array(0);
+  private asked = new Int32Array(0);
+  private oks = new Int32Array(0);
+  private fails = new Int32Array(0);
+  private pending = new Int32Array(0);
+  private planNode = new Int32Array(0);
+  private planHome = new Int32Array(0);
+  private respNode = new Int32Array(0);
+  private respVersion = new Float64Array(0);
+  /** nodes already in a call's plan, by call stamp */
+  private readonly mark: Float64Array;
+  private stamp = 0;
+  private reads = 0;
+  private writes = 0;
+  private quorumFailures = 0;
+  private readRepairs = 0;
+  private hintsStored = 0;
+  private hintsReplayed = 0;
+  private replicaRejections = 0;
+  private readonly readsAt: Float64Array;
+  private readonly writesAt: Float64Array;
+  private window = [0, 0, 0];
+  private readonly violationSeries: number[][] = [[], [], []];
+
+  constructor(
+    name: string,
+    private readonly qs: QuorumStoreConfig,
+  ) {
+    super(name, qs);
+    const nodes = qs.instances;
+    const n = qs.replicationFactor;
+    if (!Number.isInteger(n) || n < 1 || n > nodes)
+      throw new RangeError(`${name}: replicationFactor must be an integer in [1, ${nodes}], got ${n}`);
+    if (!Number.isInteger(qs.vnodes) || qs.vnodes < 1)
+      throw new RangeError(`${name}: vnodes must be a positive integer, got ${qs.vnodes}`);
+    this.replicationFactor = n;
+    this.ring = new HashRing(
+      Array.from({ length: nodes }, (_, i) => i),
+      qs.vnodes,
+    );
+    this.prefs = preferenceTable(this.ring, nodes, n);
+    this.policies = [this.resolve(qs.quorum ?? {})];
+    this.data = Array.from({ length: nodes }, () => new Map<number, number>());
+    this.hints = new Array(nodes * nodes);
+    this.liveNodes = nodes;
+    this.mark = new Float64Array(nodes);
+    this.readsAt = new Float64Array(nodes);
+    this.writesAt = new Float64Array(nodes);
+  }
+
+  override attach(sim: Sim, index: number): void {
+    super.attach(sim, index);
+    this.doneEv = sim.q.on((id) => this.complete(id));
+  }
+
+  /**
+   * Registers a step's R and W (either left out: the store's own); its calls
+   * carry the returned index in job.policy.
+   */
+  readPolicy(options: QuorumPolicy): number {
+    const own = this.policies[0];
+    const p = this.resolve({ r: options.r ?? own.r, w: options.w ?? own.w });
+    const same = this.policies.findIndex((q) => q.r === p.r && q.w === p.w);
+    return same >= 0 ? same : this.policies.push(p) - 1;
+  }
+
+  private resolve(options: QuorumPolicy): { r: number; w: number } {
+    const n = this.replicationFactor;
+    const count = (name: string, level: QuorumLevel | undefined): number => {
+      const x =
+        level === undefined ? majority(n) : typeof level === "number" ? level : consistencyLevel(level, n);
+      if (!Number.isInteger(x) || x < 1 || x > n)
+        throw new RangeError(`${this.name}: ${name} must be an integer in [1, ${n}], got ${x}`);
+      return x;
+    };
+    return { r: count("r", options.r), w: count("w", options.w) };
+  }
+
+  /** The N nodes that hold `key`, in ring order. */
+  preferenceList(key: number): number[] {
+    const at = this.ring.successor(hash32(key)) * this.replicationFactor;
+    return Array.from(this.prefs.subarray(at, at + this.replicationFactor));
+  }
+
+  /** Version of `key` held by `node` (0: none), dead or alive. */
+  versionAt(node: number, key: number): number {
+    return this.data[node].get(key) ?? 0;
+  }
+
+  /** Keys written so far whose N replicas do not all hold the same version. */
+  divergentKeys(): number {
+    const n = this.replicationFactor;
+    let diverged = 0;
+    for (const key of this.clock.keys()) {
+      const at = this.ring.successor(hash32(key)) * n;
+      const v = this.versionAt(this.prefs[at], key);
+      for (let i = 1; i < n; i++) {
+        if (this.versionAt(this.prefs[at + i], key) !== v) {
+          diverged++;
+          break;
+        }
+      }
+    }
+    return diverged;
+  }
+
+  /** Sub-requests are the store calling itself; they hold workers but are not traffic. */
+  protected override isTraffic(job: Job): boolean {
+    return job.caller !== this.index;
+  }
+
+  /**
+   * A call from outside (sent to the coordinator pick() chose), or a
+   * sub-request.
+   */
+  /**
+   * Callers send to the key's coordinator (a token-aware driver): the first
+   * replica they can reach, else any node they can reach, which coordinates
+   * without holding the key. The store plans the rest on arrival.
+   */
+  override pick(job: Job): number {
+    if (job.op !== OP_READ && job.op !== OP_WRITE) return -1;
+    const from = this.sim.components[job.caller].zoneOf(job.callerInstance);
+    const net = this.sim.net;
+    const ok = (node: number) => this.isAlive(node) && !net.isCut(from, this.zoneOf(node));
+    for (const node of this.preferenceList(job.key)) if (ok(node)) return node;
+    for (let node = 0; node < this.qs.instances; node++) if (ok(node)) return node;
+    return -1;
+  }
+
+  /** Whether `from` can get an answer from `node`: it is up and no partition lies between them. */
+  private reaches(from: number, node: number): boolean {
+    return this.isAlive(node) && (from < 0 || !this.sim.net.isCut(this.zoneOf(from), this.zoneOf(node)));
+  }
+
+  override accept(job: Job): void {
+    if (job.caller === this.index) return this.acceptReplica(job);
+    this.arrivals++;
+    job.enqueued = this.sim.now;
+    if (job.op !== OP_READ && job.op !== OP_WRITE) return this.refuse(job, ERROR);
+    if (this.liveNodes === 0) return this.refuse(job, NO_HEALTHY_BACKEND);
+    this.coordinate(job);
+  }
+
+  /**
+   * Plans the call (live preference-list replicas, and for a sloppy write a
+   * stand-in for each dead one), fails it at once if too few can answer, as
+   * Cassandra's UnavailableException does, and otherwise fans it out.
+   */
+  private coordinate(job: Job): void {
+    const sim = this.sim;
+    const write = job.op === OP_WRITE;
+    const p = this.policies[job.policy];
+    const need = write ? p.w : p.r;
+    const co = sim.pool.alloc();
+    const id = co.id;
+    this.track(id);
+    const from = job.instance >= 0 && this.isAlive(job.instance) ? job.instance : -1;
+    const asked = this.plan(id, this.ring.successor(hash32(job.key)), write && this.qs.hintedHandoff, from);
+    if (asked < need) {
+      sim.release(co);
+      this.quorumFailures++;
+      return this.refuse(job, QUORUM_FAILED);
+    }
+    // the node the caller reached coordinates; without one, the first live
+    // node of the preference list (a stand-in if none is live)
+    const base = id * this.replicationFactor;
+    let coordinator = from >= 0 ? from : this.planNode[base];
+    for (let i = 0; from < 0 && i < asked; i++) {
+      if (this.planHome[base + i] < 0) {
+        coordinator = this.planNode[base + i];
+        break;
+      }
+    }
+    // the caller waits on the coordinator: if it dies, Station.kill answers the caller
+    job.instance = coordinator;
+    job.state = RUNNING;
+    co.inherit(job);
+    co.op = job.op;
+    co.instance = coordinator;
+    co.parent = job.id;
+    co.version = write ? this.nextVersion(job.key) : -1;
+    this.need[id] = need;
+    this.asked[id] = asked;
+    this.oks[id] = 0;
+    this.fails[id] = 0;
+    // all counted before any is sent, so an early answer cannot release the call mid-loop
+    this.pending[id] = asked;
+    for (let i = 0; i < asked; i++) this.ask(co, this.planNode[base + i], this.planHome[base + i]);
+  }
+
+  /**
+   * Writes call `id`'s plan: the replicas of the preference list at ring
+   * position `at` that `from` (the coordinator; -1: any) can reach, each
+   * unreachable one replaced (if `sloppy`) by the next reachable node
+   * clockwise beyond the list. Returns the number of nodes planned.
+   */
+  private plan(id: number, at: number, sloppy: boolean, from: number): number {
+    const n = this.replicationFactor;
+    const pref = at * n;
+    const out = id * n;
+    const stamp = ++this.stamp;
+    for (let i = 0; i < n; i++) this.mark[this.prefs[pref + i]] = stamp;
+    const owners = this.ring.owners;
+    const positions = owners.length;
+    let cursor = at;
+    let walked = 0;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const node = this.prefs[pref + i];
+      if (this.reaches(from, node)) {
+        this.planNode[out + k] = node;
+        this.planHome[out + k++] = -1;
+        continue;
+      }
+      if (!sloppy) continue;
+      while (walked < positions) {
+        const o = owners[cursor];
+        cursor = cursor + 1 === positions ? 0 : cursor + 1;
+        walked++;
+        if (this.mark[o] !== stamp && this.reaches(from, o)) {
+          this.mark[o] = stamp;
+          this.planNode[out + k] = o;
+          this.planHome[out + k++] = node;
+          break;
+        }
+      }
+    }
+    return k;
+  }
+
+  private nextVersion(key: number): number {
+    const v = (this.clock.get(key) ?? 0) + 1;
+    this.clock.set(key, v);
+    return v;
+  }
+
+  /** Sends call `co` to `node`, as a hint for `home` if home >= 0. */
+  private ask(co: Job, node: number, home: number): void {
+    const s = this.sim.pool.alloc();
+    s.inherit(co);
+    s.parent = co.id;
+    s.caller = this.index;
+    s.callerInstance = co.instance;
+    s.op = co.op;
+    s.version = co.op === OP_WRITE ? co.version : -1;
+    s.aux = home < 0 ? REPLICA : HINT;
+    s.step = home;
+    s.start = this.sim.now;
+    // callerInstance is the coordinator, so the hop to another node pays the network
+    this.sim.send(s, this, node);
+  }
+
+  /** A write nobody waits for: read repair, or a hint going home. */
+  private fire(kind: number, from: number, to: number, key: number, version: number): void {
+    const s = this.sim.pool.alloc();
+    s.caller = this.index;
+    s.callerInstance = from;
+    s.op = OP_WRITE;
+    s.key = key;
+    s.version = version;
+    s.aux = kind;
+    s.start = this.sim.now;
+    this.sim.send(s, this, to);
+  }
+
+  private acceptReplica(job: Job): void {
+    const i = job.instance;
+    // a node's queue bounds the calls it serves; repairs and hint replays are
+    // background work that waits its turn
+    if (
+      job.aux <= HINT &&
+      this.isAlive(i) &&
+      this.busy[i] >= this.cfg.concurrency &&
+      this.queues[i].length >= this.cfg.queue
+    ) {
+      this.replicaRejections++;
+      return this.refuse(job, this.cfg.rejectCause);
+    }
+    super.accept(job);
+  }
+
+  protected begin(job: Job): void {
+    const t = job.op === OP_READ ? this.qs.readTime : this.qs.writeTime;
+    this.sim.q.schedule(t.sample(this.rng) + this.slowMs, this.doneEv, job.id);
+  }
+
+  /** A replica finished a sub-request. */
+  private complete(id: number): void {
+    const job = this.sim.pool.jobs[id];
+    if (job.cancelled) return this.sim.release(job);
+    const node = job.instance;
+    if (job.op === OP_READ) {
+      job.version = this.versionAt(node, job.key);
+      this.readsAt[node]++;
+    } else if (job.aux === HINT) this.keepHint(node, job.step, job.key, job.version);
+    else this.store(node, job.key, job.version);
+    this.finish(job, OK);
+  }
+
+  private store(node: number, key: number, version: number): void {
+    const m = this.data[node];
+    if ((m.get(key) ?? 0) < version) m.set(key, version);
+    this.writesAt[node]++;
+  }
+
+  private keepHint(holder: number, home: number, key: number, version: number): void {
+    const slot = holder * this.qs.instances + home;
+    let m = this.hints[slot];
+    if (m === undefined) {
+      m = new Map();
+      this.hints[slot] = m;
+    }
+    if ((m.get(key) ?? 0) < version) m.set(key, version);
+    this.hintsStored++;
+    // home came back (or became reachable) while this hint was on its way
+    if (this.reaches(holder, home)) this.fire(REPLAY, holder, home, key, version);
+  }
+
+  /** Sends `home` every hint `holder` keeps for it. */
+  private replay(holder: number, home: number): void {
+    const m = this.hints[holder * this.qs.instances + home];
+    if (m) for (const [key, version] of m) this.fire(REPLAY, holder, home, key, version);
+  }
+
+  /** A sub-request's answer (or Station.kill's copy saying its node died). */
+  override onReply(sub: Job): void {
+    const sim = this.sim;
+    const ok = sub.outcome === OK;
+    if (sub.parent < 0) {
+      if (ok && sub.aux === REPLAY) this.delivered(sub);
+      return sim.release(sub);
+    }
+    const co = sim.pool.jobs[sub.parent];
+    const node = sub.instance;
+    const version = sub.version;
+    sim.release(sub);
+    const id = co.id;
+    this.pending[id]--;
+    if (co.parent >= 0) this.progress(co, ok, node, version);
+    // a reply after the read was answered still shows a replica that is behind
+    else if (ok && co.op === OP_READ && version < co.version) this.repair(co, node);
+    if (this.pending[id] === 0) sim.release(co);
+  }
+
+  private progress(co: Job, ok: boolean, node: number, version: number): void {
+    const id = co.id;
+    const caller = this.sim.pool.jobs[co.parent];
+    if (caller.cancelled) {
+      // the coordinator died and Station.kill answered the caller: drop the call
+      co.parent = -1;
+      this.sim.release(caller);
+      return;
+    }
+    if (!ok) {
+      if (++this.fails[id] > this.asked[id] - this.need[id]) this.answer(co, caller, QUORUM_FAILED);
+      return;
+    }
+    const k = this.oks[id]++;
+    if (co.op === OP_READ) {
+      this.respNode[id * this.replicationFactor + k] = node;
+      this.respVersion[id * this.replicationFactor + k] = version;
+    }
+    if (k + 1 < this.need[id]) return;
+    if (co.op === OP_WRITE) {
+      this.writes++;
+      this.sim.consistency?.committed(this.storeId, co.key, co.version, this.sim.now);
+      caller.version = co.version;
+    } else {
+      const base = id * this.replicationFactor;
+      const responses: ReplicaVersion[] = [];
+      for (let i = 0; i <= k; i++)
+        responses.push({ replica: this.respNode[base + i], version: this.respVersion[base + i] });
+      const result = quorumRead(responses, k + 1)!;
+      this.reads++;
+      co.version = result.version;
+      caller.version = result.version;
+      caller.size = Math.round(this.qs.valueSize.sample(this.rng));
+      for (const r of result.repair) this.repair(co, r);
+    }
+    this.answer(co, caller, OK);
+  }
+
+  private repair(co: Job, node: number): void {
+    if (!this.qs.readRepair || !this.isAlive(co.instance) || !this.isAlive(node)) return;
+    this.readRepairs++;
+    this.fire(REPAIR, co.instance, node, co.key, co.version);
+  }
+
+  /** Answers the caller: OK, or QUORUM_FAILED, the one failure a coordinator decides itself. */
+  private answer(co: Job, caller: Job, outcome: typeof OK | typeof QUORUM_FAILED): void {
+    co.parent = -1;
+    caller.state = 0;
+    caller.outcome = outcome;
+    if (outcome === OK) this.completed++;
+    else {
+      this.failed++;
+      this.quorumFailures++;
+    }
+    this.latency.record(this.sim.now - caller.enqueued);
+    this.sim.reply(caller);
+  }
+
+  /** A hint reached its home node: forget it unless a newer one came meanwhile. */
+  private delivered(sub: Job): void {
+    this.hintsReplayed++;
+    const m = this.hints[sub.callerInstance * this.qs.instances + sub.instance];
+    if (m && (m.get(sub.key) ?? 0) <= sub.version) m.delete(sub.key);
+  }
+
+  /** Grows the per-call arrays to cover call `id`. */
+  private track(id: number): void {
+    if (id < this.need.length) return;
+    const cap = Math.max(64, id + 1, this.need.length * 2);
+    const n = this.replicationFactor;
+    const grow = <T extends Int32Array | Float64Array>(a: T, make: (len: number) => T, width: number): T => {
+      const b = make(cap * width);
+      b.set(a);
+      return b;
+    };
+    const int = (len: number) => new Int32Array(len);
+    this.need = grow(this.need, int, 1);
+    this.asked = grow(this.asked, int, 1);
+    this.oks = grow(this.oks, int, 1);
+    this.fails = grow(this.fails, int, 1);
+    this.pending = grow(this.pending, int, 1);
+    this.planNode = grow(this.planNode, int, n);
+    this.planHome = grow(this.planHome, int, n);
+    this.respNode = grow(this.respNode, int, n);
+    this.respVersion = grow(this.respVersion, (len) => new Float64Array(len), n);
+  }
+
+  // ---- faults
+
+  override kill(node: number): void {
+    if (!this.isAlive(node)) return;
+    super.kill(node);
+    this.liveNodes--;
+  }
+
+  /** The node keeps its data; hints wait on disk until both their holder and their home are up. */
+  override restart(node: number): void {
+    if (this.isAlive(node)) return;
+    super.restart(node);
+    this.liveNodes++;
+    for (let other = 0; other < this.qs.instances; other++) {
+      if (other === node || !this.isAlive(other)) continue;
+      this.replay(other, node);
+      this.replay(node, other);
+    }
+  }
+
+  /** A partition healed (or began): hints for homes that can be reached again are replayed. */
+  override networkChanged(): void {
+    const n = this.qs.instances;
+    for (let holder = 0; holder < n; holder++)
+      for (let home = 0; home < n; home++)
+        if (holder !== home && this.isAlive(holder) && this.reaches(holder, home)) this.replay(holder, home);
+  }
+
+  // ---- reporting
+
+  /** The consistency checker's verdict on one read of this store, for the per-second series. */
+  noteRead(flags: number): void {
+    for (let k = 0; k < 3; k++) if (flags & (1 << k)) this.window[k]++;
+  }
+
+  override tick(second: number): void {
+    super.tick(second);
+    for (let k = 0; k < 3; k++) this.violationSeries[k].push(this.window[k]);
+    this.window = [0, 0, 0];
+  }
+
+  report(now: number): ComponentReport {
+    const base = this.stationReport(now);
+    const nodes = this.qs.instances;
+    const hintsAt = Array.from({ length: nodes }, (_, holder) => {
+      let held = 0;
+      for (let home = 0; home < nodes; home++) held += this.hints[holder * nodes + home]?.size ?? 0;
+      return held;
+    });
+    const out: ComponentReport = {
+      ...base,
+      replicationFactor: this.replicationFactor,
+      r: this.policies[0].r,
+      w: this.policies[0].w,
+      hintedHandoff: this.qs.hintedHandoff,
+      readRepair: this.qs.readRepair,
+      reads: this.reads,
+      writes: this.writes,
+      quorumFailures: this.quorumFailures,
+      readRepairs: this.readRepairs,
+      hintsStored: this.hintsStored,
+      hintsReplayed: this.hintsReplayed,
+      hintsPending: hintsAt.reduce((sum, held) => sum + held, 0),
+      replicaRejections: this.replicaRejections,
+      keysWritten: this.clock.size,
+      divergentKeys: this.divergentKeys(),
+      nodes: Array.from({ length: nodes }, (_, i) => ({
+        alive: this.isAlive(i),
+        zone: this.sim.net.zoneNames[this.zoneOf(i)],
+        reads: this.readsAt[i],
+        writes: this.writesAt[i],
+        keys: this.data[i].size,
+        hints: hintsAt[i],
+      })),
+      series: {
+        ...(base.series as Record<string, number[]>),
+        staleReads: this.violationSeries[0],
+        rywViolations: this.violationSeries[1],
+        monotonicViolations: this.violationSeries[2],
+      },
+    };
+    const checker = this.sim.consistency;
+    if (checker) {
+      const c = checker.counts().byStore[this.storeId];
+      // a node's data outlives its crashes, so a write survives while any node holds it
+      const newest = (key: number) => {
+        let v = 0;
+        for (const m of this.data) v = Math.max(v, m.get(key) ?? 0);
+        return v;
+      };
+      out.consistency = {
+        reads: c.reads,
+        staleReads: c.stale,
+        rywViolations: c.ryw,
+        monotonicViolations: c.monotonic,
+        staleRate: c.staleRate,
+        rywRate: c.rywRate,
+        monotonicRate: c.monotonicRate,
+        lostAcknowledgedWrites: checker.lostAcknowledgedWrites(this.storeId, newest),
+      };
+    }
+    return out;
+  }
+}
+
+/**
+ * The first n distinct nodes clockwise from every ring position. Position i's
+ * list is its own node followed by position i+1's list without it, so one walk
+ * (for the last position, wrapping round) and one backward sweep fill it.
+ */
+function preferenceTable(ring: HashRing, nodes: number, n: number): Int32Array {
+  const owners = ring.owners;
+  const size = owners.length;
+  const table = new Int32Array(size * n);
+  const seen = new Uint8Array(nodes);
+  const last = (size - 1) * n;
+  for (let j = size - 1, k = 0; k < n; j = j + 1 === size ? 0 : j + 1) {
+    const o = owners[j];
+    if (seen[o] === 0) {
+      seen[o] = 1;
+      table[last + k++] = o;
+    }
+  }
+  for (let i = size - 2; i >= 0; i--) {
+    const o = owners[i];
+    const at = i * n;
+    const next = at + n;
+    table[at] = o;
+    for (let j = 0, k = 1; k < n; j++) if (table[next + j] !== o) table[at + k++] = table[next + j];
+  }
+  return table;
+}

@@ -1,0 +1,152 @@
+// Leaderless quorums and network partitions through design files: the
+// stale-read rate against latency for (R, W) choices, what a partition does to
+// calls and to replication, and CP against AP under the same partition.
+import { describe, expect, it } from "vitest";
+import { DesignError } from "../src/design/errors.js";
+import { loadDesign } from "../src/design/load.js";
+import { runFile, runText } from "./support/run.js";
+
+type Store = {
+  consistency: { staleReads: number; lostAcknowledgedWrites: number; reads: number };
+  hintsStored: number;
+  hintsReplayed: number;
+  hintsPending: number;
+  failover: { failovers: number };
+  series: Record<string, number[]>;
+};
+
+describe("quorums (examples/data/quorum.yaml)", () => {
+  const r = runFile("examples/data/quorum.yaml", [], { durationMs: 30_000 });
+  const by = r.consistency!.byRoute;
+
+  it("R + W <= N gives stale reads at a measured rate; R + W > N gives none", () => {
+    expect(by["GET /11"].reads).toBeGreaterThan(20_000);
+    // ~0.85% over a 60s run; the lower bound is far below it, and far above zero
+    expect(by["GET /11"].staleRate).toBeGreaterThan(0.002);
+    expect(by["GET /22"].staleReads).toBe(0);
+    expect(by["GET /13"].staleReads).toBe(0);
+  });
+
+  it("pays for it in latency: waiting for more replicas waits for slower ones", () => {
+    const p99 = (route: string) => r.routes[route].latencyMs.p99;
+    expect(p99("GET /22")).toBeGreaterThan(p99("GET /11") * 1.3);
+    expect(p99("PUT /22")).toBeGreaterThan(p99("PUT /11") * 1.3);
+    // W = 3 waits for the slowest of three: its p99 is the replicas' own tail
+    expect(p99("PUT /13")).toBeGreaterThan(p99("PUT /22") * 2);
+    // R = 1 reads of kv-13 are as fast as kv-11's
+    expect(Math.abs(p99("GET /13") - p99("GET /11"))).toBeLessThan(p99("GET /11") * 0.2);
+    expect(r.requests.failed).toBe(0);
+  });
+});
+
+describe("network partitions", () => {
+  const calls = `
+duration: 10s
+network:
+  regions: { r: [a, b] }
+  latency: { sameZone: 0ms, crossZone: 1ms, client: 0ms }
+components:
+  users:
+    kind: workload
+    target: front
+    arrival: { process: constant, rate: 100/s }
+    routes: [{ route: x }]
+  front: { kind: service, zone: a, concurrency: 1000, routes: { x: [{ call: back }] } }
+  back: { kind: service, zone: b, concurrency: 1000, routes: { x: [{ compute: 1ms }] } }
+faults:
+  - { partition: [b], at: 2s, for: 3s, timeout: 500ms }
+`;
+
+  it("loses calls across the cut: the caller fails them with timeout after the partition's timeout", () => {
+    const r = runText(calls, [], { seed: 1 });
+    // requests sent during the 3s partition fail, the others succeed
+    expect(r.requests.byOutcome.timeout).toBe(300);
+    expect(r.requests.ok + r.requests.inFlight).toBe(r.requests.total - 300);
+    // a failure takes the timeout to arrive: failures answered in seconds 3-5 and the first half of 6
+    const errors = r.series.errors;
+    expect(errors[2] + errors[3] + errors[4] + errors[5]).toBe(300);
+    expect(errors[5]).toBe(50);
+    expect(r.faults[0].description).toBe("partition b from the rest");
+  });
+
+  it("makes a cut-off replica's lag grow without bound, and replication resumes when it heals", () => {
+    const text = `
+duration: 30s
+network:
+  regions: { r: [a, b] }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 200/s }
+    routes: [{ route: w, keys: { count: 1k } }]
+  api: { kind: service, zone: a, concurrency: 100, routes: { w: [{ write: db }] } }
+  db: { kind: database, replicas: 1, zones: [a, b] }
+faults:
+  - { partition: [b], at: 10s, for: 10s }
+`;
+    const r = runText(text, [], { seed: 2 });
+    const lag = (r.components.db as unknown as Store).series["lagMs:1"];
+    // sampled at the end of each second: lag = time since the partition began
+    for (let s = 10; s < 19; s++) {
+      expect(lag[s]).toBeGreaterThan((s + 1 - 10) * 1000 - 50);
+      expect(lag[s]).toBeLessThanOrEqual((s + 1 - 10) * 1000);
+    }
+    expect(Math.max(...lag.slice(21))).toBeLessThan(50);
+    expect(r.requests.failed).toBe(0);
+  });
+
+  it("rejects partitions of unknown places or of everything", () => {
+    const base = `
+duration: 1s
+network: { regions: { r: [a, b] } }
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 1/s }, routes: [{ route: x }] }
+  api: { kind: service, routes: { x: [{ compute: 1ms }] } }
+faults:
+`;
+    const problems = (fault: string) => {
+      try {
+        loadDesign(`${base}  - ${fault}\n`, "p.yaml");
+      } catch (e) {
+        expect(e).toBeInstanceOf(DesignError);
+        return (e as DesignError).message;
+      }
+      throw new Error("expected a DesignError");
+    };
+    expect(problems("{ partition: [c], at: 0s }")).toMatch(
+      /p\.yaml:8:\d+: "c" is neither a zone nor a region/,
+    );
+    expect(problems("{ partition: [r], at: 0s }")).toMatch(/the partition holds every zone/);
+  });
+});
+
+describe("CP and AP under the same partition (examples/data/cap-partition.yaml)", () => {
+  const r = runFile("examples/data/cap-partition.yaml", [], { durationMs: 50_000 });
+  const accounts = r.components.accounts as unknown as Store;
+  const carts = r.components.carts as unknown as Store;
+  const errors = r.series.errors;
+
+  it("CP: the minority side fails requests instead of serving stale data, and loses nothing", () => {
+    expect(r.routes["PUT /account"].availability).toBeLessThan(0.95);
+    expect(r.routes["GET /account"].availability).toBeLessThan(0.95);
+    expect(accounts.consistency.staleReads).toBe(0);
+    expect(accounts.consistency.lostAcknowledgedWrites).toBe(0);
+    expect(accounts.failover.failovers).toBe(1);
+    // failures only while the partition lasts (20s-40s, plus the 1s timeout)
+    expect(errors.slice(0, 20).every((e) => e === 0)).toBe(true);
+    expect(errors.slice(42).every((e) => e === 0)).toBe(true);
+  });
+
+  it("AP: both sides keep writing; reads go stale during the partition and hints converge it after", () => {
+    expect(r.routes["PUT /cart"].availability).toBe(1);
+    const stale = carts.series.staleReads;
+    const during = stale.slice(21, 40).reduce((s, x) => s + x, 0);
+    const before = stale.slice(0, 20).reduce((s, x) => s + x, 0);
+    expect(during).toBeGreaterThan(5 * Math.max(1, before));
+    expect(carts.hintsStored).toBeGreaterThan(0);
+    expect(carts.hintsReplayed).toBeGreaterThan(0);
+    expect(carts.hintsPending).toBe(0);
+    expect(carts.consistency.lostAcknowledgedWrites).toBe(0);
+  });
+});
