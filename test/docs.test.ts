@@ -339,6 +339,23 @@ describe("docs/report.md", () => {
     ]).toEqual([]);
   });
 
+  it("mentions every field of a sharded database's report", () => {
+    const f = "examples/data/sharding.yaml";
+    const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 32_000 });
+    const db = obj(obj(JSON.parse(JSON.stringify(run)).components)["users-ring"]);
+    const at = "components.<database>";
+    const sharding = obj(db.sharding);
+    expect(sharding.resharding).not.toBeNull();
+    const series = keys(db.series).map((k) => k.replace(/:\d+$/, ":<shard>"));
+    expect([
+      ...unmentioned(keys(db), at),
+      ...unmentioned(series, `${at}.series`),
+      ...unmentioned(keys(sharding), `${at}.sharding`),
+      ...unmentioned(keys(sharding.requestImbalance), `${at}.sharding.requestImbalance`),
+      ...unmentioned(keys(sharding.resharding), `${at}.sharding.resharding`),
+    ]).toEqual([]);
+  });
+
   it("mentions every field of a quorum store's report", () => {
     const f = "examples/data/cap-partition.yaml";
     const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 45_000 });

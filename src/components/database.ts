@@ -1,16 +1,19 @@
-// A database: one primary and optional replicas, each node a connection pool
-// (workers) with a bounded wait queue. Writes commit on the primary and bump
-// the key's version; replicas apply the replicated log as work that competes
-// with their reads, so lag emerges. Reads are routed per read step (primary,
-// a replica picked by a policy, read-your-writes strategies) and report
-// exactly which version they saw.
+// A database: one or more shards, each a replication group of a primary and
+// optional replicas, each node a connection pool (workers) with a bounded wait
+// queue. A key lives on one shard. Writes commit on its shard's primary and
+// bump the key's version; replicas apply the replicated log as work that
+// competes with their reads, so lag emerges. Reads are routed per read step
+// (primary, a replica picked by a policy, read-your-writes strategies) and
+// report exactly which version they saw. Resharding copies the keys that
+// move, one at a time per source shard, as work on both primaries.
 import type { Sampler } from "../kernel/distributions.js";
-import { fmix32 } from "../kernel/rng.js";
+import { fmix32, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { IntQueue } from "./int-queue.js";
-import { type Job, OP_APPLY, OP_READ, OP_WRITE } from "./job.js";
+import { type Job, OP_APPLY, OP_MIGRATE, OP_READ, OP_WRITE } from "./job.js";
 import { ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
-import { type FailoverConfig, type ReplicationConfig, ReplicaSet } from "./replica-set.js";
+import { type FailoverConfig, type ReplicaHost, type ReplicationConfig, ReplicaSet } from "./replica-set.js";
+import type { ReshardPlan, ShardMap } from "./shard-map.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
@@ -23,6 +26,10 @@ export interface DatabaseConfig extends StationConfig {
   applyTime: Sampler;
   replication: ReplicationConfig;
   failover: FailoverConfig | null;
+  /** nodes per shard: the primary and its replicas (instances = shard capacity x this) */
+  nodesPerShard: number;
+  sharding: ShardMap;
+  reshard: ReshardPlan | null;
 }
 
 export type ReplicaPick = "round-robin" | "least-loaded" | "nearest" | "sticky";
@@ -47,21 +54,32 @@ export const PRIMARY_READS: ReadPolicy = {
   maxLagMs: 0,
 };
 
+/** Pause before retrying a resharding copy that failed because a node was down. */
+const MIGRATION_RETRY_MS = 100;
+
 export class Database extends Station implements Store {
   readonly kind = "database";
   /** index of this store in the consistency checker */
   storeId = 0;
-  readonly rs: ReplicaSet;
+  /** one replication group per shard (capacity: the most shards the run will have) */
+  readonly groups: ReplicaSet[];
+  readonly shards: ShardMap;
+  private readonly per: number;
   private done = -1;
+  private reshardEv = -1;
+  private retryEv = -1;
   private readonly policies: ReadPolicy[] = [PRIMARY_READS];
-  /** per user: log position and time of their last write (bounded by users) */
-  private readonly lastWritePos = new Map<number, number>();
+  /** per shard, per user: log position and time of their last write (bounded by users) */
+  private readonly lastWritePos: Map<number, number>[];
   private readonly lastWriteAt = new Map<number, number>();
-  /** writes committed on the primary, waiting for replica acknowledgements */
-  private readonly waiting = new IntQueue();
+  /** per shard: writes committed on the primary, waiting for replica acknowledgements */
+  private readonly waiting: IntQueue[];
   private readonly applying: Uint8Array;
   /** wait-for-position reads held per node until it has applied their position */
   private readonly parked: number[][];
+  /** per source shard: keys still to copy to their new shard, and whether a copy is under way */
+  private migrations: number[][] = [];
+  private readonly migrating: Uint8Array;
   private readonly candidates: Int32Array;
   private rrRead = 0;
   private reads = 0;
@@ -82,10 +100,19 @@ export class Database extends Station implements Store {
   ) {
     super(name, db);
     const n = db.instances;
-    this.rs = new ReplicaSet(this, n, db.replication, db.failover);
+    this.per = db.nodesPerShard;
+    this.shards = db.sharding;
+    const capacity = n / this.per;
+    this.groups = Array.from(
+      { length: capacity },
+      (_, g) => new ReplicaSet(new ShardHost(this, g, this.per), this.per, db.replication, db.failover),
+    );
+    this.lastWritePos = Array.from({ length: capacity }, () => new Map<number, number>());
+    this.waiting = Array.from({ length: capacity }, () => new IntQueue());
+    this.migrating = new Uint8Array(capacity);
     this.applying = new Uint8Array(n);
     this.parked = Array.from({ length: n }, () => []);
-    this.candidates = new Int32Array(n);
+    this.candidates = new Int32Array(this.per);
     this.readsByNode = new Float64Array(n);
     this.maxLag = new Float64Array(n);
     this.lagSeries = Array.from({ length: n }, () => []);
@@ -95,11 +122,15 @@ export class Database extends Station implements Store {
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.done = sim.q.on((id) => this.complete(id));
-    this.rs.attach();
+    this.reshardEv = sim.q.on(() => this.reshard());
+    this.retryEv = sim.q.on((shard) => this.copyNext(shard));
+    for (const g of this.groups) g.attach();
   }
 
   override start(): void {
-    this.rs.start();
+    // shards that only a resharding brings in start then
+    for (let g = 0; g < this.shards.shards; g++) this.groups[g].start();
+    if (this.db.reshard) this.sim.q.at(this.db.reshard.atMs, this.reshardEv, 0);
   }
 
   /** Registers a read step's routing policy; the step's reads carry the returned index. */
@@ -109,28 +140,47 @@ export class Database extends Station implements Store {
   }
 
   get replicas(): number {
-    return this.db.instances - 1;
+    return this.per - 1;
+  }
+
+  /** Shards a scatter read must ask. */
+  get shardCount(): number {
+    return this.shards.shards;
   }
 
   protected override isTraffic(job: Job): boolean {
-    return job.op !== OP_APPLY;
+    return job.op !== OP_APPLY && job.op !== OP_MIGRATE;
+  }
+
+  private groupOf(node: number): number {
+    return Math.floor(node / this.per);
+  }
+
+  /** The shard a call is for: its key's, or the one a scatter read names. */
+  private shardFor(job: Job): number {
+    return job.shard >= 0 ? job.shard : this.shards.shardOf(job.key);
   }
 
   /** Clients (a topology-aware driver or proxy) route each query to a node as it leaves. */
   override pick(job: Job): number {
-    if (job.op === OP_WRITE) return this.rs.writeTarget;
-    if (job.op === OP_READ) return this.routeRead(job);
-    return -1;
+    if (job.op !== OP_WRITE && job.op !== OP_READ) return -1;
+    const g = this.shardFor(job);
+    const base = g * this.per;
+    if (job.op === OP_WRITE) return base + this.groups[g].writeTarget;
+    return base + this.routeRead(job, g);
   }
 
   override accept(job: Job): void {
-    if (job.instance < 0 && job.op !== OP_APPLY) job.instance = this.pick(job);
-    if (job.op === OP_READ) {
+    if (job.instance < 0 && job.op !== OP_APPLY && job.op !== OP_MIGRATE) job.instance = this.pick(job);
+    if (job.op === OP_READ && job.instance >= 0) {
       const node = job.instance;
+      const g = this.groupOf(node);
+      const local = node - g * this.per;
       const p = this.policies[job.policy];
-      if (p.readYourWrites === "wait-for-position" && !this.rs.isPrimary(node) && this.isAlive(node)) {
-        const need = this.lastWritePos.get(job.user) ?? 0;
-        if (this.rs.applied[node] < need) {
+      const rs = this.groups[g];
+      if (p.readYourWrites === "wait-for-position" && !rs.isPrimary(local) && this.isAlive(node)) {
+        const need = this.lastWritePos[g].get(job.user) ?? 0;
+        if (rs.applied[local] < need) {
           this.positionWaits++;
           job.aux = need;
           this.parked[node].push(job.id);
@@ -141,9 +191,10 @@ export class Database extends Station implements Store {
     super.accept(job);
   }
 
-  private routeRead(job: Job): number {
+  /** The node of shard g (0..per-1) that serves a read. */
+  private routeRead(job: Job, g: number): number {
     const p = this.policies[job.policy];
-    const rs = this.rs;
+    const rs = this.groups[g];
     if (p.from === "primary" || rs.n === 1) return rs.writeTarget;
     if (p.readYourWrites === "primary-after-write") {
       const t = this.lastWriteAt.get(job.user);
@@ -152,21 +203,22 @@ export class Database extends Station implements Store {
         return rs.writeTarget;
       }
     }
-    const r = this.pickReplica(job, p);
+    const r = this.pickReplica(job, p, g);
     if (r >= 0) return r;
     if (p.readYourWrites === "bounded-lag") this.lagBypasses++;
     return rs.writeTarget; // no replica fit: the primary serves it
   }
 
-  private pickReplica(job: Job, p: ReadPolicy): number {
-    const rs = this.rs;
+  private pickReplica(job: Job, p: ReadPolicy, g: number): number {
+    const rs = this.groups[g];
+    const base = g * this.per;
     const c = this.candidates;
     const net = this.sim.net;
     const from = this.sim.components[job.caller].zoneOf(job.callerInstance);
     let k = 0;
     for (let r = 0; r < rs.n; r++) {
       // a driver stops using replicas it cannot reach
-      if (rs.isPrimary(r) || !this.isAlive(r) || net.isCut(from, this.zoneOf(r))) continue;
+      if (rs.isPrimary(r) || !this.isAlive(base + r) || net.isCut(from, this.zoneOf(base + r))) continue;
       if (p.readYourWrites === "bounded-lag" && rs.lagMs(r) > p.maxLagMs) continue;
       c[k++] = r;
     }
@@ -178,14 +230,13 @@ export class Database extends Station implements Store {
         return c[fmix32(job.user) % k];
       case "least-loaded": {
         let best = c[0];
-        for (let i = 1; i < k; i++) if (this.load(c[i]) < this.load(best)) best = c[i];
+        for (let i = 1; i < k; i++) if (this.load(base + c[i]) < this.load(base + best)) best = c[i];
         return best;
       }
       case "nearest": {
-        const zone = from;
         const dist = (r: number) => {
-          const z = this.zoneOf(r);
-          return z === zone ? 0 : net.zoneRegion[z] === net.zoneRegion[zone] ? 1 : 2;
+          const z = this.zoneOf(base + r);
+          return z === from ? 0 : net.zoneRegion[z] === net.zoneRegion[from] ? 1 : 2;
         };
         let bestDist = 3;
         for (let i = 0; i < k; i++) bestDist = Math.min(bestDist, dist(c[i]));
@@ -202,7 +253,11 @@ export class Database extends Station implements Store {
 
   protected begin(job: Job): void {
     const t =
-      job.op === OP_APPLY ? this.db.applyTime : job.op === OP_WRITE ? this.db.writeTime : this.db.readTime;
+      job.op === OP_APPLY
+        ? this.db.applyTime
+        : job.op === OP_WRITE || (job.op === OP_MIGRATE && job.phase === 1)
+          ? this.db.writeTime
+          : this.db.readTime;
     this.sim.q.schedule(t.sample(this.rng) + this.slowMs, this.done, job.id);
   }
 
@@ -210,34 +265,43 @@ export class Database extends Station implements Store {
     const job = this.sim.pool.jobs[id];
     if (job.cancelled) return this.sim.release(job);
     const node = job.instance;
-    const rs = this.rs;
+    const g = this.groupOf(node);
+    const local = node - g * this.per;
+    const rs = this.groups[g];
     switch (job.op) {
       case OP_APPLY:
-        if (job.aux === rs.generation(node)) {
-          rs.apply(node, job.key);
-          this.unpark(node);
+        if (job.aux === rs.generation(local)) {
+          rs.apply(local, job.key);
+          this.unpark(node, g);
         }
         return this.finish(job, OK);
+      case OP_MIGRATE:
+        if (job.phase === 0) job.version = rs.versions[local].get(job.key) ?? 0;
+        else if ((rs.versions[local].get(job.key) ?? 0) < job.version) rs.commit(job.key, job.version);
+        return this.finish(job, rs.isPrimary(local) ? OK : NOT_PRIMARY);
       case OP_WRITE: {
-        // a write queued at a primary that was deposed meanwhile
-        if (!rs.isPrimary(node)) return this.finish(job, NOT_PRIMARY);
+        // a write queued at a primary that was deposed meanwhile, or for a key that moved away
+        if (!rs.isPrimary(local) || (job.shard < 0 && this.shards.shardOf(job.key) !== g))
+          return this.finish(job, NOT_PRIMARY);
         this.writes++;
-        const v = (rs.versions[node].get(job.key) ?? 0) + 1;
+        this.shards.served(g);
+        const v = (rs.versions[local].get(job.key) ?? 0) + 1;
         const pos = rs.commit(job.key, v);
         this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
         job.version = v;
-        this.lastWritePos.set(job.user, pos);
+        this.lastWritePos[g].set(job.user, pos);
         this.lastWriteAt.set(job.user, this.sim.now);
         if (rs.replication.acks === 0) return this.finish(job, OK);
         // the connection stays busy until enough replicas have the entry
         job.aux = pos;
-        this.waiting.push(job.id);
-        return this.acksChanged();
+        this.waiting[g].push(job.id);
+        return this.acksChanged(g);
       }
       case OP_READ:
         this.reads++;
         this.readsByNode[node]++;
-        job.version = rs.versions[node].get(job.key) ?? 0;
+        this.shards.served(g);
+        job.version = rs.versions[local].get(job.key) ?? 0;
         job.size = Math.round(this.db.valueSize.sample(this.rng));
         return this.finish(job, OK);
       default:
@@ -245,65 +309,86 @@ export class Database extends Station implements Store {
     }
   }
 
-  // ---- ReplicaHost
+  // ---- replica set callbacks
 
-  acksChanged(): void {
-    while (this.waiting.length > 0) {
-      const job = this.sim.pool.jobs[this.waiting.peek()];
+  acksChanged(g: number): void {
+    const q = this.waiting[g];
+    while (q.length > 0) {
+      const job = this.sim.pool.jobs[q.peek()];
       if (job.cancelled) {
-        this.waiting.shift();
+        q.shift();
         this.sim.release(job);
         continue;
       }
-      if (!this.rs.acknowledged(job.aux)) return;
-      this.waiting.shift();
+      if (!this.groups[g].acknowledged(job.aux)) return;
+      q.shift();
       this.finish(job, OK);
     }
   }
 
   applyPending(node: number): void {
     if (this.applying[node] === 1 || !this.isAlive(node)) return;
-    const pos = this.rs.nextToApply(node);
+    const g = this.groupOf(node);
+    const local = node - g * this.per;
+    const pos = this.groups[g].nextToApply(local);
     if (pos < 0) return;
     this.applying[node] = 1;
+    const job = this.internal(OP_APPLY, node);
+    job.key = pos;
+    job.aux = this.groups[g].generation(local);
+    super.accept(job);
+  }
+
+  /** Work the database gives its own node: log applies and resharding copies. */
+  private internal(op: number, node: number): Job {
     const job = this.sim.pool.alloc();
-    job.op = OP_APPLY;
+    job.op = op;
     job.caller = this.index;
     job.callerInstance = node;
     job.callee = this.index;
     job.instance = node;
-    job.key = pos;
-    job.aux = this.rs.generation(node);
     job.start = this.sim.now;
-    super.accept(job);
+    return job;
   }
 
-  /** Only apply jobs come back to the database: the node may apply its next entry. */
+  /** Only internal work comes back to the database. */
   override onReply(job: Job): void {
     const node = job.instance;
+    if (job.op === OP_MIGRATE) return this.copied(job);
     this.sim.release(job);
     this.applying[node] = 0;
     this.applyPending(node);
   }
 
-  promoted(_node: number, survivor: (key: number) => number): number {
+  promoted(g: number, survivor: (key: number) => number): number {
     // writes still waiting at a primary that lost its office will never be acknowledged
-    while (this.waiting.length > 0) {
-      const job = this.sim.pool.jobs[this.waiting.shift()];
+    const q = this.waiting[g];
+    while (q.length > 0) {
+      const job = this.sim.pool.jobs[q.shift()];
       if (job.cancelled) this.sim.release(job);
       else this.finish(job, NOT_PRIMARY);
     }
-    return this.sim.consistency?.rollback(this.storeId, survivor, this.sim.now) ?? 0;
+    const checker = this.sim.consistency;
+    if (!checker) return 0;
+    // keys of other shards keep what they have
+    return checker.rollback(
+      this.storeId,
+      (key) => {
+        const s = this.shards.shardOf(key);
+        return s === g ? survivor(key) : checker.latestCommitted(this.storeId, key);
+      },
+      this.sim.now,
+    );
   }
 
   durable(key: number, version: number): void {
     this.sim.consistency?.durableThrough(this.storeId, key, version, this.sim.now);
   }
 
-  private unpark(node: number): void {
+  private unpark(node: number, g: number): void {
     const list = this.parked[node];
     if (list.length === 0) return;
-    const applied = this.rs.applied[node];
+    const applied = this.groups[g].applied[node - g * this.per];
     let keep = 0;
     const ready: number[] = [];
     for (const id of list) {
@@ -314,12 +399,70 @@ export class Database extends Station implements Store {
     for (const id of ready) super.accept(this.sim.pool.jobs[id]);
   }
 
+  // ---- resharding
+
+  private reshard(): void {
+    const plan = this.db.reshard!;
+    const before = this.shards.shards;
+    this.migrations = this.shards.reshard(plan.shards, this.sim.now, (s) => {
+      const rs = this.groups[s];
+      return rs.versions[rs.primary].keys();
+    });
+    for (let g = before; g < plan.shards; g++) this.groups[g].start();
+    for (let s = 0; s < this.migrations.length; s++) this.copyNext(s);
+  }
+
+  /** Copies the next key of source shard s: a read on its primary, then a write on the new shard's. */
+  private copyNext(s: number): void {
+    if (this.migrating[s] === 1) return;
+    const key = this.migrations[s].pop();
+    if (key === undefined) return;
+    this.migrating[s] = 1;
+    const job = this.internal(OP_MIGRATE, s * this.per + this.groups[s].writeTarget);
+    job.key = key;
+    job.shard = s;
+    job.phase = 0;
+    super.accept(job);
+  }
+
+  private copied(job: Job): void {
+    const s = job.shard;
+    const ok = job.outcome === OK;
+    const key = job.key;
+    if (job.phase === 0 && ok) {
+      // the read half is done: write the version it saw on the key's new shard
+      const dest = this.shards.homeOf(key);
+      const next = this.internal(OP_MIGRATE, dest * this.per + this.groups[dest].writeTarget);
+      next.key = key;
+      next.shard = s;
+      next.phase = 1;
+      next.version = job.version;
+      this.sim.release(job);
+      return super.accept(next);
+    }
+    const src = this.groups[s];
+    const current = src.versions[src.primary].get(key) ?? 0;
+    const copiedVersion = job.version;
+    this.sim.release(job);
+    this.migrating[s] = 0;
+    if (ok && current <= copiedVersion) {
+      this.shards.migrated(key, this.sim.now);
+      src.versions[src.primary].delete(key); // the old shard no longer serves it
+      return this.copyNext(s);
+    }
+    // a write landed meanwhile: copy again; a node was down: again, after a pause
+    this.migrations[s].push(key);
+    if (ok) this.copyNext(s);
+    else this.sim.q.schedule(MIGRATION_RETRY_MS, this.retryEv, s);
+  }
+
   // ---- faults
 
   override kill(node: number): void {
     if (!this.isAlive(node)) return;
     super.kill(node);
-    this.rs.killed(node);
+    const g = this.groupOf(node);
+    this.groups[g].killed(node - g * this.per);
     const parked = this.parked[node];
     this.parked[node] = [];
     for (const id of parked) {
@@ -327,17 +470,18 @@ export class Database extends Station implements Store {
       this.refuse(this.sim.pool.jobs[id], INSTANCE_DOWN);
     }
     // the primary's death cancelled its waiting writes; a replica's may complete a sync set
-    this.acksChanged();
+    this.acksChanged(g);
   }
 
   override networkChanged(): void {
-    this.rs.networkChanged();
+    for (let g = 0; g < this.shards.shards; g++) this.groups[g].networkChanged();
   }
 
   override restart(node: number): void {
     if (this.isAlive(node)) return;
     super.restart(node);
-    this.rs.restarted(node);
+    const g = this.groupOf(node);
+    this.groups[g].restarted(node - g * this.per);
   }
 
   /** The consistency checker's verdict on one read of this store, for the per-second series. */
@@ -347,76 +491,95 @@ export class Database extends Station implements Store {
 
   override tick(second: number): void {
     super.tick(second);
-    const rs = this.rs;
-    for (let r = 0; r < rs.n; r++) {
-      const lag = rs.isPrimary(r) ? 0 : rs.lagMs(r);
-      if (lag > this.maxLag[r]) this.maxLag[r] = lag;
-      this.lagSeries[r].push(Math.round(lag * 1000) / 1000);
-      this.lagPosSeries[r].push(rs.isPrimary(r) ? 0 : rs.lagPositions(r));
+    for (let node = 0; node < this.db.instances; node++) {
+      const g = this.groupOf(node);
+      const rs = this.groups[g];
+      const local = node - g * this.per;
+      const primary = rs.isPrimary(local);
+      const lag = primary ? 0 : rs.lagMs(local);
+      if (lag > this.maxLag[node]) this.maxLag[node] = lag;
+      this.lagSeries[node].push(Math.round(lag * 1000) / 1000);
+      this.lagPosSeries[node].push(primary ? 0 : rs.lagPositions(local));
     }
     for (let k = 0; k < 3; k++) this.violationSeries[k].push(this.window[k]);
     this.window = [0, 0, 0];
+    this.shards.tick();
   }
+
+  /** The version of each key on its shard's current primary: what survives. */
+  private primaryVersion = (key: number): number => {
+    const rs = this.groups[this.shards.shardOf(key)];
+    return rs.versions[rs.primary].get(key) ?? 0;
+  };
 
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
-    const rs = this.rs;
+    const used = this.groups.slice(0, this.shards.shards);
     const series: Record<string, number[]> = {
       ...(base.series as Record<string, number[]>),
       staleReads: this.violationSeries[0],
       rywViolations: this.violationSeries[1],
       monotonicViolations: this.violationSeries[2],
     };
+    const keysPerShard = used.map((rs) => rs.versions[rs.primary].size);
     const out: ComponentReport = {
       ...base,
       reads: this.reads,
       writes: this.writes,
-      keysWritten: rs.versions[rs.primary].size,
+      keysWritten: keysPerShard.reduce((a, b) => a + b, 0),
       series,
     };
     const checker = this.sim.consistency;
-    if (checker) {
-      const primaryVersions = rs.versions[rs.primary];
+    if (checker)
       out.consistency = {
         ...summarize(checker.counts().byStore[this.storeId]),
-        lostAcknowledgedWrites: checker.lostAcknowledgedWrites(
-          this.storeId,
-          (k) => primaryVersions.get(k) ?? 0,
-        ),
+        lostAcknowledgedWrites: checker.lostAcknowledgedWrites(this.storeId, this.primaryVersion),
       };
+    if (this.groups.length > 1) {
+      out.sharding = this.shards.report(keysPerShard);
+      for (let s = 0; s < this.shards.capacity; s++) series[`shardRequests:${s}`] = this.shards.opsSeries[s];
     }
-    if (rs.n > 1) {
-      for (let r = 0; r < rs.n; r++) {
-        series[`lagMs:${r}`] = this.lagSeries[r];
-        series[`lagPositions:${r}`] = this.lagPosSeries[r];
+    const rs0 = this.groups[0];
+    if (this.per > 1) {
+      for (let node = 0; node < this.db.instances; node++) {
+        series[`lagMs:${node}`] = this.lagSeries[node];
+        series[`lagPositions:${node}`] = this.lagPosSeries[node];
       }
       out.replication = {
-        mode: rs.replication.mode,
-        acks: rs.replication.acks,
-        primary: rs.primary,
-        logPosition: rs.log.head,
-        logHeld: rs.log.size,
+        mode: rs0.replication.mode,
+        acks: rs0.replication.acks,
+        primary: rs0.primary,
+        logPosition: used.reduce((n, rs) => n + rs.log.head, 0),
+        logHeld: used.reduce((n, rs) => n + rs.log.size, 0),
         divergentKeys: this.divergentKeys(),
         primaryReadsAfterWrite: this.primaryReadsAfterWrite,
         lagBypasses: this.lagBypasses,
         positionWaits: this.positionWaits,
-        nodes: Array.from({ length: rs.n }, (_, r) => ({
-          role: rs.roleName(r),
-          alive: this.isAlive(r),
-          zone: this.sim.net.zoneNames[this.zoneOf(r)],
-          reads: this.readsByNode[r],
-          appliedPosition: rs.applied[r],
-          lagMs: rs.isPrimary(r) ? 0 : rs.lagMs(r),
-          lagPositions: rs.isPrimary(r) ? 0 : rs.lagPositions(r),
-          maxLagMs: this.maxLag[r],
-        })),
+        nodes: Array.from({ length: this.db.instances }, (_, node) => {
+          const g = this.groupOf(node);
+          const rs = this.groups[g];
+          const local = node - g * this.per;
+          const primary = rs.isPrimary(local);
+          return {
+            shard: g,
+            role: rs.roleName(local),
+            alive: this.isAlive(node),
+            zone: this.sim.net.zoneNames[this.zoneOf(node)],
+            reads: this.readsByNode[node],
+            appliedPosition: rs.applied[local],
+            lagMs: primary ? 0 : rs.lagMs(local),
+            lagPositions: primary ? 0 : rs.lagPositions(local),
+            maxLagMs: this.maxLag[node],
+          };
+        }),
       };
     }
-    if (rs.failover) {
+    if (this.db.failover) {
+      const records = used.flatMap((rs, g) => rs.failovers.map((f) => ({ shard: g, ...f })));
       out.failover = {
-        failovers: rs.failovers.filter((f) => f.to !== null).length,
-        unavailableMs: rs.unavailableMs(now),
-        events: rs.failovers.map((f) => ({
+        failovers: records.filter((f) => f.to !== null).length,
+        unavailableMs: used.reduce((t, rs) => t + rs.unavailableMs(now), 0),
+        events: records.map((f) => ({
           ...f,
           detectionMs: f.detectedAtMs !== null && f.lostAtMs !== null ? f.detectedAtMs - f.lostAtMs : null,
           electionMs:
@@ -427,17 +590,63 @@ export class Database extends Station implements Store {
     return out;
   }
 
-  /** Keys whose version differs between live nodes at the end (lag in flight, or split brain). */
+  /** Keys whose version differs between live nodes of their shard at the end (lag in flight, or a node to rebuild). */
   private divergentKeys(): number {
     const checker = this.sim.consistency;
-    const rs = this.rs;
-    const live: ((key: number) => number)[] = [];
-    for (let r = 0; r < rs.n; r++) {
-      if (!this.isAlive(r)) continue;
-      const m = rs.versions[r];
-      live.push((k) => m.get(k) ?? 0);
-    }
     if (!checker) return 0;
-    return checker.divergence(live, checker.keys(this.storeId));
+    let n = 0;
+    for (let g = 0; g < this.shards.shards; g++) {
+      const rs = this.groups[g];
+      const live: ((key: number) => number)[] = [];
+      for (let r = 0; r < rs.n; r++) {
+        if (!this.isAlive(g * this.per + r)) continue;
+        const m = rs.versions[r];
+        live.push((k) => m.get(k) ?? 0);
+      }
+      const keys = [...checker.keys(this.storeId)].filter((k) => this.shards.shardOf(k) === g);
+      n += checker.divergence(live, keys);
+    }
+    return n;
+  }
+}
+
+/** What the replica set of shard g sees: its nodes numbered 0..per-1. */
+class ShardHost implements ReplicaHost {
+  private readonly base: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly g: number,
+    nodesPerShard: number,
+  ) {
+    this.base = g * nodesPerShard;
+  }
+
+  get sim(): Sim {
+    return this.db.sim;
+  }
+  get rng(): Rng {
+    return this.db.rng;
+  }
+  get netRng(): Rng {
+    return this.db.netRng;
+  }
+  zoneOf(node: number): number {
+    return this.db.zoneOf(this.base + node);
+  }
+  isAlive(node: number): boolean {
+    return this.db.isAlive(this.base + node);
+  }
+  applyPending(node: number): void {
+    this.db.applyPending(this.base + node);
+  }
+  acksChanged(): void {
+    this.db.acksChanged(this.g);
+  }
+  promoted(_node: number, survivor: (key: number) => number): number {
+    return this.db.promoted(this.g, survivor);
+  }
+  durable(key: number, version: number): void {
+    this.db.durable(key, version);
   }
 }

@@ -8,6 +8,8 @@ export const OP_WRITE = 2;
 export const OP_DELETE = 3;
 /** a replica applying a replicated log entry: internal work that holds a connection */
 export const OP_APPLY = 4;
+/** a database copying a key to its new shard during a resharding: internal work */
+export const OP_MIGRATE = 5;
 
 export const QUEUED = 1;
 export const RUNNING = 2;
@@ -56,6 +58,8 @@ export class Job {
   seenAtStart = 0;
   /** for a read: which of the store's read-routing policies applies (index the store handed out) */
   policy = 0;
+  /** for a database call: the shard it is for, when not the key's own (a scatter read); -1 otherwise */
+  shard = -1;
 
   constructor(readonly id: number) {}
 
@@ -88,6 +92,7 @@ export class Job {
     this.ownAtStart = 0;
     this.seenAtStart = 0;
     this.policy = 0;
+    this.shard = -1;
   }
 
   /** Copies the call itself (who called whom, for what) from `from`. */
@@ -104,6 +109,7 @@ export class Job {
     this.ownAtStart = from.ownAtStart;
     this.seenAtStart = from.seenAtStart;
     this.policy = from.policy;
+    this.shard = from.shard;
     this.start = from.start;
   }
 

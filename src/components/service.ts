@@ -2,6 +2,7 @@
 // run each request's route as a sequence of steps. A worker is held for the
 // whole route, downstream calls included, as in a thread-per-request server.
 import type { Sampler } from "../kernel/distributions.js";
+import { subKey } from "../mechanisms/partitioning.js";
 import { type Job, OP_DELETE, OP_READ, OP_ROUTE, OP_WRITE } from "./job.js";
 import { OK } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
@@ -11,10 +12,33 @@ import type { Store } from "./store.js";
 export type Step =
   | { type: "compute"; time: Sampler }
   | { type: "call"; target: Component; route: number }
-  | { type: "read"; store: Store; cache: Component | null; policy: number }
-  | { type: "write"; store: Store; cache: Component | null; policy: number };
+  | {
+      type: "read";
+      store: Store;
+      cache: Component | null;
+      policy: number;
+      /** read every one of `salt` sub-keys of the key and wait for all (absent: a plain read) */
+      salt?: number;
+      /** only keys below this (the most popular, numbered from 0) are salted */
+      saltKeys?: number;
+      /** ask every shard of the store and wait for all (a query by a secondary index) */
+      scatter?: boolean;
+    }
+  | {
+      type: "write";
+      store: Store;
+      cache: Component | null;
+      policy: number;
+      salt?: number;
+      saltKeys?: number;
+    };
 
 export type ServiceConfig = StationConfig;
+
+/** Whether a step spreads this key over sub-keys. */
+function salted(step: { salt?: number; saltKeys?: number }, key: number): boolean {
+  return step.salt !== undefined && (step.saltKeys === undefined || key < step.saltKeys);
+}
 
 /** phases of a cache-aside read */
 const ASK_CACHE = 0;
@@ -85,6 +109,7 @@ export class Service extends Station {
           return;
         }
         case "read": {
+          if (step.scatter || salted(step, job.key)) return this.fanOut(job, step);
           job.phase = step.cache ? ASK_CACHE : ASK_STORE;
           // staleness is judged against what was committed when the read began
           const checker = sim.consistency;
@@ -104,6 +129,8 @@ export class Service extends Station {
           const c = sim.child(job, this, job.instance);
           c.op = OP_WRITE;
           c.policy = step.policy;
+          // a salted write goes to one of the key's sub-keys, spreading a hot key over shards
+          if (salted(step, job.key)) c.key = subKey(job.key, this.rng.int(step.salt!));
           sim.send(c, step.store, -1);
           return;
         }
@@ -129,6 +156,7 @@ export class Service extends Station {
     }
     const step = this.plan(job)[job.step];
     const outcome = c.outcome;
+    if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
     if (step.type === "read" && job.phase === ASK_CACHE) {
       if (outcome === OK && c.hit) {
         job.version = c.version;
@@ -158,10 +186,40 @@ export class Service extends Station {
       if (step.cache) this.fireAndForget(job, step.cache, OP_WRITE, c.version, c.size);
     } else if (step.type === "write") {
       job.version = c.version;
-      sim.consistency?.writeAcknowledged(step.store.storeId, job.user, job.key, c.version, sim.now);
+      sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
       if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
     }
     sim.release(c);
+    job.step++;
+    this.advance(job);
+  }
+
+  /**
+   * Sends one read per sub-key (salt) or per shard (scatter) at once; the
+   * step ends when the last answers, so its latency is the slowest one's.
+   * job.aux counts the answers still awaited and job.phase keeps the first
+   * failure. Aggregated reads are not judged by the consistency checker: no
+   * single version describes them.
+   */
+  private fanOut(job: Job, step: Extract<Step, { type: "read" }>): void {
+    const n = step.scatter ? ((step.store as { shardCount?: number }).shardCount ?? 1) : (step.salt ?? 1);
+    job.aux = n;
+    job.phase = OK;
+    for (let i = 0; i < n; i++) {
+      const c = this.sim.child(job, this, job.instance);
+      c.op = OP_READ;
+      c.policy = step.policy;
+      if (step.scatter) c.shard = i;
+      else c.key = subKey(job.key, i);
+      this.sim.send(c, step.store, -1);
+    }
+  }
+
+  private gathered(job: Job, c: Job): void {
+    if (c.outcome !== OK && job.phase === OK) job.phase = c.outcome;
+    this.sim.release(c);
+    if (--job.aux > 0) return;
+    if (job.phase !== OK) return this.finish(job, job.phase);
     job.step++;
     this.advance(job);
   }

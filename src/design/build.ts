@@ -10,6 +10,7 @@ import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
 import { type Component, Sim } from "../components/runtime.js";
 import { Service, type Step } from "../components/service.js";
+import { ShardMap } from "../components/shard-map.js";
 import { Simulation } from "../components/simulation.js";
 import type { Store } from "../components/store.js";
 import type { Station } from "../components/station.js";
@@ -18,6 +19,14 @@ import { type DistSpec, sampler } from "../kernel/distributions.js";
 import { type KeySpec, keySampler } from "../kernel/keys.js";
 import { Network, type NetworkSpec } from "../kernel/network.js";
 import { ConsistencyChecker } from "../mechanisms/consistency.js";
+import {
+  ConsistentHashPartitioner,
+  HashModPartitioner,
+  JumpPartitioner,
+  type Partitioner,
+  RangePartitioner,
+  RendezvousPartitioner,
+} from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -98,7 +107,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
       });
-    else if (c.kind === "database") comp = database(name, c);
+    else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "cache") {
       const cap = parseCapacity(c.capacity);
@@ -149,7 +158,15 @@ export function buildSimulation(d: Design, seed: number): Simulation {
                     }
                   : PRIMARY_READS,
             );
-            return { type: "read", store, cache: s.cache ? byName.get(s.cache)! : null, policy };
+            return {
+              type: "read",
+              store,
+              cache: s.cache ? byName.get(s.cache)! : null,
+              policy,
+              salt: s.salt,
+              saltKeys: s.saltKeys,
+              scatter: s.scatter,
+            };
           }
           const store = byName.get(s.write) as Store;
           return {
@@ -157,6 +174,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             store,
             cache: s.cache ? byName.get(s.cache)! : null,
             policy: store instanceof QuorumStore ? store.readPolicy({ w: s.consistency }) : 0,
+            salt: s.salt,
+            saltKeys: s.saltKeys,
           };
         });
         if (route === "*") fallback = plan;
@@ -277,13 +296,50 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName, net)), metrics);
 }
 
-function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>): Database {
+/** The largest key any workload can send: what range sharding splits by default. */
+function keySpaceOf(d: Design): number {
+  let max = 1;
+  for (const c of Object.values(d.components))
+    if (c.kind === "workload")
+      for (const r of c.routes) {
+        const users = c.population?.users ?? (c.closed ? c.closed.users : DEFAULTS.users);
+        max = Math.max(max, r.keys?.perUser ? users : (r.keys?.count ?? DEFAULTS.keys));
+      }
+  return Math.round(max);
+}
+
+function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, keySpace: number) {
+  const strategy = c.sharding?.strategy ?? DEFAULTS.database.shardStrategy;
+  const vnodes = c.sharding?.vnodes ?? DEFAULTS.lb.vnodes;
+  return (shards: number): Partitioner => {
+    switch (strategy) {
+      case "hash":
+        return new HashModPartitioner(shards);
+      case "consistent-hash":
+        return new ConsistentHashPartitioner(shards, vnodes);
+      case "rendezvous":
+        return new RendezvousPartitioner(shards);
+      case "jump":
+        return new JumpPartitioner(shards);
+      case "range":
+        return RangePartitioner.fromUniformRanges(shards, Math.max(shards, c.sharding?.keySpace ?? keySpace));
+    }
+  };
+}
+
+function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>, d: Design): Database {
   const D = DEFAULTS.database;
   const replicas = c.replicas ?? D.replicas;
   const mode = c.replication?.mode ?? "async";
   const f = c.failover === true ? {} : c.failover;
+  const shards = c.shards ?? 1;
+  const capacity = Math.max(shards, c.reshard?.shards ?? 1);
+  const make = partitioner(c, keySpaceOf(d));
   return new Database(name, {
-    instances: 1 + replicas,
+    instances: capacity * (1 + replicas),
+    nodesPerShard: 1 + replicas,
+    sharding: new ShardMap(c.sharding?.strategy ?? D.shardStrategy, make(shards), make, capacity),
+    reshard: c.reshard ? { atMs: c.reshard.at, shards: c.reshard.shards } : null,
     concurrency: c.connections ?? D.connections,
     queue: queueCap(c.queue, D.queue),
     rejectCause: POOL_EXHAUSTED,
@@ -335,6 +391,7 @@ function keySpec(count: number, popularity: string): KeySpec {
       hotKeys: Math.max(1, Math.floor(p.hotFraction * keys)),
       hotTraffic: p.traffic,
     };
+  if (p.type === "sequential") return { type: "sequential", keys };
   return { type: "uniform", keys };
 }
 

@@ -26,6 +26,7 @@ export const DEFAULTS = {
     failureTimeout: 10000,
     electionTimeout: 150,
     discovery: 0,
+    shardStrategy: "hash" as const,
     rywWindow: 1000,
     maxLag: 100,
   },

@@ -297,12 +297,29 @@ const StepSchema = z.union([
     consistency: Level.optional().meta({
       description: "quorum-store only: R for this read (default: the store's r)",
     }),
+    salt: PositiveInt.optional().meta({
+      description: "read all of the key's salt sub-keys (written with the same salt) and wait for every one",
+    }),
+    saltKeys: PositiveInt.optional().meta({
+      description:
+        "salt only the saltKeys most popular keys (keys are numbered from 0, most popular first); default all",
+    }),
+    scatter: z.boolean().optional().meta({
+      description: "ask every shard and wait for all, as a query by a secondary index must",
+    }),
   }),
   z.strictObject({
     write: Name.meta({ description: "a database or quorum store to write the request's key to" }),
     cache: Name.optional().meta({ description: "a cache to invalidate after the write" }),
     consistency: Level.optional().meta({
       description: "quorum-store only: W for this write (default: the store's w)",
+    }),
+    salt: PositiveInt.optional().meta({
+      description:
+        "write to one of the key's salt sub-keys, chosen at random, so a hot key spreads over shards",
+    }),
+    saltKeys: PositiveInt.optional().meta({
+      description: "salt only the saltKeys most popular keys (default all)",
     }),
   }),
 ]);
@@ -395,6 +412,32 @@ export const DatabaseSchema = z.strictObject({
   zones: z.array(Name).min(1).optional().meta({
     description: "nodes are spread over these zones in turn; node 0 (the first primary) is in the first",
   }),
+  shards: PositiveInt.optional().meta({
+    description: "shards, each a primary with its own replicas holding part of the keys (default 1)",
+  }),
+  sharding: z
+    .strictObject({
+      strategy: z.enum(["hash", "consistent-hash", "rendezvous", "jump", "range"]).optional().meta({
+        description:
+          "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, or range (contiguous key ranges)",
+      }),
+      vnodes: PositiveInt.optional().meta({
+        description: "consistent-hash: ring positions per shard (default 150)",
+      }),
+      keySpace: PositiveCount.optional().meta({
+        description:
+          "range: the key space split into equal ranges (default the largest key count of the workloads)",
+      }),
+    })
+    .optional()
+    .meta({ description: "how keys are spread over shards" }),
+  reshard: z
+    .strictObject({
+      at: Duration.meta({ description: "when the resharding starts" }),
+      shards: PositiveInt.meta({ description: "the new number of shards" }),
+    })
+    .optional()
+    .meta({ description: "change the number of shards during the run, copying the keys that move" }),
   replication: ReplicationSchema.optional(),
   failover: z
     .union([z.literal(true), FailoverSchema])

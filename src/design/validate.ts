@@ -197,6 +197,13 @@ export function validateDesign(d: Design): Problem[] {
             }
             if ("write" in s) {
               const db = ref([...p, "write"], s.write, ["database", "quorum-store"], "write");
+              if (s.salt !== undefined && s.cache)
+                out.push({
+                  path: [...p, "salt"],
+                  message: "a salted write goes to a sub-key; invalidating the key in a cache would miss it",
+                  hint: "remove cache from this step",
+                  atKey: true,
+                });
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db));
             }
             if ("cache" in s && s.cache) ref([...p, "cache"], s.cache, ["cache"], "cache");
@@ -251,7 +258,7 @@ export function validateDesign(d: Design): Problem[] {
           "instances" in c
             ? (c.instances ?? 1)
             : c.kind === "database"
-              ? 1 + (c.replicas ?? 0)
+              ? Math.max(c.shards ?? 1, c.reshard?.shards ?? 1) * (1 + (c.replicas ?? 0))
               : c.kind === "quorum-store"
                 ? (c.nodes ?? DEFAULTS.quorumStore.nodes)
                 : 1;
@@ -316,6 +323,10 @@ export function validateDesign(d: Design): Problem[] {
 }
 
 type ReadStep = {
+  cache?: string;
+  salt?: number;
+  saltKeys?: number;
+  scatter?: boolean;
   from?: string;
   pick?: string;
   readYourWrites?: string;
@@ -331,6 +342,28 @@ function readStepProblems(
   db: ComponentSpec | undefined,
 ): Problem[] {
   const out: Problem[] = [];
+  const gather = s.salt !== undefined ? "salt" : s.scatter ? "scatter" : null;
+  if (gather && s.cache)
+    out.push({
+      path: [...p, gather],
+      message: `a ${gather === "salt" ? "salted" : "scatter"} read gathers several answers; it cannot go through a cache`,
+      hint: "remove cache from this step",
+      atKey: true,
+    });
+  if (s.saltKeys !== undefined && s.salt === undefined)
+    out.push({ path: [...p, "saltKeys"], message: "saltKeys needs salt", atKey: true });
+  if (s.salt !== undefined && s.scatter)
+    out.push({
+      path: [...p, "scatter"],
+      message: "a read is either salted or scattered, not both",
+      atKey: true,
+    });
+  if (s.scatter && db?.kind === "quorum-store")
+    out.push({
+      path: [...p, "scatter"],
+      message: `scatter asks every shard of a database; quorum store "${name}" has no shards`,
+      atKey: true,
+    });
   const replicaOnly = (["pick", "readYourWrites"] as const).filter((k) => s[k] !== undefined);
   if (s.from !== "replica")
     for (const k of replicaOnly)
@@ -405,6 +438,39 @@ function databaseProblems(
   const out: Problem[] = [];
   const replicas = c.replicas ?? 0;
   const rep = c.replication;
+  const shards = c.shards ?? 1;
+  const strategy = c.sharding?.strategy ?? DEFAULTS.database.shardStrategy;
+  if (c.sharding && shards === 1 && !c.reshard)
+    out.push({
+      path: at("sharding"),
+      message: "sharding settings need more than one shard",
+      hint: "add shards: 4, or a reshard",
+      atKey: true,
+    });
+  if (c.sharding?.vnodes !== undefined && strategy !== "consistent-hash")
+    out.push({
+      path: at("sharding", "vnodes"),
+      message: "vnodes applies to strategy: consistent-hash",
+      atKey: true,
+    });
+  if (c.sharding?.keySpace !== undefined && strategy !== "range")
+    out.push({
+      path: at("sharding", "keySpace"),
+      message: "keySpace applies to strategy: range",
+      atKey: true,
+    });
+  if (c.reshard?.shards === shards)
+    out.push({
+      path: at("reshard", "shards"),
+      message: `the database already has ${shards} shard${shards === 1 ? "" : "s"}`,
+      expected: "a different number of shards",
+    });
+  if (c.reshard && strategy === "range" && c.reshard.shards < shards)
+    out.push({
+      path: at("reshard", "shards"),
+      message: "range sharding grows by splitting ranges; merging them is not modelled",
+      expected: `more than ${shards} shards`,
+    });
   if (rep && replicas === 0)
     out.push({
       path: at("replication"),
@@ -569,11 +635,13 @@ function pathMatches(pattern: string, path: string): boolean {
 export type Popularity =
   | { type: "uniform" }
   | { type: "zipf"; s: number }
-  | { type: "hotspot"; hotFraction: number; traffic: number };
+  | { type: "hotspot"; hotFraction: number; traffic: number }
+  | { type: "sequential" };
 
 export function parsePopularity(text: string): Popularity {
   const t = text.trim().toLowerCase();
   if (t === "uniform") return { type: "uniform" };
+  if (t === "sequential") return { type: "sequential" };
   const z = /^zipf\(\s*([0-9.eE+-]+)\s*\)$/.exec(t);
   if (z) return { type: "zipf", s: Number(z[1]) };
   const h = /^hotspot\(\s*([0-9.]+)%\s*,\s*([0-9.]+)%\s*\)$/.exec(t);
@@ -588,8 +656,8 @@ function popularityError(text: string, count: number): Omit<Problem, "path"> | n
   } catch {
     return {
       message: `cannot read popularity "${text}"`,
-      expected: "uniform, zipf(s) with s > 0, or hotspot(hot keys %, traffic %)",
-      suggestion: didYouMean(text.replace(/\(.*$/, ""), ["uniform", "zipf", "hotspot"]),
+      expected: "uniform, sequential, zipf(s) with s > 0, or hotspot(hot keys %, traffic %)",
+      suggestion: didYouMean(text.replace(/\(.*$/, ""), ["uniform", "sequential", "zipf", "hotspot"]),
     };
   }
   if (p.type === "zipf" && !(p.s > 0)) return { message: "zipf exponent must be greater than zero" };

@@ -6,7 +6,8 @@ import type { Rng } from "./rng.js";
 export type KeySpec =
   | { type: "uniform"; keys: number }
   | { type: "zipf"; keys: number; s: number }
-  | { type: "hotspot"; keys: number; hotKeys: number; hotTraffic: number };
+  | { type: "hotspot"; keys: number; hotKeys: number; hotTraffic: number }
+  | { type: "sequential"; keys: number };
 
 export interface KeySampler {
   sample(rng: Rng): number;
@@ -104,6 +105,24 @@ class HotspotKeys implements KeySampler {
   }
 }
 
+/**
+ * Ever-growing ids (auto-increment, time-ordered): each request touches the
+ * next key, wrapping after the last. Under range sharding every request of
+ * the moment lands in the same range: the hot-tail problem.
+ */
+class SequentialKeys implements KeySampler {
+  private next = 0;
+  constructor(readonly keys: number) {}
+  sample(): number {
+    const k = this.next;
+    this.next = k + 1 === this.keys ? 0 : k + 1;
+    return k;
+  }
+  probability(): number {
+    return 1 / this.keys;
+  }
+}
+
 export function keySampler(spec: KeySpec): KeySampler {
   switch (spec.type) {
     case "uniform":
@@ -112,5 +131,7 @@ export function keySampler(spec: KeySpec): KeySampler {
       return new ZipfKeys(spec.keys, spec.s);
     case "hotspot":
       return new HotspotKeys(spec.keys, spec.hotKeys, spec.hotTraffic);
+    case "sequential":
+      return new SequentialKeys(spec.keys);
   }
 }

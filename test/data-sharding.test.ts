@@ -1,0 +1,170 @@
+// Sharding through design files: where keys land, what resharding moves and
+// costs, hot shards from skewed and sequential keys and the salting that
+// spreads them, and queries that must ask every shard.
+import { describe, expect, it } from "vitest";
+import { DesignError } from "../src/design/errors.js";
+import { loadDesign } from "../src/design/load.js";
+import type { Report } from "../src/report/json.js";
+import { runFile, runText } from "./support/run.js";
+
+type Sharding = {
+  shards: number;
+  requestsPerShard: number[];
+  keysPerShard: number[];
+  requestImbalance: { cv: number; maxOverMean: number };
+  resharding: {
+    atMs: number;
+    keysMoved: number;
+    keysTotal: number;
+    movedFraction: number;
+    copies: number;
+    doneAtMs: number | null;
+  } | null;
+};
+const sharding = (r: Report, name: string) =>
+  (r.components[name] as unknown as { sharding: Sharding }).sharding;
+
+describe("sequential keys and resharding (examples/data/sharding.yaml)", () => {
+  const r = runFile("examples/data/sharding.yaml");
+
+  it("range sharding sends every sequential insert to one shard; hash spreads them", () => {
+    const range = sharding(r, "orders-range");
+    const hash = sharding(r, "orders-hash");
+    expect(range.requestsPerShard.filter((n) => n > 0)).toHaveLength(1);
+    expect(range.requestImbalance.maxOverMean).toBe(4);
+    // four shards, ~30k uniform hashed inserts: a binomial share has sd ~0.5% of the mean
+    expect(hash.requestImbalance.cv).toBeLessThan(0.03);
+    // the hot shard cannot keep up (400 writes/s against 500/s); the spread one can
+    expect(r.routes["POST /orders/range"].availability).toBeLessThan(0.9);
+    expect(r.routes["POST /orders/hash"].availability).toBe(1);
+  });
+
+  it("adding a shard moves ~80% of keys under mod N and ~1/5 under consistent hashing", () => {
+    const mod = sharding(r, "users-mod").resharding!;
+    const ring = sharding(r, "users-ring").resharding!;
+    // mod 4 -> mod 5 keeps a key only when h mod 20 < 4: 4/20 stay. Over ~10k
+    // keys the binomial sd of the fraction is ~0.4%: allow 2%
+    expect(Math.abs(mod.movedFraction - 0.8)).toBeLessThan(0.02);
+    // a new shard with 150 vnodes takes ~1/5 of the ring; vnode placement varies it by a few %
+    expect(Math.abs(ring.movedFraction - 0.2)).toBeLessThan(0.05);
+    expect(mod.keysTotal).toBeGreaterThan(9000);
+  });
+
+  it("copies every moved key while traffic goes on, and moving fewer keys finishes sooner", () => {
+    for (const name of ["users-mod", "users-ring"]) {
+      const rs = sharding(r, name).resharding!;
+      expect(rs.copies).toBe(rs.keysMoved);
+      expect(rs.doneAtMs).not.toBeNull();
+      expect(rs.doneAtMs!).toBeGreaterThan(rs.atMs);
+    }
+    const mod = sharding(r, "users-mod").resharding!;
+    const ring = sharding(r, "users-ring").resharding!;
+    expect(mod.doneAtMs! - mod.atMs).toBeGreaterThan(2 * (ring.doneAtMs! - ring.atMs));
+    // the new shard serves its keys once they arrived; no key is lost or left behind
+    const keys = sharding(r, "users-ring").keysPerShard;
+    expect(keys[4]).toBeGreaterThan(0);
+    const totalKeys = (name: string) => sharding(r, name).keysPerShard.reduce((a, b) => a + b, 0);
+    expect(totalKeys("users-ring")).toBe(
+      (r.components["users-ring"] as unknown as { keysWritten: number }).keysWritten,
+    );
+    expect(r.consistency!.lostAcknowledgedWrites).toBe(0);
+    // writes that raced the switch fail as not-primary, a handful at most
+    expect(r.routes["PUT /users/mod"].requests.failed).toBeLessThan(20);
+  });
+});
+
+describe("a hot key (examples/data/hot-key.yaml)", () => {
+  const r = runFile("examples/data/hot-key.yaml", [], { durationMs: 30_000 });
+
+  it("melts the one shard that holds it", () => {
+    const plain = sharding(r, "likes");
+    expect(plain.requestImbalance.maxOverMean).toBeGreaterThan(2.5);
+    expect(r.routes["POST /like"].availability).toBeLessThan(0.95);
+    expect(r.routes["POST /like"].requests.byOutcome["pool-exhausted"]).toBeGreaterThan(0);
+  });
+
+  it("salting spreads its writes over the shards and keeps every request served", () => {
+    const salted = sharding(r, "likes-salted");
+    expect(salted.requestImbalance.maxOverMean).toBeLessThan(
+      sharding(r, "likes").requestImbalance.maxOverMean,
+    );
+    expect(salted.requestsPerShard.filter((n) => n > 0)).toHaveLength(8);
+    expect(r.routes["POST /like/salted"].availability).toBe(1);
+    expect(r.routes["GET /likes/salted"].availability).toBe(1);
+    expect(r.routes["POST /like/salted"].latencyMs.p99).toBeLessThan(r.routes["POST /like"].latencyMs.p99);
+  });
+});
+
+describe("scatter-gather", () => {
+  const design = (scatter: boolean) => `
+duration: 20s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 100/s }
+    routes: [{ route: q, keys: { count: 1k } }]
+  api: { kind: service, concurrency: 1000, routes: { q: [{ read: db${scatter ? ", scatter: true" : ""} }] } }
+  db: { kind: database, shards: 8, readTime: exp(10ms), connections: 100 }
+`;
+
+  it("asks every shard and waits for the slowest: latency is the max of the shards'", () => {
+    const one = runText(design(false), [], { seed: 5 });
+    const all = runText(design(true), [], { seed: 5 });
+    // the max of 8 exponentials of mean 10ms has mean 10 x H(8) = 27.2ms
+    const h8 = 1 + 1 / 2 + 1 / 3 + 1 / 4 + 1 / 5 + 1 / 6 + 1 / 7 + 1 / 8;
+    expect(one.latencyMs.mean).toBeGreaterThan(9);
+    expect(one.latencyMs.mean).toBeLessThan(11);
+    // 2000 samples; sd of the max of 8 exp(10) is ~12.5ms, so se ~0.3ms
+    expect(Math.abs(all.latencyMs.mean - 10 * h8)).toBeLessThan(1.5);
+    const perShard = sharding(all, "db").requestsPerShard;
+    expect(new Set(perShard).size).toBe(1); // every query reached every shard once
+  });
+});
+
+describe("sharding settings are checked", () => {
+  const problems = (db: string, step = "{ read: db }") => {
+    try {
+      loadDesign(
+        `
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 1/s }, routes: [{ route: r }] }
+  api: { kind: service, routes: { r: [${step}] } }
+  db: ${db}
+  cache: { kind: cache, capacity: 10 }
+`,
+        "s.yaml",
+      );
+    } catch (e) {
+      expect(e).toBeInstanceOf(DesignError);
+      return (e as DesignError).message;
+    }
+    throw new Error("expected the design to be rejected");
+  };
+
+  it("rejects sharding options that cannot apply", () => {
+    expect(problems("{ kind: database, sharding: { strategy: range } }")).toMatch(
+      /sharding settings need more than one shard/,
+    );
+    expect(problems("{ kind: database, shards: 4, sharding: { vnodes: 10 } }")).toMatch(
+      /vnodes applies to strategy: consistent-hash/,
+    );
+    expect(problems("{ kind: database, shards: 4, reshard: { at: 1s, shards: 4 } }")).toMatch(
+      /already has 4 shards/,
+    );
+    expect(
+      problems(
+        "{ kind: database, shards: 4, sharding: { strategy: range }, reshard: { at: 1s, shards: 2 } }",
+      ),
+    ).toMatch(/range sharding grows by splitting ranges/);
+  });
+
+  it("rejects gathering reads through a cache, and saltKeys without salt", () => {
+    expect(problems("{ kind: database, shards: 2 }", "{ read: db, scatter: true, cache: cache }")).toMatch(
+      /a scatter read gathers several answers; it cannot go through a cache/,
+    );
+    expect(problems("{ kind: database }", "{ read: db, saltKeys: 3 }")).toMatch(/saltKeys needs salt/);
+  });
+});
