@@ -4,7 +4,7 @@
 // and the table reports medians, so machine drift hits both alike.
 //
 // Usage: npm run bench            (builds dist/ first)
-//        node bench/run.mjs [--reps 7] [--only hold,mmc,tandem,hello,memory] [--json FILE (default bench/out/results.json)]
+//        node bench/run.mjs [--reps 7] [--only hold,mmc,tandem,hello,memory,data] [--json FILE (default bench/out/results.json)]
 // The reference is found at $PERF_REFERENCE, else ../shared/perf-reference next
 // to the repository; without it, archsim's figures are reported alone.
 import { spawnSync } from "node:child_process";
@@ -19,7 +19,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: opts } = parseArgs({
   options: {
     reps: { type: "string", default: process.env.BENCH_REPS ?? "7" },
-    only: { type: "string", default: "hold,mmc,tandem,hello,memory" },
+    only: { type: "string", default: "hold,mmc,tandem,hello,memory,data" },
     json: { type: "string", default: join(REPO, "bench/out/results.json") },
   },
 });
@@ -41,6 +41,8 @@ const HELLO_DURATION = "2500s"; // 400/s x 2500s = 10^6 requests
 const MMC = join(REPO, "examples/theory/mmc.yaml");
 const TANDEM = join(REPO, "bench/designs/tandem.yaml");
 const HELLO = join(REPO, "examples/hello.yaml");
+const DATA = join(REPO, "bench/designs/data-tier.yaml");
+const DATA_RATE_PER_MS = 10; // data-tier.yaml: 10k/s
 const durationFor = (n) => String(n / LAMBDA_PER_MS); // ms of simulated time for n arrivals
 
 // ---------- helpers ----------
@@ -362,6 +364,69 @@ if (ONLY.has("memory")) {
   const aw = m(N7, "archsim", (x) => x.wallMs / 1000);
   const rw = ref ? m(N7, "reference", (x) => x.in_process_s) : Number.NaN;
   add("M/M/4, 10^7 customers", "loop time (s)", fmt(aw, 3), fmt(rw, 3), aw / rw, "", null);
+}
+
+// 6. a sharded, replicated data tier: speed at 10^6 requests, memory at 10^6 vs 4x10^6
+if (ONLY.has("data")) {
+  const runs = {};
+  for (const n of [N6, 4 * N6]) {
+    const [a] = alternate(`data tier ${fmtM(n)}`, [
+      () => {
+        const p = node([
+          "--expose-gc",
+          join(REPO, "bench/run-design.mjs"),
+          DATA,
+          "--duration-ms",
+          String(n / DATA_RATE_PER_MS),
+          "--memory",
+        ]);
+        return { ...p.json, maxRssMiB: p.maxRssMiB };
+      },
+    ]);
+    runs[n] = a;
+  }
+  raw.data = runs;
+  const m = (n, f) => median(runs[n].map(f));
+  const label = "data tier (4 shards x 3 nodes)";
+  add(label, "requests/s, 10^6", fmtM(m(N6, (x) => x.requests / (x.wallMs / 1000))), "", null, "", null);
+  add(
+    label,
+    "events/request",
+    fmt(
+      m(N6, (x) => x.events / x.requests),
+      2,
+    ),
+    "",
+    null,
+    "",
+    null,
+  );
+  const l6 = m(N6, (x) => x.peakLiveHeapMiB);
+  const l4 = m(4 * N6, (x) => x.peakLiveHeapMiB);
+  add(
+    label,
+    "peak live heap MiB (after GC), 10^6 -> 4x10^6",
+    `${fmt(l6, 1)} -> ${fmt(l4, 1)}`,
+    "",
+    null,
+    "archsim <= 1.1x",
+    within(l4 / l6, 1.1),
+  );
+  add(
+    label,
+    "peak RSS MiB, 10^6 -> 4x10^6",
+    `${fmt(
+      m(N6, (x) => x.maxRssMiB),
+      1,
+    )} -> ${fmt(
+      m(4 * N6, (x) => x.maxRssMiB),
+      1,
+    )}`,
+    "",
+    null,
+    "",
+    null,
+  );
 }
 
 // ---------- output ----------

@@ -155,7 +155,7 @@ export class Sim {
   send(job: Job, callee: Component, instance: number, processing = 0): void {
     job.callee = callee.index;
     job.instance = instance < 0 ? callee.pick(job) : instance;
-    if (this.cutOff(job, callee)) return this.lost(job);
+    if (this.net.partitioned && this.cutOff(job, callee)) return this.lost(job);
     const d = this.hop(job, true) + processing;
     if (d > 0) this.q.schedule(d, this.deliverEv, job.id);
     else callee.accept(job);
@@ -163,7 +163,7 @@ export class Sim {
 
   /** Returns `job` to its caller with its outcome set. */
   reply(job: Job): void {
-    if (this.cutOff(job, this.components[job.callee])) return this.lost(job);
+    if (this.net.partitioned && this.cutOff(job, this.components[job.callee])) return this.lost(job);
     const d = this.hop(job, false);
     if (d > 0) this.q.schedule(d, this.replyEv, job.id);
     else this.components[job.caller].onReply(job);

@@ -257,8 +257,13 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "quorum-store" ||
       (hashing(c) && hashOn(c) === "key"),
   );
+  // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
-    (c) => (c.kind === "load-balancer" && c.sticky) || (hashing(c) && hashOn(c) !== "key"),
+    (c) =>
+      (c.kind === "load-balancer" && c.sticky) ||
+      (hashing(c) && hashOn(c) !== "key") ||
+      c.kind === "database" ||
+      c.kind === "quorum-store",
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);

@@ -81,6 +81,11 @@ export class Network {
   /** how long a call that crosses a partition waits before it fails */
   partitionTimeoutMs = 1000;
 
+  /** Whether any partition is in force: the transport checks this before looking up zones. */
+  get partitioned(): boolean {
+    return this.activeCuts > 0;
+  }
+
   /** Whether messages between two zones are currently lost. */
   isCut(a: number, b: number): boolean {
     return this.activeCuts > 0 && this.cuts![a * this.zoneNames.length + b] > 0;
