@@ -7,6 +7,30 @@ const BOB = 2;
 const KEY = 42;
 
 describe("hand-built scenarios", () => {
+  it("judges a read by what the session knew when it began, if told", () => {
+    const c = new ConsistencyChecker({ routes: 1, stores: 1 });
+    // Alice's read of v0 is in flight when her write of v1 is acknowledged
+    const own = c.ownWrite(0, ALICE, KEY);
+    const seen = c.lastSeen(0, ALICE, KEY);
+    expect([own, seen]).toEqual([0, 0]);
+    c.committed(0, KEY, 1, 5);
+    c.writeAcknowledged(0, ALICE, KEY, 1, 6);
+    // concurrent with her write: neither stale (v0 was the latest at its start) nor a violation
+    expect(c.read(0, 0, ALICE, KEY, 0, 0, 7, own, seen)).toBe(0);
+    // without the start values, everything acknowledged before it completed binds it
+    expect(c.read(0, 0, ALICE, KEY, 0, 0, 8)).toBe(RYW);
+    // a read that begins after the acknowledgement is bound by it
+    expect(c.read(0, 0, ALICE, KEY, 1, 0, 9, c.ownWrite(0, ALICE, KEY), c.lastSeen(0, ALICE, KEY))).toBe(
+      STALE | RYW,
+    );
+    // two reads in flight together: the one that returns older data second is not a step back
+    c.committed(0, KEY, 2, 10);
+    const seenBefore = c.lastSeen(0, BOB, KEY);
+    expect(c.read(0, 0, BOB, KEY, 2, 2, 11, 0, seenBefore)).toBe(0);
+    expect(c.read(0, 0, BOB, KEY, 1, 1, 12, 0, seenBefore)).toBe(0);
+    expect(c.lastSeen(0, BOB, KEY)).toBe(2);
+  });
+
   it("a lagging replica breaks read-your-writes for the writer, and is merely stale for others", () => {
     const c = new ConsistencyChecker({ routes: 2, stores: 1 });
     c.committed(0, KEY, 1, 10);
