@@ -375,3 +375,89 @@ components:
     expect(problems(text)).toMatch(/instance 2 does not exist: "db" has 2 \(0\.\.1\)/);
   });
 });
+
+describe("replica picking", () => {
+  const design = (pick: string, extra = "") => `
+duration: 20s
+network:
+  regions: { r: [a, b, c] }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 600/s }
+    population: { users: 1000 }
+    routes: [{ route: r, keys: { count: 1k } }]
+  api:
+    kind: service
+    instances: 3
+    zones: [a, b, c]
+    concurrency: 100
+    routes: { r: [{ read: db, from: replica, pick: ${pick} }] }
+  db:
+    kind: database
+    replicas: 3
+    zones: [a, a, b, c]
+    ${extra}
+`;
+  const nodes = (r: Report) => db(r).replication.nodes;
+
+  it("nearest reads from the replica in the caller's own zone", () => {
+    const r = runText(design("nearest"), [], { seed: 1 });
+    // api instances in a, b, c each have a replica in their zone (nodes 1, 2, 3)
+    const reads = nodes(r).map((n) => n.reads);
+    expect(reads[0]).toBe(0);
+    for (const n of reads.slice(1)) expect(Math.abs(n / db(r).reads - 1 / 3)).toBeLessThan(0.03);
+    // same-zone hops are cheaper than cross-zone ones
+    const rr = runText(design("round-robin"), [], { seed: 1 });
+    expect(r.latencyMs.mean).toBeLessThan(rr.latencyMs.mean);
+  });
+
+  it("sticky pins each user to one replica: no monotonic-read violations, which round robin has", () => {
+    // a few users rereading a few keys while writes stream in: replicas differ by a few ms of lag
+    const mixed = (pick: string) => `
+duration: 20s
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 2000/s }
+    population: { users: 20 }
+    routes: [{ route: w, weight: 1, keys: { count: 5 } }, { route: r, weight: 9, keys: { count: 5 } }]
+  api:
+    kind: service
+    concurrency: 1000
+    routes:
+      w: [{ write: db }]
+      r: [{ read: db, from: replica, pick: ${pick} }]
+  db: { kind: database, replicas: 3, replication: { applyTime: exp(3ms) } }
+`;
+    type C = { consistency: { reads: number; monotonicViolations: number } };
+    const rr = runText(mixed("round-robin"), [], { seed: 3 }).components.db as unknown as C;
+    const sticky = runText(mixed("sticky"), [], { seed: 3 }).components.db as unknown as C;
+    expect(rr.consistency.reads).toBeGreaterThan(30_000);
+    expect(rr.consistency.monotonicViolations).toBeGreaterThan(10);
+    expect(sticky.consistency.monotonicViolations).toBe(0);
+  });
+
+  it("least-loaded (join the shortest queue) beats round robin in the tail", () => {
+    const text = (pick: string) => `
+duration: 60s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 1000/s }
+    routes: [{ route: r, keys: { count: 1k } }]
+  api: { kind: service, concurrency: 10000, routes: { r: [{ read: db, from: replica, pick: ${pick} }] } }
+  db: { kind: database, replicas: 3, connections: 2, queue: unbounded, readTime: exp(5ms) }
+`;
+    // three replicas of 2 connections at 5ms: 1200 reads/s for 1000 offered (utilisation 0.83)
+    const ll = runText(text("least-loaded"), [], { seed: 4 });
+    const rr = runText(text("round-robin"), [], { seed: 4 });
+    expect(ll.latencyMs.p99).toBeLessThan(rr.latencyMs.p99 * 0.8);
+    expect(ll.latencyMs.mean).toBeLessThan(rr.latencyMs.mean);
+    for (const r of [ll, rr]) accounted(r);
+  });
+});
