@@ -174,7 +174,7 @@ describe("docs/design-file.md", () => {
   it("derives the fields from the schema", () => {
     // a walker that found nothing would make the checks below pass vacuously
     expect(kinds).toEqual(
-      new Set(["workload", "load-balancer", "service", "cache", "database", "quorum-store"]),
+      new Set(["workload", "load-balancer", "service", "cache", "database", "quorum-store", "multi-leader"]),
     );
     for (const p of [
       "duration",
@@ -369,6 +369,26 @@ describe("docs/report.md", () => {
       ...unmentioned(keys(store.consistency), `${at}.consistency`),
       ...(store.nodes as unknown[]).flatMap((n) => unmentioned(keys(n), `${at}.nodes[]`)),
     ]).toEqual([]);
+  });
+
+  it("mentions every field of a multi-leader store's report", () => {
+    const f = "examples/data/multi-leader.yaml";
+    const run = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 5_000 })),
+    );
+    const at = "components.<multi-leader>";
+    expect(mentioned.has("multi-leader")).toBe(true);
+    const missing: string[] = [];
+    for (const name of ["docs-lww", "docs-vv", "likes-crdt"]) {
+      const store = obj(obj(run.components)[name]);
+      missing.push(
+        ...unmentioned(keys(store), at),
+        ...unmentioned(keys(store.series), `${at}.series`),
+        ...unmentioned(keys(store.consistency), `${at}.consistency`),
+        ...(store.nodes as unknown[]).flatMap((n) => unmentioned(keys(n), `${at}.nodes[]`)),
+      );
+    }
+    expect(missing).toEqual([]);
   });
 
   it("describes every outcome cause", () => {

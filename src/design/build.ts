@@ -4,6 +4,7 @@
 
 import { Cache } from "../components/cache.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
+import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
 import { LoadBalancer } from "../components/load-balancer.js";
@@ -109,6 +110,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       });
     else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
+    else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "cache") {
       const cap = parseCapacity(c.capacity);
       comp = new Cache(name, {
@@ -232,7 +234,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
 
   // every read and acknowledged write of every database is judged by one checker
   const stores = sim.components.filter(
-    (c): c is Database | QuorumStore => c instanceof Database || c instanceof QuorumStore,
+    (c): c is Database | QuorumStore | MultiLeaderStore =>
+      c instanceof Database || c instanceof QuorumStore || c instanceof MultiLeaderStore,
   );
   if (stores.length > 0) {
     stores.forEach((db, i) => {
@@ -255,6 +258,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "cache" ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||
+      c.kind === "multi-leader" ||
       (hashing(c) && hashOn(c) === "key"),
   );
   // the consistency checker judges reads per user (session), so every store needs them
@@ -263,7 +267,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       (c.kind === "load-balancer" && c.sticky) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
-      c.kind === "quorum-store",
+      c.kind === "quorum-store" ||
+      c.kind === "multi-leader",
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);
@@ -382,6 +387,22 @@ function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-sto
     readRepair: c.readRepair ?? D.readRepair,
     hintedHandoff: c.hintedHandoff ?? D.hintedHandoff,
     quorum: { r: c.r ?? D.level, w: c.w ?? D.level },
+  });
+}
+
+function multiLeader(name: string, c: Extract<ComponentSpec, { kind: "multi-leader" }>): MultiLeaderStore {
+  const D = DEFAULTS.multiLeader;
+  return new MultiLeaderStore(name, {
+    instances: c.leaders ?? D.leaders,
+    concurrency: c.connections ?? D.connections,
+    queue: queueCap(c.queue, D.queue),
+    rejectCause: POOL_EXHAUSTED,
+    readTime: sampler(c.readTime ?? D.readTime),
+    writeTime: sampler(c.writeTime ?? D.writeTime),
+    valueSize: sampler(c.valueSize ?? D.valueSize),
+    applyTime: sampler(c.applyTime ?? D.applyTime),
+    resolution: c.resolution ?? D.resolution,
+    clockSkewMs: c.clockSkew,
   });
 }
 

@@ -488,6 +488,37 @@ export const QuorumStoreSchema = z.strictObject({
   zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
 });
 
+// ---------- multi-leader store ----------
+
+export const MultiLeaderSchema = z.strictObject({
+  kind: z.literal("multi-leader").meta({
+    description: "several leaders (e.g. one per region) that each accept writes and replicate to the others",
+  }),
+  leaders: PositiveInt.optional().meta({ description: "leader nodes (default 2)" }),
+  resolution: z.enum(["lww", "version-vectors", "crdt-counter"]).optional().meta({
+    description:
+      "how concurrent writes are reconciled: lww (last write wins, default), version-vectors (keep siblings), crdt-counter (every write an increment)",
+  }),
+  clockSkew: z.array(Duration).optional().meta({
+    description: "per leader: how far its clock is ahead, which decides lww winners (default 0)",
+  }),
+  applyTime: DurationDist.optional().meta({
+    description: "time a leader takes to apply a replicated write (default lognormal(median=0.5ms, p99=2ms))",
+  }),
+  connections: PositiveInt.optional().meta({
+    description: "operations one leader serves at once (default 100)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "operations waiting per leader before refusing (default 1000)" }),
+  readTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
+  writeTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
+  valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  zone: Name.optional().meta({ description: "zone of every leader (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "leaders are spread over these zones in turn" }),
+});
+
 export const ComponentSchema = z.discriminatedUnion("kind", [
   WorkloadSchema,
   LoadBalancerSchema,
@@ -495,6 +526,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   CacheSchema,
   DatabaseSchema,
   QuorumStoreSchema,
+  MultiLeaderSchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -504,6 +536,7 @@ export const COMPONENT_KINDS = [
   "cache",
   "database",
   "quorum-store",
+  "multi-leader",
 ] as const;
 
 // ---------- faults ----------

@@ -191,12 +191,12 @@ export function validateDesign(d: Design): Problem[] {
             const p = at("routes", route, i);
             if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
             if ("read" in s) {
-              const db = ref([...p, "read"], s.read, ["database", "quorum-store"], "read");
+              const db = ref([...p, "read"], s.read, ["database", "quorum-store", "multi-leader"], "read");
               out.push(...readStepProblems(s, p, s.read, db));
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db));
             }
             if ("write" in s) {
-              const db = ref([...p, "write"], s.write, ["database", "quorum-store"], "write");
+              const db = ref([...p, "write"], s.write, ["database", "quorum-store", "multi-leader"], "write");
               if (s.salt !== undefined && s.cache)
                 out.push({
                   path: [...p, "salt"],
@@ -221,6 +221,19 @@ export function validateDesign(d: Design): Problem[] {
         });
         out.push(...databaseProblems(c, at));
         break;
+      case "multi-leader": {
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        const leaders = c.leaders ?? DEFAULTS.multiLeader.leaders;
+        if (c.clockSkew && c.clockSkew.length !== leaders)
+          out.push({
+            path: at("clockSkew"),
+            message: `${c.clockSkew.length} clock skews for ${leaders} leaders`,
+            expected: "one per leader",
+          });
+        break;
+      }
       case "quorum-store": {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
@@ -252,7 +265,12 @@ export function validateDesign(d: Design): Problem[] {
   d.faults?.forEach((f, i) => {
     const p = ["faults", i];
     if ("kill" in f) {
-      const c = ref([...p, "kill"], f.kill, ["service", "cache", "database", "quorum-store"], "kill target");
+      const c = ref(
+        [...p, "kill"],
+        f.kill,
+        ["service", "cache", "database", "quorum-store", "multi-leader"],
+        "kill target",
+      );
       if (c && typeof f.instance === "number") {
         const n =
           "instances" in c
@@ -261,7 +279,9 @@ export function validateDesign(d: Design): Problem[] {
               ? Math.max(c.shards ?? 1, c.reshard?.shards ?? 1) * (1 + (c.replicas ?? 0))
               : c.kind === "quorum-store"
                 ? (c.nodes ?? DEFAULTS.quorumStore.nodes)
-                : 1;
+                : c.kind === "multi-leader"
+                  ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
+                  : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -269,7 +289,12 @@ export function validateDesign(d: Design): Problem[] {
           });
       }
     } else if ("slow" in f)
-      ref([...p, "slow"], f.slow, ["service", "cache", "database", "quorum-store"], "slow target");
+      ref(
+        [...p, "slow"],
+        f.slow,
+        ["service", "cache", "database", "quorum-store", "multi-leader"],
+        "slow target",
+      );
     else if ("partition" in f) {
       const cutZones = new Set<string>();
       f.partition.forEach((name, j) => {
@@ -294,7 +319,7 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "link", "to"],
         f.link.to,
-        ["load-balancer", "service", "cache", "database", "quorum-store"],
+        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader"],
         "link destination",
       );
     }
