@@ -96,6 +96,58 @@ faults:
     expect(r.requests.failed).toBe(0);
   });
 
+  it("split brain: without fencing a cut-off primary keeps accepting writes, all lost when it rejoins", () => {
+    const text = (fencing: boolean) => `
+duration: 60s
+network:
+  regions: { r: [a, b, c] }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 600/s }
+    population: { users: 5000 }
+    routes: [{ route: w, keys: { count: 10k } }, { route: r, keys: { count: 10k } }]
+  api:
+    kind: service
+    instances: 3
+    zones: [a, b, c]
+    concurrency: 200
+    routes:
+      w: [{ write: db }]
+      r: [{ read: db, from: replica }]
+  db:
+    kind: database
+    replicas: 2
+    zones: [a, b, c]
+    failover: { timeout: 3s, heartbeat: 500ms, fencing: ${fencing} }
+faults:
+  - { partition: [a], at: 20s, for: 20s }
+`;
+    type F = {
+      consistency: { lostAcknowledgedWrites: number };
+      failover: { splitBrainWrites: number; splitBrainKeys: number; failovers: number };
+      replication: { divergentKeys: number; nodes: { role: string }[] };
+    };
+    const fenced = runText(text(true), [], { seed: 3 });
+    const open = runText(text(false), [], { seed: 3 });
+    const f = fenced.components.db as unknown as F;
+    const o = open.components.db as unknown as F;
+    for (const d of [f, o]) expect(d.failover.failovers).toBe(1);
+    // zone a's clients never learn of the new primary: fenced, their writes are refused
+    const refused = fenced.routes.w.requests.byOutcome["not-primary"];
+    expect(refused).toBeGreaterThan(1000);
+    expect(f.failover.splitBrainWrites).toBe(0);
+    // unfenced, the old primary takes exactly those writes, and they are lost on rejoining
+    expect(o.failover.splitBrainWrites).toBe(refused);
+    expect(open.routes.w.requests.byOutcome["not-primary"] ?? 0).toBe(0);
+    expect(o.failover.splitBrainKeys).toBeGreaterThan(0);
+    expect(o.consistency.lostAcknowledgedWrites).toBe(f.consistency.lostAcknowledgedWrites + refused);
+    // after the partition heals the old primary is rebuilt as a replica: no divergence left
+    expect(o.replication.divergentKeys).toBe(0);
+    expect(o.replication.nodes[0].role).toBe("replica");
+  });
+
   it("rejects partitions of unknown places or of everything", () => {
     const base = `
 duration: 1s

@@ -88,6 +88,9 @@ export class Database extends Station implements Store {
   private primaryReadsAfterWrite = 0;
   private lagBypasses = 0;
   private positionWaits = 0;
+  private splitBrainWrites = 0;
+  /** keys written by a deposed primary (bounded by keys) */
+  private readonly splitBrainKeys = new Set<number>();
   private readonly maxLag: Float64Array;
   private readonly lagSeries: number[][];
   private readonly lagPosSeries: number[][];
@@ -166,8 +169,9 @@ export class Database extends Station implements Store {
     if (job.op !== OP_WRITE && job.op !== OP_READ) return -1;
     const g = this.shardFor(job);
     const base = g * this.per;
-    if (job.op === OP_WRITE) return base + this.groups[g].writeTarget;
-    return base + this.routeRead(job, g);
+    const from = this.sim.components[job.caller].zoneOf(job.callerInstance);
+    if (job.op === OP_WRITE) return base + this.groups[g].writeTargetFor(from);
+    return base + this.routeRead(job, g, from);
   }
 
   override accept(job: Job): void {
@@ -192,29 +196,29 @@ export class Database extends Station implements Store {
   }
 
   /** The node of shard g (0..per-1) that serves a read. */
-  private routeRead(job: Job, g: number): number {
+  private routeRead(job: Job, g: number, from: number): number {
     const p = this.policies[job.policy];
     const rs = this.groups[g];
-    if (p.from === "primary" || rs.n === 1) return rs.writeTarget;
+    const primary = rs.writeTargetFor(from);
+    if (p.from === "primary" || rs.n === 1) return primary;
     if (p.readYourWrites === "primary-after-write") {
       const t = this.lastWriteAt.get(job.user);
       if (t !== undefined && this.sim.now - t < p.windowMs) {
         this.primaryReadsAfterWrite++;
-        return rs.writeTarget;
+        return primary;
       }
     }
-    const r = this.pickReplica(job, p, g);
+    const r = this.pickReplica(job, p, g, from);
     if (r >= 0) return r;
     if (p.readYourWrites === "bounded-lag") this.lagBypasses++;
-    return rs.writeTarget; // no replica fit: the primary serves it
+    return primary; // no replica fit: the primary serves it
   }
 
-  private pickReplica(job: Job, p: ReadPolicy, g: number): number {
+  private pickReplica(job: Job, p: ReadPolicy, g: number, from: number): number {
     const rs = this.groups[g];
     const base = g * this.per;
     const c = this.candidates;
     const net = this.sim.net;
-    const from = this.sim.components[job.caller].zoneOf(job.callerInstance);
     let k = 0;
     for (let r = 0; r < rs.n; r++) {
       // a driver stops using replicas it cannot reach
@@ -280,6 +284,7 @@ export class Database extends Station implements Store {
         else if ((rs.versions[local].get(job.key) ?? 0) < job.version) rs.commit(job.key, job.version);
         return this.finish(job, rs.isPrimary(local) ? OK : NOT_PRIMARY);
       case OP_WRITE: {
+        if (rs.isDeposedLeader(local)) return this.splitBrainWrite(job, rs, local);
         // a write queued at a primary that was deposed meanwhile, or for a key that moved away
         if (!rs.isPrimary(local) || (job.shard < 0 && this.shards.shardOf(job.key) !== g))
           return this.finish(job, NOT_PRIMARY);
@@ -298,6 +303,13 @@ export class Database extends Station implements Store {
         return this.acksChanged(g);
       }
       case OP_READ:
+        // a primary read that reached a node no longer (or not) the primary is refused, not served stale
+        if (
+          this.policies[job.policy].from === "primary" &&
+          !rs.isPrimary(local) &&
+          !rs.isDeposedLeader(local)
+        )
+          return this.finish(job, NOT_PRIMARY);
         this.reads++;
         this.readsByNode[node]++;
         this.shards.served(g);
@@ -307,6 +319,23 @@ export class Database extends Station implements Store {
       default:
         return this.finish(job, ERROR);
     }
+  }
+
+  /**
+   * A primary that lost its office without knowing it (cut off, no fencing)
+   * commits a write the rest of the cluster will never see: it is discarded
+   * when the node rejoins and is rebuilt. Counted here, exactly; the
+   * consistency checker is not told (job.version -1), since the version
+   * numbers of the two histories collide.
+   */
+  private splitBrainWrite(job: Job, rs: ReplicaSet, local: number): void {
+    this.writes++;
+    this.splitBrainWrites++;
+    this.splitBrainKeys.add(job.key);
+    rs.versions[local].set(job.key, (rs.versions[local].get(job.key) ?? 0) + 1);
+    rs.diverged(local);
+    job.version = -1;
+    this.finish(job, OK);
   }
 
   // ---- replica set callbacks
@@ -533,7 +562,8 @@ export class Database extends Station implements Store {
     if (checker)
       out.consistency = {
         ...summarize(checker.counts().byStore[this.storeId]),
-        lostAcknowledgedWrites: checker.lostAcknowledgedWrites(this.storeId, this.primaryVersion),
+        lostAcknowledgedWrites:
+          checker.lostAcknowledgedWrites(this.storeId, this.primaryVersion) + this.splitBrainWrites,
       };
     if (this.groups.length > 1) {
       out.sharding = this.shards.report(keysPerShard);
@@ -578,6 +608,8 @@ export class Database extends Station implements Store {
       const records = used.flatMap((rs, g) => rs.failovers.map((f) => ({ shard: g, ...f })));
       out.failover = {
         failovers: records.filter((f) => f.to !== null).length,
+        splitBrainWrites: this.splitBrainWrites,
+        splitBrainKeys: this.splitBrainKeys.size,
         unavailableMs: used.reduce((t, rs) => t + rs.unavailableMs(now), 0),
         events: records.map((f) => ({
           ...f,

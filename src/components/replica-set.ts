@@ -32,6 +32,12 @@ export interface FailoverConfig {
   electionMs: number;
   /** time for clients to learn the new primary once it is elected */
   discoveryMs: number;
+  /**
+   * Fencing tokens: a deposed primary's writes are refused. Without them, a
+   * primary cut off from the majority keeps accepting writes from the clients
+   * that still reach it (split brain) until it learns of the new term.
+   */
+  fencing: boolean;
 }
 
 /** What the replica set needs from the database that owns it. */
@@ -101,7 +107,10 @@ export class ReplicaSet {
   /** where the log was last truncated by a failover */
   private cut = 0;
   /** where clients send writes (and primary reads): the primary they know of */
-  writeTarget = 0;
+  /** per client zone: the primary its clients know of (a partition can hide a failover from them) */
+  private writeTargets = new Int32Array(0);
+  /** primaries replaced while cut off and unfenced, still acting as primary (split brain) */
+  private readonly deposed: Uint8Array;
   term = 1;
   readonly failovers: FailoverRecord[] = [];
   private open: FailoverRecord | null = null;
@@ -139,9 +148,31 @@ export class ReplicaSet {
     this.electionAt = new Float64Array(nodes).fill(-1);
     this.checkAt = new Float64Array(nodes).fill(-1);
     this.divergent = new Uint8Array(nodes);
+    this.deposed = new Uint8Array(nodes);
+  }
+
+  /** Where clients in `zone` send writes (and primary reads). */
+  writeTargetFor(zone: number): number {
+    return zone >= 0 && zone < this.writeTargets.length ? this.writeTargets[zone] : this.primary;
+  }
+
+  /** The primary clients know of when no zone is involved (the store's own work). */
+  get writeTarget(): number {
+    return this.primary;
+  }
+
+  /** A primary replaced while cut off, still accepting writes because nothing fences it. */
+  isDeposedLeader(node: number): boolean {
+    return this.deposed[node] === 1 && this.role[node] === LEADER;
+  }
+
+  /** A deposed leader wrote what the primary never will have: it must be rebuilt when it rejoins. */
+  diverged(node: number): void {
+    this.divergent[node] = 1;
   }
 
   attach(): void {
+    this.writeTargets = new Int32Array(this.host.sim.net.zoneNames.length);
     const q = this.host.sim.q;
     this.shipEv = q.on((r) => this.shipArrived(r));
     this.ackEv = q.on((r) => this.ackArrived(r));
@@ -265,6 +296,8 @@ export class ReplicaSet {
   networkChanged(): void {
     const p = this.primary;
     if (!this.host.isAlive(p) || this.role[p] !== LEADER) return;
+    // clients that were cut off from the news of a failover reconnect to the current primary
+    this.repoint();
     this.host.acksChanged(); // the synchronous set may have changed
     for (let r = 0; r < this.n; r++) {
       if (r === p || !this.host.isAlive(r) || this.severed(p, r)) continue;
@@ -353,6 +386,10 @@ export class ReplicaSet {
 
   /** A node that holds a discarded suffix is rebuilt from the primary (pg_rewind or a fresh copy). */
   private resync(node: number): void {
+    if (this.deposed[node] === 1) {
+      this.deposed[node] = 0;
+      this.role[node] = FOLLOWER;
+    }
     this.versions[node] = new Map(this.versions[this.primary]);
     this.received[node] = this.applied[this.primary];
     this.applied[node] = this.applied[this.primary];
@@ -469,7 +506,12 @@ export class ReplicaSet {
     const old = this.primary;
     this.role[r] = LEADER;
     this.electionAt[r] = -1;
-    if (old !== r && this.role[old] === LEADER) this.role[old] = FOLLOWER;
+    if (old !== r && this.role[old] === LEADER) {
+      // fenced (or dead, or within reach of the news): it stops being primary now
+      if (this.failover!.fencing || !this.host.isAlive(old) || !this.severed(old, r))
+        this.role[old] = FOLLOWER;
+      else this.deposed[old] = 1;
+    }
     this.primary = r;
     this.term = this.nodeTerm[r];
     // the new primary replays what it received but had not applied, then the
@@ -518,9 +560,17 @@ export class ReplicaSet {
   private discovered(i: number): void {
     const rec = this.failovers[i];
     if (rec.to === null || rec.to !== this.primary) return; // superseded by a later failover
-    this.writeTarget = rec.to;
+    this.repoint();
     rec.discoveredAtMs = this.now;
     this.host.acksChanged();
+  }
+
+  /** Clients in every zone that can reach the primary learn of it; the others keep what they knew. */
+  private repoint(): void {
+    const net = this.host.sim.net;
+    const at = this.host.zoneOf(this.primary);
+    for (let z = 0; z < this.writeTargets.length; z++)
+      if (!net.isCut(z, at)) this.writeTargets[z] = this.primary;
   }
 
   /** Milliseconds without a writable primary that clients could reach, up to `now`. */

@@ -186,7 +186,9 @@ export class Service extends Station {
       if (step.cache) this.fireAndForget(job, step.cache, OP_WRITE, c.version, c.size);
     } else if (step.type === "write") {
       job.version = c.version;
-      sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
+      // a store that cannot place a write in its history (split brain) reports version -1
+      if (c.version >= 0)
+        sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
       if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
     }
     sim.release(c);

@@ -367,6 +367,7 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
           timeoutMs: f.timeout ?? D.failureTimeout,
           electionMs: f.electionTimeout ?? D.electionTimeout,
           discoveryMs: f.discovery ?? D.discovery,
+          fencing: f.fencing ?? true,
         }
       : null,
   });

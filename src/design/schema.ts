@@ -398,6 +398,10 @@ const FailoverSchema = z
     discovery: Duration.optional().meta({
       description: "time for clients to learn the new primary after the election (default 0s)",
     }),
+    fencing: z.boolean().optional().meta({
+      description:
+        "refuse a deposed primary's writes (default true); false lets a cut-off primary keep writing (split brain)",
+    }),
   })
   .meta({ description: "automatic failover: heartbeats, detection, Raft-style election" });
 
