@@ -168,3 +168,32 @@ components:
     expect(problems("{ kind: database }", "{ read: db, saltKeys: 3 }")).toMatch(/saltKeys needs salt/);
   });
 });
+
+describe("geo sharding", () => {
+  const design = (strategy: string) => `
+duration: 20s
+network: { regions: { us: [us-a], eu: [eu-a] } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 1000/s }
+    population: { users: 10k, regions: { us: 80%, eu: 20% } }
+    routes: [{ route: w, keys: { perUser: true } }]
+  api: { kind: service, zones: [us-a, eu-a], instances: 2, concurrency: 100, routes: { w: [{ write: db }] } }
+  db:
+    kind: database
+    shards: 2
+    zones: [us-a, eu-a]
+    sharding: { strategy: ${strategy}${strategy === "geo" ? ", regions: { us: 0, eu: 1 }" : ""} }
+`;
+
+  it("keeps each user's data in the shard of their home region", () => {
+    const geo = sharding(runText(design("geo"), [], { seed: 8 }), "db");
+    const hash = sharding(runText(design("hash"), [], { seed: 8 }), "db");
+    const share = (s: Sharding) => s.keysPerShard[0] / (s.keysPerShard[0] + s.keysPerShard[1]);
+    // ~10k users touched; a binomial share has sd ~0.4%
+    expect(Math.abs(share(geo) - 0.8)).toBeLessThan(0.02);
+    expect(Math.abs(share(hash) - 0.5)).toBeLessThan(0.02);
+  });
+});

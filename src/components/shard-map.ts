@@ -3,7 +3,7 @@
 // they were until their copy lands), plus what each shard served.
 import { imbalance, type Partitioner, RangePartitioner } from "../mechanisms/partitioning.js";
 
-export type ShardStrategy = "hash" | "consistent-hash" | "rendezvous" | "jump" | "range";
+export type ShardStrategy = "hash" | "consistent-hash" | "rendezvous" | "jump" | "range" | "geo";
 
 export interface ReshardPlan {
   atMs: number;

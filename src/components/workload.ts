@@ -2,6 +2,7 @@
 // (an arrival process, whatever the system's state) or closed loop (N users who
 // each wait for their answer, then think), and records what each user saw.
 import type { Sampler } from "../kernel/distributions.js";
+import { HomeRegions } from "../kernel/home-region.js";
 import type { KeySampler } from "../kernel/keys.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
 import type { RequestMetrics } from "../metrics/requests.js";
@@ -56,7 +57,7 @@ export class Workload extends Component {
   private arriveEv = -1;
   private thinkEv = -1;
   private readonly routeCum: Float64Array;
-  private readonly regionCum: Float64Array;
+  private readonly home: HomeRegions;
   generated = 0;
   answered = 0;
 
@@ -67,7 +68,10 @@ export class Workload extends Component {
   ) {
     super(name);
     this.routeCum = cumulative(cfg.routes.map((r) => r.weight));
-    this.regionCum = cumulative(cfg.regions.map((r) => r.weight));
+    this.home = new HomeRegions(
+      cfg.regions.map((r) => r.region),
+      cfg.regions.map((r) => r.weight),
+    );
   }
 
   private keyRng!: Rng;
@@ -139,7 +143,7 @@ export class Workload extends Component {
     job.region =
       cfg.regions.length === 1
         ? cfg.regions[0].region
-        : cfg.regions[pick(this.regionCum, fmix32(user ^ 0x2545f491) / 4294967296)].region;
+        : this.home.of(user);
     job.start = sim.now;
     this.generated++;
     this.metrics.issue(job.route);

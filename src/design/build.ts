@@ -17,11 +17,13 @@ import type { Store } from "../components/store.js";
 import type { Station } from "../components/station.js";
 import { type Arrivals, Workload } from "../components/workload.js";
 import { type DistSpec, sampler } from "../kernel/distributions.js";
+import { HomeRegions } from "../kernel/home-region.js";
 import { type KeySpec, keySampler } from "../kernel/keys.js";
 import { Network, type NetworkSpec } from "../kernel/network.js";
 import { ConsistencyChecker } from "../mechanisms/consistency.js";
 import {
   ConsistentHashPartitioner,
+  GeoPartitioner,
   HashModPartitioner,
   JumpPartitioner,
   type Partitioner,
@@ -318,11 +320,36 @@ function keySpaceOf(d: Design): number {
   return Math.round(max);
 }
 
-function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, keySpace: number) {
+/**
+ * Where the user a key belongs to lives, for geo sharding: the first
+ * workload's population, as the workload itself places its users.
+ */
+function homeOfKey(d: Design): (key: number) => number {
+  const spec = networkSpec(d);
+  const names = spec.regions.map((r) => r.name);
+  const w = Object.values(d.components).find((c) => c.kind === "workload");
+  const shares = Object.entries((w?.kind === "workload" && w.population?.regions) || { [names[0]]: 1 });
+  const home = new HomeRegions(
+    shares.map(([r]) => names.indexOf(r)),
+    shares.map(([, share]) => share),
+  );
+  return (key) => home.of(key);
+}
+
+function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design) {
   const strategy = c.sharding?.strategy ?? DEFAULTS.database.shardStrategy;
   const vnodes = c.sharding?.vnodes ?? DEFAULTS.lb.vnodes;
+  const keySpace = keySpaceOf(d);
   return (shards: number): Partitioner => {
     switch (strategy) {
+      case "geo": {
+        const names = networkSpec(d).regions.map((r) => r.name);
+        const map = c.sharding?.regions ?? {};
+        return new GeoPartitioner(
+          homeOfKey(d),
+          names.map((name, i) => map[name] ?? i % shards),
+        );
+      }
       case "hash":
         return new HashModPartitioner(shards);
       case "consistent-hash":
@@ -344,7 +371,7 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
   const f = c.failover === true ? {} : c.failover;
   const shards = c.shards ?? 1;
   const capacity = Math.max(shards, c.reshard?.shards ?? 1);
-  const make = partitioner(c, keySpaceOf(d));
+  const make = partitioner(c, d);
   return new Database(name, {
     instances: capacity * (1 + replicas),
     nodesPerShard: 1 + replicas,

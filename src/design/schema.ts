@@ -421,10 +421,14 @@ export const DatabaseSchema = z.strictObject({
   }),
   sharding: z
     .strictObject({
-      strategy: z.enum(["hash", "consistent-hash", "rendezvous", "jump", "range"]).optional().meta({
+      strategy: z.enum(["hash", "consistent-hash", "rendezvous", "jump", "range", "geo"]).optional().meta({
         description:
-          "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, or range (contiguous key ranges)",
+          "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, range (contiguous key ranges) or geo (the home region of the user the key belongs to)",
       }),
+      regions: z
+        .record(z.string(), z.number().int().min(0))
+        .optional()
+        .meta({ description: "geo: the shard of each region (default: region i of the network in shard i mod shards)" }),
       vnodes: PositiveInt.optional().meta({
         description: "consistent-hash: ring positions per shard (default 150)",
       }),

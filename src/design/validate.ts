@@ -220,6 +220,14 @@ export function validateDesign(d: Design): Problem[] {
           zoneRef(at("zones", i), z);
         });
         out.push(...databaseProblems(c, at));
+        for (const region of Object.keys(c.sharding?.regions ?? {}))
+          if (!(region in regions))
+            out.push({
+              path: at("sharding", "regions", region),
+              message: `unknown region "${region}"`,
+              suggestion: didYouMean(region, Object.keys(regions)),
+              atKey: true,
+            });
         break;
       case "multi-leader": {
         c.zones?.forEach((z, i) => {
@@ -490,6 +498,21 @@ function databaseProblems(
       message: `the database already has ${shards} shard${shards === 1 ? "" : "s"}`,
       expected: "a different number of shards",
     });
+  if (strategy === "geo") {
+    if (c.reshard)
+      out.push({
+        path: at("reshard"),
+        message: "geo sharding places keys by region; resharding it is not modelled",
+        atKey: true,
+      });
+    for (const [region, shard] of Object.entries(c.sharding?.regions ?? {}))
+      if (shard >= shards)
+        out.push({
+          path: at("sharding", "regions", region),
+          message: `shard ${shard} does not exist: the database has ${shards} (0..${shards - 1})`,
+        });
+  } else if (c.sharding?.regions)
+    out.push({ path: at("sharding", "regions"), message: "regions applies to strategy: geo", atKey: true });
   if (c.reshard && strategy === "range" && c.reshard.shards < shards)
     out.push({
       path: at("reshard", "shards"),
