@@ -197,3 +197,55 @@ components:
     expect(Math.abs(share(hash) - 0.5)).toBeLessThan(0.02);
   });
 });
+
+describe("directory-based sharding", () => {
+  const design = (ttl: string, fault = "") => `
+duration: 30s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 1000/s }
+    routes: [{ route: r, keys: { count: 1k, popularity: "hotspot(0.1%, 50%)" } }]
+  api: { kind: service, concurrency: 1000, routes: { r: [{ read: db }] } }
+  dir: { kind: service, concurrency: 100, routes: { lookup: [{ compute: 2ms }] } }
+  db:
+    kind: database
+    shards: 5
+    readTime: 1ms
+    sharding: { strategy: directory, directory: dir, cacheTtl: ${ttl}, pin: { "0": 4 } }
+${fault}`;
+
+  it("gives a pinned hot tenant a shard of its own, and hashes everyone else over the rest", () => {
+    const s = sharding(runText(design("60s"), [], { seed: 6 }), "db");
+    const total = s.requestsPerShard.reduce((a, b) => a + b, 0);
+    // key 0 takes half the traffic, alone on shard 4; about 1000 keys share shards 0-3
+    expect(Math.abs(s.requestsPerShard[4] / total - 0.5)).toBeLessThan(0.02);
+    for (const n of s.requestsPerShard.slice(0, 4)) expect(Math.abs(n / total - 0.125)).toBeLessThan(0.02);
+  });
+
+  it("costs a lookup per request without a cache, and almost none with one", () => {
+    const uncached = runText(design("0s"), [], { seed: 6 });
+    const cached = runText(design("60s"), [], { seed: 6 });
+    // every uncached request waits for the directory's 2ms first
+    expect(uncached.latencyMs.mean - cached.latencyMs.mean).toBeGreaterThan(1.8);
+    const lookups = (uncached.components.dir as unknown as { completed: number }).completed;
+    expect(lookups).toBeGreaterThanOrEqual(uncached.requests.ok);
+    expect(lookups).toBeLessThanOrEqual(uncached.requests.ok + uncached.requests.inFlight);
+    // with a 60s TTL each of the ~1000 keys is looked up about once
+    expect((cached.components.dir as unknown as { completed: number }).completed).toBeLessThan(1100);
+  });
+
+  it("makes the directory a dependency: when it is down, only keys still cached can be served", () => {
+    const r = runText(design("5s", "faults: [{ kill: dir, at: 10s, for: 10s }]"), [], { seed: 6 });
+    // with no live directory instance the lookups fail at once
+    expect(r.requests.byOutcome["no-healthy-backend"]).toBeGreaterThan(0);
+    // a TTL expires however often a key is used: 5s after the directory died every key
+    // needs it again, and every request fails until it is back
+    const errors = r.series.errors;
+    expect(errors.slice(0, 10).every((e) => e === 0)).toBe(true);
+    expect(errors.slice(16, 20).every((e) => e > 500)).toBe(true);
+    expect(errors.slice(21).every((e) => e === 0)).toBe(true);
+  });
+});

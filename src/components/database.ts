@@ -14,7 +14,7 @@ import { type Job, OP_APPLY, OP_MIGRATE, OP_READ, OP_WRITE } from "./job.js";
 import { ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
 import { type FailoverConfig, type ReplicaHost, type ReplicationConfig, ReplicaSet } from "./replica-set.js";
 import type { ReshardPlan, ShardMap } from "./shard-map.js";
-import type { ComponentReport, Sim } from "./runtime.js";
+import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
 
@@ -61,6 +61,8 @@ export class Database extends Station implements Store {
   readonly kind = "database";
   /** index of this store in the consistency checker */
   storeId = 0;
+  /** directory-based sharding: the lookup service callers ask first (set once the design is built) */
+  directory: { service: Component; ttlMs: number } | null = null;
   /** one replication group per shard (capacity: the most shards the run will have) */
   readonly groups: ReplicaSet[];
   readonly shards: ShardMap;

@@ -43,12 +43,17 @@ function salted(step: { salt?: number; saltKeys?: number }, key: number): boolea
 /** phases of a cache-aside read */
 const ASK_CACHE = 0;
 const ASK_STORE = 1;
+/** phases of a directory lookup before a read or write of a directory-sharded store */
+const LOOKING_UP = 2;
+const LOOKED_UP = 3;
 
 export class Service extends Station {
   readonly kind = "service";
   private computeDone = -1;
   private readonly plans: (Step[] | undefined)[] = [];
   private fallback: Step[] | null = null;
+  /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
+  private readonly lookups: Map<number, number>[] = [];
 
   /**
    * Sets the steps per route index; `fallback` serves routes without a plan of
@@ -109,6 +114,8 @@ export class Service extends Station {
           return;
         }
         case "read": {
+          if (!step.scatter && job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
+            return this.lookUp(job, step.store);
           if (step.scatter || salted(step, job.key)) return this.fanOut(job, step);
           job.phase = step.cache ? ASK_CACHE : ASK_STORE;
           // staleness is judged against what was committed when the read began
@@ -126,6 +133,8 @@ export class Service extends Station {
           return;
         }
         case "write": {
+          if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
+            return this.lookUp(job, step.store);
           const c = sim.child(job, this, job.instance);
           c.op = OP_WRITE;
           c.policy = step.policy;
@@ -156,6 +165,7 @@ export class Service extends Station {
     }
     const step = this.plan(job)[job.step];
     const outcome = c.outcome;
+    if (job.phase === LOOKING_UP) return this.lookedUp(job, c);
     if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
     if (step.type === "read" && job.phase === ASK_CACHE) {
       if (outcome === OK && c.hit) {
@@ -192,7 +202,39 @@ export class Service extends Station {
       if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
     }
     sim.release(c);
+    job.phase = 0;
     job.step++;
+    this.advance(job);
+  }
+
+  /** Whether this instance must ask the store's directory where the key lives (no fresh cached answer). */
+  private mustLookUp(store: Store, job: Job): boolean {
+    const dir = store.directory;
+    if (!dir) return false;
+    const expiry = this.lookups[job.instance]?.get(job.key);
+    return expiry === undefined || expiry <= this.sim.now;
+  }
+
+  private lookUp(job: Job, store: Store): void {
+    job.phase = LOOKING_UP;
+    const c = this.sim.child(job, this, job.instance);
+    c.op = OP_ROUTE;
+    c.route = this.sim.routeIndex("lookup");
+    this.sim.send(c, store.directory!.service, -1);
+  }
+
+  /** The directory answered: remember it for its TTL and go on with the step; if it failed, so does the request. */
+  private lookedUp(job: Job, c: Job): void {
+    const outcome = c.outcome;
+    this.sim.release(c);
+    if (outcome !== OK) return this.finish(job, outcome);
+    const step = this.plan(job)[job.step] as { store: Store };
+    const ttl = step.store.directory!.ttlMs;
+    if (ttl > 0) {
+      this.lookups[job.instance] ??= new Map();
+      this.lookups[job.instance].set(job.key, this.sim.now + ttl);
+    }
+    job.phase = LOOKED_UP;
     this.advance(job);
   }
 

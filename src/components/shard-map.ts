@@ -3,7 +3,8 @@
 // they were until their copy lands), plus what each shard served.
 import { imbalance, type Partitioner, RangePartitioner } from "../mechanisms/partitioning.js";
 
-export type ShardStrategy = "hash" | "consistent-hash" | "rendezvous" | "jump" | "range" | "geo";
+export type ShardStrategy =
+  "hash" | "consistent-hash" | "rendezvous" | "jump" | "range" | "geo" | "directory";
 
 export interface ReshardPlan {
   atMs: number;

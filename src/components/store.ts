@@ -14,4 +14,9 @@ export interface Store extends Component {
    * job.policy; a store without options returns 0.
    */
   readPolicy(options: unknown): number;
+  /**
+   * Directory-based sharding: callers must learn a key's shard from this
+   * service (route "lookup") before calling, caching the answer for ttlMs.
+   */
+  directory?: { service: Component; ttlMs: number } | null;
 }

@@ -140,10 +140,7 @@ export class Workload extends Component {
     job.user = user;
     job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;
     // a user lives in one region: the region is a function of the user
-    job.region =
-      cfg.regions.length === 1
-        ? cfg.regions[0].region
-        : this.home.of(user);
+    job.region = cfg.regions.length === 1 ? cfg.regions[0].region : this.home.of(user);
     job.start = sim.now;
     this.generated++;
     this.metrics.issue(job.route);

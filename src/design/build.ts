@@ -23,6 +23,7 @@ import { Network, type NetworkSpec } from "../kernel/network.js";
 import { ConsistencyChecker } from "../mechanisms/consistency.js";
 import {
   ConsistentHashPartitioner,
+  DirectoryPartitioner,
   GeoPartitioner,
   HashModPartitioner,
   JumpPartitioner,
@@ -87,6 +88,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         sim.routeIndex(r.route);
         sim.headerSetIndex(lowerKeys(r.headers ?? {}));
       }
+  if (entries.some(([, c]) => c.kind === "database" && c.sharding?.directory)) sim.routeIndex("lookup");
   for (const [, c] of entries)
     if (c.kind === "service")
       for (const [route, steps] of Object.entries(c.routes)) {
@@ -133,6 +135,13 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       byName.set(name, comp);
     }
   }
+
+  for (const [name, c] of entries)
+    if (c.kind === "database" && c.sharding?.directory)
+      (byName.get(name) as Database).directory = {
+        service: byName.get(c.sharding.directory)!,
+        ttlMs: c.sharding.cacheTtl ?? DEFAULTS.database.directoryTtl,
+      };
 
   for (const [name, c] of entries) {
     if (c.kind === "service") {
@@ -342,6 +351,20 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
   const keySpace = keySpaceOf(d);
   return (shards: number): Partitioner => {
     switch (strategy) {
+      case "directory": {
+        // the directory's own table: pinned keys get their shard to themselves,
+        // every other key is hashed over the shards nobody is pinned to
+        const pins = Object.entries(c.sharding?.pin ?? {}).filter(([, shard]) => shard < shards);
+        const dedicated = new Set(pins.map(([, shard]) => shard));
+        const open = Array.from({ length: shards }, (_, i) => i).filter((i) => !dedicated.has(i));
+        const hashed = new HashModPartitioner(Math.max(1, open.length));
+        const dir = new DirectoryPartitioner(
+          { shards: hashed.shards, shardOf: (key) => open[hashed.shardOf(key)] ?? 0 },
+          shards,
+        );
+        for (const [key, shard] of pins) dir.assign(Number(key), shard);
+        return dir;
+      }
       case "geo": {
         const names = networkSpec(d).regions.map((r) => r.name);
         const map = c.sharding?.regions ?? {};

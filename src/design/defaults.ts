@@ -27,6 +27,7 @@ export const DEFAULTS = {
     electionTimeout: 150,
     discovery: 0,
     shardStrategy: "hash" as const,
+    directoryTtl: 60_000,
     rywWindow: 1000,
     maxLag: 100,
   },

@@ -421,14 +421,26 @@ export const DatabaseSchema = z.strictObject({
   }),
   sharding: z
     .strictObject({
-      strategy: z.enum(["hash", "consistent-hash", "rendezvous", "jump", "range", "geo"]).optional().meta({
-        description:
-          "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, range (contiguous key ranges) or geo (the home region of the user the key belongs to)",
-      }),
-      regions: z
-        .record(z.string(), z.number().int().min(0))
+      strategy: z
+        .enum(["hash", "consistent-hash", "rendezvous", "jump", "range", "geo", "directory"])
         .optional()
-        .meta({ description: "geo: the shard of each region (default: region i of the network in shard i mod shards)" }),
+        .meta({
+          description:
+            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, range (contiguous key ranges), geo (the home region of the user the key belongs to) or directory (a lookup service)",
+        }),
+      directory: Name.optional().meta({
+        description: "directory: the service that answers lookups (route lookup) before each read or write",
+      }),
+      cacheTtl: Duration.optional().meta({
+        description: "directory: how long a caller caches a lookup (default 60s; 0 asks every time)",
+      }),
+      pin: z.record(z.string(), z.number().int().min(0)).optional().meta({
+        description:
+          "directory: keys placed on a shard of their own choosing (e.g. a hot tenant's), others by hash",
+      }),
+      regions: z.record(z.string(), z.number().int().min(0)).optional().meta({
+        description: "geo: the shard of each region (default: region i of the network in shard i mod shards)",
+      }),
       vnodes: PositiveInt.optional().meta({
         description: "consistent-hash: ring positions per shard (default 150)",
       }),

@@ -220,6 +220,25 @@ export function validateDesign(d: Design): Problem[] {
           zoneRef(at("zones", i), z);
         });
         out.push(...databaseProblems(c, at));
+        if (c.sharding?.directory) {
+          const dir = ref(at("sharding", "directory"), c.sharding.directory, ["service"], "directory");
+          if (dir?.kind === "service") {
+            if (!dir.routes.lookup && !dir.routes["*"])
+              out.push({
+                path: at("sharding", "directory"),
+                message: `directory "${c.sharding.directory}" has no steps for route lookup`,
+                hint: `add routes: { lookup: [{ compute: 1ms }] } to ${c.sharding.directory}`,
+              });
+            const touches = Object.values(dir.routes).some((steps) =>
+              steps.some((st) => ("read" in st && st.read === name) || ("write" in st && st.write === name)),
+            );
+            if (touches)
+              out.push({
+                path: at("sharding", "directory"),
+                message: `directory "${c.sharding.directory}" reads or writes ${name} itself, which would need a lookup of its own`,
+              });
+          }
+        }
         for (const region of Object.keys(c.sharding?.regions ?? {}))
           if (!(region in regions))
             out.push({
@@ -498,6 +517,28 @@ function databaseProblems(
       message: `the database already has ${shards} shard${shards === 1 ? "" : "s"}`,
       expected: "a different number of shards",
     });
+  if (strategy === "directory" && !c.sharding?.directory)
+    out.push({
+      path: at("sharding", "strategy"),
+      message: "directory sharding needs a directory: the service that answers lookups",
+      hint: "add directory: <a service with a lookup route>",
+    });
+  for (const k of ["directory", "cacheTtl", "pin"] as const)
+    if (c.sharding?.[k] !== undefined && strategy !== "directory")
+      out.push({ path: at("sharding", k), message: `${k} applies to strategy: directory`, atKey: true });
+  for (const [key, shard] of Object.entries(c.sharding?.pin ?? {})) {
+    if (!/^\d+$/.test(key))
+      out.push({
+        path: at("sharding", "pin", key),
+        message: `pin keys are key numbers, got "${key}"`,
+        atKey: true,
+      });
+    if (shard >= Math.max(shards, c.reshard?.shards ?? 0))
+      out.push({
+        path: at("sharding", "pin", key),
+        message: `shard ${shard} does not exist: the database has ${shards} (0..${shards - 1})`,
+      });
+  }
   if (strategy === "geo") {
     if (c.reshard)
       out.push({
