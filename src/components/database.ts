@@ -153,10 +153,6 @@ export class Database extends Station implements Store {
     return this.shards.shards;
   }
 
-  protected override isTraffic(job: Job): boolean {
-    return job.op !== OP_APPLY && job.op !== OP_MIGRATE;
-  }
-
   private groupOf(node: number): number {
     return Math.floor(node / this.per);
   }

@@ -215,9 +215,6 @@ export class MultiLeaderStore extends Station implements Store {
   }
 
   /** Sub-requests are the store calling itself; they hold workers but are not traffic. */
-  protected override isTraffic(job: Job): boolean {
-    return job.caller !== this.index;
-  }
 
   /**
    * Callers use the leader in their zone, else one in their region, else any

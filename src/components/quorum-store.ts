@@ -189,9 +189,6 @@ export class QuorumStore extends Station implements Store {
   }
 
   /** Sub-requests are the store calling itself; they hold workers but are not traffic. */
-  protected override isTraffic(job: Job): boolean {
-    return job.caller !== this.index;
-  }
 
   /**
    * A call from outside (sent to the coordinator pick() chose), or a

@@ -53,11 +53,12 @@ export abstract class Station extends Component {
 
   /**
    * Whether a job is traffic from a caller, counted in arrivals, completions
-   * and latency. Internal work (a replica applying its log) holds workers and
-   * shows in utilisation, but is not traffic.
+   * and latency. Work a component gives itself (a replica applying its log, a
+   * quorum coordinator's sub-requests) holds workers and shows in
+   * utilisation, but is not traffic.
    */
-  protected isTraffic(_job: Job): boolean {
-    return true;
+  protected isTraffic(job: Job): boolean {
+    return job.caller !== this.index;
   }
 
   override instances(): number {
