@@ -15,6 +15,7 @@ import { ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
 import { type FailoverConfig, type ReplicaHost, type ReplicationConfig, ReplicaSet } from "./replica-set.js";
 import type { ReshardPlan, ShardMap } from "./shard-map.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
+import { ReadVerdicts } from "./read-verdicts.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
 
@@ -96,8 +97,7 @@ export class Database extends Station implements Store {
   private readonly maxLag: Float64Array;
   private readonly lagSeries: number[][];
   private readonly lagPosSeries: number[][];
-  private window = [0, 0, 0];
-  private readonly violationSeries: number[][] = [[], [], []];
+  private readonly verdicts = new ReadVerdicts();
 
   constructor(
     name: string,
@@ -513,7 +513,7 @@ export class Database extends Station implements Store {
 
   /** The consistency checker's verdict on one read of this store, for the per-second series. */
   noteRead(flags: number): void {
-    for (let k = 0; k < 3; k++) if (flags & (1 << k)) this.window[k]++;
+    this.verdicts.note(flags);
   }
 
   override tick(second: number): void {
@@ -528,8 +528,7 @@ export class Database extends Station implements Store {
       this.lagSeries[node].push(Math.round(lag * 1000) / 1000);
       this.lagPosSeries[node].push(primary ? 0 : rs.lagPositions(local));
     }
-    for (let k = 0; k < 3; k++) this.violationSeries[k].push(this.window[k]);
-    this.window = [0, 0, 0];
+    this.verdicts.tick();
     this.shards.tick();
   }
 
@@ -544,9 +543,7 @@ export class Database extends Station implements Store {
     const used = this.groups.slice(0, this.shards.shards);
     const series: Record<string, number[]> = {
       ...(base.series as Record<string, number[]>),
-      staleReads: this.violationSeries[0],
-      rywViolations: this.violationSeries[1],
-      monotonicViolations: this.violationSeries[2],
+      ...this.verdicts.series(),
     };
     const keysPerShard = used.map((rs) => rs.versions[rs.primary].size);
     const out: ComponentReport = {

@@ -23,6 +23,7 @@ import { summarize } from "../mechanisms/consistency.js";
 import { type Job, OP_APPLY, OP_READ, OP_WRITE } from "./job.js";
 import { ERROR, INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
+import { ReadVerdicts } from "./read-verdicts.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
 
@@ -150,8 +151,7 @@ export class MultiLeaderStore extends Station implements Store {
   private readonly readsAt: Float64Array;
   private readonly writesAt: Float64Array;
   private readonly appliedAt: Float64Array;
-  private window = [0, 0, 0];
-  private readonly violationSeries: number[][] = [[], [], []];
+  private readonly verdicts = new ReadVerdicts();
   private readonly backlogSeries: number[] = [];
 
   constructor(
@@ -503,13 +503,12 @@ export class MultiLeaderStore extends Station implements Store {
 
   /** The consistency checker's verdict on one read of this store, for the per-second series. */
   noteRead(flags: number): void {
-    for (let k = 0; k < 3; k++) if (flags & (1 << k)) this.window[k]++;
+    this.verdicts.note(flags);
   }
 
   override tick(second: number): void {
     super.tick(second);
-    for (let k = 0; k < 3; k++) this.violationSeries[k].push(this.window[k]);
-    this.window = [0, 0, 0];
+    this.verdicts.tick();
     this.backlogSeries.push(this.waiting);
   }
 
@@ -576,9 +575,7 @@ export class MultiLeaderStore extends Station implements Store {
       })),
       series: {
         ...(base.series as Record<string, number[]>),
-        staleReads: this.violationSeries[0],
-        rywViolations: this.violationSeries[1],
-        monotonicViolations: this.violationSeries[2],
+        ...this.verdicts.series(),
         replicationBacklog: this.backlogSeries,
       },
     };

@@ -21,6 +21,7 @@ import {
 import { type Job, OP_READ, OP_WRITE, RUNNING } from "./job.js";
 import { ERROR, NO_HEALTHY_BACKEND, OK, QUORUM_FAILED } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
+import { ReadVerdicts } from "./read-verdicts.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
 
@@ -103,8 +104,7 @@ export class QuorumStore extends Station implements Store {
   private replicaRejections = 0;
   private readonly readsAt: Float64Array;
   private readonly writesAt: Float64Array;
-  private window = [0, 0, 0];
-  private readonly violationSeries: number[][] = [[], [], []];
+  private readonly verdicts = new ReadVerdicts();
 
   constructor(
     name: string,
@@ -543,13 +543,12 @@ export class QuorumStore extends Station implements Store {
 
   /** The consistency checker's verdict on one read of this store, for the per-second series. */
   noteRead(flags: number): void {
-    for (let k = 0; k < 3; k++) if (flags & (1 << k)) this.window[k]++;
+    this.verdicts.note(flags);
   }
 
   override tick(second: number): void {
     super.tick(second);
-    for (let k = 0; k < 3; k++) this.violationSeries[k].push(this.window[k]);
-    this.window = [0, 0, 0];
+    this.verdicts.tick();
   }
 
   report(now: number): ComponentReport {
@@ -587,9 +586,7 @@ export class QuorumStore extends Station implements Store {
       })),
       series: {
         ...(base.series as Record<string, number[]>),
-        staleReads: this.violationSeries[0],
-        rywViolations: this.violationSeries[1],
-        monotonicViolations: this.violationSeries[2],
+        ...this.verdicts.series(),
       },
     };
     const checker = this.sim.consistency;

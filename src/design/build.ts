@@ -317,6 +317,31 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName, net)), metrics);
 }
 
+interface StoreNodeSpec {
+  connections?: number;
+  queue?: number | "unbounded";
+  readTime?: DistSpec;
+  writeTime?: DistSpec;
+  valueSize?: DistSpec;
+}
+
+/** What every data store's nodes share: a connection pool, a queue, read and write times, value sizes. */
+function storeNodes(
+  c: StoreNodeSpec,
+  D: Required<Omit<StoreNodeSpec, "queue">> & { queue: number },
+  instances: number,
+) {
+  return {
+    instances,
+    concurrency: c.connections ?? D.connections,
+    queue: queueCap(c.queue, D.queue),
+    rejectCause: POOL_EXHAUSTED,
+    readTime: sampler(c.readTime ?? D.readTime),
+    writeTime: sampler(c.writeTime ?? D.writeTime),
+    valueSize: sampler(c.valueSize ?? D.valueSize),
+  };
+}
+
 /** The largest key any workload can send: what range sharding splits by default. */
 function keySpaceOf(d: Design): number {
   let max = 1;
@@ -396,16 +421,10 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
   const capacity = Math.max(shards, c.reshard?.shards ?? 1);
   const make = partitioner(c, d);
   return new Database(name, {
-    instances: capacity * (1 + replicas),
+    ...storeNodes(c, D, capacity * (1 + replicas)),
     nodesPerShard: 1 + replicas,
     sharding: new ShardMap(c.sharding?.strategy ?? D.shardStrategy, make(shards), make, capacity),
     reshard: c.reshard ? { atMs: c.reshard.at, shards: c.reshard.shards } : null,
-    concurrency: c.connections ?? D.connections,
-    queue: queueCap(c.queue, D.queue),
-    rejectCause: POOL_EXHAUSTED,
-    readTime: sampler(c.readTime ?? D.readTime),
-    writeTime: sampler(c.writeTime ?? D.writeTime),
-    valueSize: sampler(c.valueSize ?? D.valueSize),
     applyTime: sampler(c.replication?.applyTime ?? D.applyTime),
     replication: {
       mode,
@@ -426,13 +445,7 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
 function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-store" }>): QuorumStore {
   const D = DEFAULTS.quorumStore;
   return new QuorumStore(name, {
-    instances: c.nodes ?? D.nodes,
-    concurrency: c.connections ?? D.connections,
-    queue: queueCap(c.queue, D.queue),
-    rejectCause: POOL_EXHAUSTED,
-    readTime: sampler(c.readTime ?? D.readTime),
-    writeTime: sampler(c.writeTime ?? D.writeTime),
-    valueSize: sampler(c.valueSize ?? D.valueSize),
+    ...storeNodes(c, D, c.nodes ?? D.nodes),
     replicationFactor: c.replicationFactor ?? D.replicationFactor,
     vnodes: c.vnodes ?? D.vnodes,
     readRepair: c.readRepair ?? D.readRepair,
@@ -444,13 +457,7 @@ function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-sto
 function multiLeader(name: string, c: Extract<ComponentSpec, { kind: "multi-leader" }>): MultiLeaderStore {
   const D = DEFAULTS.multiLeader;
   return new MultiLeaderStore(name, {
-    instances: c.leaders ?? D.leaders,
-    concurrency: c.connections ?? D.connections,
-    queue: queueCap(c.queue, D.queue),
-    rejectCause: POOL_EXHAUSTED,
-    readTime: sampler(c.readTime ?? D.readTime),
-    writeTime: sampler(c.writeTime ?? D.writeTime),
-    valueSize: sampler(c.valueSize ?? D.valueSize),
+    ...storeNodes(c, D, c.leaders ?? D.leaders),
     applyTime: sampler(c.applyTime ?? D.applyTime),
     resolution: c.resolution ?? D.resolution,
     clockSkewMs: c.clockSkew,
