@@ -370,6 +370,15 @@ components:
     );
   });
 
+  it("rejects retries without occ, and updates of anything but a database", () => {
+    expect(problems(base("{ kind: database }", "{ update: db, retries: 2 }"))).toMatch(
+      /retries apply to occ: without it a write never conflicts/,
+    );
+    expect(problems(base("{ kind: quorum-store }", "{ update: db }"))).toMatch(
+      /update "db" is a quorum-store/,
+    );
+  });
+
   it("rejects killing a node the database does not have", () => {
     const text = `${base("{ kind: database, replicas: 1 }")}faults: [{ kill: db, instance: 2, at: 0s }]\n`;
     expect(problems(text)).toMatch(/instance 2 does not exist: "db" has 2 \(0\.\.1\)/);
@@ -459,5 +468,48 @@ components:
     expect(ll.latencyMs.p99).toBeLessThan(rr.latencyMs.p99 * 0.8);
     expect(ll.latencyMs.mean).toBeLessThan(rr.latencyMs.mean);
     for (const r of [ll, rr]) accounted(r);
+  });
+});
+
+describe("read-modify-write and optimistic concurrency", () => {
+  // 400 buyers a second decrement the stock of 5 hot items: reads and writes
+  // of the same key overlap all the time
+  const design = (occ: string) => `
+duration: 20s
+components:
+  buyers:
+    kind: workload
+    target: shop
+    arrival: { process: poisson, rate: 400/s }
+    routes: [{ route: buy, keys: { count: 5 } }]
+  shop: { kind: service, concurrency: 1000, routes: { buy: [{ update: stock${occ} }] } }
+  stock: { kind: database, connections: 100, readTime: exp(2ms), writeTime: exp(4ms) }
+`;
+  type D = { writes: number; lostUpdates: number; conflicts: number };
+
+  it("without occ, concurrent updates overwrite each other: lost updates, counted exactly", () => {
+    const r = runText(design(""), [], { seed: 2 });
+    const db = r.components.stock as unknown as D;
+    expect(r.requests.failed).toBe(0);
+    expect(db.lostUpdates).toBeGreaterThan(100);
+    expect(db.conflicts).toBe(0);
+    // every answered update committed exactly one write, lost or not
+    expect(db.writes).toBeGreaterThanOrEqual(r.requests.ok);
+    expect(db.writes).toBeLessThanOrEqual(r.requests.ok + r.requests.inFlight);
+  });
+
+  it("with occ, no update is lost: conflicts are retried, and fail only when retries run out", () => {
+    const r = runText(design(", occ: true, retries: 5"), [], { seed: 2 });
+    const db = r.components.stock as unknown as D;
+    expect(db.lostUpdates).toBe(0);
+    expect(db.conflicts).toBeGreaterThan(100);
+    // each successful purchase is exactly one committed write
+    expect(db.writes).toBeGreaterThanOrEqual(r.requests.ok);
+    expect(db.writes).toBeLessThanOrEqual(r.requests.ok + r.requests.inFlight);
+    const noRetry = runText(design(", occ: true, retries: 0"), [], { seed: 2 });
+    expect(noRetry.requests.byOutcome.conflict).toBeGreaterThan(0);
+    expect(r.requests.byOutcome.conflict ?? 0).toBeLessThan(noRetry.requests.byOutcome.conflict);
+    // retries cost latency
+    expect(r.latencyMs.p99).toBeGreaterThan(noRetry.latencyMs.p99);
   });
 });

@@ -11,7 +11,7 @@ import { fmix32, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { IntQueue } from "./int-queue.js";
 import { type Job, OP_APPLY, OP_MIGRATE, OP_READ, OP_WRITE } from "./job.js";
-import { ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
+import { CONFLICT, ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
 import { type FailoverConfig, type ReplicaHost, type ReplicationConfig, ReplicaSet } from "./replica-set.js";
 import type { ReshardPlan, ShardMap } from "./shard-map.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
@@ -92,6 +92,9 @@ export class Database extends Station implements Store {
   private lagBypasses = 0;
   private positionWaits = 0;
   private splitBrainWrites = 0;
+  /** read-modify-writes that overwrote a write they never saw, and conditional ones refused for it */
+  private lostUpdates = 0;
+  private conflicts = 0;
   /** keys written by a deposed primary (bounded by keys) */
   private readonly splitBrainKeys = new Set<number>();
   private readonly maxLag: Float64Array;
@@ -286,9 +289,18 @@ export class Database extends Station implements Store {
         // a write queued at a primary that was deposed meanwhile, or for a key that moved away
         if (!rs.isPrimary(local) || (job.shard < 0 && this.shards.shardOf(job.key) !== g))
           return this.finish(job, NOT_PRIMARY);
+        const current = rs.versions[local].get(job.key) ?? 0;
+        if (job.expect >= 0 && current !== job.expect) {
+          // the key moved on since this read-modify-write read it
+          if (job.conditional) {
+            this.conflicts++;
+            return this.finish(job, CONFLICT);
+          }
+          this.lostUpdates++; // it overwrites a write it never saw
+        }
         this.writes++;
         this.shards.served(g);
-        const v = (rs.versions[local].get(job.key) ?? 0) + 1;
+        const v = current + 1;
         const pos = rs.commit(job.key, v);
         this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
         job.version = v;
@@ -550,6 +562,8 @@ export class Database extends Station implements Store {
       ...base,
       reads: this.reads,
       writes: this.writes,
+      lostUpdates: this.lostUpdates,
+      conflicts: this.conflicts,
       keysWritten: keysPerShard.reduce((a, b) => a + b, 0),
       series,
     };

@@ -60,6 +60,10 @@ export class Job {
   policy = 0;
   /** for a database call: the shard it is for, when not the key's own (a scatter read); -1 otherwise */
   shard = -1;
+  /** for a write: the version it was based on (read-modify-write), -1 if none */
+  expect = -1;
+  /** for a write based on a version: refuse it (conflict) if the key moved on, instead of overwriting */
+  conditional = false;
 
   constructor(readonly id: number) {}
 
@@ -93,6 +97,8 @@ export class Job {
     this.seenAtStart = 0;
     this.policy = 0;
     this.shard = -1;
+    this.expect = -1;
+    this.conditional = false;
   }
 
   /** Copies the call itself (who called whom, for what) from `from`. */
@@ -110,6 +116,8 @@ export class Job {
     this.seenAtStart = from.seenAtStart;
     this.policy = from.policy;
     this.shard = from.shard;
+    this.expect = from.expect;
+    this.conditional = from.conditional;
     this.start = from.start;
   }
 

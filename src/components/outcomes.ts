@@ -14,6 +14,7 @@ export const CAUSES = [
   "circuit-open",
   "not-primary",
   "quorum-failed",
+  "conflict",
 ] as const;
 
 export type Cause = (typeof CAUSES)[number];
@@ -27,6 +28,7 @@ export const INSTANCE_DOWN = 5;
 export const POOL_EXHAUSTED = 6;
 export const NOT_PRIMARY = 10;
 export const QUORUM_FAILED = 11;
+export const CONFLICT = 12;
 
 export function causeName(code: number): Cause {
   return CAUSES[code];

@@ -4,7 +4,7 @@
 import type { Sampler } from "../kernel/distributions.js";
 import { subKey } from "../mechanisms/partitioning.js";
 import { type Job, OP_DELETE, OP_READ, OP_ROUTE, OP_WRITE } from "./job.js";
-import { OK } from "./outcomes.js";
+import { CONFLICT, OK } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
@@ -23,6 +23,15 @@ export type Step =
       saltKeys?: number;
       /** ask every shard of the store and wait for all (a query by a secondary index) */
       scatter?: boolean;
+    }
+  | {
+      /** read-modify-write: read the key, write it back based on the version read */
+      type: "update";
+      store: Store;
+      /** optimistic concurrency: the write is refused if the key changed since the read */
+      occ: boolean;
+      /** with occ: how many times to read again and retry after a conflict */
+      retries: number;
     }
   | {
       type: "write";
@@ -46,6 +55,9 @@ const ASK_STORE = 1;
 /** phases of a directory lookup before a read or write of a directory-sharded store */
 const LOOKING_UP = 2;
 const LOOKED_UP = 3;
+/** phases of a read-modify-write */
+const UPDATE_READ = 4;
+const UPDATE_WRITE = 5;
 
 export class Service extends Station {
   readonly kind = "service";
@@ -132,6 +144,11 @@ export class Service extends Station {
           sim.send(c, step.cache ?? step.store, -1);
           return;
         }
+        case "update":
+          if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
+            return this.lookUp(job, step.store);
+          job.aux = step.retries;
+          return this.updateRead(job, step.store);
         case "write": {
           if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
             return this.lookUp(job, step.store);
@@ -166,6 +183,7 @@ export class Service extends Station {
     const step = this.plan(job)[job.step];
     const outcome = c.outcome;
     if (job.phase === LOOKING_UP) return this.lookedUp(job, c);
+    if (step.type === "update") return this.updated(job, c, step);
     if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
     if (step.type === "read" && job.phase === ASK_CACHE) {
       if (outcome === OK && c.hit) {
@@ -202,6 +220,45 @@ export class Service extends Station {
       if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
     }
     sim.release(c);
+    job.phase = 0;
+    job.step++;
+    this.advance(job);
+  }
+
+  private updateRead(job: Job, store: Store): void {
+    job.phase = UPDATE_READ;
+    const c = this.sim.child(job, this, job.instance);
+    c.op = OP_READ;
+    this.sim.send(c, store, -1);
+  }
+
+  /**
+   * A read-modify-write's read came back: write the new value based on the
+   * version read. Its write came back: done, or (a conflict under optimistic
+   * concurrency) read again and retry while retries last.
+   */
+  private updated(job: Job, c: Job, step: Extract<Step, { type: "update" }>): void {
+    const sim = this.sim;
+    const outcome = c.outcome;
+    const version = c.version;
+    sim.release(c);
+    if (outcome === CONFLICT && job.aux > 0) {
+      job.aux--;
+      return this.updateRead(job, step.store);
+    }
+    if (outcome !== OK) return this.finish(job, outcome);
+    if (job.phase === UPDATE_READ) {
+      job.phase = UPDATE_WRITE;
+      const w = sim.child(job, this, job.instance);
+      w.op = OP_WRITE;
+      w.expect = version;
+      w.conditional = step.occ;
+      sim.send(w, step.store, -1);
+      return;
+    }
+    job.version = version;
+    if (version >= 0)
+      sim.consistency?.writeAcknowledged(step.store.storeId, job.user, job.key, version, sim.now);
     job.phase = 0;
     job.step++;
     this.advance(job);

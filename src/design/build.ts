@@ -181,6 +181,13 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               scatter: s.scatter,
             };
           }
+          if ("update" in s)
+            return {
+              type: "update",
+              store: byName.get(s.update) as Store,
+              occ: s.occ ?? false,
+              retries: s.occ ? (s.retries ?? DEFAULTS.occRetries) : 0,
+            };
           const store = byName.get(s.write) as Store;
           return {
             type: "write",

@@ -58,6 +58,7 @@ export const DEFAULTS = {
   lb: { l4Cost: 0.02, l7Cost: 0.1, tlsCost: 0.15, workers: 8, vnodes: 150 },
   healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 2, probe: 1 },
   partitionTimeout: 1000,
+  occRetries: 3,
   keys: 1e6,
   users: 10000,
 };

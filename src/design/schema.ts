@@ -309,6 +309,18 @@ const StepSchema = z.union([
     }),
   }),
   z.strictObject({
+    update: Name.meta({
+      description: "a database to read-modify-write the request's key in: read it, then write it back",
+    }),
+    occ: z.boolean().optional().meta({
+      description:
+        "optimistic concurrency: the write is refused if the key changed since the read (default false)",
+    }),
+    retries: z.number().int().min(0).optional().meta({
+      description: "with occ: reads and writes again after a conflict, up to this many times (default 3)",
+    }),
+  }),
+  z.strictObject({
     write: Name.meta({ description: "a database or quorum store to write the request's key to" }),
     cache: Name.optional().meta({ description: "a cache to invalidate after the write" }),
     consistency: Level.optional().meta({

@@ -195,6 +195,16 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...readStepProblems(s, p, s.read, db));
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db));
             }
+            if ("update" in s) {
+              ref([...p, "update"], s.update, ["database"], "update");
+              if (s.retries !== undefined && !s.occ)
+                out.push({
+                  path: [...p, "retries"],
+                  message: "retries apply to occ: without it a write never conflicts",
+                  hint: "add occ: true",
+                  atKey: true,
+                });
+            }
             if ("write" in s) {
               const db = ref([...p, "write"], s.write, ["database", "quorum-store", "multi-leader"], "write");
               if (s.salt !== undefined && s.cache)
@@ -230,7 +240,12 @@ export function validateDesign(d: Design): Problem[] {
                 hint: `add routes: { lookup: [{ compute: 1ms }] } to ${c.sharding.directory}`,
               });
             const touches = Object.values(dir.routes).some((steps) =>
-              steps.some((st) => ("read" in st && st.read === name) || ("write" in st && st.write === name)),
+              steps.some(
+                (st) =>
+                  ("read" in st && st.read === name) ||
+                  ("write" in st && st.write === name) ||
+                  ("update" in st && st.update === name),
+              ),
             );
             if (touches)
               out.push({
