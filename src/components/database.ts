@@ -10,7 +10,7 @@ import type { Sampler } from "../kernel/distributions.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { IntQueue } from "./int-queue.js";
-import { type Job, OP_APPLY, OP_MIGRATE, OP_READ, OP_WRITE } from "./job.js";
+import { type Job, OP_ABORT, OP_APPLY, OP_COMMIT, OP_MIGRATE, OP_PREPARE, OP_READ, OP_WRITE } from "./job.js";
 import { CONFLICT, ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
 import { type FailoverConfig, type ReplicaHost, type ReplicationConfig, ReplicaSet } from "./replica-set.js";
 import type { ReshardPlan, ShardMap } from "./shard-map.js";
@@ -92,6 +92,14 @@ export class Database extends Station implements Store {
   private lagBypasses = 0;
   private positionWaits = 0;
   private splitBrainWrites = 0;
+  /** two-phase commit: rows locked by prepared transactions (key -> transaction), and writes waiting for them */
+  private readonly locks = new Map<number, number>();
+  private readonly lockWaiters = new Map<number, number[]>();
+  private txnPrepared = 0;
+  private txnCommitted = 0;
+  private txnAborted = 0;
+  private txnConflicts = 0;
+  private lockWaits = 0;
   /** read-modify-writes that overwrote a write they never saw, and conditional ones refused for it */
   private lostUpdates = 0;
   private conflicts = 0;
@@ -167,11 +175,18 @@ export class Database extends Station implements Store {
 
   /** Clients (a topology-aware driver or proxy) route each query to a node as it leaves. */
   override pick(job: Job): number {
-    if (job.op !== OP_WRITE && job.op !== OP_READ) return -1;
+    if (
+      job.op !== OP_WRITE &&
+      job.op !== OP_READ &&
+      job.op !== OP_PREPARE &&
+      job.op !== OP_COMMIT &&
+      job.op !== OP_ABORT
+    )
+      return -1;
     const g = this.shardFor(job);
     const base = g * this.per;
     const from = this.sim.components[job.caller].zoneOf(job.callerInstance);
-    if (job.op === OP_WRITE) return base + this.groups[g].writeTargetFor(from);
+    if (job.op !== OP_READ) return base + this.groups[g].writeTargetFor(from);
     return base + this.routeRead(job, g, from);
   }
 
@@ -257,12 +272,13 @@ export class Database extends Station implements Store {
   }
 
   protected begin(job: Job): void {
+    // a read (or a resharding copy's read half) reads; everything else writes a log record
     const t =
       job.op === OP_APPLY
         ? this.db.applyTime
-        : job.op === OP_WRITE || (job.op === OP_MIGRATE && job.phase === 1)
-          ? this.db.writeTime
-          : this.db.readTime;
+        : job.op === OP_READ || (job.op === OP_MIGRATE && job.phase === 0)
+          ? this.db.readTime
+          : this.db.writeTime;
     this.sim.q.schedule(t.sample(this.rng) + this.slowMs, this.done, job.id);
   }
 
@@ -289,6 +305,8 @@ export class Database extends Station implements Store {
         // a write queued at a primary that was deposed meanwhile, or for a key that moved away
         if (!rs.isPrimary(local) || (job.shard < 0 && this.shards.shardOf(job.key) !== g))
           return this.finish(job, NOT_PRIMARY);
+        // a row a transaction holds: wait for it, keeping the connection, as a row lock does
+        if (this.locks.has(job.key)) return this.waitForLock(job);
         const current = rs.versions[local].get(job.key) ?? 0;
         if (job.expect >= 0 && current !== job.expect) {
           // the key moved on since this read-modify-write read it
@@ -298,20 +316,33 @@ export class Database extends Station implements Store {
           }
           this.lostUpdates++; // it overwrites a write it never saw
         }
-        this.writes++;
-        this.shards.served(g);
-        const v = current + 1;
-        const pos = rs.commit(job.key, v);
-        this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
-        job.version = v;
-        this.lastWritePos[g].set(job.user, pos);
-        this.lastWriteAt.set(job.user, this.sim.now);
-        if (rs.replication.acks === 0) return this.finish(job, OK);
-        // the connection stays busy until enough replicas have the entry
-        job.aux = pos;
-        this.waiting[g].push(job.id);
-        return this.acksChanged(g);
+        return this.commitWrite(job, g, rs, local);
       }
+      case OP_PREPARE: {
+        if (!rs.isPrimary(local) || this.shards.shardOf(job.key) !== g) return this.finish(job, NOT_PRIMARY);
+        // no waiting for locks (NO_WAIT): a row another transaction holds is a "no" vote, so no deadlock
+        const holder = this.locks.get(job.key);
+        if (holder !== undefined && holder !== job.txn) {
+          this.txnConflicts++;
+          return this.finish(job, CONFLICT);
+        }
+        this.locks.set(job.key, job.txn);
+        this.txnPrepared++;
+        return this.finish(job, OK);
+      }
+      case OP_COMMIT:
+        if (this.locks.get(job.key) !== job.txn) return this.finish(job, ERROR);
+        this.locks.delete(job.key);
+        this.txnCommitted++;
+        this.commitWrite(job, g, rs, local);
+        return this.unlocked(job.key);
+      case OP_ABORT:
+        if (this.locks.get(job.key) === job.txn) {
+          this.locks.delete(job.key);
+          this.txnAborted++;
+          this.unlocked(job.key);
+        }
+        return this.finish(job, OK);
       case OP_READ:
         // a primary read that reached a node no longer (or not) the primary is refused, not served stale
         if (
@@ -329,6 +360,41 @@ export class Database extends Station implements Store {
       default:
         return this.finish(job, ERROR);
     }
+  }
+
+  /** Commits a write on shard g's primary: a new version, logged and shipped; acknowledged per the replication mode. */
+  private commitWrite(job: Job, g: number, rs: ReplicaSet, local: number): void {
+    this.writes++;
+    this.shards.served(g);
+    const v = (rs.versions[local].get(job.key) ?? 0) + 1;
+    const pos = rs.commit(job.key, v);
+    this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
+    job.version = v;
+    this.lastWritePos[g].set(job.user, pos);
+    this.lastWriteAt.set(job.user, this.sim.now);
+    if (rs.replication.acks === 0) return this.finish(job, OK);
+    // the connection stays busy until enough replicas have the entry
+    job.aux = pos;
+    this.waiting[g].push(job.id);
+    this.acksChanged(g);
+  }
+
+  private waitForLock(job: Job): void {
+    this.lockWaits++;
+    let list = this.lockWaiters.get(job.key);
+    if (list === undefined) {
+      list = [];
+      this.lockWaiters.set(job.key, list);
+    }
+    list.push(job.id);
+  }
+
+  /** A transaction released the key: the writes waiting for it go on (they still hold their connections). */
+  private unlocked(key: number): void {
+    const list = this.lockWaiters.get(key);
+    if (list === undefined) return;
+    this.lockWaiters.delete(key);
+    for (const id of list) this.complete(id);
   }
 
   /**
@@ -564,6 +630,14 @@ export class Database extends Station implements Store {
       writes: this.writes,
       lostUpdates: this.lostUpdates,
       conflicts: this.conflicts,
+      transactions: {
+        prepared: this.txnPrepared,
+        committed: this.txnCommitted,
+        aborted: this.txnAborted,
+        conflicts: this.txnConflicts,
+        lockWaits: this.lockWaits,
+        locksHeld: this.locks.size,
+      },
       keysWritten: keysPerShard.reduce((a, b) => a + b, 0),
       series,
     };

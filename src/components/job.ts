@@ -10,6 +10,10 @@ export const OP_DELETE = 3;
 export const OP_APPLY = 4;
 /** a database copying a key to its new shard during a resharding: internal work */
 export const OP_MIGRATE = 5;
+/** two-phase commit: lock and vote, then commit or abort, one key per call */
+export const OP_PREPARE = 6;
+export const OP_COMMIT = 7;
+export const OP_ABORT = 8;
 
 export const QUEUED = 1;
 export const RUNNING = 2;
@@ -64,6 +68,8 @@ export class Job {
   expect = -1;
   /** for a write based on a version: refuse it (conflict) if the key moved on, instead of overwriting */
   conditional = false;
+  /** for a two-phase-commit call: the transaction's id, -1 otherwise */
+  txn = -1;
 
   constructor(readonly id: number) {}
 
@@ -99,6 +105,7 @@ export class Job {
     this.shard = -1;
     this.expect = -1;
     this.conditional = false;
+    this.txn = -1;
   }
 
   /** Copies the call itself (who called whom, for what) from `from`. */
@@ -118,6 +125,7 @@ export class Job {
     this.shard = from.shard;
     this.expect = from.expect;
     this.conditional = from.conditional;
+    this.txn = from.txn;
     this.start = from.start;
   }
 

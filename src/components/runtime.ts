@@ -85,6 +85,8 @@ export class Sim {
   readonly headerSets: Record<string, string>[] = [{}];
   /** judges every read and acknowledged write of every database (null: no database) */
   consistency: ConsistencyChecker | null = null;
+  /** the last transaction id handed out (two-phase commit) */
+  txnSeq = 0;
   private readonly deliverEv: number;
   private readonly replyEv: number;
   private readonly zeroNet: boolean;

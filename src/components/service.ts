@@ -3,7 +3,7 @@
 // whole route, downstream calls included, as in a thread-per-request server.
 import type { Sampler } from "../kernel/distributions.js";
 import { subKey } from "../mechanisms/partitioning.js";
-import { type Job, OP_DELETE, OP_READ, OP_ROUTE, OP_WRITE } from "./job.js";
+import { type Job, OP_ABORT, OP_COMMIT, OP_DELETE, OP_PREPARE, OP_READ, OP_ROUTE, OP_WRITE } from "./job.js";
 import { CONFLICT, OK } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
@@ -23,6 +23,12 @@ export type Step =
       saltKeys?: number;
       /** ask every shard of the store and wait for all (a query by a secondary index) */
       scatter?: boolean;
+    }
+  | {
+      /** an atomic write of `keys` keys (the request's and keys - 1 others) by two-phase commit */
+      type: "transaction";
+      store: Store;
+      keys: number;
     }
   | {
       /** read-modify-write: read the key, write it back based on the version read */
@@ -58,6 +64,9 @@ const LOOKED_UP = 3;
 /** phases of a read-modify-write */
 const UPDATE_READ = 4;
 const UPDATE_WRITE = 5;
+/** phases of a two-phase commit */
+const TXN_PREPARE = 6;
+const TXN_COMMIT = 7;
 
 export class Service extends Station {
   readonly kind = "service";
@@ -144,6 +153,9 @@ export class Service extends Station {
           sim.send(c, step.cache ?? step.store, -1);
           return;
         }
+        case "transaction":
+          job.txn = ++sim.txnSeq;
+          return this.txnRound(job, step, OP_PREPARE, TXN_PREPARE);
         case "update":
           if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
             return this.lookUp(job, step.store);
@@ -176,14 +188,19 @@ export class Service extends Station {
     const sim = this.sim;
     if (c.parent < 0) return sim.release(c); // fire-and-forget (cache fill or invalidation)
     const job = sim.pool.jobs[c.parent];
+    const step = this.plan(job)[job.step];
     if (job.cancelled) {
       sim.release(c);
+      // a request waiting on several calls at once is released with the last of them
+      const fanned =
+        step.type === "transaction" || (step.type === "read" && (step.scatter || salted(step, job.key)));
+      if (fanned && --job.aux > 0) return;
       return sim.release(job);
     }
-    const step = this.plan(job)[job.step];
     const outcome = c.outcome;
     if (job.phase === LOOKING_UP) return this.lookedUp(job, c);
     if (step.type === "update") return this.updated(job, c, step);
+    if (step.type === "transaction") return this.transacted(job, c, step);
     if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
     if (step.type === "read" && job.phase === ASK_CACHE) {
       if (outcome === OK && c.hit) {
@@ -220,6 +237,56 @@ export class Service extends Station {
       if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
     }
     sim.release(c);
+    job.phase = 0;
+    job.step++;
+    this.advance(job);
+  }
+
+  /** The key a transaction's i-th participant writes: the request's own, then derived ones (the other account). */
+  private txnKey(job: Job, i: number): number {
+    return i === 0 ? job.key : subKey(job.key, i);
+  }
+
+  /**
+   * Sends one round of a two-phase commit to every participant key at once:
+   * prepares (lock and vote), commits or aborts. job.aux counts the answers
+   * awaited and job.version keeps the round's first failure.
+   */
+  private txnRound(job: Job, step: Extract<Step, { type: "transaction" }>, op: number, phase: number): void {
+    job.phase = phase;
+    job.aux = step.keys;
+    job.version = OK;
+    for (let i = 0; i < step.keys; i++) {
+      const c = this.sim.child(job, this, job.instance);
+      c.op = op;
+      c.key = this.txnKey(job, i);
+      c.txn = job.txn;
+      this.sim.send(c, step.store, -1);
+    }
+  }
+
+  private transacted(job: Job, c: Job, step: Extract<Step, { type: "transaction" }>): void {
+    const sim = this.sim;
+    if (c.outcome !== OK && job.version === OK) job.version = c.outcome;
+    else if (c.outcome === OK && job.phase === TXN_COMMIT)
+      sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
+    sim.release(c);
+    if (--job.aux > 0) return;
+    const failure = job.version;
+    if (job.phase === TXN_PREPARE) {
+      if (failure === OK) return this.txnRound(job, step, OP_COMMIT, TXN_COMMIT);
+      // a "no" vote or a failure: release every lock this transaction took, without waiting
+      for (let i = 0; i < step.keys; i++) {
+        const a = sim.child(job, this, job.instance);
+        a.parent = -1;
+        a.op = OP_ABORT;
+        a.key = this.txnKey(job, i);
+        a.txn = job.txn;
+        sim.send(a, step.store, -1);
+      }
+      return this.finish(job, failure);
+    }
+    if (failure !== OK) return this.finish(job, failure);
     job.phase = 0;
     job.step++;
     this.advance(job);

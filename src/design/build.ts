@@ -181,6 +181,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               scatter: s.scatter,
             };
           }
+          if ("transaction" in s)
+            return { type: "transaction", store: byName.get(s.transaction) as Store, keys: s.keys ?? 2 };
           if ("update" in s)
             return {
               type: "update",

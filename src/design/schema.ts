@@ -309,6 +309,14 @@ const StepSchema = z.union([
     }),
   }),
   z.strictObject({
+    transaction: Name.meta({
+      description: "a database to write several keys in atomically, by two-phase commit across their shards",
+    }),
+    keys: z.number().int().min(2).max(64).optional().meta({
+      description: "keys written: the request's and keys - 1 others, e.g. 2 for a transfer (default 2)",
+    }),
+  }),
+  z.strictObject({
     update: Name.meta({
       description: "a database to read-modify-write the request's key in: read it, then write it back",
     }),

@@ -195,6 +195,7 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...readStepProblems(s, p, s.read, db));
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db));
             }
+            if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("update" in s) {
               ref([...p, "update"], s.update, ["database"], "update");
               if (s.retries !== undefined && !s.occ)
@@ -244,7 +245,8 @@ export function validateDesign(d: Design): Problem[] {
                 (st) =>
                   ("read" in st && st.read === name) ||
                   ("write" in st && st.write === name) ||
-                  ("update" in st && st.update === name),
+                  ("update" in st && st.update === name) ||
+                  ("transaction" in st && st.transaction === name),
               ),
             );
             if (touches)
