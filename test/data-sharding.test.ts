@@ -314,3 +314,24 @@ ${fault}`;
     expect(r.routes.deposit.requests.inFlight).toBeGreaterThan(100);
   });
 });
+
+describe("hash-slot sharding", () => {
+  it("moves a quarter of the keys when a fourth shard joins three", () => {
+    const r = runText(
+      `
+duration: 20s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 2000/s }, routes: [{ route: w, keys: { count: 20k } }] }
+  api: { kind: service, concurrency: 1000, routes: { w: [{ write: db }] } }
+  db: { kind: database, shards: 3, sharding: { strategy: slots }, reshard: { at: 10s, shards: 4 } }
+`,
+      [],
+      { seed: 9 },
+    );
+    const rs = sharding(r, "db").resharding!;
+    expect(rs.keysTotal).toBeGreaterThan(10_000);
+    // binomial sd of the fraction over ~12k keys is 0.4%
+    expect(Math.abs(rs.movedFraction - 0.25)).toBeLessThan(0.02);
+    expect(rs.copies).toBe(rs.keysMoved);
+  });
+});

@@ -10,6 +10,7 @@ import {
   type Partitioner,
   RangePartitioner,
   RendezvousPartitioner,
+  SlotPartitioner,
   allSubKeys,
   imbalance,
   movedFraction,
@@ -275,4 +276,40 @@ describe("every partitioner (fast-check)", () => {
       );
     });
   }
+});
+
+describe("hash slots", () => {
+  it("deals 16,384 slots out evenly and moves only what evenness needs when growing or shrinking", () => {
+    const three = new SlotPartitioner(3);
+    expect(three.slots).toBe(16384);
+    expect(three.slotCounts()).toEqual([5462, 5461, 5461]);
+    const four = three.rebalance(4);
+    expect(four.slotCounts()).toEqual([4096, 4096, 4096, 4096]);
+    // 3 -> 4 moves exactly the new shard's share of the slots: a quarter of them
+    let movedSlots = 0;
+    // a slot's owner, learnt from the first key that hashes to it
+    const ownerOf = (p: SlotPartitioner) => {
+      const o = new Int32Array(16384).fill(-1);
+      let found = 0;
+      for (let k = 0; found < 16384; k++) {
+        const s = p.slotOf(k);
+        if (o[s] === -1) {
+          o[s] = p.shardOf(k);
+          found++;
+        }
+      }
+      return o;
+    };
+    const before = ownerOf(three);
+    const after = ownerOf(four);
+    for (let slot = 0; slot < 16384; slot++) if (before[slot] !== after[slot]) movedSlots++;
+    expect(movedSlots).toBe(4096);
+    // keys follow their slots: ~25% of them move
+    const keys = Array.from({ length: 50_000 }, (_, i) => i * 7919);
+    expect(Math.abs(movedFraction(three, four, keys) - 0.25)).toBeLessThan(0.01);
+    // shrinking 4 -> 3 hands the removed shard's slots out and moves nothing else
+    const back = four.rebalance(3);
+    expect(back.slotCounts()).toEqual([5462, 5461, 5461]);
+    expect(Math.abs(movedFraction(four, back, keys) - 0.25)).toBeLessThan(0.01);
+  });
 });

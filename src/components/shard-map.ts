@@ -1,10 +1,15 @@
 // Which shard holds a key, now and during a resharding: a partitioner, plus
 // the keys still waiting to be copied to their new shard (they stay where
 // they were until their copy lands), plus what each shard served.
-import { imbalance, type Partitioner, RangePartitioner } from "../mechanisms/partitioning.js";
+import {
+  imbalance,
+  type Partitioner,
+  RangePartitioner,
+  SlotPartitioner,
+} from "../mechanisms/partitioning.js";
 
 export type ShardStrategy =
-  "hash" | "consistent-hash" | "rendezvous" | "jump" | "range" | "geo" | "directory";
+  "hash" | "consistent-hash" | "rendezvous" | "jump" | "slots" | "range" | "geo" | "directory";
 
 export interface ReshardPlan {
   atMs: number;
@@ -75,7 +80,8 @@ export class ShardMap {
    * Switches to `shards` shards and returns, per source shard, the keys that
    * must move. `keysOf(s)` lists the keys shard s holds. A range partitioning
    * grows by splitting its fullest range at its median key (an online split:
-   * only that range's upper half moves); hashing schemes are rebuilt.
+   * only that range's upper half moves); hash slots move whole slots, as few
+   * as evenness needs; other hashing schemes are rebuilt.
    */
   reshard(shards: number, now: number, keysOf: (shard: number) => Iterable<number>): number[][] {
     const before = this.current;
@@ -94,7 +100,8 @@ export class ShardMap {
         p = p.split(fullest, Math.min(Math.max(median, lo + 1), hi - 1));
       }
       next = p;
-    } else next = this.make(shards);
+    } else if (before instanceof SlotPartitioner) next = before.rebalance(shards);
+    else next = this.make(shards);
     const moves = held.map((keys, s) =>
       keys.filter((k) => {
         this.total++;

@@ -30,6 +30,7 @@ import {
   type Partitioner,
   RangePartitioner,
   RendezvousPartitioner,
+  SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { DEFAULTS } from "./defaults.js";
@@ -415,6 +416,8 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
         return new RendezvousPartitioner(shards);
       case "jump":
         return new JumpPartitioner(shards);
+      case "slots":
+        return new SlotPartitioner(shards);
       case "range":
         return RangePartitioner.fromUniformRanges(shards, Math.max(shards, c.sharding?.keySpace ?? keySpace));
     }

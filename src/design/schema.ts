@@ -442,11 +442,11 @@ export const DatabaseSchema = z.strictObject({
   sharding: z
     .strictObject({
       strategy: z
-        .enum(["hash", "consistent-hash", "rendezvous", "jump", "range", "geo", "directory"])
+        .enum(["hash", "consistent-hash", "rendezvous", "jump", "slots", "range", "geo", "directory"])
         .optional()
         .meta({
           description:
-            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, range (contiguous key ranges), geo (the home region of the user the key belongs to) or directory (a lookup service)",
+            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, slots (16,384 hash slots), range (contiguous key ranges), geo (the home region of the user the key belongs to) or directory (a lookup service)",
         }),
       directory: Name.optional().meta({
         description: "directory: the service that answers lookups (route lookup) before each read or write",

@@ -197,6 +197,75 @@ export class ConsistentHashPartitioner implements Partitioner {
   }
 }
 
+/**
+ * Hash slots (SH-09, Redis Cluster): a key hashes to one of a fixed number of
+ * slots (16,384 by default) and each shard owns a set of slots. Rebalancing
+ * moves whole slots, and only as many as evenness needs: growing from N to
+ * N' shards moves 1 - N/N' of the slots (3 -> 4: a quarter).
+ */
+export class SlotPartitioner implements Partitioner {
+  readonly shards: number;
+  private readonly owner: Int32Array;
+
+  /** Slots dealt out in contiguous, nearly equal runs, as `redis-cli --cluster create` does. */
+  constructor(shards: number, slots = 16384, owner?: Int32Array) {
+    checkShards("SlotPartitioner", shards);
+    if (!Number.isInteger(slots) || slots < shards)
+      throw new RangeError(`SlotPartitioner: slots must be an integer >= shards, got ${slots}`);
+    this.shards = shards;
+    this.owner = owner ?? Int32Array.from({ length: slots }, (_, i) => Math.floor((i * shards) / slots));
+  }
+
+  get slots(): number {
+    return this.owner.length;
+  }
+
+  slotOf(key: number): number {
+    return hash32(key) % this.owner.length;
+  }
+
+  shardOf(key: number): number {
+    return this.owner[this.slotOf(key)];
+  }
+
+  /** Slots each shard owns. */
+  slotCounts(): number[] {
+    const c = new Array<number>(this.shards).fill(0);
+    for (const s of this.owner) c[s]++;
+    return c;
+  }
+
+  /**
+   * The same slots over `shards` shards, moving the fewest: shards above their
+   * fair share give slots away (from the end of their runs) to shards below
+   * it; shards that disappear give all theirs. Every other slot stays put.
+   */
+  rebalance(shards: number): SlotPartitioner {
+    checkShards("SlotPartitioner.rebalance", shards);
+    const n = this.owner.length;
+    const owner = Int32Array.from(this.owner);
+    const target = (s: number) => Math.floor(n / shards) + (s < n % shards ? 1 : 0);
+    const count = new Array<number>(Math.max(shards, this.shards)).fill(0);
+    for (const s of owner) count[s]++;
+    // slots to hand out: everything of a removed shard, the surplus of the others
+    const free: number[] = [];
+    for (let i = n - 1; i >= 0; i--) {
+      const s = owner[i];
+      const keep = s < shards ? target(s) : 0;
+      if (count[s] > keep) {
+        count[s]--;
+        free.push(i);
+      }
+    }
+    for (let s = 0; s < shards; s++)
+      while (count[s] < target(s)) {
+        owner[free.pop()!] = s;
+        count[s]++;
+      }
+    return new SlotPartitioner(shards, n, owner);
+  }
+}
+
 /** Highest-random-weight hashing: no state, O(N) per lookup, minimal disruption when N grows. */
 export class RendezvousPartitioner implements Partitioner {
   constructor(readonly shards: number) {
