@@ -10,7 +10,17 @@ import type { Sampler } from "../kernel/distributions.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { IntQueue } from "./int-queue.js";
-import { type Job, OP_ABORT, OP_APPLY, OP_COMMIT, OP_MIGRATE, OP_PREPARE, OP_READ, OP_WRITE } from "./job.js";
+import {
+  type Job,
+  OP_ABORT,
+  OP_APPLY,
+  OP_COMMIT,
+  OP_MIGRATE,
+  OP_PREPARE,
+  OP_READ,
+  OP_READ_LOCK,
+  OP_WRITE,
+} from "./job.js";
 import { CONFLICT, ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
 import { type FailoverConfig, type ReplicaHost, type ReplicationConfig, ReplicaSet } from "./replica-set.js";
 import type { ReshardPlan, ShardMap } from "./shard-map.js";
@@ -175,14 +185,7 @@ export class Database extends Station implements Store {
 
   /** Clients (a topology-aware driver or proxy) route each query to a node as it leaves. */
   override pick(job: Job): number {
-    if (
-      job.op !== OP_WRITE &&
-      job.op !== OP_READ &&
-      job.op !== OP_PREPARE &&
-      job.op !== OP_COMMIT &&
-      job.op !== OP_ABORT
-    )
-      return -1;
+    if (job.op === OP_APPLY || job.op === OP_MIGRATE) return -1;
     const g = this.shardFor(job);
     const base = g * this.per;
     const from = this.sim.components[job.caller].zoneOf(job.callerInstance);
@@ -276,7 +279,7 @@ export class Database extends Station implements Store {
     const t =
       job.op === OP_APPLY
         ? this.db.applyTime
-        : job.op === OP_READ || (job.op === OP_MIGRATE && job.phase === 0)
+        : job.op === OP_READ || job.op === OP_READ_LOCK || (job.op === OP_MIGRATE && job.phase === 0)
           ? this.db.readTime
           : this.db.writeTime;
     this.sim.q.schedule(t.sample(this.rng) + this.slowMs, this.done, job.id);
@@ -328,6 +331,17 @@ export class Database extends Station implements Store {
         }
         this.locks.set(job.key, job.txn);
         this.txnPrepared++;
+        return this.finish(job, OK);
+      }
+      case OP_READ_LOCK: {
+        if (!rs.isPrimary(local) || this.shards.shardOf(job.key) !== g) return this.finish(job, NOT_PRIMARY);
+        const holder = this.locks.get(job.key);
+        if (holder !== undefined && holder !== job.txn) return this.waitForLock(job);
+        this.locks.set(job.key, job.txn);
+        this.reads++;
+        this.readsByNode[node]++;
+        this.shards.served(g);
+        job.version = rs.versions[local].get(job.key) ?? 0;
         return this.finish(job, OK);
       }
       case OP_COMMIT:

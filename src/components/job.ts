@@ -14,6 +14,8 @@ export const OP_MIGRATE = 5;
 export const OP_PREPARE = 6;
 export const OP_COMMIT = 7;
 export const OP_ABORT = 8;
+/** a read that takes the row's lock (SELECT ... FOR UPDATE), waiting while another holds it */
+export const OP_READ_LOCK = 9;
 
 export const QUEUED = 1;
 export const RUNNING = 2;

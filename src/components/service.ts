@@ -3,7 +3,17 @@
 // whole route, downstream calls included, as in a thread-per-request server.
 import type { Sampler } from "../kernel/distributions.js";
 import { subKey } from "../mechanisms/partitioning.js";
-import { type Job, OP_ABORT, OP_COMMIT, OP_DELETE, OP_PREPARE, OP_READ, OP_ROUTE, OP_WRITE } from "./job.js";
+import {
+  type Job,
+  OP_ABORT,
+  OP_COMMIT,
+  OP_DELETE,
+  OP_PREPARE,
+  OP_READ,
+  OP_READ_LOCK,
+  OP_ROUTE,
+  OP_WRITE,
+} from "./job.js";
 import { CONFLICT, OK } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
@@ -38,6 +48,8 @@ export type Step =
       occ: boolean;
       /** with occ: how many times to read again and retry after a conflict */
       retries: number;
+      /** pessimistic: the read locks the row (SELECT ... FOR UPDATE) until the write */
+      lock: boolean;
     }
   | {
       type: "write";
@@ -160,6 +172,7 @@ export class Service extends Station {
           if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
             return this.lookUp(job, step.store);
           job.aux = step.retries;
+          job.txn = step.lock ? ++sim.txnSeq : -1;
           return this.updateRead(job, step.store);
         case "write": {
           if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
@@ -190,6 +203,8 @@ export class Service extends Station {
     const job = sim.pool.jobs[c.parent];
     const step = this.plan(job)[job.step];
     if (job.cancelled) {
+      // a row lock taken for a request that is gone is released, as a dropped connection's would be
+      if (c.op === OP_READ_LOCK && c.outcome === OK) this.releaseLock(c, step);
       sim.release(c);
       // a request waiting on several calls at once is released with the last of them
       const fanned =
@@ -292,10 +307,20 @@ export class Service extends Station {
     this.advance(job);
   }
 
+  private releaseLock(c: Job, step: Step): void {
+    const a = this.sim.child(c, this, c.callerInstance);
+    a.parent = -1;
+    a.op = OP_ABORT;
+    a.key = c.key;
+    a.txn = c.txn;
+    this.sim.send(a, (step as { store: Store }).store, -1);
+  }
+
   private updateRead(job: Job, store: Store): void {
     job.phase = UPDATE_READ;
     const c = this.sim.child(job, this, job.instance);
-    c.op = OP_READ;
+    c.op = job.txn >= 0 ? OP_READ_LOCK : OP_READ;
+    c.txn = job.txn;
     this.sim.send(c, store, -1);
   }
 
@@ -317,7 +342,9 @@ export class Service extends Station {
     if (job.phase === UPDATE_READ) {
       job.phase = UPDATE_WRITE;
       const w = sim.child(job, this, job.instance);
-      w.op = OP_WRITE;
+      // under a row lock the write commits and releases it; otherwise it is based on the version read
+      w.op = step.lock ? OP_COMMIT : OP_WRITE;
+      w.txn = job.txn;
       w.expect = version;
       w.conditional = step.occ;
       sim.send(w, step.store, -1);

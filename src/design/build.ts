@@ -190,6 +190,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               store: byName.get(s.update) as Store,
               occ: s.occ ?? false,
               retries: s.occ ? (s.retries ?? DEFAULTS.occRetries) : 0,
+              lock: s.lock ?? false,
             };
           const store = byName.get(s.write) as Store;
           return {

@@ -327,6 +327,10 @@ const StepSchema = z.union([
     retries: z.number().int().min(0).optional().meta({
       description: "with occ: reads and writes again after a conflict, up to this many times (default 3)",
     }),
+    lock: z.boolean().optional().meta({
+      description:
+        "pessimistic locking: the read locks the row (SELECT ... FOR UPDATE) and others wait (default false)",
+    }),
   }),
   z.strictObject({
     write: Name.meta({ description: "a database or quorum store to write the request's key to" }),

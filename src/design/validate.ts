@@ -198,6 +198,12 @@ export function validateDesign(d: Design): Problem[] {
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("update" in s) {
               ref([...p, "update"], s.update, ["database"], "update");
+              if (s.lock && s.occ)
+                out.push({
+                  path: [...p, "lock"],
+                  message: "an update either locks the row (lock) or checks its version (occ), not both",
+                  atKey: true,
+                });
               if (s.retries !== undefined && !s.occ)
                 out.push({
                   path: [...p, "retries"],
