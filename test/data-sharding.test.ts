@@ -335,3 +335,24 @@ components:
     expect(rs.copies).toBe(rs.keysMoved);
   });
 });
+
+describe("weighted consistent hashing", () => {
+  it("gives a shard of weight 2 about twice the keys of the others", () => {
+    const r = runText(
+      `
+duration: 10s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 3000/s }, routes: [{ route: w, keys: { count: 1e6 } }] }
+  api: { kind: service, concurrency: 1000, routes: { w: [{ write: db }] } }
+  db: { kind: database, shards: 3, sharding: { strategy: consistent-hash, vnodes: 500, weights: [1, 1, 2] } }
+`,
+      [],
+      { seed: 10 },
+    );
+    const k = sharding(r, "db").keysPerShard;
+    const total = k.reduce((a, b) => a + b, 0);
+    // shares 1/4, 1/4, 1/2, within the ring's placement noise (500 vnodes per unit: a few %)
+    expect(Math.abs(k[2] / total - 0.5)).toBeLessThan(0.04);
+    expect(Math.abs(k[0] / total - 0.25)).toBeLessThan(0.04);
+  });
+});

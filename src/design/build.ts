@@ -411,8 +411,10 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
       }
       case "hash":
         return new HashModPartitioner(shards);
-      case "consistent-hash":
-        return new ConsistentHashPartitioner(shards, vnodes);
+      case "consistent-hash": {
+        const w = c.sharding?.weights;
+        return new ConsistentHashPartitioner(shards, vnodes, w && w.length === shards ? w : undefined);
+      }
       case "rendezvous":
         return new RendezvousPartitioner(shards);
       case "jump":

@@ -468,6 +468,10 @@ export const DatabaseSchema = z.strictObject({
       vnodes: PositiveInt.optional().meta({
         description: "consistent-hash: ring positions per shard (default 150)",
       }),
+      weights: z.array(PositiveCount).optional().meta({
+        description:
+          "consistent-hash: relative capacity of each shard; a shard of weight 2 gets twice the ring positions",
+      }),
       keySpace: PositiveCount.optional().meta({
         description:
           "range: the key space split into equal ranges (default the largest key count of the workloads)",

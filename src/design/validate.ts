@@ -528,6 +528,26 @@ function databaseProblems(
       message: "vnodes applies to strategy: consistent-hash",
       atKey: true,
     });
+  if (c.sharding?.weights !== undefined) {
+    if (strategy !== "consistent-hash")
+      out.push({
+        path: at("sharding", "weights"),
+        message: "weights apply to strategy: consistent-hash",
+        atKey: true,
+      });
+    else if (c.sharding.weights.length !== shards)
+      out.push({
+        path: at("sharding", "weights"),
+        message: `${c.sharding.weights.length} weights for ${shards} shards`,
+        expected: "one weight per shard",
+      });
+    if (c.reshard)
+      out.push({
+        path: at("sharding", "weights"),
+        message: "weights are per shard; a resharding would leave the new shards without one",
+        hint: "remove the reshard, or the weights",
+      });
+  }
   if (c.sharding?.keySpace !== undefined && strategy !== "range")
     out.push({
       path: at("sharding", "keySpace"),
