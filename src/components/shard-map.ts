@@ -102,12 +102,8 @@ export class ShardMap {
       next = p;
     } else if (before instanceof SlotPartitioner) next = before.rebalance(shards);
     else next = this.make(shards);
-    const moves = held.map((keys, s) =>
-      keys.filter((k) => {
-        this.total++;
-        return next.shardOf(k) !== s;
-      }),
-    );
+    const moves = held.map((keys, s) => keys.filter((k) => next.shardOf(k) !== s));
+    this.total += held.reduce((n, keys) => n + keys.length, 0);
     for (const [s, keys] of moves.entries()) for (const k of keys) this.pending.set(k, s);
     this.moved += moves.reduce((n, m) => n + m.length, 0);
     this.current = next;
