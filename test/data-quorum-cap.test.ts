@@ -243,3 +243,38 @@ describe("multi-leader across regions (examples/data/multi-leader.yaml)", () => 
     expect(crdt.incrementsAcknowledged - crdt.counterTotal).toBeLessThanOrEqual(crdt.backlog);
   });
 });
+
+describe("anti-entropy repair", () => {
+  const design = (ae: string) => `
+duration: 30s
+network: { regions: { r: [a, b, c] } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 500/s }
+    routes: [{ route: w, keys: { count: 20k } }]
+  api: { kind: service, instances: 3, zones: [a, b, c], concurrency: 200, routes: { w: [{ write: kv }] } }
+  kv:
+    kind: quorum-store
+    nodes: 3
+    zones: [a, b, c]
+    r: 1
+    w: 1
+    readRepair: false
+    antiEntropy: ${ae}
+faults:
+  - { partition: [a], at: 5s, for: 10s }
+`;
+  type KV = { divergentKeys: number; antiEntropyRepairs: number };
+
+  it("converges replicas no read touches; without it the partition's divergence stays", () => {
+    const without = runText(design("0s"), [], { seed: 12 }).components.kv as unknown as KV;
+    const withAe = runText(design("2s"), [], { seed: 12 }).components.kv as unknown as KV;
+    expect(without.divergentKeys).toBeGreaterThan(100);
+    expect(without.antiEntropyRepairs).toBe(0);
+    expect(withAe.antiEntropyRepairs).toBeGreaterThan(100);
+    // what is left is only the writes of the last moments, still on their way
+    expect(withAe.divergentKeys).toBeLessThan(without.divergentKeys / 10);
+  });
+});

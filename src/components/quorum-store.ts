@@ -46,6 +46,8 @@ export interface QuorumStoreConfig extends StationConfig {
   hintedHandoff: boolean;
   /** a read sends the newest version it saw to replicas that answered with an older one */
   readRepair: boolean;
+  /** anti-entropy: every this many ms, replicas of each key compare and the stale ones are repaired (0: off) */
+  antiEntropyMs?: number;
   /** R and W of calls that carry no policy of their own (policy 0); a majority of N by default */
   quorum?: QuorumPolicy;
 }
@@ -99,6 +101,8 @@ export class QuorumStore extends Station implements Store {
   private writes = 0;
   private quorumFailures = 0;
   private readRepairs = 0;
+  private antiEntropyRepairs = 0;
+  private entropyEv = -1;
   private hintsStored = 0;
   private hintsReplayed = 0;
   private replicaRejections = 0;
@@ -135,6 +139,43 @@ export class QuorumStore extends Station implements Store {
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.doneEv = sim.q.on((id) => this.complete(id));
+    this.entropyEv = sim.q.on(() => this.antiEntropy());
+  }
+
+  override start(): void {
+    if (this.qs.antiEntropyMs) this.sim.q.schedule(this.qs.antiEntropyMs, this.entropyEv, 0);
+  }
+
+  /**
+   * A round of anti-entropy (Cassandra's repair, Dynamo's Merkle-tree
+   * exchange): for every key, the live replicas that can reach each other
+   * compare versions and each stale one is sent the newest, as background
+   * writes. Comparing is free here; the repairs cost what writes cost.
+   */
+  private antiEntropy(): void {
+    const n = this.replicationFactor;
+    for (const key of this.clock.keys()) {
+      const at = this.ring.successor(hash32(key)) * n;
+      let best = -1;
+      let newest = 0;
+      for (let i = 0; i < n; i++) {
+        const node = this.prefs[at + i];
+        const v = this.versionAt(node, key);
+        if (this.isAlive(node) && v > newest) {
+          newest = v;
+          best = node;
+        }
+      }
+      if (best < 0) continue;
+      for (let i = 0; i < n; i++) {
+        const node = this.prefs[at + i];
+        if (node !== best && this.reaches(best, node) && this.versionAt(node, key) < newest) {
+          this.antiEntropyRepairs++;
+          this.fire(REPAIR, best, node, key, newest);
+        }
+      }
+    }
+    this.sim.q.schedule(this.qs.antiEntropyMs!, this.entropyEv, 0);
   }
 
   /**
@@ -570,6 +611,7 @@ export class QuorumStore extends Station implements Store {
       writes: this.writes,
       quorumFailures: this.quorumFailures,
       readRepairs: this.readRepairs,
+      antiEntropyRepairs: this.antiEntropyRepairs,
       hintsStored: this.hintsStored,
       hintsReplayed: this.hintsReplayed,
       hintsPending: hintsAt.reduce((sum, held) => sum + held, 0),

@@ -465,6 +465,7 @@ function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-sto
     vnodes: c.vnodes ?? D.vnodes,
     readRepair: c.readRepair ?? D.readRepair,
     hintedHandoff: c.hintedHandoff ?? D.hintedHandoff,
+    antiEntropyMs: c.antiEntropy ?? 0,
     quorum: { r: c.r ?? D.level, w: c.w ?? D.level },
   });
 }

@@ -519,6 +519,9 @@ export const QuorumStoreSchema = z.strictObject({
   readRepair: z.boolean().optional().meta({
     description: "a read sends the newest version to replicas that answered with an older one (default true)",
   }),
+  antiEntropy: Duration.optional().meta({
+    description: "interval of anti-entropy repair rounds between replicas (default 0s: none)",
+  }),
   hintedHandoff: z.boolean().optional().meta({
     description:
       "sloppy quorum: writes for a dead replica go to the next node, replayed later (default false)",
