@@ -10,6 +10,7 @@
 // handoff. Sub-requests are the store calling itself, from the coordinator's
 // node to each replica's, so they pay the network and queue for workers.
 import type { Sampler } from "../kernel/distributions.js";
+import { summarize } from "../mechanisms/consistency.js";
 import { HashRing, hash32 } from "../mechanisms/hashing.js";
 import {
   type ConsistencyLevel,
@@ -641,13 +642,7 @@ export class QuorumStore extends Station implements Store {
         return v;
       };
       out.consistency = {
-        reads: c.reads,
-        staleReads: c.stale,
-        rywViolations: c.ryw,
-        monotonicViolations: c.monotonic,
-        staleRate: c.staleRate,
-        rywRate: c.rywRate,
-        monotonicRate: c.monotonicRate,
+        ...summarize(c),
         lostAcknowledgedWrites: checker.lostAcknowledgedWrites(this.storeId, newest),
       };
     }
