@@ -278,3 +278,37 @@ faults:
     expect(withAe.divergentKeys).toBeLessThan(without.divergentKeys / 10);
   });
 });
+
+describe("hinted handoff window", () => {
+  const design = (ttl: string) => `
+duration: 40s
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 500/s }
+    routes: [{ route: w, keys: { count: 20k } }]
+  api: { kind: service, concurrency: 200, routes: { w: [{ write: kv }] } }
+  kv: { kind: quorum-store, nodes: 5, r: 1, w: 1, readRepair: false, hintedHandoff: true, hintTtl: ${ttl} }
+faults:
+  - { kill: kv, instance: 2, at: 5s, for: 20s }
+`;
+  type KV = {
+    hintsStored: number;
+    hintsReplayed: number;
+    hintsExpired: number;
+    hintsPending: number;
+    divergentKeys: number;
+  };
+
+  it("replays hints within the window; past it they are dropped and the replica stays behind", () => {
+    const kept = runText(design("1m"), [], { seed: 13 }).components.kv as unknown as KV;
+    const dropped = runText(design("5s"), [], { seed: 13 }).components.kv as unknown as KV;
+    expect(kept.hintsStored).toBeGreaterThan(1000);
+    expect(kept.hintsExpired).toBe(0);
+    expect(kept.hintsPending).toBe(0);
+    // the node was down 20s: hints stored in its first 15s are older than 5s when it returns
+    expect(dropped.hintsExpired).toBeGreaterThan(kept.hintsReplayed / 2);
+    expect(dropped.divergentKeys).toBeGreaterThan(kept.divergentKeys + 500);
+  });
+});

@@ -49,6 +49,8 @@ export interface QuorumStoreConfig extends StationConfig {
   readRepair: boolean;
   /** anti-entropy: every this many ms, replicas of each key compare and the stale ones are repaired (0: off) */
   antiEntropyMs?: number;
+  /** a hint older than this is dropped instead of replayed (Cassandra's max hint window); default: kept */
+  hintTtlMs?: number;
   /** R and W of calls that carry no policy of their own (policy 0); a majority of N by default */
   quorum?: QuorumPolicy;
 }
@@ -103,6 +105,9 @@ export class QuorumStore extends Station implements Store {
   private quorumFailures = 0;
   private readRepairs = 0;
   private antiEntropyRepairs = 0;
+  private hintsExpired = 0;
+  /** per (holder, home) pair like hints: when each pending hint was stored */
+  private readonly hintAt: (Map<number, number> | undefined)[] = [];
   private entropyEv = -1;
   private hintsStored = 0;
   private hintsReplayed = 0;
@@ -434,7 +439,10 @@ export class QuorumStore extends Station implements Store {
       m = new Map();
       this.hints[slot] = m;
     }
-    if ((m.get(key) ?? 0) < version) m.set(key, version);
+    if ((m.get(key) ?? 0) < version) {
+      m.set(key, version);
+      (this.hintAt[slot] ??= new Map()).set(key, this.sim.now);
+    }
     this.hintsStored++;
     // home came back (or became reachable) while this hint was on its way
     if (this.reaches(holder, home)) this.fire(REPLAY, holder, home, key, version);
@@ -442,8 +450,18 @@ export class QuorumStore extends Station implements Store {
 
   /** Sends `home` every hint `holder` keeps for it. */
   private replay(holder: number, home: number): void {
-    const m = this.hints[holder * this.qs.instances + home];
-    if (m) for (const [key, version] of m) this.fire(REPLAY, holder, home, key, version);
+    const slot = holder * this.qs.instances + home;
+    const m = this.hints[slot];
+    if (!m) return;
+    const ttl = this.qs.hintTtlMs ?? Number.POSITIVE_INFINITY;
+    for (const [key, version] of m) {
+      // past the hint window the write stays missing until a repair finds it
+      if (this.sim.now - (this.hintAt[slot]?.get(key) ?? 0) > ttl) {
+        m.delete(key);
+        this.hintAt[slot]?.delete(key);
+        this.hintsExpired++;
+      } else this.fire(REPLAY, holder, home, key, version);
+    }
   }
 
   /** A sub-request's answer (or Station.kill's copy saying its node died). */
@@ -528,7 +546,10 @@ export class QuorumStore extends Station implements Store {
   private delivered(sub: Job): void {
     this.hintsReplayed++;
     const m = this.hints[sub.callerInstance * this.qs.instances + sub.instance];
-    if (m && (m.get(sub.key) ?? 0) <= sub.version) m.delete(sub.key);
+    if (m && (m.get(sub.key) ?? 0) <= sub.version) {
+      m.delete(sub.key);
+      this.hintAt[sub.callerInstance * this.qs.instances + sub.instance]?.delete(sub.key);
+    }
   }
 
   /** Grows the per-call arrays to cover call `id`. */
@@ -615,6 +636,7 @@ export class QuorumStore extends Station implements Store {
       antiEntropyRepairs: this.antiEntropyRepairs,
       hintsStored: this.hintsStored,
       hintsReplayed: this.hintsReplayed,
+      hintsExpired: this.hintsExpired,
       hintsPending: hintsAt.reduce((sum, held) => sum + held, 0),
       replicaRejections: this.replicaRejections,
       keysWritten: this.clock.size,

@@ -466,6 +466,7 @@ function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-sto
     readRepair: c.readRepair ?? D.readRepair,
     hintedHandoff: c.hintedHandoff ?? D.hintedHandoff,
     antiEntropyMs: c.antiEntropy ?? 0,
+    hintTtlMs: c.hintTtl ?? D.hintTtl,
     quorum: { r: c.r ?? D.level, w: c.w ?? D.level },
   });
 }

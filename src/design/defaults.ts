@@ -37,6 +37,7 @@ export const DEFAULTS = {
     level: "quorum" as const,
     readRepair: true,
     hintedHandoff: false,
+    hintTtl: 3 * 3600 * 1000,
     vnodes: 64,
     connections: 100,
     queue: 1000,

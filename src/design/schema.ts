@@ -522,6 +522,9 @@ export const QuorumStoreSchema = z.strictObject({
   antiEntropy: Duration.optional().meta({
     description: "interval of anti-entropy repair rounds between replicas (default 0s: none)",
   }),
+  hintTtl: PositiveDuration.optional().meta({
+    description: "hinted handoff: hints older than this are dropped, not replayed (default 3h)",
+  }),
   hintedHandoff: z.boolean().optional().meta({
     description:
       "sloppy quorum: writes for a dead replica go to the next node, replayed later (default false)",
