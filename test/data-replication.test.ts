@@ -4,10 +4,8 @@
 // detection, election and lost acknowledged writes.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DesignError } from "../src/design/errors.js";
-import { loadDesign } from "../src/design/load.js";
 import type { Report } from "../src/report/json.js";
-import { runFile, runText } from "./support/run.js";
+import { rejection, runFile, runText } from "./support/run.js";
 
 type Db = {
   reads: number;
@@ -316,15 +314,7 @@ components:
   api: { kind: service, routes: { r: [${step}] } }
   db: ${db}
 `;
-  const problems = (text: string): string => {
-    try {
-      loadDesign(text, "bad.yaml");
-    } catch (e) {
-      expect(e).toBeInstanceOf(DesignError);
-      return (e as DesignError).message;
-    }
-    throw new Error("expected the design to be rejected");
-  };
+  const problems = (text: string) => rejection(text);
 
   it("rejects replica reads from a database without replicas, with the place and a hint", () => {
     const msg = problems(base("{ kind: database }", "{ read: db, from: replica }"));

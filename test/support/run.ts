@@ -1,5 +1,6 @@
 // Helpers for tests that run designs through the public API.
 import { readFileSync } from "node:fs";
+import { DesignError } from "../../src/design/errors.js";
 import { loadDesign } from "../../src/design/load.js";
 import type { Report } from "../../src/report/json.js";
 import { type RunOptions, runDesign } from "../../src/run.js";
@@ -10,6 +11,17 @@ export function runFile(file: string, sets: string[] = [], opts: RunOptions = {}
 
 export function runText(text: string, sets: string[] = [], opts: RunOptions = {}): Report {
   return runDesign(loadDesign(text, "inline.yaml", sets), opts);
+}
+
+/** The message of the DesignError that loading `text` must raise; fails if it loads. */
+export function rejection(text: string, file = "bad.yaml"): string {
+  try {
+    loadDesign(text, file);
+  } catch (e) {
+    if (e instanceof DesignError) return e.message;
+    throw e;
+  }
+  throw new Error(`expected ${file} to be rejected`);
 }
 
 /** Two-sided Student t quantiles at 99.9% confidence (0.9995), by degrees of freedom. */
