@@ -397,7 +397,7 @@ export class Service extends Station {
    * single version describes them.
    */
   private fanOut(job: Job, step: Extract<Step, { type: "read" }>): void {
-    const n = step.scatter ? ((step.store as { shardCount?: number }).shardCount ?? 1) : (step.salt ?? 1);
+    const n = step.scatter ? (step.store.shardCount ?? 1) : (step.salt ?? 1);
     job.aux = n;
     job.phase = OK;
     for (let i = 0; i < n; i++) {

@@ -19,4 +19,6 @@ export interface Store extends Component {
    * service (route "lookup") before calling, caching the answer for ttlMs.
    */
   directory?: { service: Component; ttlMs: number } | null;
+  /** shards a scatter read must ask (a store without shards has one) */
+  readonly shardCount?: number;
 }
