@@ -251,7 +251,10 @@ export class QuorumStore extends Station implements Store {
     const from = this.sim.components[job.caller].zoneOf(job.callerInstance);
     const net = this.sim.net;
     const ok = (node: number) => this.isAlive(node) && !net.isCut(from, this.zoneOf(node));
-    for (const node of this.preferenceList(job.key)) if (ok(node)) return node;
+    // read the preference table in place: this runs for every call
+    const n = this.replicationFactor;
+    const at = this.ring.successor(hash32(job.key)) * n;
+    for (let i = 0; i < n; i++) if (ok(this.prefs[at + i])) return this.prefs[at + i];
     for (let node = 0; node < this.qs.instances; node++) if (ok(node)) return node;
     return -1;
   }
