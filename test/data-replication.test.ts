@@ -197,6 +197,53 @@ describe("read-your-writes (examples/data/read-your-writes.yaml)", () => {
     );
     accounted(r);
   });
+
+  it("version-check retries the replica until it has the user's write: no violations, a 100ms pause when behind", () => {
+    const v = by["POST /profile/version"];
+    expect(v.reads).toBeGreaterThan(1000);
+    expect(v.rywViolations).toBe(0);
+    const rep = d.replication as unknown as { versionRetries: number; versionFallbacks: number };
+    // about as often behind as the unprotected route is, and one pause almost always suffices
+    expect(rep.versionRetries).toBeGreaterThan(0.5 * by["POST /profile/none"].rywViolations);
+    expect(rep.versionFallbacks).toBeLessThan(0.05 * rep.versionRetries);
+    // the routes that retried paid the interval: their tail includes it
+    expect(r.routes["POST /profile/version"].latencyMs.p99).toBeGreaterThan(100);
+    expect(r.routes["POST /profile/none"].latencyMs.p99).toBeLessThan(100);
+  });
+
+  it("version-check falls back to the primary when its retries are spent", () => {
+    const slow = runText(`
+duration: 20s
+network: { latency: { sameZone: 0ms, crossZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 200/s }
+    population: { users: 100 }
+    routes: [{ route: w, keys: { perUser: true } }]
+  api:
+    kind: service
+    instances: 1
+    concurrency: 10000
+    routes:
+      w:
+        - write: db
+        - { read: db, from: replica, readYourWrites: version-check, checkRetries: 1, checkInterval: 1ms }
+  db:
+    kind: database
+    connections: 10000
+    replicas: 1
+    replication: { applyTime: constant(20ms) }
+`);
+    const rep = db(slow).replication as unknown as { versionRetries: number; versionFallbacks: number };
+    // the replica applies 50 writes/s of 200: it is hopelessly behind, so every retry fails over to the primary
+    expect(rep.versionRetries).toBeGreaterThan(1000);
+    // (but for reads still pausing when the run ends)
+    expect(rep.versionFallbacks).toBeLessThanOrEqual(rep.versionRetries);
+    expect(rep.versionFallbacks).toBeGreaterThanOrEqual(rep.versionRetries - slow.requests.inFlight);
+    expect(slow.consistency!.byRoute.w.rywViolations).toBe(0);
+  });
 });
 
 describe("failover (examples/data/failover.yaml)", () => {
@@ -337,6 +384,9 @@ components:
         ),
       ),
     ).toMatch(/maxLag applies to readYourWrites: bounded-lag/);
+    expect(
+      problems(base("{ kind: database, replicas: 1 }", "{ read: db, from: replica, checkRetries: 2 }")),
+    ).toMatch(/checkRetries applies to readYourWrites: version-check/);
   });
 
   it("rejects failover without a possible majority, and a timeout shorter than the heartbeat", () => {

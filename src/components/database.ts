@@ -44,7 +44,9 @@ export interface DatabaseConfig extends StationConfig {
 }
 
 export type ReplicaPick = "round-robin" | "least-loaded" | "nearest" | "sticky";
-export type ReadYourWrites = "none" | "primary-after-write" | "bounded-lag" | "wait-for-position";
+/** version-check is the client's own loop (see the service's read step): routing treats it as none */
+export type ReadYourWrites =
+  "none" | "primary-after-write" | "bounded-lag" | "wait-for-position" | "version-check";
 
 /** Where one read step's reads go. */
 export interface ReadPolicy {
@@ -101,6 +103,8 @@ export class Database extends Station implements Store {
   private primaryReadsAfterWrite = 0;
   private lagBypasses = 0;
   private positionWaits = 0;
+  private versionRetries = 0;
+  private versionFallbacks = 0;
   private splitBrainWrites = 0;
   /** two-phase commit: rows locked by prepared transactions (key -> transaction), and writes waiting for them */
   private readonly locks = new Map<number, number>();
@@ -157,6 +161,12 @@ export class Database extends Station implements Store {
     // shards that only a resharding brings in start then
     for (let g = 0; g < this.shards.shards; g++) this.groups[g].start();
     if (this.db.reshard) this.sim.q.at(this.db.reshard.atMs, this.reshardEv, 0);
+  }
+
+  /** A version-check read found its replica behind the user's write: it retries, or (fallback) asks the primary. */
+  noteVersionCheck(fallback: boolean): void {
+    if (fallback) this.versionFallbacks++;
+    else this.versionRetries++;
   }
 
   /** Registers a read step's routing policy; the step's reads carry the returned index. */
@@ -682,6 +692,8 @@ export class Database extends Station implements Store {
         primaryReadsAfterWrite: this.primaryReadsAfterWrite,
         lagBypasses: this.lagBypasses,
         positionWaits: this.positionWaits,
+        versionRetries: this.versionRetries,
+        versionFallbacks: this.versionFallbacks,
         nodes: Array.from({ length: this.db.instances }, (_, node) => {
           const g = this.groupOf(node);
           const rs = this.groups[g];

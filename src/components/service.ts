@@ -33,6 +33,12 @@ export type Step =
       saltKeys?: number;
       /** ask every shard of the store and wait for all (a query by a secondary index) */
       scatter?: boolean;
+      /**
+       * readYourWrites: version-check: a store read older than the user's own
+       * last write of the key is retried after intervalMs, up to `retries`
+       * times, then sent with policy `primary`
+       */
+      versionCheck?: { retries: number; intervalMs: number; primary: number };
     }
   | {
       /** an atomic write of `keys` keys (the request's and keys - 1 others) by two-phase commit */
@@ -83,6 +89,7 @@ const TXN_COMMIT = 7;
 export class Service extends Station {
   readonly kind = "service";
   private computeDone = -1;
+  private recheck = -1;
   private readonly plans: (Step[] | undefined)[] = [];
   private fallback: Step[] | null = null;
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
@@ -101,6 +108,7 @@ export class Service extends Station {
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.computeDone = sim.q.on((id) => this.afterCompute(id));
+    this.recheck = sim.q.on((id) => this.readAgain(id));
   }
 
   /** Whether this service has a plan for `route` (checked when a design is built). */
@@ -151,6 +159,7 @@ export class Service extends Station {
             return this.lookUp(job, step.store);
           if (step.scatter || salted(step, job.key)) return this.fanOut(job, step);
           job.phase = step.cache ? ASK_CACHE : ASK_STORE;
+          job.aux = 0; // version-check retries so far
           // staleness is judged against what was committed when the read began
           const checker = sim.consistency;
           if (checker) {
@@ -239,6 +248,8 @@ export class Service extends Station {
       sim.release(c);
       return this.finish(job, outcome);
     }
+    if (step.type === "read" && step.versionCheck && c.version < job.ownAtStart && job.aux >= 0)
+      return this.versionBehind(job, c, step);
     if (step.type === "read") {
       job.version = c.version;
       job.hit = false;
@@ -356,6 +367,40 @@ export class Service extends Station {
     job.phase = 0;
     job.step++;
     this.advance(job);
+  }
+
+  /**
+   * A version-check read returned a version older than the user's own last
+   * write (the version that write returned, which the client keeps; the
+   * checker's record of it stands in for the client's): try the replicas
+   * again after a pause, and once the retries are spent, the primary.
+   */
+  private versionBehind(job: Job, c: Job, step: Extract<Step, { type: "read" }>): void {
+    const vc = step.versionCheck!;
+    this.sim.release(c);
+    if (job.aux < vc.retries) {
+      job.aux++;
+      step.store.noteVersionCheck?.(false);
+      this.sim.q.schedule(vc.intervalMs, this.recheck, job.id);
+      return;
+    }
+    step.store.noteVersionCheck?.(true);
+    job.aux = -1; // whatever the primary returns is final
+    this.sendRead(job, step.store, vc.primary);
+  }
+
+  private readAgain(id: number): void {
+    const job = this.sim.pool.jobs[id];
+    if (job.cancelled) return this.sim.release(job);
+    const step = this.plan(job)[job.step] as Extract<Step, { type: "read" }>;
+    this.sendRead(job, step.store, step.policy);
+  }
+
+  private sendRead(job: Job, store: Store, policy: number): void {
+    const r = this.sim.child(job, this, job.instance);
+    r.op = OP_READ;
+    r.policy = policy;
+    this.sim.send(r, store, -1);
   }
 
   /** Whether this instance must ask the store's directory where the key lives (no fresh cached answer). */

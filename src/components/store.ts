@@ -19,6 +19,8 @@ export interface Store extends Component {
    * service (route "lookup") before calling, caching the answer for ttlMs.
    */
   directory?: { service: Component; ttlMs: number } | null;
+  /** a version-check read retried a replica (or, fallback, went to the primary) */
+  noteVersionCheck?(fallback: boolean): void;
   /** shards a scatter read must ask (a store without shards has one) */
   readonly shardCount?: number;
 }

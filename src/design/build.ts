@@ -180,6 +180,14 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               salt: s.salt,
               saltKeys: s.saltKeys,
               scatter: s.scatter,
+              versionCheck:
+                s.readYourWrites === "version-check"
+                  ? {
+                      retries: s.checkRetries ?? DEFAULTS.database.checkRetries,
+                      intervalMs: s.checkInterval ?? DEFAULTS.database.checkInterval,
+                      primary: store.readPolicy(PRIMARY_READS),
+                    }
+                  : undefined,
             };
           }
           if ("transaction" in s)

@@ -30,6 +30,8 @@ export const DEFAULTS = {
     directoryTtl: 60_000,
     rywWindow: 1000,
     maxLag: 100,
+    checkRetries: 3,
+    checkInterval: 100,
   },
   quorumStore: {
     nodes: 3,

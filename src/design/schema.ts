@@ -282,17 +282,27 @@ const StepSchema = z.union([
         "from: replica: how a replica is chosen: round-robin (default), least-loaded, nearest (same zone, then region), sticky (one replica per user)",
     }),
     readYourWrites: z
-      .enum(["none", "primary-after-write", "bounded-lag", "wait-for-position"])
+      .enum(["none", "primary-after-write", "bounded-lag", "wait-for-position", "version-check"])
       .optional()
       .meta({
         description:
-          "from: replica: how a user is kept from missing their own writes: none (default), primary-after-write (primary for `window` after the user's write), bounded-lag (only replicas lagging less than `maxLag`, else the primary), wait-for-position (the replica serves once it has applied the user's last write)",
+          "from: replica: how a user is kept from missing their own writes: none (default), primary-after-write (primary for `window` after the user's write), bounded-lag (only replicas lagging less than `maxLag`, else the primary), wait-for-position (the replica serves once it has applied the user's last write), version-check (the client compares the version read with its own last write's and retries the replica, then the primary)",
       }),
     window: PositiveDuration.optional().meta({
       description: "readYourWrites: primary-after-write: how long after a write (default 1s)",
     }),
     maxLag: PositiveDuration.optional().meta({
       description: "readYourWrites: bounded-lag: the largest replica lag accepted (default 100ms)",
+    }),
+    checkRetries: z
+      .union([PositiveInt, z.literal(0)])
+      .optional()
+      .meta({
+        description:
+          "readYourWrites: version-check: replica reads retried while older than the user's own write, before going to the primary (default 3)",
+      }),
+    checkInterval: PositiveDuration.optional().meta({
+      description: "readYourWrites: version-check: pause before each retry (default 100ms)",
     }),
     consistency: Level.optional().meta({
       description: "quorum-store only: R for this read (default: the store's r)",

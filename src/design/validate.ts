@@ -407,6 +407,8 @@ type ReadStep = {
   readYourWrites?: string;
   window?: number;
   maxLag?: number;
+  checkRetries?: number;
+  checkInterval?: number;
 };
 
 /** Replica routing options only make sense together, and only with replicas to route to. */
@@ -460,8 +462,23 @@ function readStepProblems(
       message: "maxLag applies to readYourWrites: bounded-lag",
       atKey: true,
     });
+  for (const k of ["checkRetries", "checkInterval"] as const)
+    if (s[k] !== undefined && s.readYourWrites !== "version-check")
+      out.push({
+        path: [...p, k],
+        message: `${k} applies to readYourWrites: version-check`,
+        atKey: true,
+      });
   if (db?.kind === "quorum-store")
-    for (const k of ["from", "pick", "readYourWrites", "window", "maxLag"] as const)
+    for (const k of [
+      "from",
+      "pick",
+      "readYourWrites",
+      "window",
+      "maxLag",
+      "checkRetries",
+      "checkInterval",
+    ] as const)
       if (s[k] !== undefined)
         out.push({
           path: [...p, k],
