@@ -290,7 +290,13 @@ describe("failover (examples/data/failover.yaml)", () => {
   });
 });
 
-const failoverDesign = (mode: string, killAt: number, crossRegion: number, zones = "a1, a2, c1") => `
+const failoverDesign = (
+  mode: string,
+  killAt: number,
+  crossRegion: number,
+  zones = "a1, a2, c1",
+  rebuild = "",
+) => `
 duration: 12s
 network:
   regions: { a: [a1, a2], c: [c1], d: [d1] }
@@ -315,12 +321,103 @@ components:
     # by default a near replica and a far one: the far one is usually behind, and must not win
     zones: [${zones}]
     connections: 5000
-    replication: { mode: ${mode}${mode === "semi-sync" ? ", acks: 1" : ""} }
+    replication: { mode: ${mode}${mode === "semi-sync" ? ", acks: 1" : ""}${rebuild} }
     failover: { heartbeat: 200ms, timeout: 1s, electionTimeout: 50ms }
 faults:
   - { kill: db, instance: 0, at: ${killAt}ms, for: 4s }
   - { kill: db, instance: 1, at: ${killAt + 5000}ms, for: 2s }
 `;
+
+describe("capped log and snapshots (logRetention, snapshotTime)", () => {
+  // one replica dies at 2s and returns at 8s while the primary takes 1,000 writes/s
+  const design = (replication: string, duration = "14s") => `
+duration: ${duration}
+network: { latency: { sameZone: 0ms, crossZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: constant, rate: 1000/s }
+    routes: [{ route: w, keys: { count: 1k } }]
+  api:
+    kind: service
+    concurrency: 10000
+    routes: { w: [{ write: db }] }
+  db:
+    kind: database
+    connections: 10000
+    replicas: 1
+    replication: { applyTime: constant(0.1ms)${replication} }
+faults:
+  - { kill: db, instance: 1, at: 2s, for: 6s }
+`;
+  type Rep = Db["replication"] & {
+    fellOffLog: number;
+    snapshots: number;
+    snapshotRestarts: number;
+    nodes: { recovering: boolean }[];
+  };
+  const rep = (r: Report) => db(r).replication as Rep;
+
+  it("without a cap, the log holds everything a dead replica misses and it catches up from the log", () => {
+    const r = runText(design("", "7s"));
+    // still dead at 7s: the log holds every write since 2s
+    expect(rep(r).logHeld).toBeGreaterThan(4900);
+    const back = rep(runText(design("")));
+    expect(back.fellOffLog).toBe(0);
+    expect(back.snapshots).toBe(0);
+    expect(back.nodes[1].lagPositions).toBeLessThan(50);
+  });
+
+  it("with a cap, the log stays bounded; the returning replica copies a snapshot, then streams again", () => {
+    const dead = rep(runText(design(", logRetention: 1000", "7s")));
+    expect(dead.logHeld).toBeLessThanOrEqual(1000);
+    expect(dead.fellOffLog).toBe(1);
+    expect(dead.nodes[1].recovering).toBe(true);
+    // it is behind by everything since it died, and its lag keeps growing
+    expect(dead.nodes[1].lagMs).toBeGreaterThan(4900);
+    const r = runText(design(", logRetention: 1000, snapshotTime: constant(1s)"));
+    const back = rep(r);
+    expect(back.fellOffLog).toBe(1);
+    expect(back.snapshots).toBe(1);
+    expect(back.snapshotRestarts).toBe(0);
+    expect(back.nodes[1].recovering).toBe(false);
+    expect(back.nodes[1].lagPositions).toBeLessThan(50);
+    // lag in the series (sampled at the end of each second): growing while it was away
+    // (about 5s at 7s), then the age of the snapshot (1s) once it lands at 9s, small after
+    const lag = db(r).series["lagMs:1"];
+    expect(lag[6]).toBeGreaterThan(4900);
+    expect(lag[8]).toBeGreaterThan(900);
+    expect(lag[8]).toBeLessThan(1100);
+    expect(lag.slice(10).every((l) => l < 50)).toBe(true);
+    accounted(r);
+  });
+
+  it("a snapshot slower than the log's window starts over, again and again: the replica never returns", () => {
+    // 1,000 writes/s and a 500-entry log: a copy has half a second to land, and takes two
+    const stuck = rep(runText(design(", logRetention: 500, snapshotTime: constant(2s)")));
+    expect(stuck.snapshotRestarts).toBeGreaterThan(5);
+    expect(stuck.snapshots).toBe(stuck.snapshotRestarts + 1);
+    expect(stuck.nodes[1].recovering).toBe(true);
+    expect(stuck.nodes[1].lagMs).toBeGreaterThan(11_000);
+  });
+
+  it("a replica copying a snapshot serves no reads: they go to the primary", () => {
+    const r = runText(
+      design(", logRetention: 1000, snapshotTime: constant(100s)").replace(
+        "routes: { w: [{ write: db }] }",
+        "routes: { w: [{ write: db }, { read: db, from: replica }] }",
+      ),
+    );
+    const nodes = rep(r).nodes as unknown as { reads: number; recovering: boolean }[];
+    expect(nodes[1].recovering).toBe(true);
+    // it served reads only for the 2s before it died
+    expect(nodes[1].reads).toBeLessThanOrEqual(2000);
+    expect(nodes[0].reads).toBeGreaterThan(11_000);
+    // only the reads it was serving when it died failed
+    expect(r.requests.failed).toBeLessThan(10);
+  });
+});
 
 describe("no acknowledged write is lost under synchronous replication (property)", () => {
   it("sync and semi-sync (majority) lose nothing across failovers; every request is accounted for", () => {
@@ -330,8 +427,10 @@ describe("no acknowledged write is lost under synchronous replication (property)
         fc.integer({ min: 1000, max: 4000 }),
         fc.integer({ min: 1, max: 60 }),
         fc.integer({ min: 1, max: 1000 }),
-        (mode, killAt, crossRegion, seed) => {
-          const r = runText(failoverDesign(mode, killAt, crossRegion), [], { seed });
+        // rebuilding replicas by snapshot, and a log short enough that a dead node falls off it
+        fc.constantFrom("", ", snapshotTime: 300ms", ", logRetention: 300, snapshotTime: 200ms"),
+        (mode, killAt, crossRegion, seed, rebuild) => {
+          const r = runText(failoverDesign(mode, killAt, crossRegion, undefined, rebuild), [], { seed });
           const d = db(r);
           expect(d.failover.failovers).toBeGreaterThanOrEqual(1);
           expect(d.consistency.lostAcknowledgedWrites).toBe(0);

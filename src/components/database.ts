@@ -252,6 +252,8 @@ export class Database extends Station implements Store {
     for (let r = 0; r < rs.n; r++) {
       // a driver stops using replicas it cannot reach
       if (rs.isPrimary(r) || !this.isAlive(base + r) || net.isCut(from, this.zoneOf(base + r))) continue;
+      if (rs.isRecovering(r)) continue; // rebuilding from a snapshot: not in service
+
       if (p.readYourWrites === "bounded-lag" && rs.lagMs(r) > p.maxLagMs) continue;
       c[k++] = r;
     }
@@ -689,6 +691,9 @@ export class Database extends Station implements Store {
         logPosition: used.reduce((n, rs) => n + rs.log.head, 0),
         logHeld: used.reduce((n, rs) => n + rs.log.size, 0),
         divergentKeys: this.divergentKeys(),
+        fellOffLog: used.reduce((n, rs) => n + rs.fellOffLog, 0),
+        snapshots: used.reduce((n, rs) => n + rs.snapshots, 0),
+        snapshotRestarts: used.reduce((n, rs) => n + rs.snapshotRestarts, 0),
         primaryReadsAfterWrite: this.primaryReadsAfterWrite,
         lagBypasses: this.lagBypasses,
         positionWaits: this.positionWaits,
@@ -703,6 +708,7 @@ export class Database extends Station implements Store {
             shard: g,
             role: rs.roleName(local),
             alive: this.isAlive(node),
+            recovering: rs.isRecovering(local),
             zone: this.sim.net.zoneNames[this.zoneOf(node)],
             reads: this.readsByNode[node],
             appliedPosition: rs.applied[local],

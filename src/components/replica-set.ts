@@ -6,6 +6,7 @@
 // count acknowledgements; failover is Raft-style: heartbeats, a detection
 // timeout, randomised election timeouts, votes only for a candidate whose log
 // is at least as complete, a majority of all nodes to win.
+import type { Sampler } from "../kernel/distributions.js";
 import type { Rng } from "../kernel/rng.js";
 import { ReplicationLog } from "../mechanisms/replication-log.js";
 import { PairFifo } from "./pair-fifo.js";
@@ -22,6 +23,15 @@ export interface ReplicationConfig {
   mode: ReplicationMode;
   /** replica acknowledgements a write waits for: all replicas for sync, 0 for async */
   acks: number;
+  /**
+   * Entries the primary's log keeps (a capped log, like MongoDB's oplog or a
+   * binlog retention limit); a replica that has not received the entries it
+   * needs before they age out cannot catch up from the log and must copy a
+   * snapshot. Infinity keeps every entry until all replicas have applied it.
+   */
+  retention: number;
+  /** time to copy a snapshot to a replica that must be rebuilt; null: instant */
+  snapshot: Sampler | null;
 }
 
 export interface FailoverConfig {
@@ -72,6 +82,12 @@ export interface FailoverRecord {
   lostAcknowledgedWrites: number;
 }
 
+// where a replica stands with the log
+const STREAMING = 0;
+/** fell off the log (or must be rebuilt): waits to copy a snapshot */
+const NEEDS_SNAPSHOT = 1;
+const COPYING = 2;
+
 // election and heartbeat messages
 const HEARTBEAT = 0;
 const VOTE_REQUEST = 1;
@@ -111,6 +127,18 @@ export class ReplicaSet {
   private writeTargets = new Int32Array(0);
   /** primaries replaced while cut off and unfenced, still acting as primary (split brain) */
   private readonly deposed: Uint8Array;
+  /** STREAMING, NEEDS_SNAPSHOT or COPYING: a node that is not streaming serves no reads and cannot stand */
+  private readonly sync: Uint8Array;
+  /** COPYING: the primary's position when the snapshot was taken, its data, and when the copy ends */
+  private readonly snapFrom: Float64Array;
+  private readonly snapData: (Map<number, number> | null)[];
+  private readonly snapDue: Float64Array;
+  /** not streaming: commit time of the oldest entry the node lacks, so its lag keeps growing from there */
+  private readonly staleSince: Float64Array;
+  /** snapshots begun, restarted (the log moved past them, or the primary changed) and replicas that fell off the log */
+  snapshots = 0;
+  snapshotRestarts = 0;
+  fellOffLog = 0;
   term = 1;
   readonly failovers: FailoverRecord[] = [];
   private open: FailoverRecord | null = null;
@@ -122,6 +150,7 @@ export class ReplicaSet {
   private checkEv = -1;
   private electEv = -1;
   private discoverEv = -1;
+  private snapEv = -1;
 
   constructor(
     private readonly host: ReplicaHost,
@@ -149,6 +178,11 @@ export class ReplicaSet {
     this.checkAt = new Float64Array(nodes).fill(-1);
     this.divergent = new Uint8Array(nodes);
     this.deposed = new Uint8Array(nodes);
+    this.sync = new Uint8Array(nodes);
+    this.snapFrom = new Float64Array(nodes);
+    this.snapData = new Array<Map<number, number> | null>(nodes).fill(null);
+    this.snapDue = new Float64Array(nodes).fill(-1);
+    this.staleSince = new Float64Array(nodes);
   }
 
   /** Where clients in `zone` send writes (and primary reads). */
@@ -181,6 +215,7 @@ export class ReplicaSet {
     this.checkEv = q.on((r) => this.check(r));
     this.electEv = q.on((r) => this.electionTimer(r));
     this.discoverEv = q.on((i) => this.discovered(i));
+    this.snapEv = q.on((r) => this.snapshotCopied(r));
   }
 
   start(): void {
@@ -202,6 +237,11 @@ export class ReplicaSet {
     return node === this.primary && this.role[node] === LEADER;
   }
 
+  /** A node that cannot follow the log (it fell off it, or is copying a snapshot): no reads, no votes for it. */
+  isRecovering(node: number): boolean {
+    return this.sync[node] !== STREAMING;
+  }
+
   // ---------------------------------------------------------------- the log
 
   /** The primary committed `version` of `key`: log it and ship it. Returns its position. */
@@ -211,9 +251,75 @@ export class ReplicaSet {
     const pos = this.log.append(key, version, this.now);
     this.received[p] = pos;
     this.applied[p] = pos;
-    for (let r = 0; r < this.n; r++) if (r !== p) this.ship(r, pos);
-    if (this.n === 1) this.trim();
+    const oldest = pos - this.replication.retention; // entries at or below it have aged out
+    for (let r = 0; r < this.n; r++) {
+      if (r === p) continue;
+      if (this.sync[r] === STREAMING && this.received[r] < oldest) this.fellOff(r);
+      else if (this.sync[r] === COPYING && this.snapFrom[r] < oldest) {
+        // the log moved past the snapshot's position before the copy finished: start over
+        this.snapshotRestarts++;
+        this.abandonSnapshot(r);
+        this.startSnapshot(r);
+      } else this.ship(r, pos);
+    }
+    if (this.n === 1 || oldest > this.log.tail) this.trim();
     return pos;
+  }
+
+  /** The entries a replica needs next have aged out of the primary's log: only a snapshot can bring it back. */
+  private fellOff(r: number): void {
+    this.fellOffLog++;
+    this.needsSnapshot(r);
+    this.startSnapshot(r);
+  }
+
+  private needsSnapshot(r: number): void {
+    const next = this.applied[r] + 1;
+    this.staleSince[r] = next >= this.log.tail && next <= this.log.head ? this.log.time(next) : this.now;
+    this.sync[r] = NEEDS_SNAPSHOT;
+    this.resetLink(r);
+  }
+
+  /** Copies the primary's data as of now to r (a dump plus its log position), if r can be reached. */
+  private startSnapshot(r: number): void {
+    const p = this.primary;
+    if (this.sync[r] !== NEEDS_SNAPSHOT) return;
+    if (!this.host.isAlive(r) || !this.host.isAlive(p) || this.role[p] !== LEADER || this.severed(p, r))
+      return;
+    this.sync[r] = COPYING;
+    this.snapshots++;
+    this.snapFrom[r] = this.applied[p];
+    this.snapData[r] = new Map(this.versions[p]);
+    const d = this.replication.snapshot ? this.replication.snapshot.sample(this.host.rng) : 0;
+    this.snapDue[r] = this.now + d;
+    this.host.sim.q.at(this.snapDue[r], this.snapEv, r);
+  }
+
+  private abandonSnapshot(r: number): void {
+    this.sync[r] = NEEDS_SNAPSHOT;
+    this.snapData[r] = null;
+    this.snapDue[r] = -1;
+  }
+
+  /** The copy landed: the replica holds the snapshot's data and streams the log from its position on. */
+  private snapshotCopied(r: number): void {
+    if (this.now !== this.snapDue[r] || this.sync[r] !== COPYING) return; // superseded
+    this.snapDue[r] = -1;
+    if (this.deposed[r] === 1) {
+      this.deposed[r] = 0;
+      this.role[r] = FOLLOWER;
+    }
+    this.versions[r] = this.snapData[r]!;
+    this.snapData[r] = null;
+    const at = this.snapFrom[r];
+    this.received[r] = at;
+    this.applied[r] = at;
+    this.acked[r] = at;
+    this.divergent[r] = 0;
+    this.sync[r] = STREAMING;
+    this.ship(r, this.log.head);
+    this.trim();
+    this.host.applyPending(r);
   }
 
   /**
@@ -233,7 +339,9 @@ export class ReplicaSet {
     let have = 0;
     let members = 0;
     for (let r = 0; r < this.n; r++) {
-      if (r === p || !this.host.isAlive(r) || (canReconfigure && this.severed(p, r))) continue;
+      // a node rebuilding from a snapshot is out of the synchronous set until it streams again
+      if (r === p || !this.host.isAlive(r) || this.sync[r] !== STREAMING) continue;
+      if (canReconfigure && this.severed(p, r)) continue;
       members++;
       if (this.acked[r] >= pos) have++;
     }
@@ -242,6 +350,7 @@ export class ReplicaSet {
 
   /** Next position `node` should apply, or -1 if it is caught up with what it received. */
   nextToApply(node: number): number {
+    if (this.sync[node] !== STREAMING) return -1;
     return this.applied[node] < this.received[node] ? this.applied[node] + 1 : -1;
   }
 
@@ -252,7 +361,7 @@ export class ReplicaSet {
 
   /** A replica finished applying `pos`. */
   apply(node: number, pos: number): void {
-    if (pos !== this.applied[node] + 1 || pos > this.received[node]) return;
+    if (pos !== this.applied[node] + 1 || pos > this.received[node] || this.sync[node] !== STREAMING) return;
     this.versions[node].set(this.log.key(pos), this.log.version(pos));
     this.applied[node] = pos;
     this.trim();
@@ -260,6 +369,7 @@ export class ReplicaSet {
 
   /** Replication lag of a node in ms: age of the oldest entry it has not applied. */
   lagMs(node: number): number {
+    if (this.sync[node] !== STREAMING) return this.now - this.staleSince[node];
     // a node awaiting a rebuild needs nothing from the log, which may be trimmed past it
     const next = Math.max(this.current(node) + 1, this.log.tail);
     return next > this.log.head ? 0 : this.now - this.log.time(next);
@@ -274,10 +384,18 @@ export class ReplicaSet {
     return this.divergent[node] === 1 ? Math.min(this.applied[node], this.cut) : this.applied[node];
   }
 
-  /** Releases entries every node has applied; they are durable from now on. */
+  /**
+   * Releases entries every streaming node has applied (a node copying a
+   * snapshot holds the log from its snapshot's position; one that fell off
+   * holds nothing); they are durable from now on.
+   */
   private trim(): void {
     let min = this.log.head;
-    for (let r = 0; r < this.n; r++) if (this.applied[r] < min) min = this.applied[r];
+    for (let r = 0; r < this.n; r++) {
+      const at =
+        this.sync[r] === STREAMING ? this.applied[r] : this.sync[r] === COPYING ? this.snapFrom[r] : min;
+      if (at < min) min = at;
+    }
     for (let pos = this.log.tail; pos <= min; pos++)
       this.host.durable(this.log.key(pos), this.log.version(pos));
     this.log.trimThrough(min);
@@ -302,12 +420,14 @@ export class ReplicaSet {
     for (let r = 0; r < this.n; r++) {
       if (r === p || !this.host.isAlive(r) || this.severed(p, r)) continue;
       if (this.divergent[r] === 1) this.resync(r);
-      if (this.received[r] < this.log.head) this.ship(r, this.log.head);
+      if (this.sync[r] === NEEDS_SNAPSHOT) this.startSnapshot(r);
+      else if (this.received[r] < this.log.head) this.ship(r, this.log.head);
     }
   }
 
   /** Sends everything up to `pos` to replica r, in order behind what is already on the wire. */
   private ship(r: number, pos: number): void {
+    if (this.sync[r] !== STREAMING) return;
     if (!this.host.isAlive(r) || !this.host.isAlive(this.primary) || this.severed(this.primary, r)) return;
     const t = Math.max(this.lastShip[r], this.now + this.delay(this.primary, r));
     this.lastShip[r] = t;
@@ -347,6 +467,7 @@ export class ReplicaSet {
 
   killed(node: number): void {
     this.resetLink(node);
+    if (this.sync[node] === COPYING) this.abandonSnapshot(node);
     if (node === this.primary && this.role[node] === LEADER) {
       // what it had sent but replicas had not yet received dies with it (its
       // socket buffers and the packets on the wire): async loses those writes
@@ -369,6 +490,7 @@ export class ReplicaSet {
     this.role[node] = FOLLOWER;
     this.nodeTerm[node] = Math.max(this.nodeTerm[node], this.term);
     if (this.divergent[node] === 1 || this.received[node] > this.log.head) this.resync(node);
+    if (this.sync[node] === NEEDS_SNAPSHOT) this.startSnapshot(node);
     this.acked[node] = Math.min(this.acked[node], this.received[node]);
     this.ship(node, this.log.head);
     this.host.applyPending(node);
@@ -384,8 +506,16 @@ export class ReplicaSet {
     this.lastAck[node] = 0;
   }
 
-  /** A node that holds a discarded suffix is rebuilt from the primary (pg_rewind or a fresh copy). */
+  /**
+   * A node that holds a discarded suffix is rebuilt from the primary (pg_rewind
+   * or a fresh copy): by a snapshot that takes time if one is configured,
+   * else at once.
+   */
   private resync(node: number): void {
+    if (this.replication.snapshot) {
+      if (this.sync[node] === STREAMING) this.needsSnapshot(node);
+      return this.startSnapshot(node);
+    }
     if (this.deposed[node] === 1) {
       this.deposed[node] = 0;
       this.role[node] = FOLLOWER;
@@ -456,6 +586,8 @@ export class ReplicaSet {
       this.armCheck(r);
       return;
     }
+    // a node without the log's recent entries is not electable (MongoDB's RECOVERING state)
+    if (this.sync[r] !== STREAMING) return this.armCheck(r);
     this.role[r] = CANDIDATE;
     this.nodeTerm[r]++;
     this.votedFor[r] = r;
@@ -536,6 +668,12 @@ export class ReplicaSet {
     for (let j = 0; j < this.n; j++) {
       this.resetLink(j);
       if (j === r) continue;
+      // a snapshot taken from the old primary may hold what the new one lacks: take it again
+      if (this.sync[j] === COPYING) {
+        this.snapshotRestarts++;
+        this.abandonSnapshot(j);
+      }
+      if (this.sync[j] === NEEDS_SNAPSHOT) this.startSnapshot(j);
       // a node the new primary cannot reach is rebuilt once it can (networkChanged)
       if (this.divergent[j] === 1 && this.host.isAlive(j) && !this.severed(r, j)) this.resync(j);
       this.acked[j] = Math.min(this.received[j], cut);

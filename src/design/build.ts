@@ -452,6 +452,8 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
     replication: {
       mode,
       acks: mode === "sync" ? replicas : mode === "semi-sync" ? (c.replication?.acks ?? D.semiSyncAcks) : 0,
+      retention: c.replication?.logRetention ?? Number.POSITIVE_INFINITY,
+      snapshot: c.replication?.snapshotTime ? sampler(c.replication.snapshotTime) : null,
     },
     failover: f
       ? {

@@ -417,6 +417,14 @@ const ReplicationSchema = z
       description:
         "time a replica takes to apply one log entry, one at a time, holding one of its connections (default lognormal(median=0.5ms, p99=2ms))",
     }),
+    logRetention: PositiveCount.optional().meta({
+      description:
+        "entries the primary's log keeps (capped, like MongoDB's oplog); a replica further behind must copy a snapshot (default: unbounded)",
+    }),
+    snapshotTime: DurationDist.optional().meta({
+      description:
+        "time to copy a snapshot to a replica that fell off the log or must be rebuilt after a failover (default 0s: instant)",
+    }),
   })
   .meta({ description: "how writes reach the replicas" });
 
