@@ -419,6 +419,60 @@ faults:
   });
 });
 
+describe("lag monitoring by canary writes (replication.canary)", () => {
+  // replica 1 is away from 10.5s to 15.5s; replica 2 keeps up throughout
+  const design = (interval: string) => `
+duration: 40s
+network: { latency: { sameZone: 0ms, crossZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: constant, rate: 500/s }
+    routes: [{ route: w, keys: { count: 1k } }]
+  api: { kind: service, concurrency: 1000, routes: { w: [{ write: db }] } }
+  db:
+    kind: database
+    connections: 1000
+    replicas: 2
+    replication: { applyTime: constant(0.1ms), canary: { interval: ${interval}, alertAbove: 1s } }
+faults:
+  - { kill: db, instance: 1, at: 10.5s, for: 5s }
+`;
+  type Node = { canaryLagMs: number; maxCanaryLagMs: number; alertSeconds: number; lagOverSeconds: number };
+  const nodes = (r: Report) => db(r).replication.nodes as unknown as Node[];
+
+  it("measures a replica that keeps up at about its true lag, and never alerts", () => {
+    const r = runText(design("1s"));
+    const n = nodes(r)[2];
+    expect(n.maxCanaryLagMs).toBeGreaterThan(0);
+    expect(n.maxCanaryLagMs).toBeLessThan(5);
+    expect(n.alertSeconds).toBe(0);
+    expect(n.lagOverSeconds).toBe(0);
+    expect((db(r).replication as unknown as { canary: { written: number } }).canary.written).toBe(40);
+  });
+
+  it("a canary every second alerts through the outage", () => {
+    const n = nodes(runText(design("1s")))[1];
+    expect(n.lagOverSeconds).toBeGreaterThanOrEqual(4);
+    expect(n.alertSeconds).toBeGreaterThanOrEqual(3);
+    expect(n.alertSeconds).toBeLessThanOrEqual(n.lagOverSeconds);
+    expect(n.maxCanaryLagMs).toBeGreaterThan(4000);
+  });
+
+  it("a canary every 30s never sees a 5s outage between two canaries", () => {
+    const r = runText(design("30s"));
+    const n = nodes(r)[1];
+    expect(n.lagOverSeconds).toBeGreaterThanOrEqual(4);
+    expect(n.alertSeconds).toBe(0);
+    expect(n.maxCanaryLagMs).toBeLessThan(5);
+    // the dashboard's series stays flat while the true lag climbs
+    const s = db(r).series;
+    expect(Math.max(...s["canaryLagMs:1"])).toBeLessThan(5);
+    expect(Math.max(...s["lagMs:1"])).toBeGreaterThan(4000);
+  });
+});
+
 describe("no acknowledged write is lost under synchronous replication (property)", () => {
   it("sync and semi-sync (majority) lose nothing across failovers; every request is accounted for", () => {
     fc.assert(

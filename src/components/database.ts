@@ -22,7 +22,14 @@ import {
   OP_WRITE,
 } from "./job.js";
 import { CONFLICT, ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
-import { type FailoverConfig, type ReplicaHost, type ReplicationConfig, ReplicaSet } from "./replica-set.js";
+import { type CanaryConfig, LagCanary } from "./lag-canary.js";
+import {
+  type FailoverConfig,
+  MARKER,
+  type ReplicaHost,
+  type ReplicationConfig,
+  ReplicaSet,
+} from "./replica-set.js";
 import type { ReshardPlan, ShardMap } from "./shard-map.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { ReadVerdicts } from "./read-verdicts.js";
@@ -41,6 +48,8 @@ export interface DatabaseConfig extends StationConfig {
   nodesPerShard: number;
   sharding: ShardMap;
   reshard: ReshardPlan | null;
+  /** application-level lag monitoring by canary writes */
+  canary: CanaryConfig | null;
 }
 
 export type ReplicaPick = "round-robin" | "least-loaded" | "nearest" | "sticky";
@@ -123,6 +132,8 @@ export class Database extends Station implements Store {
   private readonly lagSeries: number[][];
   private readonly lagPosSeries: number[][];
   private readonly verdicts = new ReadVerdicts();
+  private readonly canary: LagCanary | null;
+  private canaryEv = -1;
 
   constructor(
     name: string,
@@ -147,6 +158,7 @@ export class Database extends Station implements Store {
     this.maxLag = new Float64Array(n);
     this.lagSeries = Array.from({ length: n }, () => []);
     this.lagPosSeries = Array.from({ length: n }, () => []);
+    this.canary = db.canary ? new LagCanary(db.canary, capacity, this.per) : null;
   }
 
   override attach(sim: Sim, index: number): void {
@@ -154,6 +166,7 @@ export class Database extends Station implements Store {
     this.done = sim.q.on((id) => this.complete(id));
     this.reshardEv = sim.q.on(() => this.reshard());
     this.retryEv = sim.q.on((shard) => this.copyNext(shard));
+    this.canaryEv = sim.q.on(() => this.writeCanaries());
     for (const g of this.groups) g.attach();
   }
 
@@ -161,6 +174,18 @@ export class Database extends Station implements Store {
     // shards that only a resharding brings in start then
     for (let g = 0; g < this.shards.shards; g++) this.groups[g].start();
     if (this.db.reshard) this.sim.q.at(this.db.reshard.atMs, this.reshardEv, 0);
+    if (this.canary) this.sim.q.schedule(this.canary.config.intervalMs, this.canaryEv, 0);
+  }
+
+  /** The lag monitor writes a timestamp to every shard's primary (a write that fails is skipped). */
+  private writeCanaries(): void {
+    const canary = this.canary!;
+    for (let g = 0; g < this.shards.shards; g++) {
+      const rs = this.groups[g];
+      if (!rs.isPrimary(rs.primary) || !this.isAlive(g * this.per + rs.primary)) continue;
+      canary.wrote(g, rs.commit(MARKER, 0), this.sim.now);
+    }
+    this.sim.q.schedule(canary.config.intervalMs, this.canaryEv, 0);
   }
 
   /** A version-check read found its replica behind the user's write: it retries, or (fallback) asks the primary. */
@@ -308,6 +333,7 @@ export class Database extends Station implements Store {
       case OP_APPLY:
         if (job.aux === rs.generation(local)) {
           rs.apply(local, job.key);
+          this.canary?.seen(node, g, rs.applied[local], this.sim.now);
           this.unpark(node, g);
         }
         return this.finish(job, OK);
@@ -461,6 +487,8 @@ export class Database extends Station implements Store {
     if (this.applying[node] === 1 || !this.isAlive(node)) return;
     const g = this.groupOf(node);
     const local = node - g * this.per;
+    // a snapshot may just have brought it forward
+    this.canary?.seen(node, g, this.groups[g].applied[local], this.sim.now);
     const pos = this.groups[g].nextToApply(local);
     if (pos < 0) return;
     this.applying[node] = 1;
@@ -492,6 +520,7 @@ export class Database extends Station implements Store {
   }
 
   promoted(g: number, survivor: (key: number) => number): number {
+    this.canary?.truncated(g, this.groups[g].log.head);
     // writes still waiting at a primary that lost its office will never be acknowledged
     const q = this.waiting[g];
     while (q.length > 0) {
@@ -632,6 +661,11 @@ export class Database extends Station implements Store {
       this.lagSeries[node].push(Math.round(lag * 1000) / 1000);
       this.lagPosSeries[node].push(primary ? 0 : rs.lagPositions(local));
     }
+    this.canary?.tick(this.sim.now, (node) => {
+      const g = this.groupOf(node);
+      const local = node - g * this.per;
+      return this.groups[g].isPrimary(local) ? -1 : this.groups[g].lagMs(local);
+    });
     this.verdicts.tick();
     this.shards.tick();
   }
@@ -683,6 +717,7 @@ export class Database extends Station implements Store {
       for (let node = 0; node < this.db.instances; node++) {
         series[`lagMs:${node}`] = this.lagSeries[node];
         series[`lagPositions:${node}`] = this.lagPosSeries[node];
+        if (this.canary) series[`canaryLagMs:${node}`] = this.canary.series[node];
       }
       out.replication = {
         mode: rs0.replication.mode,
@@ -694,6 +729,13 @@ export class Database extends Station implements Store {
         fellOffLog: used.reduce((n, rs) => n + rs.fellOffLog, 0),
         snapshots: used.reduce((n, rs) => n + rs.snapshots, 0),
         snapshotRestarts: used.reduce((n, rs) => n + rs.snapshotRestarts, 0),
+        ...(this.canary && {
+          canary: {
+            intervalMs: this.canary.config.intervalMs,
+            alertAboveMs: this.canary.config.alertAboveMs,
+            written: this.canary.written,
+          },
+        }),
         primaryReadsAfterWrite: this.primaryReadsAfterWrite,
         lagBypasses: this.lagBypasses,
         positionWaits: this.positionWaits,
@@ -715,6 +757,12 @@ export class Database extends Station implements Store {
             lagMs: primary ? 0 : rs.lagMs(local),
             lagPositions: primary ? 0 : rs.lagPositions(local),
             maxLagMs: this.maxLag[node],
+            ...(this.canary && {
+              canaryLagMs: this.canary.measured[node],
+              maxCanaryLagMs: this.canary.maxMeasured[node],
+              alertSeconds: this.canary.alertSeconds[node],
+              lagOverSeconds: this.canary.overSeconds[node],
+            }),
           };
         }),
       };

@@ -82,6 +82,9 @@ export interface FailoverRecord {
   lostAcknowledgedWrites: number;
 }
 
+/** Key of a log entry that holds no data: the lag monitor's canary, shipped and applied like any entry. */
+export const MARKER = -1;
+
 // where a replica stands with the log
 const STREAMING = 0;
 /** fell off the log (or must be rebuilt): waits to copy a snapshot */
@@ -244,10 +247,10 @@ export class ReplicaSet {
 
   // ---------------------------------------------------------------- the log
 
-  /** The primary committed `version` of `key`: log it and ship it. Returns its position. */
+  /** The primary committed `version` of `key` (or a MARKER): log it and ship it. Returns its position. */
   commit(key: number, version: number): number {
     const p = this.primary;
-    this.versions[p].set(key, version);
+    if (key !== MARKER) this.versions[p].set(key, version);
     const pos = this.log.append(key, version, this.now);
     this.received[p] = pos;
     this.applied[p] = pos;
@@ -362,7 +365,8 @@ export class ReplicaSet {
   /** A replica finished applying `pos`. */
   apply(node: number, pos: number): void {
     if (pos !== this.applied[node] + 1 || pos > this.received[node] || this.sync[node] !== STREAMING) return;
-    this.versions[node].set(this.log.key(pos), this.log.version(pos));
+    const key = this.log.key(pos);
+    if (key !== MARKER) this.versions[node].set(key, this.log.version(pos));
     this.applied[node] = pos;
     this.trim();
   }
@@ -397,7 +401,7 @@ export class ReplicaSet {
       if (at < min) min = at;
     }
     for (let pos = this.log.tail; pos <= min; pos++)
-      this.host.durable(this.log.key(pos), this.log.version(pos));
+      if (this.log.key(pos) !== MARKER) this.host.durable(this.log.key(pos), this.log.version(pos));
     this.log.trimThrough(min);
   }
 
@@ -649,7 +653,7 @@ export class ReplicaSet {
     // the new primary replays what it received but had not applied, then the
     // log beyond it is gone: nobody who could still be primary has it
     for (let pos = this.applied[r] + 1; pos <= this.received[r]; pos++)
-      this.versions[r].set(this.log.key(pos), this.log.version(pos));
+      if (this.log.key(pos) !== MARKER) this.versions[r].set(this.log.key(pos), this.log.version(pos));
     this.applied[r] = this.received[r];
     const cut = this.received[r];
     this.cut = cut;

@@ -448,6 +448,7 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
     nodesPerShard: 1 + replicas,
     sharding: new ShardMap(c.sharding?.strategy ?? D.shardStrategy, make(shards), make, capacity),
     reshard: c.reshard ? { atMs: c.reshard.at, shards: c.reshard.shards } : null,
+    canary: canaryConfig(c.replication?.canary),
     applyTime: sampler(c.replication?.applyTime ?? D.applyTime),
     replication: {
       mode,
@@ -465,6 +466,15 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
         }
       : null,
   });
+}
+
+function canaryConfig(c: true | { interval?: number; alertAbove?: number } | undefined) {
+  if (!c) return null;
+  const o = c === true ? {} : c;
+  return {
+    intervalMs: o.interval ?? DEFAULTS.database.canaryInterval,
+    alertAboveMs: o.alertAbove ?? DEFAULTS.database.canaryAlertAbove,
+  };
 }
 
 function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-store" }>): QuorumStore {

@@ -31,6 +31,8 @@ export const DEFAULTS = {
     rywWindow: 1000,
     maxLag: 100,
     checkRetries: 3,
+    canaryInterval: 30_000,
+    canaryAlertAbove: 1000,
     checkInterval: 100,
   },
   quorumStore: {

@@ -421,6 +421,23 @@ const ReplicationSchema = z
       description:
         "entries the primary's log keeps (capped, like MongoDB's oplog); a replica further behind must copy a snapshot (default: unbounded)",
     }),
+    canary: z
+      .union([
+        z.literal(true),
+        z.strictObject({
+          interval: PositiveDuration.optional().meta({
+            description: "how often the monitor writes its timestamp (default 30s)",
+          }),
+          alertAbove: PositiveDuration.optional().meta({
+            description: "the measured lag above which the alert fires (default 1s)",
+          }),
+        }),
+      ])
+      .optional()
+      .meta({
+        description:
+          "lag monitoring by canary writes: a timestamp written to the primary every interval and watched for on each replica",
+      }),
     snapshotTime: DurationDist.optional().meta({
       description:
         "time to copy a snapshot to a replica that fell off the log or must be rebuilt after a failover (default 0s: instant)",
