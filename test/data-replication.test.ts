@@ -572,9 +572,45 @@ components:
     );
   });
 
+  it("rejects a row lock taken on a replica, and pick without from: replica on an update", () => {
+    expect(
+      problems(base("{ kind: database, replicas: 1 }", "{ update: db, lock: true, from: replica }")),
+    ).toMatch(/a row lock \(lock\) is taken on the primary; a replica cannot lock rows/);
+    expect(problems(base("{ kind: database, replicas: 1 }", "{ update: db, pick: sticky }"))).toMatch(
+      /pick chooses among replicas, but this update reads the primary/,
+    );
+    expect(problems(base("{ kind: database }", "{ update: db, from: replica }"))).toMatch(
+      /database "db" has no replicas to read from/,
+    );
+  });
+
   it("rejects killing a node the database does not have", () => {
     const text = `${base("{ kind: database, replicas: 1 }")}faults: [{ kill: db, instance: 2, at: 0s }]\n`;
     expect(problems(text)).toMatch(/instance 2 does not exist: "db" has 2 \(0\.\.1\)/);
+  });
+});
+
+describe("a stale balance and a double withdrawal (examples/data/stale-balance.yaml)", () => {
+  const r = runFile("examples/data/stale-balance.yaml");
+  type Ledger = { lostUpdates: number; conflicts: number; writes: number };
+  const ledger = (name: string) => r.components[`ledger-${name}`] as unknown as Ledger;
+  const route = (name: string) => r.routes[`POST /withdraw/${name}`];
+
+  it("reading the balance from a lagging replica loses debits: several times the primary's race", () => {
+    expect(ledger("primary").lostUpdates).toBeGreaterThan(0);
+    expect(ledger("replica").lostUpdates).toBeGreaterThan(2 * ledger("primary").lostUpdates);
+  });
+
+  it("a conditional write (occ) loses none, paying in conflicts and retries; a row lock loses none and fails none", () => {
+    expect(ledger("occ").lostUpdates).toBe(0);
+    expect(ledger("occ").conflicts).toBeGreaterThan(ledger("primary").lostUpdates);
+    expect(ledger("locked").lostUpdates).toBe(0);
+    expect(route("locked").requests.failed).toBe(0);
+    // every withdrawal the bank acknowledged is in the locked ledger's history (plus replies still on their way)
+    const locked = route("locked").requests;
+    expect(ledger("locked").writes).toBeGreaterThanOrEqual(locked.ok);
+    expect(ledger("locked").writes).toBeLessThanOrEqual(locked.ok + locked.inFlight);
+    accounted(r);
   });
 });
 

@@ -56,6 +56,8 @@ export type Step =
       retries: number;
       /** pessimistic: the read locks the row (SELECT ... FOR UPDATE) until the write */
       lock: boolean;
+      /** where the read goes (a replica's copy may be stale) */
+      policy: number;
     }
   | {
       type: "write";
@@ -182,7 +184,7 @@ export class Service extends Station {
             return this.lookUp(job, step.store);
           job.aux = step.retries;
           job.txn = step.lock ? ++sim.txnSeq : -1;
-          return this.updateRead(job, step.store);
+          return this.updateRead(job, step);
         case "write": {
           if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
             return this.lookUp(job, step.store);
@@ -327,12 +329,13 @@ export class Service extends Station {
     this.sim.send(a, (step as { store: Store }).store, -1);
   }
 
-  private updateRead(job: Job, store: Store): void {
+  private updateRead(job: Job, step: Extract<Step, { type: "update" }>): void {
     job.phase = UPDATE_READ;
     const c = this.sim.child(job, this, job.instance);
     c.op = job.txn >= 0 ? OP_READ_LOCK : OP_READ;
     c.txn = job.txn;
-    this.sim.send(c, store, -1);
+    c.policy = step.policy;
+    this.sim.send(c, step.store, -1);
   }
 
   /**
@@ -347,7 +350,7 @@ export class Service extends Station {
     sim.release(c);
     if (outcome === CONFLICT && job.aux > 0) {
       job.aux--;
-      return this.updateRead(job, step.store);
+      return this.updateRead(job, step);
     }
     if (outcome !== OK) return this.finish(job, outcome);
     if (job.phase === UPDATE_READ) {

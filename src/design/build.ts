@@ -192,14 +192,25 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           }
           if ("transaction" in s)
             return { type: "transaction", store: byName.get(s.transaction) as Store, keys: s.keys ?? 2 };
-          if ("update" in s)
+          if ("update" in s) {
+            const store = byName.get(s.update) as Store;
             return {
               type: "update",
-              store: byName.get(s.update) as Store,
+              store,
               occ: s.occ ?? false,
               retries: s.occ ? (s.retries ?? DEFAULTS.occRetries) : 0,
               lock: s.lock ?? false,
+              policy: store.readPolicy(
+                s.from === "replica"
+                  ? {
+                      ...PRIMARY_READS,
+                      from: "replica",
+                      pick: s.pick ?? "round-robin",
+                    }
+                  : PRIMARY_READS,
+              ),
             };
+          }
           const store = byName.get(s.write) as Store;
           return {
             type: "write",

@@ -341,6 +341,13 @@ const StepSchema = z.union([
       description:
         "pessimistic locking: the read locks the row (SELECT ... FOR UPDATE) and others wait (default false)",
     }),
+    from: z.enum(["primary", "replica"]).optional().meta({
+      description:
+        "which node serves the read: the primary (default) or a replica, whose copy may be stale (the write always goes to the primary)",
+    }),
+    pick: z.enum(["round-robin", "least-loaded", "nearest", "sticky"]).optional().meta({
+      description: "from: replica: how the replica is chosen (default round-robin)",
+    }),
   }),
   z.strictObject({
     write: Name.meta({ description: "a database or quorum store to write the request's key to" }),

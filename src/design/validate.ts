@@ -197,12 +197,33 @@ export function validateDesign(d: Design): Problem[] {
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("update" in s) {
-              ref([...p, "update"], s.update, ["database"], "update");
+              const upd = ref([...p, "update"], s.update, ["database"], "update");
               if (s.lock && s.occ)
                 out.push({
                   path: [...p, "lock"],
                   message: "an update either locks the row (lock) or checks its version (occ), not both",
                   atKey: true,
+                });
+              if (s.lock && s.from === "replica")
+                out.push({
+                  path: [...p, "from"],
+                  message:
+                    "a row lock (lock) is taken on the primary; a replica cannot lock rows for a write",
+                  hint: "remove from: replica, or lock",
+                  atKey: true,
+                });
+              if (s.pick !== undefined && s.from !== "replica")
+                out.push({
+                  path: [...p, "pick"],
+                  message: "pick chooses among replicas, but this update reads the primary",
+                  hint: "add from: replica",
+                  atKey: true,
+                });
+              if (s.from === "replica" && upd?.kind === "database" && !upd.replicas)
+                out.push({
+                  path: [...p, "from"],
+                  message: `database "${s.update}" has no replicas to read from`,
+                  hint: `add replicas: 2 to ${s.update}, or read from the primary`,
                 });
               if (s.retries !== undefined && !s.occ)
                 out.push({
