@@ -121,7 +121,7 @@ export class CountMinSketch {
     if (grew) this.tick();
   }
 
-  /** Estimated recent sightings of key: never below the true count (up to saturation at 15). */
+  /** Estimated recent sightings of key: never below the true count, up to saturation (15; 16 with the doorkeeper). */
   estimate(key: number): number {
     const table = this.table;
     const mask = this.width - 1;
