@@ -32,6 +32,7 @@ class RefCache {
     inserts: 0,
     updates: 0,
     rejections: 0,
+    rejectedAdmissions: 0,
   };
   constructor(
     readonly policy: EvictionPolicyName,

@@ -396,7 +396,10 @@ export const CacheSchema = z.strictObject({
   eviction: z
     .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
     .optional()
-    .meta({ description: "default lru" }),
+    .meta({
+      description:
+        "default lru; lfu-aging halves its counts every 10 × capacity references, slru keeps 80% for entries used twice, arc adapts between recency and frequency, w-tinylfu admits to its main space only keys seen more often than its victim",
+    }),
   ttl: PositiveDuration.optional().meta({ description: "time to live of an entry (default none)" }),
   opTime: DurationDist.optional().meta({ description: "time to serve one get/set/delete (default 50us)" }),
   concurrency: PositiveInt.optional().meta({

@@ -34,6 +34,12 @@ export interface CacheStoreOptions {
   ttl?: number;
   /** uniform [0, 1) source for random eviction (the component's seeded stream) */
   rand?: () => number;
+  /** lfu-aging: references between halvings of the counts (default 10 × maxEntries) */
+  agingWindow?: number;
+  /** w-tinylfu: seed of the frequency sketch's hashes (default 0) */
+  seed?: number;
+  /** w-tinylfu: a Bloom-filter doorkeeper in front of the frequency sketch (default false) */
+  doorkeeper?: boolean;
 }
 
 export interface CacheStats {
@@ -49,6 +55,11 @@ export interface CacheStats {
   updates: number;
   /** writes not stored: too large, or no room under ttl-only */
   rejections: number;
+  /**
+   * evictions of an entry the admission filter (w-tinylfu) refused to let
+   * into the main space in place of its victim; included in evictions
+   */
+  rejectedAdmissions: number;
 }
 
 class StoredEntry extends PolicyNode implements CacheEntry {
@@ -57,7 +68,8 @@ class StoredEntry extends PolicyNode implements CacheEntry {
 }
 
 /**
- * Every operation is O(1) except under ttl-only (O(log n) heap). Entry
+ * Every operation is O(1) except under ttl-only (O(log n) heap) and
+ * lfu-aging (O(1) amortised: a periodic O(n) halving). Entry
  * objects are recycled after removal, so an entry returned by get or peek is
  * only valid until the next set or delete on the same store.
  */
@@ -75,6 +87,7 @@ export class CacheStore {
     inserts: 0,
     updates: 0,
     rejections: 0,
+    rejectedAdmissions: 0,
   };
   private readonly map = new Map<number, StoredEntry>();
   private readonly policy: EvictionPolicy<StoredEntry>;
@@ -94,7 +107,14 @@ export class CacheStore {
     this.maxEntries = maxEntries;
     this.maxBytes = maxBytes;
     this.ttl = ttl > 0 ? ttl : Number.POSITIVE_INFINITY;
-    this.policy = createEvictionPolicy<StoredEntry>(opts.policy, opts.rand);
+    // The policy's capacity is in entries; a byte-bounded store leaves it to estimate (see EvictionPolicyOptions).
+    this.policy = createEvictionPolicy<StoredEntry>(opts.policy, {
+      rand: opts.rand,
+      capacity: maxEntries,
+      agingWindow: opts.agingWindow,
+      seed: opts.seed,
+      doorkeeper: opts.doorkeeper,
+    });
   }
 
   /** Entries held, including expired ones not yet reclaimed. */
@@ -175,7 +195,7 @@ export class CacheStore {
       this.policy.update(e);
       st.updates++;
       while (this.usedBytes > this.maxBytes) {
-        const v = this.policy.victim(now);
+        const v = this.policy.victim(now, key);
         if (v === null || v === e) {
           this.remove(e);
           st.rejections++;
@@ -186,7 +206,7 @@ export class CacheStore {
       return true;
     }
     while (this.map.size >= this.maxEntries || this.usedBytes + size > this.maxBytes) {
-      const v = this.policy.victim(now);
+      const v = this.victimFor(key, now);
       if (v === null) {
         st.rejections++;
         return false;
@@ -240,15 +260,34 @@ export class CacheStore {
     return this.map.keys();
   }
 
-  private evict(v: StoredEntry, now: number): void {
-    if (v.expiresAt <= now) this.stats.expirations++;
-    else this.stats.evictions++;
-    this.remove(v);
+  /**
+   * The entry to evict to make room for a new key: the policy's victim,
+   * unless the policy has an admission filter and the entry competing for the
+   * victim's place (its candidate) loses the duel, in which case the
+   * candidate goes. An expired contender goes without a duel.
+   */
+  private victimFor(key: number, now: number): StoredEntry | null {
+    const policy = this.policy;
+    const v = policy.victim(now, key);
+    if (v === null || policy.candidate === undefined) return v;
+    const c = policy.candidate(now);
+    if (c === null || c === v || v.expiresAt <= now) return v;
+    if (c.expiresAt <= now) return c;
+    if (policy.admit!(c, v)) return v;
+    this.stats.rejectedAdmissions++;
+    return c;
   }
 
-  private remove(e: StoredEntry): void {
+  private evict(v: StoredEntry, now: number): void {
+    const live = v.expiresAt > now;
+    if (live) this.stats.evictions++;
+    else this.stats.expirations++;
+    this.remove(v, live);
+  }
+
+  private remove(e: StoredEntry, evicted = false): void {
     this.map.delete(e.key);
-    this.policy.remove(e);
+    this.policy.remove(e, evicted);
     this.usedBytes -= e.size;
     e.bucket = null;
     e.prev = null;
