@@ -150,6 +150,14 @@ components:
         "{ kind: database, shards: 4, sharding: { strategy: range }, reshard: { at: 1s, shards: 2 } }",
       ),
     ).toMatch(/range sharding grows by splitting ranges/);
+    expect(problems("{ kind: database, shards: 4, sharding: { logicalShards: 64 } }")).toMatch(
+      /s\.yaml:6:\d+: logicalShards applies to strategy: logical/,
+    );
+    expect(
+      problems(
+        "{ kind: database, shards: 4, sharding: { strategy: logical, logicalShards: 6 }, reshard: { at: 1s, shards: 8 } }",
+      ),
+    ).toMatch(/6 logical shards cannot fill 8 physical shards[\s\S]*expected: at least 8/);
   });
 
   it("rejects gathering reads through a cache, and saltKeys without salt", () => {
@@ -324,6 +332,33 @@ components:
     // binomial sd of the fraction over ~12k keys is 0.4%
     expect(Math.abs(rs.movedFraction - 0.25)).toBeLessThan(0.02);
     expect(rs.copies).toBe(rs.keysMoved);
+  });
+});
+
+describe("logical shards on physical ones", () => {
+  const design = (strategy: string) => `
+duration: 20s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 2000/s }, routes: [{ route: w, keys: { count: 20k } }] }
+  api: { kind: service, concurrency: 1000, routes: { w: [{ write: db }] } }
+  db: { kind: database, shards: 4, sharding: { strategy: ${strategy} }, reshard: { at: 10s, shards: 6 } }
+`;
+
+  it("moves whole logical shards: 4 -> 6 shards moves a third of the keys, where mod N moves two thirds", () => {
+    const logical = runText(design("logical, logicalShards: 4096"), [], { seed: 9 });
+    const mod = runText(design("hash"), [], { seed: 9 });
+    const rs = sharding(logical, "db").resharding!;
+    expect(rs.keysTotal).toBeGreaterThan(10_000);
+    // (6 - 4) / 6 of the logical shards are reassigned, the fewest possible;
+    // the keys follow them, with a binomial sd of ~0.5% over ~12k keys
+    expect(Math.abs(rs.movedFraction - 1 / 3)).toBeLessThan(0.02);
+    // mod 4 -> mod 6 keeps a key only when h mod 12 < 4
+    expect(Math.abs(sharding(mod, "db").resharding!.movedFraction - 2 / 3)).toBeLessThan(0.02);
+    expect(rs.copies).toBe(rs.keysMoved);
+    expect(rs.doneAtMs).not.toBeNull();
+    expect(sharding(logical, "db").shards).toBe(6);
+    expect(sharding(logical, "db").keysPerShard.every((n) => n > 0)).toBe(true);
+    expect(logical.consistency!.lostAcknowledgedWrites).toBe(0);
   });
 });
 

@@ -27,6 +27,7 @@ import {
   GeoPartitioner,
   HashModPartitioner,
   JumpPartitioner,
+  LogicalShardPartitioner,
   type Partitioner,
   RangePartitioner,
   RendezvousPartitioner,
@@ -421,6 +422,11 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
         return new JumpPartitioner(shards);
       case "slots":
         return new SlotPartitioner(shards);
+      case "logical":
+        return new LogicalShardPartitioner(
+          shards,
+          c.sharding?.logicalShards ?? DEFAULTS.database.logicalShards,
+        );
       case "range":
         return RangePartitioner.fromUniformRanges(shards, Math.max(shards, c.sharding?.keySpace ?? keySpace));
     }

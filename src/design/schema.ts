@@ -446,11 +446,21 @@ export const DatabaseSchema = z.strictObject({
   sharding: z
     .strictObject({
       strategy: z
-        .enum(["hash", "consistent-hash", "rendezvous", "jump", "slots", "range", "geo", "directory"])
+        .enum([
+          "hash",
+          "consistent-hash",
+          "rendezvous",
+          "jump",
+          "slots",
+          "logical",
+          "range",
+          "geo",
+          "directory",
+        ])
         .optional()
         .meta({
           description:
-            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, slots (16,384 hash slots), range (contiguous key ranges), geo (the home region of the user the key belongs to) or directory (a lookup service)",
+            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, slots (16,384 hash slots), logical (logical shards placed on the physical ones by a table), range (contiguous key ranges), geo (the home region of the user the key belongs to) or directory (a lookup service)",
         }),
       directory: Name.optional().meta({
         description: "directory: the service that answers lookups (route lookup) before each read or write",
@@ -471,6 +481,10 @@ export const DatabaseSchema = z.strictObject({
       weights: z.array(PositiveCount).optional().meta({
         description:
           "consistent-hash: relative capacity of each shard; a shard of weight 2 gets twice the ring positions",
+      }),
+      logicalShards: PositiveInt.optional().meta({
+        description:
+          "logical: logical shards a key hashes to, placed on the physical shards by a table (default 4096)",
       }),
       keySpace: PositiveCount.optional().meta({
         description:

@@ -1,6 +1,7 @@
 // Checks that need the whole design: every reference names a component of the
 // right kind, no call cycles, every workload route is served along its path,
 // zones and regions exist, fault targets and SLO routes exist.
+import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -546,6 +547,28 @@ function databaseProblems(
         path: at("sharding", "weights"),
         message: "weights are per shard; a resharding would leave the new shards without one",
         hint: "remove the reshard, or the weights",
+      });
+  }
+  if (c.sharding?.logicalShards !== undefined && strategy !== "logical")
+    out.push({
+      path: at("sharding", "logicalShards"),
+      message: "logicalShards applies to strategy: logical",
+      atKey: true,
+    });
+  if (strategy === "logical") {
+    const logical = c.sharding?.logicalShards ?? DEFAULTS.database.logicalShards;
+    const most = Math.max(shards, c.reshard?.shards ?? 0);
+    if (logical < most)
+      out.push({
+        path: at("sharding", c.sharding?.logicalShards !== undefined ? "logicalShards" : "strategy"),
+        message: `${logical} logical shards cannot fill ${most} physical shards: a logical shard is never split`,
+        expected: `at least ${most} logical shards, usually many more (4096)`,
+      });
+    else if (logical > LOGICAL_LIMIT)
+      out.push({
+        path: at("sharding", "logicalShards"),
+        message: `${logical} logical shards is more than the ${LOGICAL_LIMIT} archsim keeps a table for`,
+        expected: `at most ${LOGICAL_LIMIT}`,
       });
   }
   if (c.sharding?.keySpace !== undefined && strategy !== "range")
