@@ -160,6 +160,46 @@ components:
     ).toMatch(/6 logical shards cannot fill 8 physical shards[\s\S]*expected: at least 8/);
   });
 
+  it("rejects lists that contradict themselves or name shards that do not exist", () => {
+    const list = (sharding: string, extra = "") =>
+      problems(`{ kind: database, shards: 3, sharding: { strategy: list, ${sharding} }${extra} }`);
+    expect(list('lists: { 0: ["0..99"], 1: [50] }, default: 2')).toMatch(
+      /s\.yaml:6:\d+: key 50 is listed for shard 0 and shard 1/,
+    );
+    expect(list('lists: { 3: ["0..99"] }, default: 2')).toMatch(/shard 3 does not exist: the database has 3/);
+    expect(list("lists: { 0: [1] }")).toMatch(/list sharding needs a default[\s\S]*hint: add default: 0/);
+    expect(list("lists: { 0: [10-20] }, default: 1")).toMatch(
+      /"10-20" is not a key or a range of keys[\s\S]*did you mean 10\.\.20\?/,
+    );
+    expect(list("lists: { 0: [20..10] }, default: 1")).toMatch(/"20\.\.10" is an empty range/);
+    expect(list("lists: { 0: [1] }, default: [1, 2]")).toMatch(/use strategy: composite/);
+    expect(list("lists: { 0: [1] }, default: 1", ", reshard: { at: 1s, shards: 4 }")).toMatch(
+      /resharding it is not modelled/,
+    );
+    expect(problems("{ kind: database, shards: 3, sharding: { lists: { 0: [1] } } }")).toMatch(
+      /lists apply to strategy: list/,
+    );
+  });
+
+  it("rejects composite groups that share a shard or a key", () => {
+    const composite = (groups: string, dflt = "[3]") =>
+      problems(
+        `{ kind: database, shards: 4, sharding: { strategy: composite, groups: ${groups}, default: ${dflt} } }`,
+      );
+    expect(composite('[{ keys: ["0..9"], shards: [0, 1] }, { keys: [20], shards: [1, 2] }]')).toMatch(
+      /shard 1 is in group 0 and group 1[\s\S]*expected: each shard in one group/,
+    );
+    expect(composite('[{ keys: ["0..9"], shards: [0, 1] }]', "[1, 2]")).toMatch(
+      /shard 1 is in group 0 and the default group/,
+    );
+    expect(composite('[{ keys: ["0..9"], shards: [0] }, { keys: ["5..6"], shards: [1] }]')).toMatch(
+      /key 5 is listed for group 0 and group 1/,
+    );
+    expect(problems("{ kind: database, shards: 4, sharding: { strategy: composite } }")).toMatch(
+      /composite sharding needs groups/,
+    );
+  });
+
   it("rejects gathering reads through a cache, and saltKeys without salt", () => {
     expect(problems("{ kind: database, shards: 2 }", "{ read: db, scatter: true, cache: cache }")).toMatch(
       /a scatter read gathers several answers; it cannot go through a cache/,
@@ -359,6 +399,70 @@ components:
     expect(sharding(logical, "db").shards).toBe(6);
     expect(sharding(logical, "db").keysPerShard.every((n) => n > 0)).toBe(true);
     expect(logical.consistency!.lostAcknowledgedWrites).toBe(0);
+  });
+});
+
+describe("list and composite sharding", () => {
+  const design = (keys: string, db: string) => `
+duration: 20s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 2000/s }, routes: [{ route: w, keys: ${keys} }] }
+  api: { kind: service, concurrency: 1000, routes: { w: [{ write: db }] } }
+  db: ${db}
+`;
+  const share = (xs: number[]) => {
+    const total = xs.reduce((a, b) => a + b, 0);
+    return xs.map((x) => x / total);
+  };
+
+  it("list: each shard holds exactly the keys listed for it, the default shard the rest", () => {
+    const r = runText(
+      design(
+        "{ count: 1000 }",
+        '{ kind: database, shards: 3, sharding: { strategy: list, lists: { 0: ["0..99"], 1: [100..149, "150..199"] }, default: 2 } }',
+      ),
+      [],
+      { seed: 3 },
+    );
+    const s = sharding(r, "db");
+    // 40k writes over 1000 keys touch every key; keys 0-99, 100-199 and the other 800
+    expect(s.keysPerShard).toEqual([100, 100, 800]);
+    // requests follow the lists: 10%, 10%, 80%, binomial over ~40k writes
+    share(s.requestsPerShard).forEach((f, i) => expect(Math.abs(f - [0.1, 0.1, 0.8][i])).toBeLessThan(0.01));
+  });
+
+  it("composite: a hot key range hashed over a group of its own evens out what range sharding piles on one shard", () => {
+    // keys 0-1999 are a fifth of the keys and take 80% of the writes
+    const keys = '{ count: 10k, popularity: "hotspot(20%, 80%)" }';
+    const composite = sharding(
+      runText(
+        design(
+          keys,
+          '{ kind: database, shards: 5, sharding: { strategy: composite, groups: [{ keys: ["0..1999"], shards: [0, 1, 2, 3] }], default: [4] } }',
+        ),
+        [],
+        { seed: 3 },
+      ),
+      "db",
+    );
+    const range = sharding(
+      runText(
+        design(keys, "{ kind: database, shards: 5, sharding: { strategy: range, keySpace: 10k } }"),
+        [],
+        {
+          seed: 3,
+        },
+      ),
+      "db",
+    );
+    // range: the first fifth of the key space is one shard with 80% of the load
+    expect(range.requestImbalance.maxOverMean).toBeGreaterThan(3.5);
+    // composite: four shards share the hot fifth's 80%, one takes the rest's 20%:
+    // a fifth each, binomial over ~40k writes
+    for (const f of share(composite.requestsPerShard)) expect(Math.abs(f - 0.2)).toBeLessThan(0.015);
+    // the hot group holds only the hot keys, spread by hash over its shards
+    expect(composite.keysPerShard.slice(0, 4).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2000);
+    for (const k of composite.keysPerShard.slice(0, 4)) expect(Math.abs(k / 500 - 1)).toBeLessThan(0.15);
   });
 });
 

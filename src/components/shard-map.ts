@@ -10,7 +10,17 @@ import {
 } from "../mechanisms/partitioning.js";
 
 export type ShardStrategy =
-  "hash" | "consistent-hash" | "rendezvous" | "jump" | "slots" | "logical" | "range" | "geo" | "directory";
+  | "hash"
+  | "consistent-hash"
+  | "rendezvous"
+  | "jump"
+  | "slots"
+  | "logical"
+  | "range"
+  | "list"
+  | "composite"
+  | "geo"
+  | "directory";
 
 export interface ReshardPlan {
   atMs: number;

@@ -22,11 +22,13 @@ import { type KeySpec, keySampler } from "../kernel/keys.js";
 import { Network, type NetworkSpec } from "../kernel/network.js";
 import { ConsistencyChecker } from "../mechanisms/consistency.js";
 import {
+  CompositePartitioner,
   ConsistentHashPartitioner,
   DirectoryPartitioner,
   GeoPartitioner,
   HashModPartitioner,
   JumpPartitioner,
+  ListPartitioner,
   LogicalShardPartitioner,
   type Partitioner,
   RangePartitioner,
@@ -427,6 +429,15 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
           shards,
           c.sharding?.logicalShards ?? DEFAULTS.database.logicalShards,
         );
+      case "list": {
+        const lists = Object.entries(c.sharding?.lists ?? {}).map(([shard, keys]) => ({
+          shard: Number(shard),
+          keys,
+        }));
+        return new ListPartitioner(shards, lists, [c.sharding?.default ?? 0].flat()[0]);
+      }
+      case "composite":
+        return new CompositePartitioner(shards, c.sharding?.groups ?? [], [c.sharding?.default ?? 0].flat());
       case "range":
         return RangePartitioner.fromUniformRanges(shards, Math.max(shards, c.sharding?.keySpace ?? keySpace));
     }
