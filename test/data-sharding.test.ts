@@ -466,6 +466,83 @@ components:
   });
 });
 
+describe("round-robin sharding", () => {
+  // events are appended under ever-new ids and read back by id
+  const design = (strategy: string, scatter: boolean) => `
+duration: 20s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 1000/s }
+    routes:
+      - { route: POST /events, weight: 3, keys: { count: 1e9, popularity: sequential } }
+      - { route: GET /events, weight: 1, keys: { count: 10k } }
+  api:
+    kind: service
+    concurrency: 1000
+    routes:
+      POST /events: [{ write: events }]
+      GET /events: [{ read: events${scatter ? ", scatter: true" : ""} }]
+  events: { kind: database, shards: 4, readTime: exp(5ms), sharding: { strategy: ${strategy} } }
+`;
+  type Counts = { reads: number; writes: number };
+  const rr = runText(design("round-robin", true), [], { seed: 12 });
+  const hash = runText(design("hash", false), [], { seed: 12 });
+
+  it("spreads inserts exactly evenly, where hashing is only even on average", () => {
+    const s = sharding(rr, "events");
+    const posts = rr.routes["POST /events"].requests;
+    // placed keys differ by at most one per shard; only writes still on their way may be missing
+    const spread = Math.max(...s.keysPerShard) - Math.min(...s.keysPerShard);
+    expect(spread).toBeLessThanOrEqual(1 + posts.inFlight + posts.failed);
+    expect(s.keysPerShard.reduce((a, b) => a + b, 0)).toBeGreaterThan(10_000);
+    // ~15k hashed inserts over 4 shards: each count's binomial sd is ~50
+    const h = sharding(hash, "events").keysPerShard;
+    expect(Math.max(...h) - Math.min(...h)).toBeGreaterThan(spread);
+  });
+
+  it("makes every read ask every shard: four times the reads, each as slow as the slowest shard", () => {
+    const gets = rr.routes["GET /events"];
+    const served = (rr.components.events as unknown as Counts).reads;
+    expect(served).toBeGreaterThanOrEqual(4 * gets.requests.ok);
+    expect(served).toBeLessThanOrEqual(4 * (gets.requests.ok + gets.requests.inFlight));
+    expect((hash.components.events as unknown as Counts).reads).toBeLessThanOrEqual(
+      hash.routes["GET /events"].requests.total,
+    );
+    // reads reach every shard alike, whatever key they are for
+    const perShard = sharding(rr, "events").requestsPerShard;
+    expect(Math.max(...perShard) - Math.min(...perShard)).toBeLessThanOrEqual(
+      1 + gets.requests.inFlight * 4 + rr.routes["POST /events"].requests.inFlight,
+    );
+    // the max of 4 exp(5ms) reads has mean 5 x H(4) = 10.4ms, against 5ms for one
+    expect(gets.latencyMs.mean).toBeGreaterThan(1.6 * hash.routes["GET /events"].latencyMs.mean);
+  });
+
+  it("refuses reads that name a key, updates and resharding", () => {
+    const problems = (step: string, extra = "") =>
+      rejection(
+        `
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 1/s }, routes: [{ route: r }] }
+  api: { kind: service, routes: { r: [${step}] } }
+  db: { kind: database, shards: 4, sharding: { strategy: round-robin }${extra} }
+`,
+        "rr.yaml",
+      );
+    expect(problems("{ read: db }")).toMatch(
+      /rr\.yaml:5:\d+: database "db" places keys round-robin, so the key does not say which shard holds it: a read must ask every shard\n\s+hint: add scatter: true/,
+    );
+    expect(problems("{ read: db, salt: 4 }")).toMatch(/hint: replace salt with scatter: true/);
+    expect(problems("{ update: db }")).toMatch(/an update reads the key's row first/);
+    expect(problems("{ write: db }", ", reshard: { at: 1s, shards: 5 }")).toMatch(
+      /rr\.yaml:6:\d+: round-robin sharding remembers where it put each key; resharding it is not modelled/,
+    );
+  });
+});
+
 describe("weighted consistent hashing", () => {
   it("gives a shard of weight 2 about twice the keys of the others", () => {
     const r = runText(

@@ -19,6 +19,7 @@ export type ShardStrategy =
   | "range"
   | "list"
   | "composite"
+  | "round-robin"
   | "geo"
   | "directory";
 

@@ -33,6 +33,7 @@ import {
   type Partitioner,
   RangePartitioner,
   RendezvousPartitioner,
+  RoundRobinPartitioner,
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
@@ -438,6 +439,8 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
       }
       case "composite":
         return new CompositePartitioner(shards, c.sharding?.groups ?? [], [c.sharding?.default ?? 0].flat());
+      case "round-robin":
+        return new RoundRobinPartitioner(shards);
       case "range":
         return RangePartitioner.fromUniformRanges(shards, Math.max(shards, c.sharding?.keySpace ?? keySpace));
     }

@@ -467,13 +467,14 @@ export const DatabaseSchema = z.strictObject({
           "range",
           "list",
           "composite",
+          "round-robin",
           "geo",
           "directory",
         ])
         .optional()
         .meta({
           description:
-            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, slots (16,384 hash slots), logical (logical shards placed on the physical ones by a table), range (contiguous key ranges), list (keys listed per shard), composite (listed keys choose a group of shards, hashed within it), geo (the home region of the user the key belongs to) or directory (a lookup service)",
+            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, slots (16,384 hash slots), logical (logical shards placed on the physical ones by a table), range (contiguous key ranges), list (keys listed per shard), composite (listed keys choose a group of shards, hashed within it), round-robin (the i-th new key on shard i mod N; reads must scatter), geo (the home region of the user the key belongs to) or directory (a lookup service)",
         }),
       directory: Name.optional().meta({
         description: "directory: the service that answers lookups (route lookup) before each read or write",

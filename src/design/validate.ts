@@ -198,7 +198,13 @@ export function validateDesign(d: Design): Problem[] {
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("update" in s) {
-              ref([...p, "update"], s.update, ["database"], "update");
+              const db = ref([...p, "update"], s.update, ["database"], "update");
+              if (roundRobin(db))
+                out.push({
+                  path: [...p, "update"],
+                  message: `an update reads the key's row first, but database "${s.update}" places keys round-robin: the key does not say which shard holds it`,
+                  hint: "read it with a read step (scatter: true), then write it with a write step",
+                });
               if (s.lock && s.occ)
                 out.push({
                   path: [...p, "lock"],
@@ -434,6 +440,13 @@ function readStepProblems(
       message: "a read is either salted or scattered, not both",
       atKey: true,
     });
+  if (!s.scatter && roundRobin(db))
+    out.push({
+      path: [...p, s.salt !== undefined ? "salt" : "read"],
+      message: `database "${name}" places keys round-robin, so the key does not say which shard holds it: a read must ask every shard`,
+      hint: s.salt !== undefined ? "replace salt with scatter: true" : "add scatter: true",
+      atKey: s.salt !== undefined,
+    });
   if (s.scatter && db?.kind === "quorum-store")
     out.push({
       path: [...p, "scatter"],
@@ -477,6 +490,11 @@ function readStepProblems(
       hint: `add replicas: 2 to ${name}, or read from the primary`,
     });
   return out;
+}
+
+/** Round-robin placement follows arrival order: only a scatter finds a key again. */
+function roundRobin(db: ComponentSpec | undefined): boolean {
+  return db?.kind === "database" && db.sharding?.strategy === "round-robin";
 }
 
 /** A read or write level must be a quorum the store can form. */
@@ -621,6 +639,13 @@ function databaseProblems(
   } else if (c.sharding?.regions)
     out.push({ path: at("sharding", "regions"), message: "regions applies to strategy: geo", atKey: true });
   out.push(...listProblems(c, at, strategy));
+  if (c.reshard && strategy === "round-robin")
+    out.push({
+      path: at("reshard"),
+      message: "round-robin sharding remembers where it put each key; resharding it is not modelled",
+      hint: "remove the reshard",
+      atKey: true,
+    });
   if (c.reshard && strategy === "range" && c.reshard.shards < shards)
     out.push({
       path: at("reshard", "shards"),
