@@ -23,6 +23,7 @@ describe("data-tier examples", () => {
         "quorum.yaml",
         "read-your-writes.yaml",
         "sharding.yaml",
+        "sharding-schemes.yaml",
       ].sort(),
     );
   });

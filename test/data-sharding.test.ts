@@ -71,6 +71,40 @@ describe("sequential keys and resharding (examples/data/sharding.yaml)", () => {
   });
 });
 
+describe("more sharding schemes (examples/data/sharding-schemes.yaml)", () => {
+  const r = runFile("examples/data/sharding-schemes.yaml");
+  const shares = (xs: number[]) => xs.map((x) => x / xs.reduce((a, b) => a + b, 0));
+
+  it("round robin: inserts exactly even, every read on every shard", () => {
+    const s = sharding(r, "events");
+    const posts = r.routes["POST /events"].requests;
+    expect(Math.max(...s.keysPerShard) - Math.min(...s.keysPerShard)).toBeLessThanOrEqual(
+      1 + posts.inFlight + posts.failed,
+    );
+    const gets = r.routes["GET /events"].requests;
+    const reads = (r.components.events as unknown as { reads: number }).reads;
+    expect(reads).toBeGreaterThanOrEqual(4 * gets.ok);
+    expect(reads).toBeLessThanOrEqual(4 * (gets.ok + gets.inFlight));
+  });
+
+  it("list and composite: shards as even as the lists make them", () => {
+    // accounts: 10% of keys on each listed shard, 80% on the default; ~20k writes
+    shares(sharding(r, "accounts").requestsPerShard).forEach((f, i) =>
+      expect(Math.abs(f - [0.1, 0.1, 0.8][i])).toBeLessThan(0.015),
+    );
+    // orders: the hot fifth's 80% over four shards, the rest's 20% on one; ~40k requests
+    for (const f of shares(sharding(r, "orders").requestsPerShard))
+      expect(Math.abs(f - 0.2)).toBeLessThan(0.015);
+  });
+
+  it("logical shards: growing 4 -> 6 moves a third of the keys, with whole logical shards", () => {
+    const rs = sharding(r, "profiles").resharding!;
+    expect(Math.abs(rs.movedFraction - 1 / 3)).toBeLessThan(0.02);
+    expect(rs.copies).toBe(rs.keysMoved);
+    expect(r.consistency!.lostAcknowledgedWrites).toBe(0);
+  });
+});
+
 describe("a hot key (examples/data/hot-key.yaml)", () => {
   const r = runFile("examples/data/hot-key.yaml", [], { durationMs: 30_000 });
 
