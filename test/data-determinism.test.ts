@@ -24,6 +24,7 @@ describe("data-tier examples", () => {
         "read-your-writes.yaml",
         "sharding.yaml",
         "stale-balance.yaml",
+        "sharding-schemes.yaml",
       ].sort(),
     );
   });

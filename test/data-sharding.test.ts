@@ -71,6 +71,40 @@ describe("sequential keys and resharding (examples/data/sharding.yaml)", () => {
   });
 });
 
+describe("more sharding schemes (examples/data/sharding-schemes.yaml)", () => {
+  const r = runFile("examples/data/sharding-schemes.yaml");
+  const shares = (xs: number[]) => xs.map((x) => x / xs.reduce((a, b) => a + b, 0));
+
+  it("round robin: inserts exactly even, every read on every shard", () => {
+    const s = sharding(r, "events");
+    const posts = r.routes["POST /events"].requests;
+    expect(Math.max(...s.keysPerShard) - Math.min(...s.keysPerShard)).toBeLessThanOrEqual(
+      1 + posts.inFlight + posts.failed,
+    );
+    const gets = r.routes["GET /events"].requests;
+    const reads = (r.components.events as unknown as { reads: number }).reads;
+    expect(reads).toBeGreaterThanOrEqual(4 * gets.ok);
+    expect(reads).toBeLessThanOrEqual(4 * (gets.ok + gets.inFlight));
+  });
+
+  it("list and composite: shards as even as the lists make them", () => {
+    // accounts: 10% of keys on each listed shard, 80% on the default; ~20k writes
+    shares(sharding(r, "accounts").requestsPerShard).forEach((f, i) =>
+      expect(Math.abs(f - [0.1, 0.1, 0.8][i])).toBeLessThan(0.015),
+    );
+    // orders: the hot fifth's 80% over four shards, the rest's 20% on one; ~40k requests
+    for (const f of shares(sharding(r, "orders").requestsPerShard))
+      expect(Math.abs(f - 0.2)).toBeLessThan(0.015);
+  });
+
+  it("logical shards: growing 4 -> 6 moves a third of the keys, with whole logical shards", () => {
+    const rs = sharding(r, "profiles").resharding!;
+    expect(Math.abs(rs.movedFraction - 1 / 3)).toBeLessThan(0.02);
+    expect(rs.copies).toBe(rs.keysMoved);
+    expect(r.consistency!.lostAcknowledgedWrites).toBe(0);
+  });
+});
+
 describe("a hot key (examples/data/hot-key.yaml)", () => {
   const r = runFile("examples/data/hot-key.yaml", [], { durationMs: 30_000 });
 
@@ -150,6 +184,54 @@ components:
         "{ kind: database, shards: 4, sharding: { strategy: range }, reshard: { at: 1s, shards: 2 } }",
       ),
     ).toMatch(/range sharding grows by splitting ranges/);
+    expect(problems("{ kind: database, shards: 4, sharding: { logicalShards: 64 } }")).toMatch(
+      /s\.yaml:6:\d+: logicalShards applies to strategy: logical/,
+    );
+    expect(
+      problems(
+        "{ kind: database, shards: 4, sharding: { strategy: logical, logicalShards: 6 }, reshard: { at: 1s, shards: 8 } }",
+      ),
+    ).toMatch(/6 logical shards cannot fill 8 physical shards[\s\S]*expected: at least 8/);
+  });
+
+  it("rejects lists that contradict themselves or name shards that do not exist", () => {
+    const list = (sharding: string, extra = "") =>
+      problems(`{ kind: database, shards: 3, sharding: { strategy: list, ${sharding} }${extra} }`);
+    expect(list('lists: { 0: ["0..99"], 1: [50] }, default: 2')).toMatch(
+      /s\.yaml:6:\d+: key 50 is listed for shard 0 and shard 1/,
+    );
+    expect(list('lists: { 3: ["0..99"] }, default: 2')).toMatch(/shard 3 does not exist: the database has 3/);
+    expect(list("lists: { 0: [1] }")).toMatch(/list sharding needs a default[\s\S]*hint: add default: 0/);
+    expect(list("lists: { 0: [10-20] }, default: 1")).toMatch(
+      /"10-20" is not a key or a range of keys[\s\S]*did you mean 10\.\.20\?/,
+    );
+    expect(list("lists: { 0: [20..10] }, default: 1")).toMatch(/"20\.\.10" is an empty range/);
+    expect(list("lists: { 0: [1] }, default: [1, 2]")).toMatch(/use strategy: composite/);
+    expect(list("lists: { 0: [1] }, default: 1", ", reshard: { at: 1s, shards: 4 }")).toMatch(
+      /resharding it is not modelled/,
+    );
+    expect(problems("{ kind: database, shards: 3, sharding: { lists: { 0: [1] } } }")).toMatch(
+      /lists apply to strategy: list/,
+    );
+  });
+
+  it("rejects composite groups that share a shard or a key", () => {
+    const composite = (groups: string, dflt = "[3]") =>
+      problems(
+        `{ kind: database, shards: 4, sharding: { strategy: composite, groups: ${groups}, default: ${dflt} } }`,
+      );
+    expect(composite('[{ keys: ["0..9"], shards: [0, 1] }, { keys: [20], shards: [1, 2] }]')).toMatch(
+      /shard 1 is in group 0 and group 1[\s\S]*expected: each shard in one group/,
+    );
+    expect(composite('[{ keys: ["0..9"], shards: [0, 1] }]', "[1, 2]")).toMatch(
+      /shard 1 is in group 0 and the default group/,
+    );
+    expect(composite('[{ keys: ["0..9"], shards: [0] }, { keys: ["5..6"], shards: [1] }]')).toMatch(
+      /key 5 is listed for group 0 and group 1/,
+    );
+    expect(problems("{ kind: database, shards: 4, sharding: { strategy: composite } }")).toMatch(
+      /composite sharding needs groups/,
+    );
   });
 
   it("rejects gathering reads through a cache, and saltKeys without salt", () => {
@@ -324,6 +406,174 @@ components:
     // binomial sd of the fraction over ~12k keys is 0.4%
     expect(Math.abs(rs.movedFraction - 0.25)).toBeLessThan(0.02);
     expect(rs.copies).toBe(rs.keysMoved);
+  });
+});
+
+describe("logical shards on physical ones", () => {
+  const design = (strategy: string) => `
+duration: 20s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 2000/s }, routes: [{ route: w, keys: { count: 20k } }] }
+  api: { kind: service, concurrency: 1000, routes: { w: [{ write: db }] } }
+  db: { kind: database, shards: 4, sharding: { strategy: ${strategy} }, reshard: { at: 10s, shards: 6 } }
+`;
+
+  it("moves whole logical shards: 4 -> 6 shards moves a third of the keys, where mod N moves two thirds", () => {
+    const logical = runText(design("logical, logicalShards: 4096"), [], { seed: 9 });
+    const mod = runText(design("hash"), [], { seed: 9 });
+    const rs = sharding(logical, "db").resharding!;
+    expect(rs.keysTotal).toBeGreaterThan(10_000);
+    // (6 - 4) / 6 of the logical shards are reassigned, the fewest possible;
+    // the keys follow them, with a binomial sd of ~0.5% over ~12k keys
+    expect(Math.abs(rs.movedFraction - 1 / 3)).toBeLessThan(0.02);
+    // mod 4 -> mod 6 keeps a key only when h mod 12 < 4
+    expect(Math.abs(sharding(mod, "db").resharding!.movedFraction - 2 / 3)).toBeLessThan(0.02);
+    expect(rs.copies).toBe(rs.keysMoved);
+    expect(rs.doneAtMs).not.toBeNull();
+    expect(sharding(logical, "db").shards).toBe(6);
+    expect(sharding(logical, "db").keysPerShard.every((n) => n > 0)).toBe(true);
+    expect(logical.consistency!.lostAcknowledgedWrites).toBe(0);
+  });
+});
+
+describe("list and composite sharding", () => {
+  const design = (keys: string, db: string) => `
+duration: 20s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 2000/s }, routes: [{ route: w, keys: ${keys} }] }
+  api: { kind: service, concurrency: 1000, routes: { w: [{ write: db }] } }
+  db: ${db}
+`;
+  const share = (xs: number[]) => {
+    const total = xs.reduce((a, b) => a + b, 0);
+    return xs.map((x) => x / total);
+  };
+
+  it("list: each shard holds exactly the keys listed for it, the default shard the rest", () => {
+    const r = runText(
+      design(
+        "{ count: 1000 }",
+        '{ kind: database, shards: 3, sharding: { strategy: list, lists: { 0: ["0..99"], 1: [100..149, "150..199"] }, default: 2 } }',
+      ),
+      [],
+      { seed: 3 },
+    );
+    const s = sharding(r, "db");
+    // 40k writes over 1000 keys touch every key; keys 0-99, 100-199 and the other 800
+    expect(s.keysPerShard).toEqual([100, 100, 800]);
+    // requests follow the lists: 10%, 10%, 80%, binomial over ~40k writes
+    share(s.requestsPerShard).forEach((f, i) => expect(Math.abs(f - [0.1, 0.1, 0.8][i])).toBeLessThan(0.01));
+  });
+
+  it("composite: a hot key range hashed over a group of its own evens out what range sharding piles on one shard", () => {
+    // keys 0-1999 are a fifth of the keys and take 80% of the writes
+    const keys = '{ count: 10k, popularity: "hotspot(20%, 80%)" }';
+    const composite = sharding(
+      runText(
+        design(
+          keys,
+          '{ kind: database, shards: 5, sharding: { strategy: composite, groups: [{ keys: ["0..1999"], shards: [0, 1, 2, 3] }], default: [4] } }',
+        ),
+        [],
+        { seed: 3 },
+      ),
+      "db",
+    );
+    const range = sharding(
+      runText(
+        design(keys, "{ kind: database, shards: 5, sharding: { strategy: range, keySpace: 10k } }"),
+        [],
+        {
+          seed: 3,
+        },
+      ),
+      "db",
+    );
+    // range: the first fifth of the key space is one shard with 80% of the load
+    expect(range.requestImbalance.maxOverMean).toBeGreaterThan(3.5);
+    // composite: four shards share the hot fifth's 80%, one takes the rest's 20%:
+    // a fifth each, binomial over ~40k writes
+    for (const f of share(composite.requestsPerShard)) expect(Math.abs(f - 0.2)).toBeLessThan(0.015);
+    // the hot group holds only the hot keys, spread by hash over its shards
+    expect(composite.keysPerShard.slice(0, 4).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2000);
+    for (const k of composite.keysPerShard.slice(0, 4)) expect(Math.abs(k / 500 - 1)).toBeLessThan(0.15);
+  });
+});
+
+describe("round-robin sharding", () => {
+  // events are appended under ever-new ids and read back by id
+  const design = (strategy: string, scatter: boolean) => `
+duration: 20s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 1000/s }
+    routes:
+      - { route: POST /events, weight: 3, keys: { count: 1e9, popularity: sequential } }
+      - { route: GET /events, weight: 1, keys: { count: 10k } }
+  api:
+    kind: service
+    concurrency: 1000
+    routes:
+      POST /events: [{ write: events }]
+      GET /events: [{ read: events${scatter ? ", scatter: true" : ""} }]
+  events: { kind: database, shards: 4, readTime: exp(5ms), sharding: { strategy: ${strategy} } }
+`;
+  type Counts = { reads: number; writes: number };
+  const rr = runText(design("round-robin", true), [], { seed: 12 });
+  const hash = runText(design("hash", false), [], { seed: 12 });
+
+  it("spreads inserts exactly evenly, where hashing is only even on average", () => {
+    const s = sharding(rr, "events");
+    const posts = rr.routes["POST /events"].requests;
+    // placed keys differ by at most one per shard; only writes still on their way may be missing
+    const spread = Math.max(...s.keysPerShard) - Math.min(...s.keysPerShard);
+    expect(spread).toBeLessThanOrEqual(1 + posts.inFlight + posts.failed);
+    expect(s.keysPerShard.reduce((a, b) => a + b, 0)).toBeGreaterThan(10_000);
+    // ~15k hashed inserts over 4 shards: each count's binomial sd is ~50
+    const h = sharding(hash, "events").keysPerShard;
+    expect(Math.max(...h) - Math.min(...h)).toBeGreaterThan(spread);
+  });
+
+  it("makes every read ask every shard: four times the reads, each as slow as the slowest shard", () => {
+    const gets = rr.routes["GET /events"];
+    const served = (rr.components.events as unknown as Counts).reads;
+    expect(served).toBeGreaterThanOrEqual(4 * gets.requests.ok);
+    expect(served).toBeLessThanOrEqual(4 * (gets.requests.ok + gets.requests.inFlight));
+    expect((hash.components.events as unknown as Counts).reads).toBeLessThanOrEqual(
+      hash.routes["GET /events"].requests.total,
+    );
+    // reads reach every shard alike, whatever key they are for
+    const perShard = sharding(rr, "events").requestsPerShard;
+    expect(Math.max(...perShard) - Math.min(...perShard)).toBeLessThanOrEqual(
+      1 + gets.requests.inFlight * 4 + rr.routes["POST /events"].requests.inFlight,
+    );
+    // the max of 4 exp(5ms) reads has mean 5 x H(4) = 10.4ms, against 5ms for one
+    expect(gets.latencyMs.mean).toBeGreaterThan(1.6 * hash.routes["GET /events"].latencyMs.mean);
+  });
+
+  it("refuses reads that name a key, updates and resharding", () => {
+    const problems = (step: string, extra = "") =>
+      rejection(
+        `
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 1/s }, routes: [{ route: r }] }
+  api: { kind: service, routes: { r: [${step}] } }
+  db: { kind: database, shards: 4, sharding: { strategy: round-robin }${extra} }
+`,
+        "rr.yaml",
+      );
+    expect(problems("{ read: db }")).toMatch(
+      /rr\.yaml:5:\d+: database "db" places keys round-robin, so the key does not say which shard holds it: a read must ask every shard\n\s+hint: add scatter: true/,
+    );
+    expect(problems("{ read: db, salt: 4 }")).toMatch(/hint: replace salt with scatter: true/);
+    expect(problems("{ update: db }")).toMatch(/an update reads the key's row first/);
+    expect(problems("{ write: db }", ", reshard: { at: 1s, shards: 5 }")).toMatch(
+      /rr\.yaml:6:\d+: round-robin sharding remembers where it put each key; resharding it is not modelled/,
+    );
   });
 });
 

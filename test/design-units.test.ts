@@ -9,6 +9,7 @@ import {
   parseCount,
   parseDistribution,
   parseDuration,
+  parseKeyRange,
   parsePercent,
   parseRate,
   parseSize,
@@ -210,6 +211,32 @@ describe("parseCount", () => {
     ["many", '"many" is not a count'],
     [Number.POSITIVE_INFINITY, "too large"],
     ["1e999", "too large"],
+  ]);
+});
+
+describe("parseKeyRange", () => {
+  it.each<[string | number, [number, number]]>([
+    [42, [42, 42]],
+    ["42", [42, 42]],
+    ["10..20", [10, 20]],
+    ["10 .. 20", [10, 20]],
+    ["1M..2M", [1e6, 2e6]],
+    ["0..1_000", [0, 1000]],
+    ["7..7", [7, 7]],
+  ])("%j → %j", (input, range) => {
+    expect(parseKeyRange(input)).toEqual(range);
+  });
+
+  rejects(parseKeyRange, "a key such as 42 or 10k, or a range of keys a..b", [
+    ["10-20", "is not a key or a range of keys", "10..20"],
+    ["10...20", "is not a key or a range of keys", "10..20"],
+    ["1..2..3", "is not a key or a range of keys"],
+    ["20..10", "is an empty range: 20 is above 10", "10..20"],
+    ["1.5", "keys are whole numbers"],
+    [-1, "keys are whole numbers"],
+    ["1e16", "keys are whole numbers"],
+    ["..5", "empty count"],
+    ["1m..2m", '"m" is not a multiplier', "1M"],
   ]);
 });
 

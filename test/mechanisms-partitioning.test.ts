@@ -1,17 +1,25 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  CompositePartitioner,
   ConsistentHashPartitioner,
   DirectoryPartitioner,
   GeoPartitioner,
   HashModPartitioner,
+  INSTAGRAM_IDS,
   JumpPartitioner,
   KEY_LIMIT,
+  type KeyList,
+  ListPartitioner,
+  LogicalShardPartitioner,
   type Partitioner,
   RangePartitioner,
   RendezvousPartitioner,
+  RoundRobinPartitioner,
   SlotPartitioner,
   allSubKeys,
+  decodeShardedId,
+  encodeShardedId,
   imbalance,
   movedFraction,
   saltedKeys,
@@ -248,6 +256,19 @@ describe("every partitioner (fast-check)", () => {
           Array.from({ length: n }, (_, i) => i),
         ),
     ],
+    ["list", (n) => new ListPartitioner(n, [{ shard: n - 1, keys: [[0, 99], 500] }], 0)],
+    [
+      "composite",
+      (n) => {
+        const half = n >> 1;
+        const lower = Array.from({ length: half }, (_, i) => i);
+        const upper = Array.from({ length: n - half }, (_, i) => half + i);
+        return new CompositePartitioner(n, half > 0 ? [{ keys: [[0, 999]], shards: lower }] : [], upper);
+      },
+    ],
+    ["logical", (n) => new LogicalShardPartitioner(n, 256)],
+    // placement follows the order keys are first seen, the same for both instances here
+    ["round-robin", (n) => new RoundRobinPartitioner(n)],
   ];
   const key = fc.oneof(
     fc.integer({ min: 0, max: 1000 }),
@@ -311,5 +332,285 @@ describe("hash slots", () => {
     const back = four.rebalance(3);
     expect(back.slotCounts()).toEqual([5462, 5461, 5461]);
     expect(Math.abs(movedFraction(four, back, keys) - 0.25)).toBeLessThan(0.01);
+  });
+});
+
+describe("list partitioning (SH-11)", () => {
+  it("puts listed keys and ranges on their shard, both ends included, and the rest on the default", () => {
+    const p = new ListPartitioner(
+      3,
+      [
+        { shard: 0, keys: [1, 2, 3] },
+        { shard: 1, keys: [[10, 20], 42] },
+      ],
+      2,
+    );
+    expect([1, 2, 3, 9, 10, 15, 20, 21, 42, 0, 4, 43, 10 ** 12].map((k) => p.shardOf(k))).toEqual([
+      0, 0, 0, 2, 1, 1, 1, 2, 1, 2, 2, 2, 2,
+    ]);
+    expect(p.isListed(20)).toBe(true);
+    expect(p.isListed(21)).toBe(false);
+    // overlapping entries of one shard merge; a key listed for two shards is a contradiction
+    expect(new ListPartitioner(2, [{ shard: 1, keys: [[0, 10], [5, 15], 7] }], 0).shardOf(15)).toBe(1);
+    expect(
+      () =>
+        new ListPartitioner(
+          2,
+          [
+            { shard: 0, keys: [[0, 10]] },
+            { shard: 1, keys: [10] },
+          ],
+          0,
+        ),
+    ).toThrow(/key 10 is listed for shards 0 and 1/);
+    expect(() => new ListPartitioner(2, [{ shard: 2, keys: [1] }], 0)).toThrow(RangeError);
+    expect(() => new ListPartitioner(2, [], 2)).toThrow(RangeError);
+    expect(() => new ListPartitioner(2, [{ shard: 0, keys: [[5, 4]] }], 1)).toThrow(/empty/);
+    expect(() => new ListPartitioner(2, [{ shard: 0, keys: [-1] }], 1)).toThrow(RangeError);
+  });
+
+  it("every listed key lands on its listed shard, every other key on the default (fast-check)", () => {
+    // disjoint ranges by construction: each starts after the previous one's end plus a gap
+    const spans = fc.array(
+      fc.record({
+        gap: fc.integer({ min: 1, max: 1000 }),
+        len: fc.integer({ min: 0, max: 1000 }),
+        shard: fc.integer({ min: 0, max: 7 }),
+      }),
+      { maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(spans, fc.integer({ min: 0, max: 7 }), (raw, dflt) => {
+        const lists: KeyList[] = Array.from({ length: 8 }, (_, shard) => ({ shard, keys: [] }));
+        const ranges: [number, number, number][] = [];
+        let at = 0;
+        for (const { gap, len, shard } of raw) {
+          const lo = at + gap;
+          ranges.push([lo, lo + len, shard]);
+          (lists[shard].keys as [number, number][]).push([lo, lo + len]);
+          at = lo + len;
+        }
+        const p = new ListPartitioner(8, lists, dflt);
+        for (const [lo, hi, shard] of ranges) {
+          for (const k of [lo, (lo + hi) >> 1, hi]) expect(p.shardOf(k)).toBe(shard);
+          // a gap is at least one key wide: the neighbours of a range are unlisted
+          // unless the next range starts right there (gap 1 leaves none between)
+          if (!ranges.some(([l, h]) => lo - 1 >= l && lo - 1 <= h)) expect(p.shardOf(lo - 1)).toBe(dflt);
+          if (!ranges.some(([l, h]) => hi + 1 >= l && hi + 1 <= h)) expect(p.shardOf(hi + 1)).toBe(dflt);
+        }
+        expect(p.shardOf(at + 1)).toBe(dflt);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("composite partitioning: list, then hash (SH-13)", () => {
+  // ids 0..49,999 are the EU's, on shards 0-1; everyone else is hashed over shards 2-5
+  const p = new CompositePartitioner(6, [{ keys: [[0, 49_999]], shards: [0, 1] }], [2, 3, 4, 5]);
+
+  it("keeps each key inside its group, spread evenly by hash within it", () => {
+    const l = loads(p, keys);
+    expect(l[0] + l[1]).toBe(50_000);
+    expect(l[2] + l[3] + l[4] + l[5]).toBe(50_000);
+    // within a group each shard's share is binomial
+    expect(Math.abs(l[0] / 50_000 - 0.5)).toBeLessThan(binomialTol(0.5, 50_000));
+    for (const s of [2, 3, 4, 5])
+      expect(Math.abs(l[s] / 50_000 - 0.25)).toBeLessThan(binomialTol(0.25, 50_000));
+    expect(p.groupOf(49_999)).toBe(0);
+    expect(p.groupOf(50_000)).toBe(1);
+  });
+
+  it("lands every key on a shard of its own group (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (k) => {
+        const s = p.shardOf(k);
+        expect(k < 50_000 ? [0, 1] : [2, 3, 4, 5]).toContain(s);
+      }),
+    );
+  });
+
+  it("refuses a shard in two groups and an empty group", () => {
+    expect(() => new CompositePartitioner(4, [{ keys: [1], shards: [0, 1] }], [1, 2])).toThrow(
+      /shard 1 is in two groups/,
+    );
+    expect(() => new CompositePartitioner(4, [{ keys: [1], shards: [] }], [1])).toThrow(RangeError);
+    expect(() => new CompositePartitioner(4, [], [4])).toThrow(RangeError);
+  });
+});
+
+describe("round-robin partitioning (SH-12)", () => {
+  it("places the i-th new key on shard i mod n and never moves a placed key", () => {
+    const p = new RoundRobinPartitioner(3);
+    expect([100, 7, 100, 55, 7, 1, 2].map((k) => p.shardOf(k))).toEqual([0, 1, 0, 2, 1, 0, 1]);
+    expect(p.size).toBe(5);
+    expect(p.has(55)).toBe(true);
+    expect(p.has(56)).toBe(false);
+    expect(() => p.shardOf(-1)).toThrow(RangeError);
+  });
+
+  it("balances distinct keys exactly, whatever their values and repeats (fast-check)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 16 }),
+        fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 300 }),
+        (n, ks) => {
+          const p = new RoundRobinPartitioner(n);
+          const where = new Map<number, number>();
+          for (const k of ks) {
+            const s = p.shardOf(k);
+            expect(where.get(k) ?? s).toBe(s);
+            where.set(k, s);
+          }
+          const counts = new Array<number>(n).fill(0);
+          for (const s of where.values()) counts[s]++;
+          // m distinct keys: the first m mod n shards hold one more than the others
+          const m = where.size;
+          expect(counts).toEqual(
+            Array.from({ length: n }, (_, s) => Math.floor(m / n) + (s < m % n ? 1 : 0)),
+          );
+        },
+      ),
+    );
+  });
+
+  it("spreads any run of new keys exactly evenly, where hashing is only even on average", () => {
+    const fresh = Array.from({ length: 10_000 }, (_, i) => 1_000_000 + i);
+    expect(loads(new RoundRobinPartitioner(8), fresh)).toEqual(new Array<number>(8).fill(1250));
+  });
+});
+
+describe("logical -> physical shards (SH-16)", () => {
+  it("deals logical shards out in runs and hashes each key to a fixed logical shard", () => {
+    const p = new LogicalShardPartitioner(4);
+    expect(p.logicalShards).toBe(4096);
+    expect(p.logicalCounts()).toEqual([1024, 1024, 1024, 1024]);
+    expect(p.physicalOf(0)).toBe(0);
+    expect(p.physicalOf(4095)).toBe(3);
+    for (const k of keys.slice(0, 1000)) expect(p.shardOf(k)).toBe(p.physicalOf(p.logicalOf(k)));
+    expect(() => new LogicalShardPartitioner(8, 4)).toThrow(RangeError);
+    expect(() => new LogicalShardPartitioner(2, 4, [0, 1, 2, 0])).toThrow(RangeError);
+    expect(() => p.reshard(5000)).toThrow(RangeError);
+  });
+
+  it("4 -> 5 physical shards reassigns a fifth of the logical shards, and moves their keys only", () => {
+    const before = new LogicalShardPartitioner(4);
+    const after = before.reshard(5);
+    const moved = before.reassigned(after);
+    // the fewest possible: the new shard's fair share, taken from the four old ones
+    expect(moved).toHaveLength(after.logicalCounts()[4]);
+    expect(Math.abs(moved.length - 4096 / 5)).toBeLessThan(1);
+    for (const l of moved) expect(after.physicalOf(l)).toBe(4);
+    const movedSet = new Set(moved);
+    let movedKeys = 0;
+    for (const k of keys) {
+      const m = before.shardOf(k) !== after.shardOf(k);
+      if (m !== movedSet.has(before.logicalOf(k))) expect.fail(`key ${k}`);
+      if (m) movedKeys++;
+    }
+    // keys follow their logical shards: ~(P' - P) / P' = 1/5 of them
+    expect(Math.abs(movedKeys / KEYS - 0.2)).toBeLessThan(binomialTol(0.2));
+  });
+
+  it("moving one logical shard moves exactly its keys, and can bring in a new physical shard", () => {
+    const p = new LogicalShardPartitioner(2, 64);
+    const q = p.move(5, 2);
+    expect(q.shards).toBe(3);
+    expect(p.reassigned(q)).toEqual([5]);
+    for (const k of keys.slice(0, 20_000)) {
+      const expected = p.logicalOf(k) === 5 ? 2 : p.shardOf(k);
+      if (q.shardOf(k) !== expected) expect.fail(`key ${k}`);
+    }
+    expect(() => p.move(5, 3)).toThrow(RangeError);
+  });
+
+  it("reassigns only what evenness needs, growing or shrinking, and moves only those keys (fast-check)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 12, max: 600 }),
+        fc.array(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { maxLength: 50 }),
+        (from, to, logical, ks) => {
+          const before = new LogicalShardPartitioner(from, logical);
+          const after = before.reshard(to);
+          const moved = new Set(before.reassigned(after));
+          // a logical shard must leave a physical shard only while it holds more than its new share
+          const target = (s: number) => (s < to ? Math.floor(logical / to) + (s < logical % to ? 1 : 0) : 0);
+          const minimum = before.logicalCounts().reduce((n, c, s) => n + Math.max(0, c - target(s)), 0);
+          expect(moved.size).toBe(minimum);
+          expect(after.logicalCounts()).toEqual(Array.from({ length: to }, (_, s) => target(s)));
+          for (const k of ks) {
+            expect(after.logicalOf(k)).toBe(before.logicalOf(k));
+            expect(before.shardOf(k) !== after.shardOf(k)).toBe(moved.has(before.logicalOf(k)));
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe("ids that carry their shard (SH-16)", () => {
+  const layout = fc
+    .record({
+      timeBits: fc.integer({ min: 0, max: 53 }),
+      shardBits: fc.integer({ min: 0, max: 31 }),
+      seqBits: fc.integer({ min: 0, max: 30 }),
+    })
+    .filter((l) => l.timeBits + l.shardBits + l.seqBits <= 64);
+  const below = (bits: number) =>
+    fc.integer({ min: 0, max: Math.min(2 ** bits - 1, Number.MAX_SAFE_INTEGER) });
+
+  it("decodes every id to the fields it was made from (fast-check)", () => {
+    fc.assert(
+      fc.property(
+        layout.chain((l) =>
+          fc.tuple(fc.constant(l), below(l.timeBits), below(l.shardBits), below(l.seqBits)),
+        ),
+        ([l, timeMs, shard, seq]) => {
+          const id = encodeShardedId({ timeMs, shard, seq }, l);
+          expect(id >= 0n && id < 1n << BigInt(l.timeBits + l.shardBits + l.seqBits)).toBe(true);
+          expect(decodeShardedId(id, l)).toEqual({ timeMs, shard, seq });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("sorts ids by time first (Instagram's layout: 41 + 13 + 10 bits)", () => {
+    const t = 2 ** 41 - 1;
+    const max = encodeShardedId({ timeMs: t, shard: 8191, seq: 1023 });
+    expect(max).toBe((1n << 64n) - 1n);
+    expect(decodeShardedId(max, INSTAGRAM_IDS)).toEqual({ timeMs: t, shard: 8191, seq: 1023 });
+    const early = encodeShardedId({ timeMs: 1000, shard: 8191, seq: 1023 });
+    const late = encodeShardedId({ timeMs: 1001, shard: 0, seq: 0 });
+    expect(early < late).toBe(true);
+    expect(() => encodeShardedId({ timeMs: 2 ** 41, shard: 0, seq: 0 })).toThrow(RangeError);
+    expect(() => encodeShardedId({ timeMs: 0, shard: 8192, seq: 0 })).toThrow(RangeError);
+    expect(() => encodeShardedId({ timeMs: 0, shard: 0, seq: 1024 })).toThrow(RangeError);
+    expect(() => decodeShardedId(1n << 64n)).toThrow(RangeError);
+    expect(() => decodeShardedId(-1n)).toThrow(RangeError);
+    expect(() =>
+      encodeShardedId({ timeMs: 0, shard: 0, seq: 0 }, { timeBits: 41, shardBits: 13, seqBits: 11 }),
+    ).toThrow(RangeError);
+  });
+
+  it("routes an id from its bits to its owner's shard, before and after a resharding (fast-check)", () => {
+    const p = new LogicalShardPartitioner(4);
+    const q = p.reshard(7);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        below(41),
+        below(10),
+        (owner, timeMs, seq) => {
+          const id = p.idFor(owner, timeMs, seq);
+          expect(decodeShardedId(id).shard).toBe(p.logicalOf(owner));
+          expect(p.shardOfId(id)).toBe(p.shardOf(owner));
+          // the id never changes; the table it is read through does
+          expect(q.shardOfId(id)).toBe(q.shardOf(owner));
+        },
+      ),
+    );
   });
 });

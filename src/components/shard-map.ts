@@ -3,13 +3,25 @@
 // they were until their copy lands), plus what each shard served.
 import {
   imbalance,
+  LogicalShardPartitioner,
   type Partitioner,
   RangePartitioner,
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 
 export type ShardStrategy =
-  "hash" | "consistent-hash" | "rendezvous" | "jump" | "slots" | "range" | "geo" | "directory";
+  | "hash"
+  | "consistent-hash"
+  | "rendezvous"
+  | "jump"
+  | "slots"
+  | "logical"
+  | "range"
+  | "list"
+  | "composite"
+  | "round-robin"
+  | "geo"
+  | "directory";
 
 export interface ReshardPlan {
   atMs: number;
@@ -80,8 +92,9 @@ export class ShardMap {
    * Switches to `shards` shards and returns, per source shard, the keys that
    * must move. `keysOf(s)` lists the keys shard s holds. A range partitioning
    * grows by splitting its fullest range at its median key (an online split:
-   * only that range's upper half moves); hash slots move whole slots, as few
-   * as evenness needs; other hashing schemes are rebuilt.
+   * only that range's upper half moves); hash slots and logical shards move
+   * whole slots or logical shards, as few as evenness needs; other hashing
+   * schemes are rebuilt.
    */
   reshard(shards: number, now: number, keysOf: (shard: number) => Iterable<number>): number[][] {
     const before = this.current;
@@ -101,6 +114,7 @@ export class ShardMap {
       }
       next = p;
     } else if (before instanceof SlotPartitioner) next = before.rebalance(shards);
+    else if (before instanceof LogicalShardPartitioner) next = before.reshard(shards);
     else next = this.make(shards);
     const moves = held.map((keys, s) => keys.filter((k) => next.shardOf(k) !== s));
     this.total += held.reduce((n, keys) => n + keys.length, 0);

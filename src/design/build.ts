@@ -22,14 +22,18 @@ import { type KeySpec, keySampler } from "../kernel/keys.js";
 import { Network, type NetworkSpec } from "../kernel/network.js";
 import { ConsistencyChecker } from "../mechanisms/consistency.js";
 import {
+  CompositePartitioner,
   ConsistentHashPartitioner,
   DirectoryPartitioner,
   GeoPartitioner,
   HashModPartitioner,
   JumpPartitioner,
+  ListPartitioner,
+  LogicalShardPartitioner,
   type Partitioner,
   RangePartitioner,
   RendezvousPartitioner,
+  RoundRobinPartitioner,
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
@@ -440,6 +444,22 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
         return new JumpPartitioner(shards);
       case "slots":
         return new SlotPartitioner(shards);
+      case "logical":
+        return new LogicalShardPartitioner(
+          shards,
+          c.sharding?.logicalShards ?? DEFAULTS.database.logicalShards,
+        );
+      case "list": {
+        const lists = Object.entries(c.sharding?.lists ?? {}).map(([shard, keys]) => ({
+          shard: Number(shard),
+          keys,
+        }));
+        return new ListPartitioner(shards, lists, [c.sharding?.default ?? 0].flat()[0]);
+      }
+      case "composite":
+        return new CompositePartitioner(shards, c.sharding?.groups ?? [], [c.sharding?.default ?? 0].flat());
+      case "round-robin":
+        return new RoundRobinPartitioner(shards);
       case "range":
         return RangePartitioner.fromUniformRanges(shards, Math.max(shards, c.sharding?.keySpace ?? keySpace));
     }

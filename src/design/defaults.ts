@@ -28,6 +28,7 @@ export const DEFAULTS = {
     discovery: 0,
     shardStrategy: "hash" as const,
     directoryTtl: 60_000,
+    logicalShards: 4096,
     rywWindow: 1000,
     maxLag: 100,
     checkRetries: 3,

@@ -7,7 +7,16 @@ import type { DistSpec } from "../kernel/distributions.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import type { UnitError } from "./errors.js";
-import { parseCount, parseDistribution, parseDuration, parsePercent, parseRate, parseSize } from "./units.js";
+import {
+  KEYS_EXPECTED,
+  parseCount,
+  parseDistribution,
+  parseDuration,
+  parseKeyRange,
+  parsePercent,
+  parseRate,
+  parseSize,
+} from "./units.js";
 
 function unit<T>(parse: (v: string | number) => T, expected: string, examples: (string | number)[]) {
   return z
@@ -36,6 +45,8 @@ export const Count = unit(parseCount, "a count such as 100, 10k or 1e6", [100, "
 export const Percent = unit(parsePercent, "a percentage such as 99.9% (or a fraction such as 0.999)", [
   "99.9%",
 ]);
+const KeyRange = unit(parseKeyRange, KEYS_EXPECTED, [42, "10..20"]);
+const ShardNumber = z.number().int().min(0);
 const PositiveCount = Count.refine((v) => v > 0, "must be greater than zero");
 const PositiveInt = Count.refine(
   (v) => Number.isInteger(v) && v > 0,
@@ -491,11 +502,24 @@ export const DatabaseSchema = z.strictObject({
   sharding: z
     .strictObject({
       strategy: z
-        .enum(["hash", "consistent-hash", "rendezvous", "jump", "slots", "range", "geo", "directory"])
+        .enum([
+          "hash",
+          "consistent-hash",
+          "rendezvous",
+          "jump",
+          "slots",
+          "logical",
+          "range",
+          "list",
+          "composite",
+          "round-robin",
+          "geo",
+          "directory",
+        ])
         .optional()
         .meta({
           description:
-            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, slots (16,384 hash slots), range (contiguous key ranges), geo (the home region of the user the key belongs to) or directory (a lookup service)",
+            "how keys map to shards: hash (mod N, default), consistent-hash, rendezvous, jump, slots (16,384 hash slots), logical (logical shards placed on the physical ones by a table), range (contiguous key ranges), list (keys listed per shard), composite (listed keys choose a group of shards, hashed within it), round-robin (the i-th new key on shard i mod N; reads must scatter), geo (the home region of the user the key belongs to) or directory (a lookup service)",
         }),
       directory: Name.optional().meta({
         description: "directory: the service that answers lookups (route lookup) before each read or write",
@@ -516,6 +540,33 @@ export const DatabaseSchema = z.strictObject({
       weights: z.array(PositiveCount).optional().meta({
         description:
           "consistent-hash: relative capacity of each shard; a shard of weight 2 gets twice the ring positions",
+      }),
+      lists: z.record(z.string(), z.array(KeyRange).min(1)).optional().meta({
+        description:
+          "list: the keys each shard holds, by shard number: keys and ranges a..b (both ends included)",
+      }),
+      groups: z
+        .array(
+          z.strictObject({
+            keys: z.array(KeyRange).min(1).meta({
+              description: "the keys the group holds: keys and ranges a..b (both ends included)",
+            }),
+            shards: z.array(ShardNumber).min(1).meta({ description: "the shards its keys are hashed over" }),
+          }),
+        )
+        .min(1)
+        .optional()
+        .meta({ description: "composite: groups of shards, each holding the keys it lists" }),
+      default: z
+        .union([ShardNumber, z.array(ShardNumber).min(1)])
+        .optional()
+        .meta({
+          description:
+            "list: the shard of every key no list names; composite: the shards those keys are hashed over",
+        }),
+      logicalShards: PositiveInt.optional().meta({
+        description:
+          "logical: logical shards a key hashes to, placed on the physical shards by a table (default 4096)",
       }),
       keySpace: PositiveCount.optional().meta({
         description:

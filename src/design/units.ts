@@ -429,6 +429,41 @@ function countError(s: string): UnitError {
   );
 }
 
+export const KEYS_EXPECTED =
+  "a key such as 42 or 10k, or a range of keys a..b such as 10..20 (both ends included)";
+
+/**
+ * A key or a range of keys with both ends included, as [lo, hi]: `42`,
+ * `10k`, `10..20`, `1M..2M`. Keys are whole numbers in [0, 2^53).
+ */
+export function parseKeyRange(x: string | number): [number, number] {
+  const text = String(x).trim();
+  // 10-20, 10...20, 10 to 20: a range written some other way
+  const loose = /^(\d+[kKMGT]?)\s*(?:-|–|\.\.\.|to)\s*(\d+[kKMGT]?)$/.exec(text);
+  const parts = typeof x === "number" ? [x] : text.split("..");
+  if (parts.length > 2 || loose)
+    throw new UnitError(
+      `"${text}" is not a key or a range of keys`,
+      KEYS_EXPECTED,
+      loose ? `${loose[1]}..${loose[2]}` : undefined,
+    );
+  const ends = parts.map((p) => {
+    let v: number;
+    try {
+      v = parseCount(typeof p === "number" ? p : p.trim());
+    } catch (e) {
+      throw new UnitError(`"${text}": ${(e as Error).message}`, KEYS_EXPECTED, (e as UnitError).suggestion);
+    }
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 53)
+      throw new UnitError(`"${text}": keys are whole numbers from 0 to 2^53 - 1`, KEYS_EXPECTED);
+    return v;
+  });
+  const [lo, hi = lo] = ends;
+  if (lo > hi)
+    throw new UnitError(`"${text}" is an empty range: ${lo} is above ${hi}`, KEYS_EXPECTED, `${hi}..${lo}`);
+  return [lo, hi];
+}
+
 const PERCENT_RE = new RegExp(`^(${NUM})\\s*%$`);
 
 function tryPercent(s: string): number | undefined {

@@ -1,6 +1,7 @@
 // Checks that need the whole design: every reference names a component of the
 // right kind, no call cycles, every workload route is served along its path,
 // zones and regions exist, fault targets and SLO routes exist.
+import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -198,6 +199,12 @@ export function validateDesign(d: Design): Problem[] {
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("update" in s) {
               const upd = ref([...p, "update"], s.update, ["database"], "update");
+              if (roundRobin(upd))
+                out.push({
+                  path: [...p, "update"],
+                  message: `an update reads the key's row first, but database "${s.update}" places keys round-robin: the key does not say which shard holds it`,
+                  hint: "read it with a read step (scatter: true), then write it with a write step",
+                });
               if (s.lock && s.occ)
                 out.push({
                   path: [...p, "lock"],
@@ -456,6 +463,13 @@ function readStepProblems(
       message: "a read is either salted or scattered, not both",
       atKey: true,
     });
+  if (!s.scatter && roundRobin(db))
+    out.push({
+      path: [...p, s.salt !== undefined ? "salt" : "read"],
+      message: `database "${name}" places keys round-robin, so the key does not say which shard holds it: a read must ask every shard`,
+      hint: s.salt !== undefined ? "replace salt with scatter: true" : "add scatter: true",
+      atKey: s.salt !== undefined,
+    });
   if (s.scatter && db?.kind === "quorum-store")
     out.push({
       path: [...p, "scatter"],
@@ -514,6 +528,11 @@ function readStepProblems(
       hint: `add replicas: 2 to ${name}, or read from the primary`,
     });
   return out;
+}
+
+/** Round-robin placement follows arrival order: only a scatter finds a key again. */
+function roundRobin(db: ComponentSpec | undefined): boolean {
+  return db?.kind === "database" && db.sharding?.strategy === "round-robin";
 }
 
 /** A read or write level must be a quorum the store can form. */
@@ -586,6 +605,28 @@ function databaseProblems(
         hint: "remove the reshard, or the weights",
       });
   }
+  if (c.sharding?.logicalShards !== undefined && strategy !== "logical")
+    out.push({
+      path: at("sharding", "logicalShards"),
+      message: "logicalShards applies to strategy: logical",
+      atKey: true,
+    });
+  if (strategy === "logical") {
+    const logical = c.sharding?.logicalShards ?? DEFAULTS.database.logicalShards;
+    const most = Math.max(shards, c.reshard?.shards ?? 0);
+    if (logical < most)
+      out.push({
+        path: at("sharding", c.sharding?.logicalShards !== undefined ? "logicalShards" : "strategy"),
+        message: `${logical} logical shards cannot fill ${most} physical shards: a logical shard is never split`,
+        expected: `at least ${most} logical shards, usually many more (4096)`,
+      });
+    else if (logical > LOGICAL_LIMIT)
+      out.push({
+        path: at("sharding", "logicalShards"),
+        message: `${logical} logical shards is more than the ${LOGICAL_LIMIT} archsim keeps a table for`,
+        expected: `at most ${LOGICAL_LIMIT}`,
+      });
+  }
   if (c.sharding?.keySpace !== undefined && strategy !== "range")
     out.push({
       path: at("sharding", "keySpace"),
@@ -635,6 +676,14 @@ function databaseProblems(
         });
   } else if (c.sharding?.regions)
     out.push({ path: at("sharding", "regions"), message: "regions applies to strategy: geo", atKey: true });
+  out.push(...listProblems(c, at, strategy));
+  if (c.reshard && strategy === "round-robin")
+    out.push({
+      path: at("reshard"),
+      message: "round-robin sharding remembers where it put each key; resharding it is not modelled",
+      hint: "remove the reshard",
+      atKey: true,
+    });
   if (c.reshard && strategy === "range" && c.reshard.shards < shards)
     out.push({
       path: at("reshard", "shards"),
@@ -681,6 +730,126 @@ function databaseProblems(
         path: at("failover", f.timeout !== undefined ? "timeout" : "heartbeat"),
         message: `the failure timeout (${timeout}ms) must be longer than the heartbeat interval (${hb}ms), or every replica suspects a healthy primary`,
       });
+  }
+  return out;
+}
+
+/**
+ * List and composite sharding: the lists name existing shards, no key is
+ * listed for two owners, no shard is in two groups, and keys no list names
+ * have somewhere to go.
+ */
+function listProblems(
+  c: Extract<ComponentSpec, { kind: "database" }>,
+  at: (...p: (string | number)[]) => (string | number)[],
+  strategy: string,
+): Problem[] {
+  const out: Problem[] = [];
+  const s = c.sharding;
+  const shards = c.shards ?? 1;
+  const list = strategy === "list";
+  const composite = strategy === "composite";
+  if (s?.lists !== undefined && !list)
+    out.push({ path: at("sharding", "lists"), message: "lists apply to strategy: list", atKey: true });
+  if (s?.groups !== undefined && !composite)
+    out.push({ path: at("sharding", "groups"), message: "groups apply to strategy: composite", atKey: true });
+  if (s?.default !== undefined && !list && !composite)
+    out.push({
+      path: at("sharding", "default"),
+      message: "default applies to strategy: list or composite",
+      atKey: true,
+    });
+  if (!list && !composite) return out;
+  if (c.reshard)
+    out.push({
+      path: at("reshard"),
+      message: `${strategy} sharding places keys by the lists it is given; resharding it is not modelled`,
+      hint: "remove the reshard, or list the keys of every shard from the start",
+      atKey: true,
+    });
+  if (list && s?.lists === undefined)
+    out.push({
+      path: at("sharding", "strategy"),
+      message: "list sharding needs lists: the keys each shard holds",
+      hint: 'add lists: { 0: [1, 2, 3], 1: ["10..20"] }',
+    });
+  if (composite && s?.groups === undefined)
+    out.push({
+      path: at("sharding", "strategy"),
+      message: "composite sharding needs groups: the keys each group of shards holds",
+      hint: 'add groups: [{ keys: ["0..999"], shards: [0, 1] }]',
+    });
+  if (s?.default === undefined)
+    out.push({
+      path: at("sharding", "strategy"),
+      message: `${strategy} sharding needs a default: ${list ? "the shard" : "the shards"} for the keys no list names`,
+      hint: list ? "add default: 0" : "add default: [2, 3]",
+    });
+  else if (list && Array.isArray(s.default))
+    out.push({
+      path: at("sharding", "default"),
+      message: "the default of list sharding is one shard",
+      hint: "to hash the other keys over several shards, use strategy: composite with groups",
+    });
+  const shardRef = (path: (string | number)[], shard: number) => {
+    if (shard >= shards)
+      out.push({
+        path,
+        message: `shard ${shard} does not exist: the database has ${shards} (0..${shards - 1})`,
+      });
+  };
+  // every listed key range, with its owner (a shard, or a group) and where it is written
+  const spans: { lo: number; hi: number; owner: number; path: (string | number)[] }[] = [];
+  for (const [key, keys] of Object.entries(s?.lists ?? {})) {
+    if (!/^\d+$/.test(key)) {
+      out.push({
+        path: at("sharding", "lists", key),
+        message: `lists are keyed by shard number, got "${key}"`,
+        atKey: true,
+      });
+      continue;
+    }
+    shardRef(at("sharding", "lists", key), Number(key));
+    keys.forEach(([lo, hi], i) =>
+      spans.push({ lo, hi, owner: Number(key), path: at("sharding", "lists", key, i) }),
+    );
+  }
+  const member = new Map<number, string>();
+  const joins = (path: (string | number)[], shard: number, group: string) => {
+    shardRef(path, shard);
+    const before = member.get(shard);
+    if (before !== undefined && before !== group)
+      out.push({
+        path,
+        message: `shard ${shard} is in ${before} and ${group}`,
+        expected: "each shard in one group",
+      });
+    else if (before === group) out.push({ path, message: `shard ${shard} is listed twice in ${group}` });
+    member.set(shard, group);
+  };
+  s?.groups?.forEach((g, gi) => {
+    g.shards.forEach((shard, j) => joins(at("sharding", "groups", gi, "shards", j), shard, `group ${gi}`));
+    g.keys.forEach(([lo, hi], i) =>
+      spans.push({ lo, hi, owner: gi, path: at("sharding", "groups", gi, "keys", i) }),
+    );
+  });
+  if (s?.default !== undefined) {
+    if (Array.isArray(s.default))
+      s.default.forEach((shard, j) => joins(at("sharding", "default", j), shard, "the default group"));
+    else shardRef(at("sharding", "default"), s.default);
+  }
+  // sorted by start, an overlap is with the furthest-reaching span before
+  const owner = list ? "shard" : "group";
+  spans.sort((a, b) => a.lo - b.lo || a.hi - b.hi);
+  let reach: (typeof spans)[number] | undefined;
+  for (const sp of spans) {
+    if (reach && sp.lo <= reach.hi && sp.owner !== reach.owner)
+      out.push({
+        path: sp.path,
+        message: `key ${sp.lo} is listed for ${owner} ${reach.owner} and ${owner} ${sp.owner}`,
+        expected: `each key in one ${owner}'s list`,
+      });
+    if (!reach || sp.hi > reach.hi) reach = sp;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Key-to-shard partitioning schemes behind one interface, so a datastore can
-// swap range, hash-mod-N, ring, rendezvous, jump, directory or geographic
-// sharding without changing how it routes, and so resharding costs can be
+// swap range, hash-mod-N, ring, rendezvous, jump, slots, logical shards,
+// directory, geographic, list, composite or round-robin sharding without
+// changing how it routes, and so resharding costs can be
 // compared by counting moved keys. Keys are integers, as in hashing.ts; the
 // hash-based schemes hash the key themselves, so sequential ids are spread.
 import { HashRing, hash32, jumpHash, modN, rendezvous } from "./hashing.js";
@@ -12,6 +13,8 @@ export const KEY_LIMIT = 2 ** 53;
  * Maps keys (non-negative integers < 2^53) to shards 0..shards-1. shardOf is
  * a pure function of the partitioner's current state; partitioners that change
  * shape (range split) return a new instance so before/after can be compared.
+ * The exception is round robin, whose state is where it put each key: asking
+ * it about a key it has never seen places that key.
  */
 export interface Partitioner {
   readonly shards: number;
@@ -242,28 +245,233 @@ export class SlotPartitioner implements Partitioner {
    */
   rebalance(shards: number): SlotPartitioner {
     checkShards("SlotPartitioner.rebalance", shards);
-    const n = this.owner.length;
-    const owner = Int32Array.from(this.owner);
-    const target = (s: number) => Math.floor(n / shards) + (s < n % shards ? 1 : 0);
-    const count = new Array<number>(Math.max(shards, this.shards)).fill(0);
-    for (const s of owner) count[s]++;
-    // slots to hand out: everything of a removed shard, the surplus of the others
-    const free: number[] = [];
-    for (let i = n - 1; i >= 0; i--) {
-      const s = owner[i];
-      const keep = s < shards ? target(s) : 0;
-      if (count[s] > keep) {
-        count[s]--;
-        free.push(i);
-      }
-    }
-    for (let s = 0; s < shards; s++)
-      while (count[s] < target(s)) {
-        owner[free.pop()!] = s;
-        count[s]++;
-      }
-    return new SlotPartitioner(shards, n, owner);
+    return new SlotPartitioner(shards, this.owner.length, rebalanceTable(this.owner, this.shards, shards));
   }
+}
+
+/**
+ * A bucket -> shard table moved to `shards` shards with the fewest buckets
+ * changing hands; each shard ends with floor or ceil of buckets / shards
+ * (the lower-numbered ones with the extra). Shared by hash slots and logical
+ * shards, whose resharding is the same problem.
+ */
+function rebalanceTable(table: Int32Array, before: number, shards: number): Int32Array {
+  const n = table.length;
+  const owner = Int32Array.from(table);
+  const target = (s: number) => Math.floor(n / shards) + (s < n % shards ? 1 : 0);
+  const count = new Array<number>(Math.max(shards, before)).fill(0);
+  for (const s of owner) count[s]++;
+  // buckets to hand out: everything of a removed shard, the surplus of the others
+  const free: number[] = [];
+  for (let i = n - 1; i >= 0; i--) {
+    const s = owner[i];
+    const keep = s < shards ? target(s) : 0;
+    if (count[s] > keep) {
+      count[s]--;
+      free.push(i);
+    }
+  }
+  for (let s = 0; s < shards; s++)
+    while (count[s] < target(s)) {
+      owner[free.pop()!] = s;
+      count[s]++;
+    }
+  return owner;
+}
+
+/** Most logical shards a LogicalShardPartitioner takes: its table is one int per logical shard. */
+export const LOGICAL_LIMIT = 2 ** 20;
+
+/**
+ * Logical -> physical shards (SH-16, as at Instagram and Pinterest): a key
+ * hashes to one of a fixed, large number of logical shards (4,096 by
+ * default) and a table places each logical shard on a physical shard (a
+ * database server). The key -> logical step never changes; resharding only
+ * rewrites the table, so data moves a whole logical shard at a time and only
+ * for the logical shards that were reassigned. Ids made for a key's rows can
+ * carry its logical shard in their bits (idFor), so routing them needs no
+ * hashing and no directory: shardOfId reads the shard out of the id.
+ */
+export class LogicalShardPartitioner implements Partitioner {
+  readonly shards: number;
+  private readonly table: Int32Array;
+
+  /**
+   * @param physical physical shards
+   * @param logical logical shards, at least `physical`
+   * @param table physical shard of each logical shard; by default contiguous, nearly equal runs
+   */
+  constructor(physical: number, logical = 4096, table?: ArrayLike<number>) {
+    checkShards("LogicalShardPartitioner", physical);
+    if (!Number.isInteger(logical) || logical < physical || logical > LOGICAL_LIMIT) {
+      throw new RangeError(
+        `LogicalShardPartitioner: logical shards must be an integer in [${physical}, 2^20], got ${logical}`,
+      );
+    }
+    if (table) {
+      if (table.length !== logical) {
+        throw new RangeError(
+          `LogicalShardPartitioner: ${logical} logical shards need ${logical} table entries, got ${table.length}`,
+        );
+      }
+      for (let l = 0; l < logical; l++) checkShard("LogicalShardPartitioner", table[l], physical);
+    }
+    this.shards = physical;
+    this.table = table
+      ? Int32Array.from(table)
+      : Int32Array.from({ length: logical }, (_, l) => Math.floor((l * physical) / logical));
+  }
+
+  get logicalShards(): number {
+    return this.table.length;
+  }
+
+  /** The key's logical shard: fixed for good, whatever the physical layout. */
+  logicalOf(key: number): number {
+    return hash32(key) % this.table.length;
+  }
+
+  /** The physical shard a logical shard is on now. */
+  physicalOf(logical: number): number {
+    checkShard("LogicalShardPartitioner.physicalOf", logical, this.table.length);
+    return this.table[logical];
+  }
+
+  shardOf(key: number): number {
+    return this.table[this.logicalOf(key)];
+  }
+
+  /** Logical shards on each physical shard. */
+  logicalCounts(): number[] {
+    const c = new Array<number>(this.shards).fill(0);
+    for (const s of this.table) c[s]++;
+    return c;
+  }
+
+  /** Physical shard of every logical shard, by logical shard (a copy). */
+  mapping(): number[] {
+    return Array.from(this.table);
+  }
+
+  /**
+   * A new partitioner with one logical shard placed on `physical`, which may
+   * be this.shards to bring in a new physical shard. Only that logical
+   * shard's keys move.
+   */
+  move(logical: number, physical: number): LogicalShardPartitioner {
+    checkShard("LogicalShardPartitioner.move", logical, this.table.length);
+    checkShard("LogicalShardPartitioner.move", physical, this.shards + 1);
+    const table = Int32Array.from(this.table);
+    table[logical] = physical;
+    return new LogicalShardPartitioner(Math.max(this.shards, physical + 1), table.length, table);
+  }
+
+  /**
+   * The same logical shards over `physical` physical shards, reassigning the
+   * fewest: growing from P to P' moves (P' - P) / P' of the logical shards
+   * (to within one), all onto the new ones.
+   */
+  reshard(physical: number): LogicalShardPartitioner {
+    checkShards("LogicalShardPartitioner.reshard", physical);
+    if (physical > this.table.length) {
+      throw new RangeError(
+        `LogicalShardPartitioner.reshard: ${this.table.length} logical shards cannot fill ${physical} physical ones`,
+      );
+    }
+    return new LogicalShardPartitioner(
+      physical,
+      this.table.length,
+      rebalanceTable(this.table, this.shards, physical),
+    );
+  }
+
+  /** The logical shards whose physical shard differs in `other`: what a move between the two copies. */
+  reassigned(other: LogicalShardPartitioner): number[] {
+    if (other.table.length !== this.table.length) {
+      throw new RangeError("LogicalShardPartitioner.reassigned: the two have different logical shards");
+    }
+    const out: number[] = [];
+    for (let l = 0; l < this.table.length; l++) if (this.table[l] !== other.table[l]) out.push(l);
+    return out;
+  }
+
+  /** An id for a row of `key` made at timeMs: it carries key's logical shard. */
+  idFor(key: number, timeMs: number, seq: number, layout = INSTAGRAM_IDS): bigint {
+    return encodeShardedId({ timeMs, shard: this.logicalOf(key), seq }, layout);
+  }
+
+  /** The physical shard of an id made by idFor, read from its bits: no hashing, no lookup. */
+  shardOfId(id: bigint, layout = INSTAGRAM_IDS): number {
+    return this.physicalOf(decodeShardedId(id, layout).shard);
+  }
+}
+
+// Ids that carry their shard (SH-16): [time | shard | sequence], most
+// significant bits first, so ids sort by creation time and any holder of an
+// id can route it. BigInt: Instagram's layout is 64 bits, past 2^53.
+
+/** Bit widths of an id, most significant field first. */
+export interface ShardedIdLayout {
+  timeBits: number;
+  shardBits: number;
+  seqBits: number;
+}
+
+/**
+ * Instagram's layout: 41 bits of milliseconds since a custom epoch (69
+ * years), 13 bits of logical shard (8,192) and 10 bits of a per-shard
+ * sequence (1,024 ids per shard per millisecond).
+ */
+export const INSTAGRAM_IDS: ShardedIdLayout = { timeBits: 41, shardBits: 13, seqBits: 10 };
+
+export interface ShardedId {
+  /** milliseconds since the id scheme's epoch */
+  timeMs: number;
+  shard: number;
+  seq: number;
+}
+
+function checkLayout(name: string, l: ShardedIdLayout): void {
+  const bits = [l.timeBits, l.shardBits, l.seqBits];
+  // timeMs must stay an exact double; 64 bits is what a BIGINT column holds
+  if (!bits.every((b) => Number.isInteger(b) && b >= 0) || l.timeBits > 53 || l.shardBits > 31) {
+    throw new RangeError(`${name}: bit widths must be integers >= 0, time <= 53 and shard <= 31 bits`);
+  }
+  if (l.timeBits + l.shardBits + l.seqBits > 64) {
+    throw new RangeError(`${name}: the fields take more than 64 bits`);
+  }
+}
+
+function checkField(name: string, field: string, v: number, bits: number): void {
+  if (!Number.isInteger(v) || v < 0 || v >= 2 ** bits) {
+    throw new RangeError(`${name}: ${field} must be an integer in [0, 2^${bits}), got ${v}`);
+  }
+}
+
+/** Packs time, shard and sequence into one id. */
+export function encodeShardedId(id: ShardedId, layout = INSTAGRAM_IDS): bigint {
+  checkLayout("encodeShardedId", layout);
+  checkField("encodeShardedId", "timeMs", id.timeMs, layout.timeBits);
+  checkField("encodeShardedId", "shard", id.shard, layout.shardBits);
+  checkField("encodeShardedId", "seq", id.seq, layout.seqBits);
+  const seqBits = BigInt(layout.seqBits);
+  return (((BigInt(id.timeMs) << BigInt(layout.shardBits)) | BigInt(id.shard)) << seqBits) | BigInt(id.seq);
+}
+
+/** The fields of an id made by encodeShardedId with the same layout. */
+export function decodeShardedId(id: bigint, layout = INSTAGRAM_IDS): ShardedId {
+  checkLayout("decodeShardedId", layout);
+  const total = layout.timeBits + layout.shardBits + layout.seqBits;
+  if (id < 0n || id >> BigInt(total) !== 0n) {
+    throw new RangeError(`decodeShardedId: id must be in [0, 2^${total}), got ${id}`);
+  }
+  const seqMask = (1n << BigInt(layout.seqBits)) - 1n;
+  const shardMask = (1n << BigInt(layout.shardBits)) - 1n;
+  return {
+    timeMs: Number(id >> BigInt(layout.shardBits + layout.seqBits)),
+    shard: Number((id >> BigInt(layout.seqBits)) & shardMask),
+    seq: Number(id & seqMask),
+  };
 }
 
 /** Highest-random-weight hashing: no state, O(N) per lookup, minimal disruption when N grows. */
@@ -382,6 +590,180 @@ export class GeoPartitioner implements Partitioner {
       );
     }
     return this.map[r];
+  }
+}
+
+/** A key, or the keys lo..hi with both ends included. */
+export type KeyRange = number | readonly [number, number];
+
+/** The keys one shard holds under list partitioning. */
+export interface KeyList {
+  shard: number;
+  keys: readonly KeyRange[];
+}
+
+/**
+ * List partitioning (SH-11): each shard holds the keys listed for it, single
+ * keys and inclusive ranges, as a LIST partition names its values (the
+ * Nordic countries on one partition), and every key no list names goes to a
+ * default shard. Placement is a decision written down, not a hash: shards
+ * are as even, or as uneven, as the lists make them.
+ */
+export class ListPartitioner implements Partitioner {
+  readonly shards: number;
+  /** disjoint listed intervals [lo[i], hi[i]] in key order, and the shard of each */
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
+  private readonly owner: Int32Array;
+
+  /** @throws RangeError when a key is listed for two shards, or a shard is out of range */
+  constructor(
+    shards: number,
+    lists: readonly KeyList[],
+    readonly defaultShard: number,
+  ) {
+    checkShards("ListPartitioner", shards);
+    checkShard("ListPartitioner (default)", defaultShard, shards);
+    const spans: [number, number, number][] = [];
+    for (const { shard, keys } of lists) {
+      checkShard("ListPartitioner", shard, shards);
+      for (const k of keys) {
+        const [lo, hi] = typeof k === "number" ? [k, k] : k;
+        checkKey("ListPartitioner", lo);
+        checkKey("ListPartitioner", hi);
+        if (lo > hi) throw new RangeError(`ListPartitioner: range ${lo}..${hi} is empty`);
+        spans.push([lo, hi, shard]);
+      }
+    }
+    spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    // overlaps within one shard's list merge; across shards they are a contradiction
+    const merged: [number, number, number][] = [];
+    for (const sp of spans) {
+      const last = merged[merged.length - 1];
+      if (last && sp[0] <= last[1]) {
+        if (last[2] !== sp[2]) {
+          throw new RangeError(`ListPartitioner: key ${sp[0]} is listed for shards ${last[2]} and ${sp[2]}`);
+        }
+        last[1] = Math.max(last[1], sp[1]);
+      } else merged.push([sp[0], sp[1], sp[2]]);
+    }
+    this.shards = shards;
+    this.lo = Float64Array.from(merged, (m) => m[0]);
+    this.hi = Float64Array.from(merged, (m) => m[1]);
+    this.owner = Int32Array.from(merged, (m) => m[2]);
+  }
+
+  /** Index of the listed interval holding key, or -1. */
+  private spanOf(key: number): number {
+    // the last interval starting at or below key is the only one that can hold it
+    let lo = 0;
+    let hi = this.lo.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.lo[mid] <= key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && key <= this.hi[lo - 1] ? lo - 1 : -1;
+  }
+
+  /** Whether some list names the key (otherwise it is on the default shard). */
+  isListed(key: number): boolean {
+    return this.spanOf(key) >= 0;
+  }
+
+  shardOf(key: number): number {
+    const i = this.spanOf(key);
+    return i < 0 ? this.defaultShard : this.owner[i];
+  }
+}
+
+/** A group of shards under composite partitioning, and the keys it holds. */
+export interface ShardGroup {
+  keys: readonly KeyRange[];
+  shards: readonly number[];
+}
+
+/**
+ * Composite partitioning (SH-13): list (or range) first, then hash. The
+ * lists choose a group of shards for a key (a region's, a big tenant's, a
+ * range of ids) and the key's hash picks a shard within the group, so a
+ * group is spread evenly over its own shards and keys never leave their
+ * group. Keys no group lists are hashed over the default group.
+ */
+export class CompositePartitioner implements Partitioner {
+  readonly shards: number;
+  /** key -> group index; the default group is numbered groups.length */
+  private readonly outer: ListPartitioner;
+  private readonly members: Int32Array[];
+
+  /** @throws RangeError when a shard is in two groups, a group is empty, or a key is listed twice */
+  constructor(shards: number, groups: readonly ShardGroup[], defaultShards: readonly number[]) {
+    checkShards("CompositePartitioner", shards);
+    const all = [...groups.map((g) => g.shards), defaultShards];
+    const seen = new Set<number>();
+    for (const members of all) {
+      if (members.length === 0)
+        throw new RangeError("CompositePartitioner: a group needs at least one shard");
+      for (const s of members) {
+        checkShard("CompositePartitioner", s, shards);
+        if (seen.has(s)) throw new RangeError(`CompositePartitioner: shard ${s} is in two groups`);
+        seen.add(s);
+      }
+    }
+    this.shards = shards;
+    this.outer = new ListPartitioner(
+      all.length,
+      groups.map((g, i) => ({ shard: i, keys: g.keys })),
+      groups.length,
+    );
+    this.members = all.map((m) => Int32Array.from(m));
+  }
+
+  /** The key's group: its index in the constructor's groups, or groups.length for the default. */
+  groupOf(key: number): number {
+    return this.outer.shardOf(key);
+  }
+
+  shardOf(key: number): number {
+    const m = this.members[this.outer.shardOf(key)];
+    return m[modN(hash32(key), m.length)];
+  }
+}
+
+/**
+ * Round-robin partitioning (SH-12): the i-th new key goes to shard i mod N,
+ * so keys are spread exactly evenly whatever their values or popularity.
+ * The price is that a key's shard is an accident of arrival order, not a
+ * function of the key: only this table knows where a key is, so a reader
+ * holding just the key must ask every shard. Memory grows with the keys.
+ */
+export class RoundRobinPartitioner implements Partitioner {
+  private readonly placed = new Map<number, number>();
+  private inserted = 0;
+
+  constructor(readonly shards: number) {
+    checkShards("RoundRobinPartitioner", shards);
+  }
+
+  /** The key's shard; a key seen for the first time is placed on the next shard in turn. */
+  shardOf(key: number): number {
+    let s = this.placed.get(key);
+    if (s === undefined) {
+      checkKey("RoundRobinPartitioner", key);
+      s = this.inserted++ % this.shards;
+      this.placed.set(key, s);
+    }
+    return s;
+  }
+
+  /** Whether the key has been placed. */
+  has(key: number): boolean {
+    return this.placed.has(key);
+  }
+
+  /** Keys placed so far. */
+  get size(): number {
+    return this.placed.size;
   }
 }
 
