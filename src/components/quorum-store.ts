@@ -12,6 +12,7 @@
 import type { Sampler } from "../kernel/distributions.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { HashRing, hash32 } from "../mechanisms/hashing.js";
+import { LatencyRecorder } from "../metrics/latency.js";
 import {
   type ConsistencyLevel,
   consistencyLevel,
@@ -115,6 +116,15 @@ export class QuorumStore extends Station implements Store {
   private readonly readsAt: Float64Array;
   private readonly writesAt: Float64Array;
   private readonly verdicts = new ReadVerdicts();
+  /**
+   * Convergence (CM-06): per key, the acknowledged writes that some replica of
+   * the key's preference list does not hold yet (nor anything newer), as
+   * [version, acknowledgedAt] pairs. Keys leave the map once every such write
+   * has reached every replica, so it holds only writes not yet everywhere.
+   */
+  private readonly unconverged = new Map<number, number[]>();
+  private unconvergedWrites = 0;
+  private readonly convergence = new LatencyRecorder();
 
   constructor(
     name: string,
@@ -433,6 +443,46 @@ export class QuorumStore extends Station implements Store {
     const m = this.data[node];
     if ((m.get(key) ?? 0) < version) m.set(key, version);
     this.writesAt[node]++;
+    const waiting = this.unconverged.get(key);
+    if (waiting) this.converge(key, waiting);
+  }
+
+  /** The oldest version of `key` among its N replicas (dead ones included: their disk keeps it). */
+  private oldestReplicaVersion(key: number): number {
+    const n = this.replicationFactor;
+    const at = this.ring.successor(hash32(key)) * n;
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) min = Math.min(min, this.versionAt(this.prefs[at + i], key));
+    return min;
+  }
+
+  /** A write of `key` was acknowledged: it has converged if every replica already holds it, else it waits. */
+  private acknowledged(key: number, version: number): void {
+    if (this.oldestReplicaVersion(key) >= version) return this.convergence.record(0);
+    let waiting = this.unconverged.get(key);
+    if (!waiting) {
+      waiting = [];
+      this.unconverged.set(key, waiting);
+    }
+    waiting.push(version, this.sim.now);
+    this.unconvergedWrites++;
+  }
+
+  /** A replica of `key` stored a version: the waiting writes every replica now holds have converged. */
+  private converge(key: number, waiting: number[]): void {
+    const oldest = this.oldestReplicaVersion(key);
+    let kept = 0;
+    for (let i = 0; i < waiting.length; i += 2) {
+      if (waiting[i] <= oldest) {
+        this.convergence.record(this.sim.now - waiting[i + 1]);
+        this.unconvergedWrites--;
+      } else {
+        waiting[kept++] = waiting[i];
+        waiting[kept++] = waiting[i + 1];
+      }
+    }
+    if (kept === 0) this.unconverged.delete(key);
+    else waiting.length = kept;
   }
 
   private keepHint(holder: number, home: number, key: number, version: number): void {
@@ -509,6 +559,7 @@ export class QuorumStore extends Station implements Store {
     if (co.op === OP_WRITE) {
       this.writes++;
       this.sim.consistency?.committed(this.storeId, co.key, co.version, this.sim.now);
+      this.acknowledged(co.key, co.version);
       caller.version = co.version;
     } else {
       const base = id * this.replicationFactor;
@@ -644,6 +695,8 @@ export class QuorumStore extends Station implements Store {
       replicaRejections: this.replicaRejections,
       keysWritten: this.clock.size,
       divergentKeys: this.divergentKeys(),
+      convergenceMs: this.convergence.summary(),
+      unconvergedWrites: this.unconvergedWrites,
       nodes: Array.from({ length: nodes }, (_, i) => ({
         alive: this.isAlive(i),
         zone: this.sim.net.zoneNames[this.zoneOf(i)],
