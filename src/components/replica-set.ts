@@ -53,8 +53,8 @@ export interface ReplicaHost {
   acksChanged(): void;
   /** a failover promoted `node`; `survivor(key)` is the version it holds of each key */
   promoted(node: number, survivor: (key: number) => number): number;
-  /** an entry every node has applied: it can no longer be lost */
-  durable(key: number, version: number): void;
+  /** an entry every node has applied, committed at `committedAt`: it can no longer be lost */
+  durable(key: number, version: number, committedAt: number): void;
 }
 
 export interface FailoverRecord {
@@ -279,7 +279,7 @@ export class ReplicaSet {
     let min = this.log.head;
     for (let r = 0; r < this.n; r++) if (this.applied[r] < min) min = this.applied[r];
     for (let pos = this.log.tail; pos <= min; pos++)
-      this.host.durable(this.log.key(pos), this.log.version(pos));
+      this.host.durable(this.log.key(pos), this.log.version(pos), this.log.time(pos));
     this.log.trimThrough(min);
   }
 
