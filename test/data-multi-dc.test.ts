@@ -241,6 +241,34 @@ faults:
   });
 });
 
+describe("a caller in a region without replicas", () => {
+  it("fails LOCAL levels with quorum-failed, and gets QUORUM through a node of its region", () => {
+    const r = runText(`
+duration: 2s
+network: { regions: { us: [us-a], eu: [eu-a], ap: [ap-a] } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 200/s }
+    routes: [{ route: local, keys: { count: 100 } }, { route: quorum, keys: { count: 100 } }]
+  api:
+    kind: service
+    zone: ap-a
+    concurrency: 100
+    routes:
+      local: [{ read: kv, consistency: local-quorum }]
+      quorum: [{ read: kv, consistency: quorum }]
+  kv: { kind: quorum-store, nodes: 5, zones: [us-a, eu-a, ap-a], replication: { us: 2, eu: 2 } }
+`);
+    const local = r.routes.local.requests;
+    expect(local.total).toBeGreaterThan(100);
+    expect(local.byOutcome["quorum-failed"]).toBe(local.failed);
+    expect(local.failed).toBe(local.total - local.inFlight);
+    expect(r.routes.quorum.requests.failed).toBe(0);
+  });
+});
+
 describe("sloppy quorum with datacenters", () => {
   it("hands a dead replica's writes to a stand-in of its own datacenter", () => {
     // four nodes per region, three copies in each: a stand-in can be found in either

@@ -73,6 +73,15 @@ const ANY = 0;
 const LOCAL = 1;
 const EACH = 2;
 
+/** Replicas a call at `level` needs in bucket `b` (in datacenter `dc` for a local level). */
+function needIn(level: Need, b: number, dc: number): number {
+  if (level.mode === ANY) return b === 0 ? level.count : 0;
+  if (level.mode === EACH) return level.perDc[b];
+  if (b > 0) return 0;
+  // a local level in a datacenter without replicas can never be met: nothing counts there
+  return dc < 0 ? 1 : level.perDc[dc];
+}
+
 /** A read or write level resolved against the store's placement. */
 interface Need {
   mode: typeof ANY | typeof LOCAL | typeof EACH;
@@ -410,7 +419,7 @@ export class QuorumStore extends Station implements Store {
           ? this.nodeDc[from]
           : this.regionDc[sim.net.zoneRegion[sim.components[job.caller].zoneOf(job.callerInstance)]];
     // writes go to every replica whatever they wait for; a local read asks only local ones
-    const only = level.mode === LOCAL && !write ? dc : -2;
+    const only = level.mode === LOCAL && !write ? dc : -1;
     const asked = this.plan(
       id,
       this.ring.successor(hash32(job.key)),
@@ -453,22 +462,11 @@ export class QuorumStore extends Station implements Store {
    */
   private available(id: number, level: Need, dc: number, asked: number): boolean {
     const b0 = id * this.buckets;
-    const used = level.mode === EACH ? this.buckets : 1;
     this.mode[id] = level.mode;
     this.callDc[id] = dc;
     this.answers[id] = 0;
     for (let b = 0; b < this.buckets; b++) {
-      // a local level in a datacenter without replicas can never be met
-      this.need[b0 + b] =
-        b >= used
-          ? 0
-          : level.mode === ANY
-            ? level.count
-            : level.mode === EACH
-              ? level.perDc[b]
-              : dc < 0
-                ? 1
-                : level.perDc[dc];
+      this.need[b0 + b] = needIn(level, b, dc);
       this.asked[b0 + b] = 0;
       this.oks[b0 + b] = 0;
       this.fails[b0 + b] = 0;
@@ -478,7 +476,7 @@ export class QuorumStore extends Station implements Store {
       const b = this.bucketOf(id, this.planNode[plan + i]);
       if (b >= 0) this.asked[b0 + b]++;
     }
-    for (let b = 0; b < used; b++) if (this.asked[b0 + b] < this.need[b0 + b]) return false;
+    for (let b = 0; b < this.buckets; b++) if (this.asked[b0 + b] < this.need[b0 + b]) return false;
     return true;
   }
 
@@ -496,7 +494,7 @@ export class QuorumStore extends Station implements Store {
    * position `at` that `from` (the coordinator; -1: any) can reach, each
    * unreachable one replaced (if `sloppy`) by the next reachable node
    * clockwise beyond the list (of the same datacenter, when there are
-   * datacenters). With `only` >= -1, only the replicas in that datacenter are
+   * datacenters). With `only` >= 0, only the replicas of that datacenter are
    * planned. Returns the number of nodes planned.
    */
   private plan(id: number, at: number, sloppy: boolean, from: number, only: number): number {
@@ -513,7 +511,7 @@ export class QuorumStore extends Station implements Store {
     for (let i = 0; i < n; i++) {
       const node = this.prefs[pref + i];
       const dc = this.nodeDc[node];
-      if (only >= -1 && dc !== only) continue;
+      if (only >= 0 && dc !== only) continue;
       if (this.reaches(from, node)) {
         this.planNode[out + k] = node;
         this.planHome[out + k++] = -1;
