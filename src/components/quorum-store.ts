@@ -10,6 +10,8 @@
 // handoff. Sub-requests are the store calling itself, from the coordinator's
 // node to each replica's, so they pay the network and queue for workers.
 import type { Sampler } from "../kernel/distributions.js";
+import type { Rng } from "../kernel/rng.js";
+import { readCapacityUnits, writeCapacityUnits } from "../mechanisms/capacity-units.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { HashRing, hash32 } from "../mechanisms/hashing.js";
 import { LatencyRecorder } from "../metrics/latency.js";
@@ -143,6 +145,8 @@ export class QuorumStore extends Station implements Store {
   // stands in for, and the replicas and versions of the read answers that count.
   private mode = new Int32Array(0);
   private callDc = new Int32Array(0);
+  /** 1 for a strongly consistent call: its level waits for a majority of the replicas it counts */
+  private strong = new Int32Array(0);
   private need = new Int32Array(0);
   private asked = new Int32Array(0);
   private oks = new Int32Array(0);
@@ -178,6 +182,13 @@ export class QuorumStore extends Station implements Store {
    * has reached every replica, so it holds only writes not yet everywhere.
    */
   private readonly unconverged = new Map<number, number[]>();
+  /** Capacity units consumed (DynamoDB's): reads by consistency, and writes by their size */
+  private readUnits = 0;
+  private writeUnits = 0;
+  private strongReads = 0;
+  private eventualReads = 0;
+  /** draws the size of each acknowledged write, apart from the store's own stream */
+  private sizeRng!: Rng;
   private unconvergedWrites = 0;
   private readonly convergence = new LatencyRecorder();
 
@@ -225,6 +236,7 @@ export class QuorumStore extends Station implements Store {
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.place();
+    this.sizeRng = sim.stream(`${this.name}/sizes`);
     this.doneEv = sim.q.on((id) => this.complete(id));
     this.entropyEv = sim.q.on(() => this.antiEntropy());
   }
@@ -464,6 +476,7 @@ export class QuorumStore extends Station implements Store {
     const b0 = id * this.buckets;
     this.mode[id] = level.mode;
     this.callDc[id] = dc;
+    this.strong[id] = this.isStrong(level, dc) ? 1 : 0;
     this.answers[id] = 0;
     for (let b = 0; b < this.buckets; b++) {
       this.need[b0 + b] = needIn(level, b, dc);
@@ -478,6 +491,18 @@ export class QuorumStore extends Station implements Store {
     }
     for (let b = 0; b < this.buckets; b++) if (this.asked[b0 + b] < this.need[b0 + b]) return false;
     return true;
+  }
+
+  /**
+   * Whether a call at `level` (from datacenter `dc`) is strongly consistent,
+   * DynamoDB's distinction: it waits for a majority of the replicas it counts
+   * (all N, or those of its datacenter), so it meets every such write. One
+   * replica of several is an eventually consistent read.
+   */
+  private isStrong(level: Need, dc: number): boolean {
+    if (level.mode === ANY) return level.count >= majority(this.replicationFactor);
+    if (level.mode === EACH) return true;
+    return dc >= 0 && level.perDc[dc] >= majority(this.factors[dc]);
   }
 
   /** The bucket an answer from `node` counts in for call `id`, or -1 if its level does not count it. */
@@ -734,6 +759,7 @@ export class QuorumStore extends Station implements Store {
       this.writes++;
       this.sim.consistency?.committed(this.storeId, co.key, co.version, this.sim.now);
       this.acknowledged(co.key, co.version);
+      this.writeUnits += writeCapacityUnits(Math.round(this.qs.valueSize.sample(this.sizeRng)));
       caller.version = co.version;
     } else {
       const base = id * this.replicationFactor;
@@ -745,6 +771,10 @@ export class QuorumStore extends Station implements Store {
       co.version = result.version;
       caller.version = result.version;
       caller.size = Math.round(this.qs.valueSize.sample(this.rng));
+      const strong = this.strong[id] === 1;
+      if (strong) this.strongReads++;
+      else this.eventualReads++;
+      this.readUnits += readCapacityUnits(caller.size, strong);
       for (const r of result.repair) this.repair(co, r);
     }
     this.answer(co, caller, OK);
@@ -794,6 +824,7 @@ export class QuorumStore extends Station implements Store {
     const int = (len: number) => new Int32Array(len);
     this.mode = grow(this.mode, int, 1);
     this.callDc = grow(this.callDc, int, 1);
+    this.strong = grow(this.strong, int, 1);
     this.need = grow(this.need, int, d);
     this.asked = grow(this.asked, int, d);
     this.oks = grow(this.oks, int, d);
@@ -878,6 +909,12 @@ export class QuorumStore extends Station implements Store {
       divergentKeys: this.divergentKeys(),
       convergenceMs: this.convergence.summary(),
       unconvergedWrites: this.unconvergedWrites,
+      capacityUnits: {
+        read: this.readUnits,
+        write: this.writeUnits,
+        strongReads: this.strongReads,
+        eventualReads: this.eventualReads,
+      },
       nodes: Array.from({ length: nodes }, (_, i) => ({
         alive: this.isAlive(i),
         zone: this.sim.net.zoneNames[this.zoneOf(i)],
