@@ -145,6 +145,8 @@ export class QuorumStore extends Station implements Store {
   // stands in for, and the replicas and versions of the read answers that count.
   private mode = new Int32Array(0);
   private callDc = new Int32Array(0);
+  /** offset of the call key's preference list in the table */
+  private callAt = new Int32Array(0);
   /** 1 for a strongly consistent call: its level waits for a majority of the replicas it counts */
   private strong = new Int32Array(0);
   private need = new Int32Array(0);
@@ -177,11 +179,16 @@ export class QuorumStore extends Station implements Store {
   private readonly verdicts = new ReadVerdicts();
   /**
    * Convergence (CM-06): per key, the acknowledged writes that some replica of
-   * the key's preference list does not hold yet (nor anything newer), as
-   * [version, acknowledgedAt] pairs. Keys leave the map once every such write
-   * has reached every replica, so it holds only writes not yet everywhere.
+   * the key's preference list does not hold yet (nor anything newer): the
+   * key's offset in the preference table, then [version, acknowledgedAt]
+   * pairs. Keys leave the map once every such write has reached every
+   * replica, so it holds only writes not yet everywhere; their lists are
+   * reused.
    */
   private readonly unconverged = new Map<number, number[]>();
+  private readonly spareLists: number[][] = [];
+  private unconvergedWrites = 0;
+  private readonly convergence = new LatencyRecorder();
   /** Capacity units consumed (DynamoDB's): reads by consistency, and writes by their size */
   private readUnits = 0;
   private writeUnits = 0;
@@ -189,8 +196,6 @@ export class QuorumStore extends Station implements Store {
   private eventualReads = 0;
   /** draws the size of each acknowledged write, apart from the store's own stream */
   private sizeRng!: Rng;
-  private unconvergedWrites = 0;
-  private readonly convergence = new LatencyRecorder();
 
   constructor(
     name: string,
@@ -432,13 +437,9 @@ export class QuorumStore extends Station implements Store {
           : this.regionDc[sim.net.zoneRegion[sim.components[job.caller].zoneOf(job.callerInstance)]];
     // writes go to every replica whatever they wait for; a local read asks only local ones
     const only = level.mode === LOCAL && !write ? dc : -1;
-    const asked = this.plan(
-      id,
-      this.ring.successor(hash32(job.key)),
-      write && this.qs.hintedHandoff,
-      from,
-      only,
-    );
+    const position = this.ring.successor(hash32(job.key));
+    this.callAt[id] = position * this.replicationFactor;
+    const asked = this.plan(id, position, write && this.qs.hintedHandoff, from, only);
     if (!this.available(id, level, dc, asked)) {
       sim.release(co);
       this.quorumFailures++;
@@ -640,21 +641,27 @@ export class QuorumStore extends Station implements Store {
     if (waiting) this.converge(key, waiting);
   }
 
-  /** The oldest version of `key` among its N replicas (dead ones included: their disk keeps it). */
-  private oldestReplicaVersion(key: number): number {
-    const n = this.replicationFactor;
-    const at = this.ring.successor(hash32(key)) * n;
+  /**
+   * The oldest version of `key` among its N replicas, the preference list at
+   * offset `at` of the table (dead replicas included: their disk keeps it).
+   */
+  private oldestReplicaVersion(key: number, at: number): number {
     let min = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < n; i++) min = Math.min(min, this.versionAt(this.prefs[at + i], key));
+    for (let i = 0; i < this.replicationFactor; i++)
+      min = Math.min(min, this.versionAt(this.prefs[at + i], key));
     return min;
   }
 
-  /** A write of `key` was acknowledged: it has converged if every replica already holds it, else it waits. */
-  private acknowledged(key: number, version: number): void {
-    if (this.oldestReplicaVersion(key) >= version) return this.convergence.record(0);
+  /**
+   * A write of `key` (preference list at offset `at`) was acknowledged: it
+   * has converged if every replica already holds it, else it waits.
+   */
+  private acknowledged(key: number, version: number, at: number): void {
+    if (this.oldestReplicaVersion(key, at) >= version) return this.convergence.record(0);
     let waiting = this.unconverged.get(key);
     if (!waiting) {
-      waiting = [];
+      waiting = this.spareLists.pop() ?? [];
+      waiting.push(at);
       this.unconverged.set(key, waiting);
     }
     waiting.push(version, this.sim.now);
@@ -663,9 +670,9 @@ export class QuorumStore extends Station implements Store {
 
   /** A replica of `key` stored a version: the waiting writes every replica now holds have converged. */
   private converge(key: number, waiting: number[]): void {
-    const oldest = this.oldestReplicaVersion(key);
-    let kept = 0;
-    for (let i = 0; i < waiting.length; i += 2) {
+    const oldest = this.oldestReplicaVersion(key, waiting[0]);
+    let kept = 1;
+    for (let i = 1; i < waiting.length; i += 2) {
       if (waiting[i] <= oldest) {
         this.convergence.record(this.sim.now - waiting[i + 1]);
         this.unconvergedWrites--;
@@ -674,8 +681,12 @@ export class QuorumStore extends Station implements Store {
         waiting[kept++] = waiting[i + 1];
       }
     }
-    if (kept === 0) this.unconverged.delete(key);
-    else waiting.length = kept;
+    waiting.length = kept;
+    if (kept === 1) {
+      this.unconverged.delete(key);
+      waiting.length = 0;
+      this.spareLists.push(waiting);
+    }
   }
 
   private keepHint(holder: number, home: number, key: number, version: number): void {
@@ -758,7 +769,7 @@ export class QuorumStore extends Station implements Store {
     if (co.op === OP_WRITE) {
       this.writes++;
       this.sim.consistency?.committed(this.storeId, co.key, co.version, this.sim.now);
-      this.acknowledged(co.key, co.version);
+      this.acknowledged(co.key, co.version, this.callAt[id]);
       this.writeUnits += writeCapacityUnits(Math.round(this.qs.valueSize.sample(this.sizeRng)));
       caller.version = co.version;
     } else {
@@ -825,6 +836,7 @@ export class QuorumStore extends Station implements Store {
     this.mode = grow(this.mode, int, 1);
     this.callDc = grow(this.callDc, int, 1);
     this.strong = grow(this.strong, int, 1);
+    this.callAt = grow(this.callAt, int, 1);
     this.need = grow(this.need, int, d);
     this.asked = grow(this.asked, int, d);
     this.oks = grow(this.oks, int, d);
