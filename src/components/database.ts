@@ -9,6 +9,7 @@
 import type { Sampler } from "../kernel/distributions.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
+import { LatencyRecorder } from "../metrics/latency.js";
 import { IntQueue } from "./int-queue.js";
 import {
   type Job,
@@ -134,6 +135,8 @@ export class Database extends Station implements Store {
   private readonly verdicts = new ReadVerdicts();
   private readonly canary: LagCanary | null;
   private canaryEv = -1;
+  /** time from each commit until every node of its shard applied it */
+  private readonly convergence = new LatencyRecorder();
 
   constructor(
     name: string,
@@ -541,8 +544,10 @@ export class Database extends Station implements Store {
     );
   }
 
-  durable(key: number, version: number): void {
+  /** Every node of its shard applied `version` of `key`: it is durable, and it has converged. */
+  durable(key: number, version: number, committedAt: number): void {
     this.sim.consistency?.durableThrough(this.storeId, key, version, this.sim.now);
+    this.convergence.record(this.sim.now - committedAt);
   }
 
   private unpark(node: number, g: number): void {
@@ -725,6 +730,7 @@ export class Database extends Station implements Store {
         primary: rs0.primary,
         logPosition: used.reduce((n, rs) => n + rs.log.head, 0),
         logHeld: used.reduce((n, rs) => n + rs.log.size, 0),
+        convergenceMs: this.convergence.summary(),
         divergentKeys: this.divergentKeys(),
         fellOffLog: used.reduce((n, rs) => n + rs.fellOffLog, 0),
         snapshots: used.reduce((n, rs) => n + rs.snapshots, 0),
@@ -841,7 +847,7 @@ class ShardHost implements ReplicaHost {
   promoted(_node: number, survivor: (key: number) => number): number {
     return this.db.promoted(this.g, survivor);
   }
-  durable(key: number, version: number): void {
-    this.db.durable(key, version);
+  durable(key: number, version: number, committedAt: number): void {
+    this.db.durable(key, version, committedAt);
   }
 }

@@ -510,9 +510,15 @@ function canaryConfig(c: true | { interval?: number; alertAbove?: number } | und
 
 function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-store" }>): QuorumStore {
   const D = DEFAULTS.quorumStore;
+  const datacenters = c.replication
+    ? Object.entries(c.replication).map(([dc, replicas]) => ({ name: dc, replicas }))
+    : undefined;
   return new QuorumStore(name, {
     ...storeNodes(c, D, c.nodes ?? D.nodes),
-    replicationFactor: c.replicationFactor ?? D.replicationFactor,
+    replicationFactor: datacenters
+      ? datacenters.reduce((n, d) => n + d.replicas, 0)
+      : (c.replicationFactor ?? D.replicationFactor),
+    datacenters,
     vnodes: c.vnodes ?? D.vnodes,
     readRepair: c.readRepair ?? D.readRepair,
     hintedHandoff: c.hintedHandoff ?? D.hintedHandoff,

@@ -268,10 +268,13 @@ export const LoadBalancerSchema = z.strictObject({
 
 // ---------- service ----------
 
-const Level = z.union([z.enum(["one", "quorum", "all"]), PositiveInt]).meta({
-  description: "replicas to hear from: one, quorum (a majority of N), all, or a number",
-  examples: ["quorum", 2],
-});
+const Level = z
+  .union([z.enum(["one", "quorum", "all", "local-one", "local-quorum", "each-quorum"]), PositiveInt])
+  .meta({
+    description:
+      "replicas to hear from: one, quorum (a majority of N), all, or a number; with replication per datacenter also local-one, local-quorum (a majority of the coordinator's datacenter) or each-quorum (a majority in every datacenter)",
+    examples: ["quorum", 2, "local-quorum"],
+  });
 
 const StepSchema = z.union([
   z.strictObject({
@@ -609,6 +612,10 @@ export const QuorumStoreSchema = z.strictObject({
   nodes: PositiveInt.optional().meta({ description: "nodes in the cluster (default 3)" }),
   replicationFactor: PositiveInt.optional().meta({
     description: "N: copies of each key, on distinct nodes (default 3)",
+  }),
+  replication: z.record(z.string(), PositiveInt).optional().meta({
+    description:
+      "copies of each key per datacenter (a network region), on distinct nodes of that region, e.g. { us-east: 3, eu-west: 3 }; instead of replicationFactor (N is their sum)",
   }),
   r: Level.optional().meta({ description: "R: replies a read waits for (default quorum)" }),
   w: Level.optional().meta({ description: "W: acknowledgements a write waits for (default quorum)" }),
