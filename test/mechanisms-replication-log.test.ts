@@ -11,6 +11,15 @@ describe("replication log", () => {
     expect(() => log.key(3)).toThrow(/not held/);
   });
 
+  it("keeps each entry's size and flags, across growth", () => {
+    const log = new ReplicationLog();
+    for (let i = 1; i <= 3000; i++) log.append(i, 1, i, 10 * i, i % 3 === 0 ? 1 : 0);
+    log.trimThrough(1000);
+    for (let i = 1001; i <= 3000; i++) log.append(i, 1, i);
+    expect([log.bytes(2999), log.flags(2999), log.flags(3000)]).toEqual([29_990, 0, 1]);
+    expect([log.bytes(5000), log.flags(5000)]).toEqual([0, 0]);
+  });
+
   it("holds only entries not yet trimmed, so memory follows lag", () => {
     const log = new ReplicationLog();
     let maxHeld = 0;
