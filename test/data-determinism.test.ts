@@ -19,6 +19,7 @@ describe("data-tier examples", () => {
         "cap-partition.yaml",
         "failover.yaml",
         "hot-key.yaml",
+        "isolation.yaml",
         "multi-dc.yaml",
         "multi-leader.yaml",
         "quorum.yaml",
@@ -52,6 +53,7 @@ describe("no data-tier job is leaked", () => {
     "multi-dc.yaml": [],
     "read-your-writes.yaml": [],
     "hot-key.yaml": [],
+    "isolation.yaml": [],
   };
   for (const [f, sets] of Object.entries(ending))
     it(`${f}: once arrivals stop and work drains, every request is answered and every job is free`, () => {

@@ -580,7 +580,7 @@ components:
 
   it("rejects retries without occ, and updates of anything but a database", () => {
     expect(problems(base("{ kind: database }", "{ update: db, retries: 2 }"))).toMatch(
-      /retries apply to occ: without it a write never conflicts/,
+      /retries apply to writes that can be refused; at read-committed without occ the write never conflicts/,
     );
     expect(problems(base("{ kind: quorum-store }", "{ update: db }"))).toMatch(
       /update "db" is a quorum-store/,

@@ -6,9 +6,19 @@
 // (primary, a replica picked by a policy, read-your-writes strategies) and
 // report exactly which version they saw. Resharding copies the keys that
 // move, one at a time per source shard, as work on both primaries.
+//
+// Isolation (per database, overridable per read and update step) is executed
+// by the mechanisms that give it: read committed and repeatable read read the
+// latest committed version without locking (MVCC); repeatable read refuses a
+// read-modify-write whose key changed since its read (first committer wins);
+// serializable reads take shared row locks (two-phase locking: readers and
+// writers wait for each other, and two updates that both hold the row shared
+// deadlock, one aborted); read uncommitted reads a write still in progress on
+// the primary, or a prepared two-phase-commit write.
 import type { Sampler } from "../kernel/distributions.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
+import { DEADLOCK, EXCLUSIVE, LockTable, SHARED, WAIT } from "../mechanisms/lock-table.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import { IntQueue } from "./int-queue.js";
 import {
@@ -20,6 +30,7 @@ import {
   OP_PREPARE,
   OP_READ,
   OP_READ_LOCK,
+  OP_READ_SHARED,
   OP_WRITE,
 } from "./job.js";
 import { CONFLICT, ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
@@ -51,14 +62,18 @@ export interface DatabaseConfig extends StationConfig {
   reshard: ReshardPlan | null;
   /** application-level lag monitoring by canary writes */
   canary: CanaryConfig | null;
+  /** the isolation level of reads and read-modify-writes that do not set their own */
+  isolation: Isolation;
 }
+
+export type Isolation = "read-uncommitted" | "read-committed" | "repeatable-read" | "serializable";
 
 export type ReplicaPick = "round-robin" | "least-loaded" | "nearest" | "sticky";
 /** version-check is the client's own loop (see the service's read step): routing treats it as none */
 export type ReadYourWrites =
   "none" | "primary-after-write" | "bounded-lag" | "wait-for-position" | "version-check";
 
-/** Where one read step's reads go. */
+/** Where one read step's reads go, and at which isolation level they run. */
 export interface ReadPolicy {
   from: "primary" | "replica";
   pick: ReplicaPick;
@@ -67,6 +82,8 @@ export interface ReadPolicy {
   windowMs: number;
   /** bounded-lag: replicas lagging more than this are skipped */
   maxLagMs: number;
+  /** null: the database's own level */
+  isolation: Isolation | null;
 }
 
 export const PRIMARY_READS: ReadPolicy = {
@@ -75,6 +92,7 @@ export const PRIMARY_READS: ReadPolicy = {
   readYourWrites: "none",
   windowMs: 0,
   maxLagMs: 0,
+  isolation: null,
 };
 
 /** Pause before retrying a resharding copy that failed because a node was down. */
@@ -116,9 +134,33 @@ export class Database extends Station implements Store {
   private versionRetries = 0;
   private versionFallbacks = 0;
   private splitBrainWrites = 0;
-  /** two-phase commit: rows locked by prepared transactions (key -> transaction), and writes waiting for them */
-  private readonly locks = new Map<number, number>();
+  /**
+   * Row locks: two-phase commit's prepared rows, SELECT ... FOR UPDATE and
+   * serializable reads' shared locks. Calls waiting for a lock hold their
+   * connection; those waiting before they can run (a serializable read) are
+   * in beforeBegin, the others re-run their completion when woken.
+   */
+  private readonly locks = new LockTable();
   private readonly lockWaiters = new Map<number, number[]>();
+  private readonly beforeBegin = new Set<number>();
+  /** calls that have waited for a lock and are not done yet */
+  private readonly waited = new Set<number>();
+  /** rows written by a prepared transaction that has not committed or aborted yet: key -> transaction */
+  private readonly prepared = new Map<number, number>();
+  /**
+   * Read uncommitted: writes in progress on a primary, per key (a write by job
+   * id + 1, a prepared transaction by -(txn + 1)), the key each tracked write
+   * job changes, and the dirty reads each uncommitted write was seen by.
+   * Kept only when some read runs at read uncommitted.
+   */
+  private tracksDirty = false;
+  private readonly uncommitted = new Map<number, number[]>();
+  private readonly writing = new Map<number, number>();
+  private readonly seenDirty = new Map<number, number>();
+  private dirtyReads = 0;
+  private dirtyReadsAborted = 0;
+  private serializationFailures = 0;
+  private deadlocks = 0;
   private txnPrepared = 0;
   private txnCommitted = 0;
   private txnAborted = 0;
@@ -174,6 +216,7 @@ export class Database extends Station implements Store {
   }
 
   override start(): void {
+    this.tracksDirty = this.policies.some((p) => this.levelOf(p) === "read-uncommitted");
     // shards that only a resharding brings in start then
     for (let g = 0; g < this.shards.shards; g++) this.groups[g].start();
     if (this.db.reshard) this.sim.q.at(this.db.reshard.atMs, this.reshardEv, 0);
@@ -214,6 +257,15 @@ export class Database extends Station implements Store {
 
   private groupOf(node: number): number {
     return Math.floor(node / this.per);
+  }
+
+  private levelOf(p: ReadPolicy): Isolation {
+    return p.isolation ?? this.db.isolation;
+  }
+
+  /** The isolation level a call runs at: its step's, else the database's. */
+  private isolationOf(job: Job): Isolation {
+    return this.levelOf(this.policies[job.policy]);
   }
 
   /** The shard a call is for: its key's, or the one a scatter read names. */
@@ -315,19 +367,99 @@ export class Database extends Station implements Store {
   }
 
   protected begin(job: Job): void {
+    const op = job.op;
+    const read = op === OP_READ || op === OP_READ_LOCK || op === OP_READ_SHARED;
+    if ((op === OP_READ_SHARED || (op === OP_READ && job.shard < 0)) && !this.sharedLock(job)) return;
+    if (this.tracksDirty && (op === OP_WRITE || op === OP_COMMIT)) this.writeBegins(job);
     // a read (or a resharding copy's read half) reads; everything else writes a log record
     const t =
-      job.op === OP_APPLY
+      op === OP_APPLY
         ? this.db.applyTime
-        : job.op === OP_READ || job.op === OP_READ_LOCK || (job.op === OP_MIGRATE && job.phase === 0)
+        : read || (op === OP_MIGRATE && job.phase === 0)
           ? this.db.readTime
           : this.db.writeTime;
     this.sim.q.schedule(t.sample(this.rng) + this.slowMs, this.done, job.id);
   }
 
+  /**
+   * A serializable read on a primary takes its row's shared lock before it
+   * runs (a read-modify-write's keeps it until its write commits, a plain
+   * read's is released when it is done); false if it must wait for a writer.
+   */
+  private sharedLock(job: Job): boolean {
+    if (job.op === OP_READ && this.isolationOf(job) !== "serializable") return true;
+    const g = this.groupOf(job.instance);
+    if (!this.groups[g].isPrimary(job.instance - g * this.per)) return true; // locks live on the primary
+    if (job.txn < 0) job.txn = ++this.sim.txnSeq;
+    if (this.locks.lock(job.key, job.txn, SHARED) !== WAIT) return true;
+    this.beforeBegin.add(job.id);
+    this.waitForLock(job);
+    return false;
+  }
+
+  /** Read uncommitted: a write starts changing its row on the primary, where such reads can see it. */
+  private writeBegins(job: Job): void {
+    if (this.prepared.get(job.key) === job.txn) return; // a prepared transaction's rows are visible from its prepare
+    const g = this.groupOf(job.instance);
+    if (!this.groups[g].isPrimary(job.instance - g * this.per)) return;
+    this.writing.set(job.id, job.key);
+    this.pending(job.key, job.id + 1);
+  }
+
+  private pending(key: number, token: number): void {
+    const list = this.uncommitted.get(key);
+    if (list === undefined) this.uncommitted.set(key, [token]);
+    else list.push(token);
+  }
+
+  /** An uncommitted write committed or aborted: the dirty reads that saw it read a value that came to be, or never did. */
+  private settle(key: number, token: number, committed: boolean): void {
+    const list = this.uncommitted.get(key);
+    if (list === undefined) return;
+    const i = list.indexOf(token);
+    if (i < 0) return;
+    list.splice(i, 1);
+    if (list.length === 0) this.uncommitted.delete(key);
+    const seen = this.seenDirty.get(token);
+    if (seen === undefined) return;
+    this.seenDirty.delete(token);
+    if (!committed) this.dirtyReadsAborted += seen;
+  }
+
+  private settleWrite(job: Job, committed: boolean): void {
+    const key = this.writing.get(job.id);
+    if (key === undefined) return;
+    this.writing.delete(job.id);
+    this.settle(key, job.id + 1, committed);
+  }
+
+  protected override finish(job: Job, outcome: number): void {
+    if (this.writing.size > 0) this.settleWrite(job, outcome === OK);
+    if (this.waited.size > 0) this.waited.delete(job.id);
+    super.finish(job, outcome);
+  }
+
+  /**
+   * A call whose caller is gone (its node died under it): a write in progress
+   * never commits, and the locks its transaction took on this row are
+   * released, as a dropped connection's are; a prepared transaction's stay.
+   */
+  private abandoned(job: Job): void {
+    this.settleWrite(job, false);
+    this.beforeBegin.delete(job.id);
+    this.waited.delete(job.id);
+    if (job.txn < 0) return;
+    if (this.prepared.get(job.key) === job.txn) this.locks.forget(job.key, job.txn);
+    else this.locks.release(job.key, job.txn);
+    this.wake(job.key);
+  }
+
   private complete(id: number): void {
     const job = this.sim.pool.jobs[id];
-    if (job.cancelled) return this.sim.release(job);
+    if (job.cancelled) {
+      if (job.op !== OP_APPLY && job.op !== OP_MIGRATE) this.abandoned(job);
+      return this.sim.release(job);
+    }
     const node = job.instance;
     const g = this.groupOf(node);
     const local = node - g * this.per;
@@ -349,78 +481,166 @@ export class Database extends Station implements Store {
         // a write queued at a primary that was deposed meanwhile, or for a key that moved away
         if (!rs.isPrimary(local) || (job.shard < 0 && this.shards.shardOf(job.key) !== g))
           return this.finish(job, NOT_PRIMARY);
-        // a row a transaction holds: wait for it, keeping the connection, as a row lock does
-        if (this.locks.has(job.key)) return this.waitForLock(job);
+        // a row another transaction holds (or reads, serializably): wait for it, keeping the connection
+        // (the key is kept: a reply may reach the caller, and the job be reused, at once)
+        const key = job.key;
+        const queued = this.locks.busy(key);
+        if (queued) {
+          if (job.txn < 0) job.txn = ++this.sim.txnSeq;
+          if (!this.locks.grantable(job.key, job.txn, EXCLUSIVE)) {
+            this.locks.lock(job.key, job.txn, EXCLUSIVE); // queues it: later readers wait behind it
+            return this.waitForLock(job);
+          }
+          this.locks.forget(job.key, job.txn);
+        }
         const current = rs.versions[local].get(job.key) ?? 0;
         if (job.expect >= 0 && current !== job.expect) {
           // the key moved on since this read-modify-write read it
+          const level = this.isolationOf(job);
+          if (level === "repeatable-read" || level === "serializable") {
+            // first committer wins: the database refuses it (could not serialize access)
+            this.serializationFailures++;
+            this.finish(job, CONFLICT);
+            return queued ? this.wake(key) : undefined;
+          }
           if (job.conditional) {
             this.conflicts++;
-            return this.finish(job, CONFLICT);
+            this.finish(job, CONFLICT);
+            return queued ? this.wake(key) : undefined;
           }
-          this.lostUpdates++; // it overwrites a write it never saw
+          // it overwrites a write it never saw (unless it read one not yet committed)
+          if (current > job.expect) this.lostUpdates++;
         }
-        return this.commitWrite(job, g, rs, local);
+        this.commitWrite(job, g, rs, local);
+        // readers that queued behind it may go on
+        return queued ? this.wake(key) : undefined;
       }
       case OP_PREPARE: {
         if (!rs.isPrimary(local) || this.shards.shardOf(job.key) !== g) return this.finish(job, NOT_PRIMARY);
-        // no waiting for locks (NO_WAIT): a row another transaction holds is a "no" vote, so no deadlock
-        const holder = this.locks.get(job.key);
-        if (holder !== undefined && holder !== job.txn) {
+        // no waiting for locks (NO_WAIT): a row another transaction holds (or reads) is a "no" vote, so no deadlock
+        if (!this.locks.tryLock(job.key, job.txn, EXCLUSIVE)) {
           this.txnConflicts++;
           return this.finish(job, CONFLICT);
         }
-        this.locks.set(job.key, job.txn);
         this.txnPrepared++;
+        if (this.prepared.get(job.key) !== job.txn) {
+          this.prepared.set(job.key, job.txn);
+          if (this.tracksDirty) this.pending(job.key, -(job.txn + 1));
+        }
         return this.finish(job, OK);
       }
       case OP_READ_LOCK: {
         if (!rs.isPrimary(local) || this.shards.shardOf(job.key) !== g) return this.finish(job, NOT_PRIMARY);
-        const holder = this.locks.get(job.key);
-        if (holder !== undefined && holder !== job.txn) return this.waitForLock(job);
-        this.locks.set(job.key, job.txn);
-        this.reads++;
-        this.readsByNode[node]++;
-        this.shards.served(g);
+        if (this.locks.lock(job.key, job.txn, EXCLUSIVE) === WAIT) return this.waitForLock(job);
+        this.served(node, g);
         job.version = rs.versions[local].get(job.key) ?? 0;
         return this.finish(job, OK);
       }
+      case OP_READ_SHARED:
+        // its shared lock was taken before it ran, and is kept for its write
+        if (!rs.isPrimary(local) || this.shards.shardOf(job.key) !== g) {
+          const released = this.locks.release(job.key, job.txn);
+          const key = job.key;
+          this.finish(job, NOT_PRIMARY);
+          return released ? this.wake(key) : undefined;
+        }
+        this.served(node, g);
+        job.version = rs.versions[local].get(job.key) ?? 0;
+        return this.finish(job, OK);
       case OP_COMMIT:
-        if (this.locks.get(job.key) !== job.txn) return this.finish(job, ERROR);
-        this.locks.delete(job.key);
-        this.txnCommitted++;
-        this.commitWrite(job, g, rs, local);
-        return this.unlocked(job.key);
+        return this.commitLocked(job, g, rs, local);
       case OP_ABORT:
-        if (this.locks.get(job.key) === job.txn) {
-          this.locks.delete(job.key);
+        if (this.locks.release(job.key, job.txn)) {
           this.txnAborted++;
-          this.unlocked(job.key);
+          if (this.prepared.get(job.key) === job.txn) {
+            this.prepared.delete(job.key);
+            this.settle(job.key, -(job.txn + 1), false);
+          }
+          this.wake(job.key);
         }
         return this.finish(job, OK);
-      case OP_READ:
+      case OP_READ: {
         // a primary read that reached a node no longer (or not) the primary is refused, not served stale
-        if (
-          this.policies[job.policy].from === "primary" &&
-          !rs.isPrimary(local) &&
-          !rs.isDeposedLeader(local)
-        )
-          return this.finish(job, NOT_PRIMARY);
-        this.reads++;
-        this.readsByNode[node]++;
-        this.shards.served(g);
-        job.version = rs.versions[local].get(job.key) ?? 0;
-        job.size = Math.round(this.db.valueSize.sample(this.rng));
-        return this.finish(job, OK);
+        const outcome =
+          this.policies[job.policy].from === "primary" && !rs.isPrimary(local) && !rs.isDeposedLeader(local)
+            ? NOT_PRIMARY
+            : this.read(job, node, g, rs, local);
+        // a serializable read's shared lock is released once it is done
+        const released = job.txn >= 0 && this.locks.release(job.key, job.txn);
+        const key = job.key;
+        this.finish(job, outcome);
+        return released ? this.wake(key) : undefined;
+      }
       default:
         return this.finish(job, ERROR);
     }
+  }
+
+  private served(node: number, g: number): void {
+    this.reads++;
+    this.readsByNode[node]++;
+    this.shards.served(g);
+  }
+
+  /** Serves a plain read: the committed version, or at read uncommitted one still being written on the primary. */
+  private read(job: Job, node: number, g: number, rs: ReplicaSet, local: number): number {
+    this.served(node, g);
+    job.version = rs.versions[local].get(job.key) ?? 0;
+    job.size = Math.round(this.db.valueSize.sample(this.rng));
+    if (job.shard >= 0) return OK; // a scatter read's key is no row
+    if (rs.isPrimary(local)) {
+      const writes = this.tracksDirty ? this.uncommitted.get(job.key) : undefined;
+      if (writes !== undefined && this.isolationOf(job) === "read-uncommitted") {
+        // the row as the latest write in progress left it: the version it will commit, if it does
+        job.version++;
+        this.dirtyReads++;
+        const token = writes[writes.length - 1];
+        this.seenDirty.set(token, (this.seenDirty.get(token) ?? 0) + 1);
+      }
+    }
+    return OK;
+  }
+
+  /**
+   * Commits a write under a lock its transaction holds: a prepared
+   * transaction's or a locking read's exclusive lock, or a serializable
+   * read's shared lock, upgraded first (waiting for other readers; if one of
+   * them waits to upgrade too, the two would wait for each other forever: this
+   * one is aborted, a deadlock). Releases the row.
+   */
+  private commitLocked(job: Job, g: number, rs: ReplicaSet, local: number): void {
+    const key = job.key;
+    const held = this.locks.mode(key, job.txn);
+    if (held === 0) return this.finish(job, ERROR);
+    if (held === SHARED) {
+      const r = this.locks.lock(key, job.txn, EXCLUSIVE);
+      if (r === WAIT) return this.waitForLock(job);
+      if (r === DEADLOCK) {
+        this.deadlocks++;
+        this.serializationFailures++;
+        this.locks.release(key, job.txn);
+        this.finish(job, CONFLICT);
+        return this.wake(key);
+      }
+    }
+    this.locks.release(key, job.txn);
+    if (this.prepared.get(key) === job.txn) {
+      this.prepared.delete(key);
+      this.settle(key, -(job.txn + 1), true);
+    }
+    this.txnCommitted++;
+    // a lock kept the row from changing since the read: anything else is an update lost
+    const current = rs.versions[local].get(key) ?? 0;
+    if (job.expect >= 0 && current > job.expect) this.lostUpdates++;
+    this.commitWrite(job, g, rs, local);
+    this.wake(key);
   }
 
   /** Commits a write on shard g's primary: a new version, logged and shipped; acknowledged per the replication mode. */
   private commitWrite(job: Job, g: number, rs: ReplicaSet, local: number): void {
     this.writes++;
     this.shards.served(g);
+    this.settleWrite(job, true);
     const v = (rs.versions[local].get(job.key) ?? 0) + 1;
     const pos = rs.commit(job.key, v);
     this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
@@ -435,7 +655,11 @@ export class Database extends Station implements Store {
   }
 
   private waitForLock(job: Job): void {
-    this.lockWaits++;
+    // a call woken that must wait again is still the same wait
+    if (!this.waited.has(job.id)) {
+      this.waited.add(job.id);
+      this.lockWaits++;
+    }
     let list = this.lockWaiters.get(job.key);
     if (list === undefined) {
       list = [];
@@ -444,12 +668,26 @@ export class Database extends Station implements Store {
     list.push(job.id);
   }
 
-  /** A transaction released the key: the writes waiting for it go on (they still hold their connections). */
-  private unlocked(key: number): void {
+  /**
+   * A row's locks changed: the calls waiting for it try again, in the order
+   * they came (they still hold their connections); those that still cannot
+   * go on wait again.
+   */
+  private wake(key: number): void {
     const list = this.lockWaiters.get(key);
     if (list === undefined) return;
     this.lockWaiters.delete(key);
-    for (const id of list) this.complete(id);
+    for (const id of list) {
+      if (!this.beforeBegin.delete(id)) {
+        this.complete(id);
+        continue;
+      }
+      const job = this.sim.pool.jobs[id];
+      if (job.cancelled) {
+        this.abandoned(job);
+        this.sim.release(job);
+      } else this.begin(job);
+    }
   }
 
   /**
@@ -625,7 +863,16 @@ export class Database extends Station implements Store {
 
   override kill(node: number): void {
     if (!this.isAlive(node)) return;
+    const g0 = this.groupOf(node);
+    const wasPrimary = this.groups[g0].isPrimary(node - g0 * this.per);
     super.kill(node);
+    // its transactions die with it, and so do their row locks; prepared ones survive in its log
+    if (wasPrimary && this.locks.held > 0)
+      for (const key of this.locks.releaseWhere(
+        (k) => this.shards.shardOf(k) === g0,
+        (k, txn) => this.prepared.get(k) === txn,
+      ))
+        this.wake(key);
     const g = this.groupOf(node);
     this.groups[g].killed(node - g * this.per);
     const parked = this.parked[node];
@@ -701,7 +948,14 @@ export class Database extends Station implements Store {
         aborted: this.txnAborted,
         conflicts: this.txnConflicts,
         lockWaits: this.lockWaits,
-        locksHeld: this.locks.size,
+        locksHeld: this.locks.held,
+      },
+      isolation: {
+        level: this.db.isolation,
+        dirtyReads: this.dirtyReads,
+        dirtyReadsAborted: this.dirtyReadsAborted,
+        serializationFailures: this.serializationFailures,
+        deadlocks: this.deadlocks,
       },
       keysWritten: keysPerShard.reduce((a, b) => a + b, 0),
       series,

@@ -16,6 +16,8 @@ export const OP_COMMIT = 7;
 export const OP_ABORT = 8;
 /** a read that takes the row's lock (SELECT ... FOR UPDATE), waiting while another holds it */
 export const OP_READ_LOCK = 9;
+/** a serializable read-modify-write's read: takes the row's shared lock before it runs, held until the write commits */
+export const OP_READ_SHARED = 10;
 
 export const QUEUED = 1;
 export const RUNNING = 2;

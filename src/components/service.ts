@@ -2,6 +2,7 @@
 // run each request's route as a sequence of steps. A worker is held for the
 // whole route, downstream calls included, as in a thread-per-request server.
 import type { Sampler } from "../kernel/distributions.js";
+import type { Isolation } from "./database.js";
 import { subKey } from "../mechanisms/partitioning.js";
 import {
   type Job,
@@ -11,6 +12,7 @@ import {
   OP_PREPARE,
   OP_READ,
   OP_READ_LOCK,
+  OP_READ_SHARED,
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
@@ -52,11 +54,13 @@ export type Step =
       store: Store;
       /** optimistic concurrency: the write is refused if the key changed since the read */
       occ: boolean;
-      /** with occ: how many times to read again and retry after a conflict */
+      /** how many times to read again and retry after a conflict (occ, or a serialization failure) */
       retries: number;
       /** pessimistic: the read locks the row (SELECT ... FOR UPDATE) until the write */
       lock: boolean;
-      /** where the read goes (a replica's copy may be stale) */
+      /** the level it runs at; serializable: the read takes a shared lock, kept until the write commits */
+      isolation: Isolation;
+      /** where the read goes (a replica's copy may be stale), and its level */
       policy: number;
     }
   | {
@@ -183,7 +187,6 @@ export class Service extends Station {
           if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
             return this.lookUp(job, step.store);
           job.aux = step.retries;
-          job.txn = step.lock ? ++sim.txnSeq : -1;
           return this.updateRead(job, step);
         case "write": {
           if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
@@ -215,7 +218,7 @@ export class Service extends Station {
     const step = this.plan(job)[job.step];
     if (job.cancelled) {
       // a row lock taken for a request that is gone is released, as a dropped connection's would be
-      if (c.op === OP_READ_LOCK && c.outcome === OK) this.releaseLock(c, step);
+      if ((c.op === OP_READ_LOCK || c.op === OP_READ_SHARED) && c.outcome === OK) this.releaseLock(c, step);
       sim.release(c);
       // a request waiting on several calls at once is released with the last of them
       const fanned =
@@ -329,10 +332,13 @@ export class Service extends Station {
     this.sim.send(a, (step as { store: Store }).store, -1);
   }
 
+  /** Reads the key for a read-modify-write: each attempt is a transaction of its own. */
   private updateRead(job: Job, step: Extract<Step, { type: "update" }>): void {
     job.phase = UPDATE_READ;
+    const serializable = !step.lock && step.isolation === "serializable";
+    job.txn = step.lock || serializable ? ++this.sim.txnSeq : -1;
     const c = this.sim.child(job, this, job.instance);
-    c.op = job.txn >= 0 ? OP_READ_LOCK : OP_READ;
+    c.op = step.lock ? OP_READ_LOCK : serializable ? OP_READ_SHARED : OP_READ;
     c.txn = job.txn;
     c.policy = step.policy;
     this.sim.send(c, step.store, -1);
@@ -341,12 +347,16 @@ export class Service extends Station {
   /**
    * A read-modify-write's read came back: write the new value based on the
    * version read. Its write came back: done, or (a conflict under optimistic
-   * concurrency) read again and retry while retries last.
+   * concurrency, or a serialization failure) read again and retry while
+   * retries last. A write that failed under a lock releases it.
    */
   private updated(job: Job, c: Job, step: Extract<Step, { type: "update" }>): void {
     const sim = this.sim;
     const outcome = c.outcome;
     const version = c.version;
+    // (the database releases the lock of a write it refused as a conflict itself)
+    if (outcome !== OK && outcome !== CONFLICT && job.phase === UPDATE_WRITE && job.txn >= 0)
+      this.releaseLock(c, step);
     sim.release(c);
     if (outcome === CONFLICT && job.aux > 0) {
       job.aux--;
@@ -357,8 +367,9 @@ export class Service extends Station {
       job.phase = UPDATE_WRITE;
       const w = sim.child(job, this, job.instance);
       // under a row lock the write commits and releases it; otherwise it is based on the version read
-      w.op = step.lock ? OP_COMMIT : OP_WRITE;
+      w.op = job.txn >= 0 ? OP_COMMIT : OP_WRITE;
       w.txn = job.txn;
+      w.policy = step.policy;
       w.expect = version;
       w.conditional = step.occ;
       sim.send(w, step.store, -1);

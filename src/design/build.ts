@@ -46,6 +46,8 @@ import {
   lowerKeys,
   parseCapacity,
   parsePopularity,
+  updateConflicts,
+  updateIsolation,
 } from "./validate.js";
 
 function isZero(d: DistSpec): boolean {
@@ -163,6 +165,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             };
           if ("read" in s) {
             const store = byName.get(s.read) as Store;
+            const isolation = s.isolation ?? null;
             const policy = store.readPolicy(
               store instanceof QuorumStore
                 ? { r: s.consistency }
@@ -173,8 +176,9 @@ export function buildSimulation(d: Design, seed: number): Simulation {
                       readYourWrites: s.readYourWrites ?? "none",
                       windowMs: s.window ?? DEFAULTS.database.rywWindow,
                       maxLagMs: s.maxLag ?? DEFAULTS.database.maxLag,
+                      isolation,
                     }
-                  : PRIMARY_READS,
+                  : { ...PRIMARY_READS, isolation },
             );
             return {
               type: "read",
@@ -198,21 +202,19 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             return { type: "transaction", store: byName.get(s.transaction) as Store, keys: s.keys ?? 2 };
           if ("update" in s) {
             const store = byName.get(s.update) as Store;
+            const isolation = updateIsolation(s, d);
             return {
               type: "update",
               store,
               occ: s.occ ?? false,
-              retries: s.occ ? (s.retries ?? DEFAULTS.occRetries) : 0,
+              retries: updateConflicts(s, d) ? (s.retries ?? DEFAULTS.occRetries) : 0,
               lock: s.lock ?? false,
-              policy: store.readPolicy(
-                s.from === "replica"
-                  ? {
-                      ...PRIMARY_READS,
-                      from: "replica",
-                      pick: s.pick ?? "round-robin",
-                    }
-                  : PRIMARY_READS,
-              ),
+              isolation,
+              policy: store.readPolicy({
+                ...PRIMARY_READS,
+                ...(s.from === "replica" && { from: "replica", pick: s.pick ?? "round-robin" }),
+                isolation,
+              }),
             };
           }
           const store = byName.get(s.write) as Store;
@@ -481,6 +483,7 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
     reshard: c.reshard ? { atMs: c.reshard.at, shards: c.reshard.shards } : null,
     canary: canaryConfig(c.replication?.canary),
     applyTime: sampler(c.replication?.applyTime ?? D.applyTime),
+    isolation: c.isolation ?? D.isolation,
     replication: {
       mode,
       acks: mode === "sync" ? replicas : mode === "semi-sync" ? (c.replication?.acks ?? D.semiSyncAcks) : 0,

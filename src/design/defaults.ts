@@ -35,6 +35,7 @@ export const DEFAULTS = {
     canaryInterval: 30_000,
     canaryAlertAbove: 1000,
     checkInterval: 100,
+    isolation: "read-committed" as const,
   },
   quorumStore: {
     nodes: 3,

@@ -276,6 +276,12 @@ const Level = z
     examples: ["quorum", 2, "local-quorum"],
   });
 
+const ISOLATION_LEVELS = ["read-uncommitted", "read-committed", "repeatable-read", "serializable"] as const;
+const Isolation = z.enum(ISOLATION_LEVELS).meta({
+  description:
+    "read-uncommitted (reads may see writes not yet committed), read-committed, repeatable-read (snapshot: a read-modify-write whose key changed since its read fails, first committer wins) or serializable (reads take shared row locks until the transaction ends)",
+});
+
 const StepSchema = z.union([
   z.strictObject({
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
@@ -331,6 +337,10 @@ const StepSchema = z.union([
     scatter: z.boolean().optional().meta({
       description: "ask every shard and wait for all, as a query by a secondary index must",
     }),
+    isolation: Isolation.optional().meta({
+      description:
+        "database only: the isolation level of this read (default: the database's); read-uncommitted may see a write in progress, serializable waits for a row's writers and holds writers off while it reads",
+    }),
   }),
   z.strictObject({
     transaction: Name.meta({
@@ -349,7 +359,11 @@ const StepSchema = z.union([
         "optimistic concurrency: the write is refused if the key changed since the read (default false)",
     }),
     retries: z.number().int().min(0).optional().meta({
-      description: "with occ: reads and writes again after a conflict, up to this many times (default 3)",
+      description:
+        "with occ, or at repeatable-read or serializable: reads and writes again after a conflict or serialization failure, up to this many times (default 3)",
+    }),
+    isolation: Isolation.optional().meta({
+      description: "the isolation level of this read-modify-write (default: the database's)",
     }),
     lock: z.boolean().optional().meta({
       description:
@@ -590,6 +604,10 @@ export const DatabaseSchema = z.strictObject({
     .union([z.literal(true), FailoverSchema])
     .optional()
     .meta({ description: "true (or settings) for automatic failover; needs at least 2 replicas" }),
+  isolation: Isolation.optional().meta({
+    description:
+      "isolation level of reads and read-modify-writes that do not set their own (default read-committed)",
+  }),
   connections: PositiveInt.optional().meta({
     description: "connection pool size: queries served at once (default 100)",
   }),

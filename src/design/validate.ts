@@ -1,6 +1,7 @@
 // Checks that need the whole design: every reference names a component of the
 // right kind, no call cycles, every workload route is served along its path,
 // zones and regions exist, fault targets and SLO routes exist.
+import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -30,6 +31,30 @@ export const DEFAULT_REGION = "local";
 export const DEFAULT_ZONE = "local-a";
 
 type Kind = ComponentSpec["kind"];
+
+interface UpdateStep {
+  update: string;
+  occ?: boolean;
+  lock?: boolean;
+  isolation?: Isolation;
+}
+
+/** The isolation level an update step runs at: its own, else its database's. */
+export function updateIsolation(s: UpdateStep, d: Design): Isolation {
+  const db = d.components[s.update];
+  return s.isolation ?? (db?.kind === "database" ? db.isolation : undefined) ?? DEFAULTS.database.isolation;
+}
+
+/**
+ * Whether an update step's write can be refused, so that retrying makes
+ * sense: with occ, or at repeatable-read (the key changed since the read) or
+ * serializable (a deadlock); a row lock (lock) keeps the row from changing.
+ */
+export function updateConflicts(s: UpdateStep, d: Design): boolean {
+  if (s.occ) return true;
+  const level = updateIsolation(s, d);
+  return !s.lock && (level === "repeatable-read" || level === "serializable");
+}
 
 export function validateDesign(d: Design): Problem[] {
   const out: Problem[] = [];
@@ -194,6 +219,7 @@ export function validateDesign(d: Design): Problem[] {
             if ("read" in s) {
               const db = ref([...p, "read"], s.read, ["database", "quorum-store", "multi-leader"], "read");
               out.push(...readStepProblems(s, p, s.read, db));
+              out.push(...isolationProblems(s, p, s.read, db));
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
@@ -232,11 +258,25 @@ export function validateDesign(d: Design): Problem[] {
                   message: `database "${s.update}" has no replicas to read from`,
                   hint: `add replicas: 2 to ${s.update}, or read from the primary`,
                 });
-              if (s.retries !== undefined && !s.occ)
+              if (s.retries !== undefined && !updateConflicts(s, d))
                 out.push({
                   path: [...p, "retries"],
-                  message: "retries apply to occ: without it a write never conflicts",
-                  hint: "add occ: true",
+                  message: s.lock
+                    ? "retries apply to writes that can be refused; under a row lock (lock) the write never conflicts"
+                    : `retries apply to writes that can be refused; at ${updateIsolation(s, d)} without occ the write never conflicts`,
+                  hint: s.lock ? "remove retries" : "add occ: true, or isolation: repeatable-read",
+                  atKey: true,
+                });
+              if (
+                !s.lock &&
+                s.from === "replica" &&
+                upd?.kind === "database" &&
+                updateIsolation(s, d) === "serializable"
+              )
+                out.push({
+                  path: [...p, s.isolation ? "isolation" : "from"],
+                  message: `a serializable update takes a shared lock on the row it reads, and locks live on the primary; a replica cannot lock rows for a write`,
+                  hint: "remove from: replica, or use isolation: repeatable-read",
                   atKey: true,
                 });
             }
@@ -424,6 +464,52 @@ export function validateDesign(d: Design): Problem[] {
     }
   });
   return out;
+}
+
+/** A read step's own isolation level: only a database has them, and only its primary locks or sees writes in progress. */
+function isolationProblems(
+  s: ReadStep & { isolation?: Isolation },
+  p: (string | number)[],
+  name: string,
+  db: ComponentSpec | undefined,
+): Problem[] {
+  const level = s.isolation;
+  if (level === undefined || db === undefined) return [];
+  if (db.kind !== "database")
+    return [
+      {
+        path: [...p, "isolation"],
+        message: `isolation levels belong to a database's transactions; ${db.kind} "${name}" has none`,
+        hint: db.kind === "quorum-store" ? "use consistency: to choose R for this read" : "remove isolation",
+        atKey: true,
+      },
+    ];
+  const special =
+    level === "serializable"
+      ? "takes a shared lock on the row it reads"
+      : level === "read-uncommitted"
+        ? "sees writes still in progress"
+        : null;
+  if (special === null) return [];
+  if (s.from === "replica")
+    return [
+      {
+        path: [...p, "isolation"],
+        message: `a ${level} read ${special} on the primary; a replica holds only committed, replicated writes`,
+        hint: "remove from: replica, or the isolation",
+        atKey: true,
+      },
+    ];
+  if (s.scatter)
+    return [
+      {
+        path: [...p, "isolation"],
+        message: `a ${level} read ${special}; a scatter read asks every shard rather than for one row, and takes no row locks`,
+        hint: "remove isolation",
+        atKey: true,
+      },
+    ];
+  return [];
 }
 
 type ReadStep = {
