@@ -16,6 +16,7 @@ describe("data-tier examples", () => {
   it("are all here", () => {
     expect(files.sort()).toEqual(
       [
+        "binlog-formats.yaml",
         "cap-partition.yaml",
         "failover.yaml",
         "hot-key.yaml",
@@ -54,6 +55,7 @@ describe("no data-tier job is leaked", () => {
     "read-your-writes.yaml": [],
     "hot-key.yaml": [],
     "isolation.yaml": [],
+    "binlog-formats.yaml": [],
   };
   for (const [f, sets] of Object.entries(ending))
     it(`${f}: once arrivals stop and work drains, every request is answered and every job is free`, () => {

@@ -36,6 +36,7 @@ import {
 import { CONFLICT, ERROR, INSTANCE_DOWN, NOT_PRIMARY, OK } from "./outcomes.js";
 import { type CanaryConfig, LagCanary } from "./lag-canary.js";
 import {
+  DIVERGES,
   type FailoverConfig,
   MARKER,
   type ReplicaHost,
@@ -161,6 +162,19 @@ export class Database extends Station implements Store {
   private dirtyReadsAborted = 0;
   private serializationFailures = 0;
   private deadlocks = 0;
+  /** statement-based replication: reads a replica served from a value it computed differently */
+  private divergentReads = 0;
+  private nondeterministicWrites = 0;
+  private statementEntries = 0;
+  private rowEntries = 0;
+  private logBytes = 0;
+  /**
+   * Which writes are non-deterministic, and entry sizes, are drawn from
+   * streams of their own: they reshuffle nothing else, and the same writes
+   * are non-deterministic whatever the format (a fair comparison).
+   */
+  private binlogRng: Rng | null = null;
+  private entrySizeRng: Rng | null = null;
   private txnPrepared = 0;
   private txnCommitted = 0;
   private txnAborted = 0;
@@ -213,6 +227,8 @@ export class Database extends Station implements Store {
     this.retryEv = sim.q.on((shard) => this.copyNext(shard));
     this.canaryEv = sim.q.on(() => this.writeCanaries());
     for (const g of this.groups) g.attach();
+    this.binlogRng = sim.stream(`${this.name}/binlog`);
+    this.entrySizeRng = sim.stream(`${this.name}/binlog-size`);
   }
 
   override start(): void {
@@ -597,7 +613,7 @@ export class Database extends Station implements Store {
         const token = writes[writes.length - 1];
         this.seenDirty.set(token, (this.seenDirty.get(token) ?? 0) + 1);
       }
-    }
+    } else if (rs.divergedKeys[local].has(job.key)) this.divergentReads++;
     return OK;
   }
 
@@ -642,7 +658,7 @@ export class Database extends Station implements Store {
     this.shards.served(g);
     this.settleWrite(job, true);
     const v = (rs.versions[local].get(job.key) ?? 0) + 1;
-    const pos = rs.commit(job.key, v);
+    const pos = this.per > 1 ? this.logged(rs, job.key, v) : rs.commit(job.key, v);
     this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
     job.version = v;
     this.lastWritePos[g].set(job.user, pos);
@@ -688,6 +704,31 @@ export class Database extends Station implements Store {
         this.sim.release(job);
       } else this.begin(job);
     }
+  }
+
+  /**
+   * Logs a write as replication ships it: with statement-based replication,
+   * the statement (a few bytes), which a replica replays, computing a value
+   * of its own if it calls a non-deterministic function; with row-based, the
+   * row's before and after images; mixed logs those statements as rows.
+   */
+  private logged(rs: ReplicaSet, key: number, version: number): number {
+    const r = rs.replication;
+    const nondeterministic = r.nondeterministic > 0 && this.binlogRng!.next() < r.nondeterministic;
+    const rng = this.entrySizeRng!;
+    if (nondeterministic) this.nondeterministicWrites++;
+    const asRow = r.format === "row" || (r.format === "mixed" && nondeterministic);
+    let bytes: number;
+    if (asRow) {
+      this.rowEntries++;
+      // an insert (the key's first version) has no before image
+      bytes = (version > 1 ? 2 : 1) * Math.max(0, Math.round(this.db.valueSize.sample(rng)));
+    } else {
+      this.statementEntries++;
+      bytes = Math.max(0, Math.round(r.statementSize.sample(rng)));
+    }
+    this.logBytes += bytes;
+    return rs.commit(key, version, bytes, nondeterministic && !asRow ? DIVERGES : 0);
   }
 
   /**
@@ -986,6 +1027,14 @@ export class Database extends Station implements Store {
         logHeld: used.reduce((n, rs) => n + rs.log.size, 0),
         convergenceMs: this.convergence.summary(),
         divergentKeys: this.divergentKeys(),
+        format: rs0.replication.format,
+        nondeterministicWrites: this.nondeterministicWrites,
+        statementEntries: this.statementEntries,
+        rowEntries: this.rowEntries,
+        logBytes: this.logBytes,
+        bytesShipped: used.reduce((n, rs) => n + rs.bytesShipped, 0),
+        divergedKeys: used.reduce((n, rs) => n + rs.divergedKeys.reduce((m, d) => m + d.size, 0), 0),
+        divergentReads: this.divergentReads,
         fellOffLog: used.reduce((n, rs) => n + rs.fellOffLog, 0),
         snapshots: used.reduce((n, rs) => n + rs.snapshots, 0),
         snapshotRestarts: used.reduce((n, rs) => n + rs.snapshotRestarts, 0),
@@ -1017,6 +1066,7 @@ export class Database extends Station implements Store {
             lagMs: primary ? 0 : rs.lagMs(local),
             lagPositions: primary ? 0 : rs.lagPositions(local),
             maxLagMs: this.maxLag[node],
+            divergedKeys: rs.divergedKeys[local].size,
             ...(this.canary && {
               canaryLagMs: this.canary.measured[node],
               maxCanaryLagMs: this.canary.maxMeasured[node],

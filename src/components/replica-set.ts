@@ -18,6 +18,8 @@ export const LEADER = 2;
 const ROLE_NAMES = ["replica", "candidate", "primary"] as const;
 
 export type ReplicationMode = "async" | "sync" | "semi-sync";
+/** what a log entry carries: the row's images, the statement that made the change, or either per statement */
+export type ReplicationFormat = "row" | "statement" | "mixed";
 
 export interface ReplicationConfig {
   mode: ReplicationMode;
@@ -32,6 +34,11 @@ export interface ReplicationConfig {
   retention: number;
   /** time to copy a snapshot to a replica that must be rebuilt; null: instant */
   snapshot: Sampler | null;
+  format: ReplicationFormat;
+  /** fraction of writes that call non-deterministic functions (NOW(), RAND(), UUID()) */
+  nondeterministic: number;
+  /** bytes of a statement entry */
+  statementSize: Sampler;
 }
 
 export interface FailoverConfig {
@@ -85,6 +92,13 @@ export interface FailoverRecord {
 /** Key of a log entry that holds no data: the lag monitor's canary, shipped and applied like any entry. */
 export const MARKER = -1;
 
+/**
+ * Log entry flag: a statement whose result depends on where it runs (it calls
+ * NOW(), RAND(), UUID()): a replica that replays it computes a value of its
+ * own, so its copy of the key differs from the primary's at the same version.
+ */
+export const DIVERGES = 1;
+
 // where a replica stands with the log
 const STREAMING = 0;
 /** fell off the log (or must be rebuilt): waits to copy a snapshot */
@@ -122,6 +136,14 @@ export class ReplicaSet {
   private readonly checkAt: Float64Array;
   /** nodes that hold entries the current primary never had: they must resync when they return */
   private readonly divergent: Uint8Array;
+  /**
+   * Per node: keys whose value differs from the primary's although the
+   * version is the same (a replayed non-deterministic statement), until a
+   * deterministic write of the key overwrites it. Empty on the primary.
+   */
+  readonly divergedKeys: Set<number>[];
+  /** bytes of log entries replicas received */
+  bytesShipped = 0;
   primary = 0;
   /** where the log was last truncated by a failover */
   private cut = 0;
@@ -180,6 +202,7 @@ export class ReplicaSet {
     this.electionAt = new Float64Array(nodes).fill(-1);
     this.checkAt = new Float64Array(nodes).fill(-1);
     this.divergent = new Uint8Array(nodes);
+    this.divergedKeys = Array.from({ length: nodes }, () => new Set<number>());
     this.deposed = new Uint8Array(nodes);
     this.sync = new Uint8Array(nodes);
     this.snapFrom = new Float64Array(nodes);
@@ -247,11 +270,14 @@ export class ReplicaSet {
 
   // ---------------------------------------------------------------- the log
 
-  /** The primary committed `version` of `key` (or a MARKER): log it and ship it. Returns its position. */
-  commit(key: number, version: number): number {
+  /**
+   * The primary committed `version` of `key` (or a MARKER) as an entry of
+   * `bytes` bytes with `flags` (DIVERGES): log it and ship it. Returns its position.
+   */
+  commit(key: number, version: number, bytes = 0, flags = 0): number {
     const p = this.primary;
     if (key !== MARKER) this.versions[p].set(key, version);
-    const pos = this.log.append(key, version, this.now);
+    const pos = this.log.append(key, version, this.now, bytes, flags);
     this.received[p] = pos;
     this.applied[p] = pos;
     const oldest = pos - this.replication.retention; // entries at or below it have aged out
@@ -313,6 +339,7 @@ export class ReplicaSet {
       this.role[r] = FOLLOWER;
     }
     this.versions[r] = this.snapData[r]!;
+    this.divergedKeys[r].clear(); // a copy of the primary's own values
     this.snapData[r] = null;
     const at = this.snapFrom[r];
     this.received[r] = at;
@@ -365,10 +392,18 @@ export class ReplicaSet {
   /** A replica finished applying `pos`. */
   apply(node: number, pos: number): void {
     if (pos !== this.applied[node] + 1 || pos > this.received[node] || this.sync[node] !== STREAMING) return;
-    const key = this.log.key(pos);
-    if (key !== MARKER) this.versions[node].set(key, this.log.version(pos));
+    this.replay(node, pos);
     this.applied[node] = pos;
     this.trim();
+  }
+
+  /** Applies entry `pos` to a node's data: a replayed non-deterministic statement leaves it a value of its own. */
+  private replay(node: number, pos: number): void {
+    const key = this.log.key(pos);
+    if (key === MARKER) return;
+    this.versions[node].set(key, this.log.version(pos));
+    if ((this.log.flags(pos) & DIVERGES) !== 0) this.divergedKeys[node].add(key);
+    else if (this.divergedKeys[node].size > 0) this.divergedKeys[node].delete(key);
   }
 
   /** Replication lag of a node in ms: age of the oldest entry it has not applied. */
@@ -446,6 +481,8 @@ export class ReplicaSet {
     const g = q.second;
     q.shift();
     if (g !== this.gen[r] || !this.host.isAlive(r) || pos <= this.received[r]) return;
+    for (let p = Math.max(this.received[r] + 1, this.log.tail); p <= pos; p++)
+      this.bytesShipped += this.log.bytes(p);
     this.received[r] = pos;
     this.host.applyPending(r);
     if (this.replication.acks > 0 && !this.severed(r, this.primary)) {
@@ -526,6 +563,7 @@ export class ReplicaSet {
       this.role[node] = FOLLOWER;
     }
     this.versions[node] = new Map(this.versions[this.primary]);
+    this.divergedKeys[node].clear();
     this.received[node] = this.applied[this.primary];
     this.applied[node] = this.applied[this.primary];
     this.acked[node] = this.applied[node];
@@ -653,9 +691,14 @@ export class ReplicaSet {
     this.term = this.nodeTerm[r];
     // the new primary replays what it received but had not applied, then the
     // log beyond it is gone: nobody who could still be primary has it
-    for (let pos = this.applied[r] + 1; pos <= this.received[r]; pos++)
-      if (this.log.key(pos) !== MARKER) this.versions[r].set(this.log.key(pos), this.log.version(pos));
+    for (let pos = this.applied[r] + 1; pos <= this.received[r]; pos++) this.replay(r, pos);
     this.applied[r] = this.received[r];
+    // its values are now the reference: every other node differs from it
+    // where either replayed a statement its own way (each computed its own value)
+    const own = this.divergedKeys[r];
+    if (own.size > 0)
+      for (let j = 0; j < this.n; j++) if (j !== r) for (const k of own) this.divergedKeys[j].add(k);
+    this.divergedKeys[r] = new Set();
     const cut = this.received[r];
     this.cut = cut;
     for (let j = 0; j < this.n; j++) if (j !== r && this.received[j] > cut) this.divergent[j] = 1;

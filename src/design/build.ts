@@ -489,6 +489,9 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
       acks: mode === "sync" ? replicas : mode === "semi-sync" ? (c.replication?.acks ?? D.semiSyncAcks) : 0,
       retention: c.replication?.logRetention ?? Number.POSITIVE_INFINITY,
       snapshot: c.replication?.snapshotTime ? sampler(c.replication.snapshotTime) : null,
+      format: c.replication?.format ?? D.replicationFormat,
+      nondeterministic: c.replication?.nondeterministic ?? D.nondeterministic,
+      statementSize: sampler(c.replication?.statementSize ?? D.statementSize),
     },
     failover: f
       ? {

@@ -36,6 +36,9 @@ export const DEFAULTS = {
     canaryAlertAbove: 1000,
     checkInterval: 100,
     isolation: "read-committed" as const,
+    replicationFormat: "row" as const,
+    nondeterministic: 0,
+    statementSize: ms(100),
   },
   quorumStore: {
     nodes: 3,

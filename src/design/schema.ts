@@ -480,6 +480,17 @@ const ReplicationSchema = z
       description:
         "time to copy a snapshot to a replica that fell off the log or must be rebuilt after a failover (default 0s: instant)",
     }),
+    format: z.enum(["row", "statement", "mixed"]).optional().meta({
+      description:
+        "what the log ships: row (before and after images, default), statement (the statement, replayed by the replica) or mixed (statements, but rows for non-deterministic ones)",
+    }),
+    nondeterministic: Percent.optional().meta({
+      description:
+        "share of writes that call non-deterministic functions (NOW(), RAND(), UUID()); replayed as statements they give the replica a value of its own (default 0%)",
+    }),
+    statementSize: SizeDist.optional().meta({
+      description: "statement and mixed formats: bytes of a statement in the log (default 100B)",
+    }),
   })
   .meta({ description: "how writes reach the replicas" });
 

@@ -871,6 +871,13 @@ function databaseProblems(
       hint: "add mode: semi-sync, or remove acks",
       atKey: true,
     });
+  if (rep?.statementSize !== undefined && (rep.format ?? DEFAULTS.database.replicationFormat) === "row")
+    out.push({
+      path: at("replication", "statementSize"),
+      message: "statementSize applies to format: statement or mixed; row-based replication ships rows",
+      hint: "add format: statement, or remove statementSize",
+      atKey: true,
+    });
   if (rep?.mode === "semi-sync" && (rep.acks ?? 1) > replicas && replicas > 0)
     out.push({
       path: at("replication", "acks"),
