@@ -122,16 +122,28 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "cache") {
       const cap = parseCapacity(c.capacity);
+      const C = DEFAULTS.cache;
+      const profile = c.profile ? DEFAULTS.cacheProfiles[c.profile] : C;
+      const nodes = c.nodes ?? C.nodes;
+      const replicas = c.replicas ?? C.replicas;
       comp = new Cache(name, {
-        instances: 1,
-        concurrency: c.concurrency ?? DEFAULTS.cache.concurrency,
-        queue: queueCap(c.queue, DEFAULTS.cache.queue),
+        instances: nodes * (1 + replicas),
+        concurrency: c.concurrency ?? profile.concurrency,
+        queue: queueCap(c.queue, C.queue),
         rejectCause: QUEUE_FULL,
-        opTime: sampler(c.opTime ?? DEFAULTS.cache.opTime),
+        opTime: sampler(c.opTime ?? profile.opTime),
         maxEntries: "entries" in cap ? cap.entries : undefined,
         maxBytes: "bytes" in cap ? cap.bytes : undefined,
         policy: c.eviction ?? "lru",
         ttlMs: c.ttl,
+        agingWindow: c.agingWindow,
+        doorkeeper: c.doorkeeper,
+        nodes,
+        replicas,
+        sharding: c.sharding ?? C.sharding,
+        vnodes: c.vnodes ?? C.vnodes,
+        ejectMs: c.ejectAfter ?? C.ejectAfter,
+        failoverMs: c.failoverAfter ?? C.failoverAfter,
       });
     }
     if (comp) {

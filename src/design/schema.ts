@@ -403,10 +403,39 @@ export const ServiceSchema = z.strictObject({
 // ---------- cache ----------
 
 export const CacheSchema = z.strictObject({
-  kind: z.literal("cache").meta({ description: "one cache node holding real keys" }),
-  capacity: z
-    .union([z.string(), z.number()])
-    .meta({ description: "entries (e.g. 10k) or bytes (e.g. 64MiB)", examples: ["10k", "64MiB"] }),
+  kind: z.literal("cache").meta({ description: "a cache node, or a cluster of them, holding real keys" }),
+  capacity: z.union([z.string(), z.number()]).meta({
+    description: "per node: entries (e.g. 10k) or bytes (e.g. 64MiB)",
+    examples: ["10k", "64MiB"],
+  }),
+  profile: z.enum(["redis", "memcached"]).optional().meta({
+    description:
+      "node defaults from the catalogue: redis (single-threaded, ~100K ops/s) or memcached (4 threads); concurrency and opTime override them",
+  }),
+  nodes: PositiveInt.optional().meta({ description: "nodes the keys are sharded over (default 1)" }),
+  sharding: z.enum(["consistent-hash", "hash", "rendezvous"]).optional().meta({
+    description:
+      "how clients map keys to nodes: consistent-hash (default, with vnodes), hash (mod N) or rendezvous",
+  }),
+  vnodes: PositiveInt.optional().meta({
+    description: "consistent-hash: ring positions per node (default 150)",
+  }),
+  replicas: z
+    .union([PositiveInt, z.literal(0)])
+    .optional()
+    .meta({ description: "replicas per node, receiving its writes asynchronously (default 0)" }),
+  ejectAfter: Duration.optional().meta({
+    description: "time for clients to notice a dead node and take it out of the ring (default 1s)",
+  }),
+  failoverAfter: Duration.optional().meta({
+    description: "with replicas: time until a replica takes over a dead primary (default 15s)",
+  }),
+  agingWindow: PositiveCount.optional().meta({
+    description: "eviction: lfu-aging: references between halvings of the counts (default 10 × capacity)",
+  }),
+  doorkeeper: z.boolean().optional().meta({
+    description: "eviction: w-tinylfu: a Bloom filter in front of its frequency sketch (default false)",
+  }),
   eviction: z
     .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
     .optional()
@@ -424,6 +453,9 @@ export const CacheSchema = z.strictObject({
     .optional()
     .meta({ description: "operations waiting before refusing (default 10000, or unbounded)" }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({
+    description: "instances are spread over these zones in turn (each node's primary, then its replicas)",
+  }),
 });
 
 // ---------- database ----------

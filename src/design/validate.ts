@@ -258,6 +258,32 @@ export function validateDesign(d: Design): Problem[] {
       case "cache": {
         const err = capacityError(c.capacity);
         if (err) out.push({ path: at("capacity"), ...err });
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        const onlyWith = (field: string, present: boolean, ok: boolean, condition: string) => {
+          if (present && !ok)
+            out.push({ path: at(field), message: `${field} applies to ${condition}`, atKey: true });
+        };
+        onlyWith(
+          "vnodes",
+          c.vnodes !== undefined,
+          (c.sharding ?? "consistent-hash") === "consistent-hash",
+          "sharding: consistent-hash",
+        );
+        onlyWith(
+          "agingWindow",
+          c.agingWindow !== undefined,
+          c.eviction === "lfu-aging",
+          "eviction: lfu-aging",
+        );
+        onlyWith("doorkeeper", c.doorkeeper !== undefined, c.eviction === "w-tinylfu", "eviction: w-tinylfu");
+        onlyWith(
+          "failoverAfter",
+          c.failoverAfter !== undefined,
+          (c.replicas ?? 0) > 0,
+          "a cache with replicas",
+        );
         break;
       }
       case "database":
@@ -360,7 +386,9 @@ export function validateDesign(d: Design): Problem[] {
                 ? (c.nodes ?? DEFAULTS.quorumStore.nodes)
                 : c.kind === "multi-leader"
                   ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
-                  : 1;
+                  : c.kind === "cache"
+                    ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
+                    : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
