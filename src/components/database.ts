@@ -7,7 +7,7 @@
 // report exactly which version they saw. Resharding copies the keys that
 // move, one at a time per source shard, as work on both primaries.
 import type { Sampler } from "../kernel/distributions.js";
-import { fmix32, type Rng } from "../kernel/rng.js";
+import { fmix32, hashString, KeyedDraws, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import { IntQueue } from "./int-queue.js";
@@ -133,6 +133,8 @@ export class Database extends Station implements Store {
   private readonly lagSeries: number[][];
   private readonly lagPosSeries: number[][];
   private readonly verdicts = new ReadVerdicts();
+  /** a value's size belongs to its key: every read of it (and every cache copy) has the same size */
+  private readonly sizes: KeyedDraws;
   private readonly canary: LagCanary | null;
   private canaryEv = -1;
   /** time from each commit until every node of its shard applied it */
@@ -162,6 +164,7 @@ export class Database extends Station implements Store {
     this.lagSeries = Array.from({ length: n }, () => []);
     this.lagPosSeries = Array.from({ length: n }, () => []);
     this.canary = db.canary ? new LagCanary(db.canary, capacity, this.per) : null;
+    this.sizes = new KeyedDraws(hashString(name));
   }
 
   override attach(sim: Sim, index: number): void {
@@ -410,7 +413,7 @@ export class Database extends Station implements Store {
         this.readsByNode[node]++;
         this.shards.served(g);
         job.version = rs.versions[local].get(job.key) ?? 0;
-        job.size = Math.round(this.db.valueSize.sample(this.rng));
+        job.size = Math.round(this.db.valueSize.sample(this.sizes.at(job.key)));
         return this.finish(job, OK);
       default:
         return this.finish(job, ERROR);
