@@ -116,12 +116,16 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
+        localCache: c.localCache && {
+          ...capacityLimits(c.localCache.capacity),
+          ttlMs: c.localCache.ttl,
+          policy: c.localCache.eviction ?? "lru",
+        },
       });
     else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "cache") {
-      const cap = parseCapacity(c.capacity);
       const C = DEFAULTS.cache;
       const profile = c.profile ? DEFAULTS.cacheProfiles[c.profile] : C;
       const nodes = c.nodes ?? C.nodes;
@@ -132,8 +136,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         queue: queueCap(c.queue, C.queue),
         rejectCause: QUEUE_FULL,
         opTime: sampler(c.opTime ?? profile.opTime),
-        maxEntries: "entries" in cap ? cap.entries : undefined,
-        maxBytes: "bytes" in cap ? cap.bytes : undefined,
+        ...capacityLimits(c.capacity),
         policy: c.eviction ?? "lru",
         ttlMs: c.ttl,
         agingWindow: c.agingWindow,
@@ -196,6 +199,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               salt: s.salt,
               saltKeys: s.saltKeys,
               scatter: s.scatter,
+              l1: s.l1,
               versionCheck:
                 s.readYourWrites === "version-check"
                   ? {
@@ -518,6 +522,12 @@ function canaryConfig(c: true | { interval?: number; alertAbove?: number } | und
     intervalMs: o.interval ?? DEFAULTS.database.canaryInterval,
     alertAboveMs: o.alertAbove ?? DEFAULTS.database.canaryAlertAbove,
   };
+}
+
+/** A cache capacity as an entry or a byte limit. */
+function capacityLimits(capacity: string | number): { maxEntries?: number; maxBytes?: number } {
+  const cap = parseCapacity(capacity);
+  return "entries" in cap ? { maxEntries: cap.entries } : { maxBytes: cap.bytes };
 }
 
 function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-store" }>): QuorumStore {

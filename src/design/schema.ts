@@ -324,6 +324,9 @@ const StepSchema = z.union([
     salt: PositiveInt.optional().meta({
       description: "read all of the key's salt sub-keys (written with the same salt) and wait for every one",
     }),
+    l1: z.boolean().optional().meta({
+      description: "ask the service's in-process cache (localCache) first, and fill it after (default false)",
+    }),
     saltKeys: PositiveInt.optional().meta({
       description:
         "salt only the saltKeys most popular keys (keys are numbered from 0, most popular first); default all",
@@ -392,6 +395,20 @@ export const ServiceSchema = z.strictObject({
   routes: z
     .record(z.string(), z.array(StepSchema).min(1))
     .meta({ description: 'steps per route; "*" serves any route without its own entry' }),
+  localCache: z
+    .strictObject({
+      capacity: z.union([z.string(), z.number()]).meta({
+        description: "per instance: entries (e.g. 1k) or bytes (e.g. 16MiB)",
+        examples: ["1k", "16MiB"],
+      }),
+      ttl: PositiveDuration.meta({ description: "how long a copy is served before it is fetched again" }),
+      eviction: z
+        .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
+        .optional()
+        .meta({ description: "default lru" }),
+    })
+    .optional()
+    .meta({ description: "an in-process (L1) cache in every instance, for read steps with l1: true" }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)

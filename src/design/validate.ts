@@ -187,10 +187,29 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        if (c.localCache) {
+          const err = capacityError(c.localCache.capacity);
+          if (err) out.push({ path: at("localCache", "capacity"), ...err });
+        }
         for (const [route, steps] of Object.entries(c.routes))
           steps.forEach((s, i) => {
             const p = at("routes", route, i);
             if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
+            if ("read" in s && s.l1 && !c.localCache)
+              out.push({
+                path: [...p, "l1"],
+                message: `l1 asks the in-process cache, but service "${name}" has none`,
+                hint: "add localCache: { capacity: 1k, ttl: 2s } to the service",
+                atKey: true,
+              });
+            if ("read" in s && s.l1 && (s.salt !== undefined || s.scatter))
+              out.push({
+                path: [...p, "l1"],
+                message:
+                  "a salted or scatter read gathers several answers; the in-process cache holds one per key",
+                hint: "remove l1 from this step",
+                atKey: true,
+              });
             if ("read" in s) {
               const db = ref([...p, "read"], s.read, ["database", "quorum-store", "multi-leader"], "read");
               out.push(...readStepProblems(s, p, s.read, db));
