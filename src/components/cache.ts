@@ -34,6 +34,8 @@ export interface CacheConfig extends StationConfig {
   ejectMs: number;
   /** time for a replica to be promoted when its node's primary dies */
   failoverMs: number;
+  /** the most popular keys (numbered from 0) are kept on `copies` nodes each, and read from any */
+  hotKeys: { top: number; copies: number } | null;
 }
 
 export class Cache extends Station implements UsableSet {
@@ -123,10 +125,30 @@ export class Cache extends Station implements UsableSet {
     }
   }
 
-  /** Clients route each operation to the node that owns its key (an internal one names its instance). */
+  /**
+   * Clients route each operation to the node that owns its key (an internal
+   * one names its instance). A hot key lives on `copies` nodes: its owner and
+   * the next ones in the ring's node order; each operation picks one at
+   * random, so its load is spread, and a delete there is passed on to the
+   * others.
+   */
   override pick(job: Job): number {
-    const node = this.nodeOf(job.key);
-    return node < 0 ? -1 : node * this.per + this.primaryOf[node];
+    const hot = this.cc.hotKeys;
+    const node =
+      hot && job.key < hot.top ? this.copyNode(job.key, this.rng.int(hot.copies)) : this.nodeOf(job.key);
+    return node < 0 ? -1 : this.instanceOf(node);
+  }
+
+  /** The node holding copy c of a hot key (distinct nodes while there are enough in the ring). */
+  private copyNode(key: number, c: number): number {
+    const owner = this.nodeOf(key);
+    if (c === 0 || owner < 0) return owner;
+    const ring = this.ringNodes;
+    return ring[(ring.indexOf(owner) + c) % ring.length];
+  }
+
+  private instanceOf(node: number): number {
+    return node * this.per + this.primaryOf[node];
   }
 
   override accept(job: Job): void {
@@ -163,8 +185,38 @@ export class Cache extends Station implements UsableSet {
       if (!internal) this.deletes++;
       store.delete(job.key);
     }
-    if (!internal && job.op !== OP_READ) this.replicate(job, i);
+    // a node's own writes (and a hot key's delete passed on from another node) stream to its replicas
+    const fromOtherNode = internal && Math.floor(job.callerInstance / this.per) !== Math.floor(i / this.per);
+    if ((!internal || fromOtherNode) && job.op !== OP_READ) this.replicate(job, i);
+    if (!internal && job.op === OP_DELETE) this.deleteCopies(job, i);
     this.finish(job, OK);
+  }
+
+  /** An invalidated hot key goes from every node holding a copy. */
+  private deleteCopies(job: Job, from: number): void {
+    const hot = this.cc.hotKeys;
+    if (!hot || job.key >= hot.top) return;
+    const here = Math.floor(from / this.per);
+    const done = new Set([here]);
+    for (let c = 0; c < hot.copies; c++) {
+      const node = this.copyNode(job.key, c);
+      if (node < 0 || done.has(node)) continue;
+      done.add(node);
+      this.internalCall(job, from, this.instanceOf(node));
+    }
+  }
+
+  /** A call from one instance of the cache to another (replication, copies), over the network. */
+  private internalCall(job: Job, from: number, to: number): void {
+    const c = this.sim.pool.alloc();
+    c.op = job.op;
+    c.key = job.key;
+    c.version = job.version;
+    c.size = job.size;
+    c.caller = this.index;
+    c.callerInstance = from;
+    c.start = this.sim.now;
+    this.sim.send(c, this, to);
   }
 
   /** A primary streams its sets and deletes to its node's replicas, asynchronously. */
@@ -173,15 +225,7 @@ export class Cache extends Station implements UsableSet {
     for (let m = 0; m < this.per; m++) {
       const to = node * this.per + m;
       if (to === from || this.alive[to] === 0) continue;
-      const c = this.sim.pool.alloc();
-      c.op = job.op;
-      c.key = job.key;
-      c.version = job.version;
-      c.size = job.size;
-      c.caller = this.index;
-      c.callerInstance = from;
-      c.start = this.sim.now;
-      this.sim.send(c, this, to);
+      this.internalCall(job, from, to);
     }
   }
 

@@ -147,6 +147,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         vnodes: c.vnodes ?? C.vnodes,
         ejectMs: c.ejectAfter ?? C.ejectAfter,
         failoverMs: c.failoverAfter ?? C.failoverAfter,
+        hotKeys: c.hotKeys ? { top: c.hotKeys.top, copies: c.hotKeys.copies } : null,
       });
     }
     if (comp) {

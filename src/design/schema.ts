@@ -450,6 +450,16 @@ export const CacheSchema = z.strictObject({
   agingWindow: PositiveCount.optional().meta({
     description: "eviction: lfu-aging: references between halvings of the counts (default 10 × capacity)",
   }),
+  hotKeys: z
+    .strictObject({
+      top: PositiveCount.meta({ description: "how many of the most popular keys (numbered from 0) are hot" }),
+      copies: z.number().int().min(2).meta({ description: "nodes holding each hot key" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "replicate the hottest keys on several nodes and read any copy, spreading a hot key's load",
+    }),
   doorkeeper: z.boolean().optional().meta({
     description: "eviction: w-tinylfu: a Bloom filter in front of its frequency sketch (default false)",
   }),

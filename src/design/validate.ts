@@ -296,6 +296,12 @@ export function validateDesign(d: Design): Problem[] {
           c.eviction === "lfu-aging",
           "eviction: lfu-aging",
         );
+        if (c.hotKeys && c.hotKeys.copies > (c.nodes ?? 1))
+          out.push({
+            path: at("hotKeys", "copies"),
+            message: `${c.hotKeys.copies} copies of a hot key need as many nodes; the cache has ${c.nodes ?? 1}`,
+            expected: `at most ${c.nodes ?? 1}`,
+          });
         onlyWith("doorkeeper", c.doorkeeper !== undefined, c.eviction === "w-tinylfu", "eviction: w-tinylfu");
         onlyWith(
           "failoverAfter",
