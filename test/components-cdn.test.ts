@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { buildSimulation } from "../src/design/build.js";
 import { loadDesign } from "../src/design/load.js";
+import { ZipfKeys } from "../src/kernel/keys.js";
 import type { Report } from "../src/report/json.js";
 import { confidence, rejection, runText } from "./support/run.js";
 
@@ -161,10 +162,16 @@ describe("pull and push", () => {
     expect(ci.mean - ci.half).toBeGreaterThan(0);
   });
 
-  it("pushed objects are counted and never requested ones still occupy the edge", () => {
+  it("pushed objects stay at the edge: the pulled tail never evicts them", () => {
     const c = cdnOf(runText(video(true), [], { seed: 1 }));
     for (const region of REGIONS) expect(c.pops[region].pushed).toBe(1000);
     expect(c.bytes.pushed).toBe(3 * 1000 * 2 * 1024 * 1024);
+    // every request for the pushed head is a hit, in every second (~3,000 requests each)
+    const zipf = new ZipfKeys(20_000, 1);
+    let head = 0;
+    for (let k = 0; k < 1000; k++) head += zipf.probability(k);
+    const sd = Math.sqrt((head * (1 - head)) / 3000);
+    for (const ratio of c.series.hitRatio) expect(ratio).toBeGreaterThan(head - 4 * sd);
   });
 });
 
@@ -423,6 +430,12 @@ ${extra}`;
       bad("    origin: web\n    routes: { GET /a: { cacheControl: private, push: 10 }, GET /b: {} }"),
     );
     expect(msg).toMatch(/cannot be pushed/);
+    expect(
+      rejection(bad("    origin: web\n    routes: { GET /a: { cacheControl: no-cache, push: 10 } }")),
+    ).toMatch(/pushing it saves nothing/);
+    expect(rejection(bad("    origin: web\n    routes: { GET /a: { push: 10, onUpdate: none } }"))).toMatch(
+      /pushed objects never expire/,
+    );
     expect(msg).toMatch(/no workload sends route "GET \/b" to cdn "edge"/);
     expect(msg).toMatch(/did you mean GET \/a\?/);
   });

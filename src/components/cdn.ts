@@ -3,7 +3,8 @@
 // of an origin, optionally behind a single origin-shield tier. Users reach the
 // PoP of their region; a miss crosses regions to the shield or the origin.
 // What an edge may keep and for how long comes from each route's
-// Cache-Control; objects are pulled on a miss or pushed at the start.
+// Cache-Control; objects are pulled on a miss, or pushed at the start and
+// kept apart from the pull cache (storage, not cache: never evicted).
 // Concurrent misses for one object share one upstream fetch (request
 // collapsing). Content changes at the origin on a schedule: a purge reaches
 // each PoP after its own propagation delay (stale hits until then), while a
@@ -90,6 +91,14 @@ interface Fetch {
 
 /** Counters and a cache for one PoP, or for the shield. */
 class Tier {
+  /** the pull cache: the capacity the pushed objects leave */
+  store: CacheStore;
+  /**
+   * pushed objects, by object (route and key), in their pushed version:
+   * stored apart from the pull cache, never evicted and never expired
+   */
+  readonly pinned = new Map<number, { version: number; size: number }>();
+  pinnedBytes = 0;
   readonly inflight = new Map<number, Fetch>();
   requests = 0;
   hits = 0;
@@ -108,8 +117,10 @@ class Tier {
   constructor(
     readonly site: CdnSite,
     readonly instance: number,
-    readonly store: CacheStore,
-  ) {}
+    store: CacheStore,
+  ) {
+    this.store = store;
+  }
 }
 
 class RegionStats {
@@ -188,16 +199,18 @@ export class Cdn extends Component {
     private readonly cfg: CdnConfig,
   ) {
     super(name);
-    const store = () =>
-      new CacheStore({ maxBytes: cfg.capacityBytes, policy: cfg.policy, rand: () => this.rng.next() });
-    this.pops = cfg.pops.map((p, i) => new Tier(p, i, store()));
-    this.shield = cfg.shield ? new Tier(cfg.shield, cfg.pops.length, store()) : null;
+    this.pops = cfg.pops.map((p, i) => new Tier(p, i, this.newStore(cfg.capacityBytes)));
+    this.shield = cfg.shield ? new Tier(cfg.shield, cfg.pops.length, this.newStore(cfg.capacityBytes)) : null;
     this.tiers = this.shield ? [...this.pops, this.shield] : this.pops;
     this.zones = this.tiers.map((t) => t.site.zone);
     this.regions = cfg.regionNames.map(() => new RegionStats());
     this.routeStats = cfg.routes.map(() => new RouteStats());
     this.propagatedAt = cfg.updates.map(() => -1);
     this.appliedBy = cfg.updates.map(() => 0);
+  }
+
+  private newStore(bytes: number): CacheStore {
+    return new CacheStore({ maxBytes: bytes, policy: this.cfg.policy, rand: () => this.rng.next() });
   }
 
   override attach(sim: Sim, index: number): void {
@@ -261,11 +274,23 @@ export class Cdn extends Component {
     const version =
       rc.onUpdate === "versioned" ? (fromPop ? job.version : this.versionOf(job.route, job.key)) : 0;
     const sk = this.objectKey(job.route, job.key, version);
-    const e = tier.store.get(sk, now);
-    if (e) {
-      const held = e.version;
-      const size = e.size;
-      const freshUntil = e.expiresAt - rc.swrMs;
+    let held = -1;
+    let size = 0;
+    let freshUntil = 0;
+    const p = tier.pinned.get(this.objectKey(job.route, job.key, 0));
+    if (p && (rc.onUpdate !== "versioned" || p.version === version)) {
+      held = p.version;
+      size = p.size;
+      freshUntil = Number.POSITIVE_INFINITY;
+    } else {
+      const e = tier.store.get(sk, now);
+      if (e) {
+        held = e.version;
+        size = e.size;
+        freshUntil = e.expiresAt - rc.swrMs;
+      }
+    }
+    if (held >= 0) {
       if (rc.revalidate) {
         tier.revalidations++;
         return this.miss(tier, job, sk, version, held);
@@ -427,8 +452,8 @@ export class Cdn extends Component {
 
   /**
    * Pushes each route's most popular keys to every tier before traffic
-   * starts, as many as fit: the most popular is stored last, so that a
-   * recency policy evicts it last.
+   * starts, as many as fit in the capacity, in route order. Pushed objects
+   * are the operator's storage, not cache: pulled objects share what is left.
    */
   private push(): void {
     const room = this.cfg.capacityBytes;
@@ -438,17 +463,21 @@ export class Cdn extends Component {
       while (n < rc.push && used + this.sizeOf(r, n) <= room) used += this.sizeOf(r, n++);
       return n;
     });
-    for (const tier of this.tiers)
+    if (used === 0) return;
+    for (const tier of this.tiers) {
+      tier.store = this.newStore(room - used);
       this.pushedKeys.forEach((n, r) => {
-        for (let k = n - 1; k >= 0; k--) this.pushOne(tier, r, k);
+        for (let k = 0; k < n; k++) this.pushOne(tier, r, k);
       });
+    }
   }
 
+  /** Stores the origin's current version of a pushed object, replacing the one held. */
   private pushOne(tier: Tier, route: number, key: number): void {
-    const version = this.versionOf(route, key);
+    const id = this.objectKey(route, key, 0);
     const size = this.sizeOf(route, key);
-    const stored = this.cfg.routes[route].onUpdate === "versioned" ? version : 0;
-    tier.store.set(this.objectKey(route, key, stored), { version, size }, this.sim.now, 0);
+    if (!tier.pinned.has(id)) tier.pinnedBytes += size;
+    tier.pinned.set(id, { version: this.versionOf(route, key), size });
     tier.pushed++;
     this.bytesPushed += size;
   }
@@ -539,8 +568,8 @@ export class Cdn extends Component {
       purged: t.purged,
       evictions: st.evictions,
       expirations: st.expirations,
-      entries: t.store.size,
-      bytes: t.store.bytes,
+      entries: t.store.size + t.pinned.size,
+      bytes: t.store.bytes + t.pinnedBytes,
     };
   }
 

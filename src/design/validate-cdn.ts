@@ -99,6 +99,13 @@ export function cdnProblems(name: string, c: CdnSpec, d: Design, regions: string
         hint: "remove push, or make the route's responses public",
         atKey: true,
       });
+    if (rs.push !== undefined && policy?.revalidate)
+      out.push({
+        path: at("routes", route, "push"),
+        message: `route "${route}" is no-cache: every use goes to the origin, so pushing it saves nothing`,
+        hint: "remove push, or no-cache",
+        atKey: true,
+      });
     if (rs.push !== undefined && rs.onUpdate === "none")
       out.push({
         path: at("routes", route, "onUpdate"),
