@@ -9,9 +9,8 @@
 // collapsing). Content changes at the origin on a schedule: a purge reaches
 // each PoP after its own propagation delay (stale hits until then), while a
 // versioned (content-hashed) URL makes the new content a new key.
-import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import type { Sampler } from "../kernel/distributions.js";
-import { fmix32, hashString, Rng } from "../kernel/rng.js";
+import { hashString, KeyedDraws } from "../kernel/rng.js";
 import { CacheStore, type EvictionPolicyName } from "../mechanisms/cache-store.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import { type Job, OP_ROUTE } from "./job.js";
@@ -136,23 +135,6 @@ class RouteStats {
   staleHits = 0;
 }
 
-/** A generator whose stream is reset per object, so that an object's size is a function of its key. */
-class KeyedGenerator implements RandomGenerator {
-  s = 0;
-  next(): number {
-    this.s = (this.s + 0x9e3779b9) | 0;
-    return fmix32(this.s) | 0;
-  }
-  clone(): RandomGenerator {
-    const g = new KeyedGenerator();
-    g.s = this.s;
-    return g;
-  }
-  getState(): readonly number[] {
-    return [this.s];
-  }
-}
-
 const KEY_SPAN = 4294967296;
 const VERSION_SPAN = 1024;
 /** event arguments carry (update, tier) pairs */
@@ -174,9 +156,8 @@ export class Cdn extends Component {
   private readonly propagatedAt: number[];
   /** tiers that have applied each update */
   private readonly appliedBy: number[];
-  private readonly sizeGen = new KeyedGenerator();
-  private readonly sizeRng = new Rng(this.sizeGen);
-  private sizeSalt: number[] = [];
+  /** per route: draws that are a function of the key, so that an object keeps its size */
+  private sizeDraws: KeyedDraws[] = [];
   /** keys actually pushed per route (what fitted) */
   private pushedKeys: number[] = [];
   private requests = 0;
@@ -218,7 +199,9 @@ export class Cdn extends Component {
     this.answerEv = sim.q.on((id) => this.answer(sim.pool.jobs[id]));
     this.updateEv = sim.q.on((u) => this.update(u));
     this.applyEv = sim.q.on((arg) => this.apply(Math.floor(arg / TIER_SPAN), arg % TIER_SPAN));
-    this.sizeSalt = this.cfg.routes.map((r) => hashString(`${sim.seed}/${this.name}/${r.name}`));
+    this.sizeDraws = this.cfg.routes.map(
+      (r) => new KeyedDraws(hashString(`${sim.seed}/${this.name}/${r.name}`)),
+    );
   }
 
   override start(): void {
@@ -239,8 +222,7 @@ export class Cdn extends Component {
 
   /** The size of an object: drawn from its route's distribution, the same every time it is asked. */
   private sizeOf(route: number, key: number): number {
-    this.sizeGen.s = fmix32(this.sizeSalt[route] ^ fmix32(key % KEY_SPAN) ^ Math.floor(key / KEY_SPAN));
-    return Math.max(1, Math.round(this.cfg.routes[route].size.sample(this.sizeRng)));
+    return Math.max(1, Math.round(this.cfg.routes[route].size.sample(this.sizeDraws[route].at(key))));
   }
 
   /** The origin's version of an object: how many of the updates that have happened covered it. */

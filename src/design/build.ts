@@ -117,22 +117,37 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
+        localCache: c.localCache && {
+          ...capacityLimits(c.localCache.capacity),
+          ttlMs: c.localCache.ttl,
+          policy: c.localCache.eviction ?? "lru",
+        },
       });
     else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "cache") {
-      const cap = parseCapacity(c.capacity);
+      const C = DEFAULTS.cache;
+      const profile = c.profile ? DEFAULTS.cacheProfiles[c.profile] : C;
+      const nodes = c.nodes ?? C.nodes;
+      const replicas = c.replicas ?? C.replicas;
       comp = new Cache(name, {
-        instances: 1,
-        concurrency: c.concurrency ?? DEFAULTS.cache.concurrency,
-        queue: queueCap(c.queue, DEFAULTS.cache.queue),
+        instances: nodes * (1 + replicas),
+        concurrency: c.concurrency ?? profile.concurrency,
+        queue: queueCap(c.queue, C.queue),
         rejectCause: QUEUE_FULL,
-        opTime: sampler(c.opTime ?? DEFAULTS.cache.opTime),
-        maxEntries: "entries" in cap ? cap.entries : undefined,
-        maxBytes: "bytes" in cap ? cap.bytes : undefined,
+        opTime: sampler(c.opTime ?? profile.opTime),
+        ...capacityLimits(c.capacity),
         policy: c.eviction ?? "lru",
         ttlMs: c.ttl,
+        agingWindow: c.agingWindow,
+        doorkeeper: c.doorkeeper,
+        nodes,
+        replicas,
+        sharding: c.sharding ?? C.sharding,
+        vnodes: c.vnodes ?? C.vnodes,
+        ejectMs: c.ejectAfter ?? C.ejectAfter,
+        failoverMs: c.failoverAfter ?? C.failoverAfter,
       });
     }
     if (comp) {
@@ -185,6 +200,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               salt: s.salt,
               saltKeys: s.saltKeys,
               scatter: s.scatter,
+              l1: s.l1,
               versionCheck:
                 s.readYourWrites === "version-check"
                   ? {
@@ -518,11 +534,23 @@ function canaryConfig(c: true | { interval?: number; alertAbove?: number } | und
   };
 }
 
+/** A cache capacity as an entry or a byte limit. */
+function capacityLimits(capacity: string | number): { maxEntries?: number; maxBytes?: number } {
+  const cap = parseCapacity(capacity);
+  return "entries" in cap ? { maxEntries: cap.entries } : { maxBytes: cap.bytes };
+}
+
 function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-store" }>): QuorumStore {
   const D = DEFAULTS.quorumStore;
+  const datacenters = c.replication
+    ? Object.entries(c.replication).map(([dc, replicas]) => ({ name: dc, replicas }))
+    : undefined;
   return new QuorumStore(name, {
     ...storeNodes(c, D, c.nodes ?? D.nodes),
-    replicationFactor: c.replicationFactor ?? D.replicationFactor,
+    replicationFactor: datacenters
+      ? datacenters.reduce((n, d) => n + d.replicas, 0)
+      : (c.replicationFactor ?? D.replicationFactor),
+    datacenters,
     vnodes: c.vnodes ?? D.vnodes,
     readRepair: c.readRepair ?? D.readRepair,
     hintedHandoff: c.hintedHandoff ?? D.hintedHandoff,

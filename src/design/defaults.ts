@@ -60,7 +60,23 @@ export const DEFAULTS = {
     writeTime: logn(1, 5),
     valueSize: ms(1024),
   },
-  cache: { opTime: ms(0.05), concurrency: 1, queue: 10000 },
+  cache: {
+    opTime: ms(0.05),
+    concurrency: 1,
+    queue: 10000,
+    nodes: 1,
+    replicas: 0,
+    sharding: "consistent-hash" as const,
+    vnodes: 150,
+    ejectAfter: 1000,
+    // Redis Cluster's cluster-node-timeout
+    failoverAfter: 15_000,
+  },
+  /** node profiles from the catalogue (CA-43, CA-44): ~100K ops/s single-threaded vs multi-threaded */
+  cacheProfiles: {
+    redis: { concurrency: 1, opTime: logn(0.008, 0.03) },
+    memcached: { concurrency: 4, opTime: logn(0.008, 0.03) },
+  },
   cdn: {
     capacity: 10 * 1024 ** 3,
     eviction: "lru" as const,

@@ -268,10 +268,13 @@ export const LoadBalancerSchema = z.strictObject({
 
 // ---------- service ----------
 
-const Level = z.union([z.enum(["one", "quorum", "all"]), PositiveInt]).meta({
-  description: "replicas to hear from: one, quorum (a majority of N), all, or a number",
-  examples: ["quorum", 2],
-});
+const Level = z
+  .union([z.enum(["one", "quorum", "all", "local-one", "local-quorum", "each-quorum"]), PositiveInt])
+  .meta({
+    description:
+      "replicas to hear from: one, quorum (a majority of N), all, or a number; with replication per datacenter also local-one, local-quorum (a majority of the coordinator's datacenter) or each-quorum (a majority in every datacenter)",
+    examples: ["quorum", 2, "local-quorum"],
+  });
 
 const StepSchema = z.union([
   z.strictObject({
@@ -320,6 +323,9 @@ const StepSchema = z.union([
     }),
     salt: PositiveInt.optional().meta({
       description: "read all of the key's salt sub-keys (written with the same salt) and wait for every one",
+    }),
+    l1: z.boolean().optional().meta({
+      description: "ask the service's in-process cache (localCache) first, and fill it after (default false)",
     }),
     saltKeys: PositiveInt.optional().meta({
       description:
@@ -389,6 +395,20 @@ export const ServiceSchema = z.strictObject({
   routes: z
     .record(z.string(), z.array(StepSchema).min(1))
     .meta({ description: 'steps per route; "*" serves any route without its own entry' }),
+  localCache: z
+    .strictObject({
+      capacity: z.union([z.string(), z.number()]).meta({
+        description: "per instance: entries (e.g. 1k) or bytes (e.g. 16MiB)",
+        examples: ["1k", "16MiB"],
+      }),
+      ttl: PositiveDuration.meta({ description: "how long a copy is served before it is fetched again" }),
+      eviction: z
+        .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
+        .optional()
+        .meta({ description: "default lru" }),
+    })
+    .optional()
+    .meta({ description: "an in-process (L1) cache in every instance, for read steps with l1: true" }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)
@@ -400,10 +420,39 @@ export const ServiceSchema = z.strictObject({
 // ---------- cache ----------
 
 export const CacheSchema = z.strictObject({
-  kind: z.literal("cache").meta({ description: "one cache node holding real keys" }),
-  capacity: z
-    .union([z.string(), z.number()])
-    .meta({ description: "entries (e.g. 10k) or bytes (e.g. 64MiB)", examples: ["10k", "64MiB"] }),
+  kind: z.literal("cache").meta({ description: "a cache node, or a cluster of them, holding real keys" }),
+  capacity: z.union([z.string(), z.number()]).meta({
+    description: "per node: entries (e.g. 10k) or bytes (e.g. 64MiB)",
+    examples: ["10k", "64MiB"],
+  }),
+  profile: z.enum(["redis", "memcached"]).optional().meta({
+    description:
+      "node defaults from the catalogue: redis (single-threaded, ~100K ops/s) or memcached (4 threads); concurrency and opTime override them",
+  }),
+  nodes: PositiveInt.optional().meta({ description: "nodes the keys are sharded over (default 1)" }),
+  sharding: z.enum(["consistent-hash", "hash", "rendezvous"]).optional().meta({
+    description:
+      "how clients map keys to nodes: consistent-hash (default, with vnodes), hash (mod N) or rendezvous",
+  }),
+  vnodes: PositiveInt.optional().meta({
+    description: "consistent-hash: ring positions per node (default 150)",
+  }),
+  replicas: z
+    .union([PositiveInt, z.literal(0)])
+    .optional()
+    .meta({ description: "replicas per node, receiving its writes asynchronously (default 0)" }),
+  ejectAfter: Duration.optional().meta({
+    description: "time for clients to notice a dead node and take it out of the ring (default 1s)",
+  }),
+  failoverAfter: Duration.optional().meta({
+    description: "with replicas: time until a replica takes over a dead primary (default 15s)",
+  }),
+  agingWindow: PositiveCount.optional().meta({
+    description: "eviction: lfu-aging: references between halvings of the counts (default 10 × capacity)",
+  }),
+  doorkeeper: z.boolean().optional().meta({
+    description: "eviction: w-tinylfu: a Bloom filter in front of its frequency sketch (default false)",
+  }),
   eviction: z
     .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
     .optional()
@@ -421,6 +470,9 @@ export const CacheSchema = z.strictObject({
     .optional()
     .meta({ description: "operations waiting before refusing (default 10000, or unbounded)" }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({
+    description: "instances are spread over these zones in turn (each node's primary, then its replicas)",
+  }),
 });
 
 // ---------- cdn ----------
@@ -688,6 +740,10 @@ export const QuorumStoreSchema = z.strictObject({
   nodes: PositiveInt.optional().meta({ description: "nodes in the cluster (default 3)" }),
   replicationFactor: PositiveInt.optional().meta({
     description: "N: copies of each key, on distinct nodes (default 3)",
+  }),
+  replication: z.record(z.string(), PositiveInt).optional().meta({
+    description:
+      "copies of each key per datacenter (a network region), on distinct nodes of that region, e.g. { us-east: 3, eu-west: 3 }; instead of replicationFactor (N is their sum)",
   }),
   r: Level.optional().meta({ description: "R: replies a read waits for (default quorum)" }),
   w: Level.optional().meta({ description: "W: acknowledgements a write waits for (default quorum)" }),
