@@ -37,6 +37,7 @@ import {
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
+import { buildCdn } from "./build-cdn.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -294,6 +295,14 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     byName.set(name, lb);
   }
 
+  // CDNs after balancers: their origin may be one
+  for (const [name, c] of entries)
+    if (c.kind === "cdn") {
+      const cdn = buildCdn(name, c, d, spec, sim, net, byName);
+      sim.add(cdn);
+      byName.set(name, cdn);
+    }
+
   // every read and acknowledged write of every database is judged by one checker
   const stores = sim.components.filter(
     (c): c is Database | QuorumStore | MultiLeaderStore =>
@@ -318,6 +327,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const readsKeys = specs.some(
     (c) =>
       c.kind === "cache" ||
+      c.kind === "cdn" ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||

@@ -485,6 +485,85 @@ export const CacheSchema = z.strictObject({
   }),
 });
 
+// ---------- cdn ----------
+
+const CdnRouteSchema = z
+  .strictObject({
+    cacheControl: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'the Cache-Control the origin sends with this route\'s responses, e.g. "public, max-age=3600, stale-while-revalidate=60", "private" or "no-store" (default "max-age=3600")',
+        examples: ["public, max-age=86400", "private", "s-maxage=60, stale-while-revalidate=30"],
+      }),
+    size: SizeDist.optional().meta({
+      description: "size of one object, drawn once per key so that a key keeps its size (default 64KiB)",
+    }),
+    push: z
+      .union([z.literal("all"), PositiveInt])
+      .optional()
+      .meta({
+        description:
+          "push CDN: the N most popular keys (0..N-1), or all of the route's keys, are stored at every PoP before traffic starts, as many as fit (default none: pull on a miss)",
+      }),
+    onUpdate: z.enum(["purge", "versioned", "none"]).optional().meta({
+      description:
+        "when an update changes an object: purge (default) drops the copies, each PoP after its own purgeDelay; versioned URLs make the new content a new key; none leaves copies to expire",
+    }),
+  })
+  .meta({ description: "how the edge treats one route's responses" });
+
+export const CdnSchema = z.strictObject({
+  kind: z
+    .literal("cdn")
+    .meta({ description: "edge PoPs per region, each with its own cache, in front of an origin" }),
+  origin: Name.meta({ description: "the load balancer or service behind the CDN" }),
+  pops: z.array(Name).min(1).optional().meta({
+    description:
+      "regions with a PoP (default every region); users go to their region's PoP, else the nearest",
+  }),
+  shield: Name.optional().meta({
+    description: "region of an origin-shield tier: a mid-tier cache every PoP fills from (default none)",
+  }),
+  capacity: Size.refine((v) => v > 0, "must be greater than zero")
+    .optional()
+    .meta({ description: "cache size of each PoP and of the shield, in bytes (default 10GiB)" }),
+  eviction: z
+    .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
+    .optional()
+    .meta({ description: "eviction policy of every PoP's cache (default lru)" }),
+  edgeTime: DurationDist.optional().meta({
+    description: "time a PoP takes to answer from its cache or to forward a miss (default 500us)",
+  }),
+  collapse: z.boolean().optional().meta({
+    description:
+      "request collapsing: concurrent misses for one object share one upstream fetch (default true)",
+  }),
+  purgeDelay: DurationDist.optional().meta({
+    description: "time a purge takes to reach one PoP, drawn per PoP (default uniform(2s, 10s))",
+  }),
+  routes: z
+    .record(z.string(), CdnRouteSchema)
+    .optional()
+    .meta({ description: 'caching per route; "*" applies to routes without their own entry' }),
+  updates: z
+    .array(
+      z.strictObject({
+        at: Duration.meta({ description: "when the content changes at the origin" }),
+        route: z
+          .string()
+          .optional()
+          .meta({ description: "the route whose objects change (default every route)" }),
+        keys: z.array(KeyRange).min(1).optional().meta({
+          description: "the keys that change: keys and ranges a..b, both ends included (default all)",
+        }),
+      }),
+    )
+    .optional()
+    .meta({ description: "content changes at the origin during the run, and the purges they cause" }),
+});
+
 // ---------- database ----------
 
 const ReplicationSchema = z
@@ -743,6 +822,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   DatabaseSchema,
   QuorumStoreSchema,
   MultiLeaderSchema,
+  CdnSchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -753,6 +833,7 @@ export const COMPONENT_KINDS = [
   "database",
   "quorum-store",
   "multi-leader",
+  "cdn",
 ] as const;
 
 // ---------- faults ----------

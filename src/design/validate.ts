@@ -3,6 +3,7 @@
 // zones and regions exist, fault targets and SLO routes exist.
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
+import { cdnProblems } from "./validate-cdn.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -115,7 +116,7 @@ export function validateDesign(d: Design): Problem[] {
     switch (c.kind) {
       case "workload": {
         workloads++;
-        ref(at("target"), c.target, ["load-balancer", "service"], "target");
+        ref(at("target"), c.target, ["load-balancer", "service", "cdn"], "target");
         if (!c.arrival === !c.closed)
           out.push({
             path: at(),
@@ -274,6 +275,9 @@ export function validateDesign(d: Design): Problem[] {
           });
         break;
       }
+      case "cdn":
+        out.push(...cdnProblems(name, c, d, Object.keys(regions)));
+        break;
       case "cache": {
         const err = capacityError(c.capacity);
         if (err) out.push({ path: at("capacity"), ...err });
@@ -447,11 +451,16 @@ export function validateDesign(d: Design): Problem[] {
           hint: "list only the zones or regions to cut off",
         });
     } else {
-      ref([...p, "link", "from"], f.link.from, ["workload", "load-balancer", "service"], "link source");
+      ref(
+        [...p, "link", "from"],
+        f.link.from,
+        ["workload", "load-balancer", "service", "cdn"],
+        "link source",
+      );
       ref(
         [...p, "link", "to"],
         f.link.to,
-        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader"],
+        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
         "link destination",
       );
     }
@@ -996,6 +1005,7 @@ function cycles(d: Design): Problem[] {
         steps.forEach((s, i) => {
           if ("call" in s) list.push({ to: s.call, path: ["components", name, "routes", route, i, "call"] });
         });
+    if (c.kind === "cdn") list.push({ to: c.origin, path: ["components", name, "origin"] });
     if (c.kind === "load-balancer") {
       if (c.backend) list.push({ to: c.backend, path: ["components", name, "backend"] });
       c.rules?.forEach((r, i) => {
@@ -1055,6 +1065,8 @@ function routeCoverage(d: Design): Problem[] {
         return;
       }
       reach(backend, route, headers, path);
+    } else if (c.kind === "cdn") {
+      reach(c.origin, route, headers, path);
     } else if (c.kind === "service") {
       const steps = c.routes[route] ?? c.routes["*"];
       if (!steps) {
