@@ -16,7 +16,7 @@
 // deadlock, one aborted); read uncommitted reads a write still in progress on
 // the primary, or a prepared two-phase-commit write.
 import type { Sampler } from "../kernel/distributions.js";
-import { fmix32, type Rng } from "../kernel/rng.js";
+import { fmix32, hashString, KeyedDraws, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { DEADLOCK, EXCLUSIVE, LockTable, SHARED, WAIT } from "../mechanisms/lock-table.js";
 import { LatencyRecorder } from "../metrics/latency.js";
@@ -169,9 +169,10 @@ export class Database extends Station implements Store {
   private rowEntries = 0;
   private logBytes = 0;
   /**
-   * Which writes are non-deterministic, and entry sizes, are drawn from
+   * Which writes are non-deterministic, and statement sizes, are drawn from
    * streams of their own: they reshuffle nothing else, and the same writes
-   * are non-deterministic whatever the format (a fair comparison).
+   * are non-deterministic whatever the format (a fair comparison). A row
+   * entry's images are the key's own value size.
    */
   private binlogRng: Rng | null = null;
   private entrySizeRng: Rng | null = null;
@@ -189,6 +190,8 @@ export class Database extends Station implements Store {
   private readonly lagSeries: number[][];
   private readonly lagPosSeries: number[][];
   private readonly verdicts = new ReadVerdicts();
+  /** a value's size belongs to its key: every read of it (and every cache copy) has the same size */
+  private readonly sizes: KeyedDraws;
   private readonly canary: LagCanary | null;
   private canaryEv = -1;
   /** time from each commit until every node of its shard applied it */
@@ -218,6 +221,7 @@ export class Database extends Station implements Store {
     this.lagSeries = Array.from({ length: n }, () => []);
     this.lagPosSeries = Array.from({ length: n }, () => []);
     this.canary = db.canary ? new LagCanary(db.canary, capacity, this.per) : null;
+    this.sizes = new KeyedDraws(hashString(name));
   }
 
   override attach(sim: Sim, index: number): void {
@@ -602,7 +606,7 @@ export class Database extends Station implements Store {
   private read(job: Job, node: number, g: number, rs: ReplicaSet, local: number): number {
     this.served(node, g);
     job.version = rs.versions[local].get(job.key) ?? 0;
-    job.size = Math.round(this.db.valueSize.sample(this.rng));
+    job.size = Math.round(this.db.valueSize.sample(this.sizes.at(job.key)));
     if (job.shard >= 0) return OK; // a scatter read's key is no row
     if (rs.isPrimary(local)) {
       const writes = this.tracksDirty ? this.uncommitted.get(job.key) : undefined;
@@ -715,17 +719,16 @@ export class Database extends Station implements Store {
   private logged(rs: ReplicaSet, key: number, version: number): number {
     const r = rs.replication;
     const nondeterministic = r.nondeterministic > 0 && this.binlogRng!.next() < r.nondeterministic;
-    const rng = this.entrySizeRng!;
     if (nondeterministic) this.nondeterministicWrites++;
     const asRow = r.format === "row" || (r.format === "mixed" && nondeterministic);
     let bytes: number;
     if (asRow) {
       this.rowEntries++;
-      // an insert (the key's first version) has no before image
-      bytes = (version > 1 ? 2 : 1) * Math.max(0, Math.round(this.db.valueSize.sample(rng)));
+      // an insert (the key's first version) has no before image; the row is the key's value
+      bytes = (version > 1 ? 2 : 1) * Math.max(0, Math.round(this.db.valueSize.sample(this.sizes.at(key))));
     } else {
       this.statementEntries++;
-      bytes = Math.max(0, Math.round(r.statementSize.sample(rng)));
+      bytes = Math.max(0, Math.round(r.statementSize.sample(this.entrySizeRng!)));
     }
     this.logBytes += bytes;
     return rs.commit(key, version, bytes, nondeterministic && !asRow ? DIVERGES : 0);

@@ -10,7 +10,7 @@
 // handoff. Sub-requests are the store calling itself, from the coordinator's
 // node to each replica's, so they pay the network and queue for workers.
 import type { Sampler } from "../kernel/distributions.js";
-import type { Rng } from "../kernel/rng.js";
+import { hashString, KeyedDraws } from "../kernel/rng.js";
 import { readCapacityUnits, writeCapacityUnits } from "../mechanisms/capacity-units.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { HashRing, hash32 } from "../mechanisms/hashing.js";
@@ -195,7 +195,8 @@ export class QuorumStore extends Station implements Store {
   private strongReads = 0;
   private eventualReads = 0;
   /** draws the size of each acknowledged write, apart from the store's own stream */
-  private sizeRng!: Rng;
+  /** a value's size belongs to its key (capacity units and cache copies agree) */
+  private sizes!: KeyedDraws;
 
   constructor(
     name: string,
@@ -241,7 +242,7 @@ export class QuorumStore extends Station implements Store {
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.place();
-    this.sizeRng = sim.stream(`${this.name}/sizes`);
+    this.sizes = new KeyedDraws(hashString(`${this.name}/sizes`));
     this.doneEv = sim.q.on((id) => this.complete(id));
     this.entropyEv = sim.q.on(() => this.antiEntropy());
   }
@@ -770,7 +771,7 @@ export class QuorumStore extends Station implements Store {
       this.writes++;
       this.sim.consistency?.committed(this.storeId, co.key, co.version, this.sim.now);
       this.acknowledged(co.key, co.version, this.callAt[id]);
-      this.writeUnits += writeCapacityUnits(Math.round(this.qs.valueSize.sample(this.sizeRng)));
+      this.writeUnits += writeCapacityUnits(Math.round(this.qs.valueSize.sample(this.sizes.at(co.key))));
       caller.version = co.version;
     } else {
       const base = id * this.replicationFactor;
@@ -781,7 +782,7 @@ export class QuorumStore extends Station implements Store {
       this.reads++;
       co.version = result.version;
       caller.version = result.version;
-      caller.size = Math.round(this.qs.valueSize.sample(this.rng));
+      caller.size = Math.round(this.qs.valueSize.sample(this.sizes.at(co.key)));
       const strong = this.strong[id] === 1;
       if (strong) this.strongReads++;
       else this.eventualReads++;

@@ -4,6 +4,7 @@
 import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
+import { cdnProblems } from "./validate-cdn.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -140,7 +141,7 @@ export function validateDesign(d: Design): Problem[] {
     switch (c.kind) {
       case "workload": {
         workloads++;
-        ref(at("target"), c.target, ["load-balancer", "service"], "target");
+        ref(at("target"), c.target, ["load-balancer", "service", "cdn"], "target");
         if (!c.arrival === !c.closed)
           out.push({
             path: at(),
@@ -212,10 +213,29 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        if (c.localCache) {
+          const err = capacityError(c.localCache.capacity);
+          if (err) out.push({ path: at("localCache", "capacity"), ...err });
+        }
         for (const [route, steps] of Object.entries(c.routes))
           steps.forEach((s, i) => {
             const p = at("routes", route, i);
             if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
+            if ("read" in s && s.l1 && !c.localCache)
+              out.push({
+                path: [...p, "l1"],
+                message: `l1 asks the in-process cache, but service "${name}" has none`,
+                hint: "add localCache: { capacity: 1k, ttl: 2s } to the service",
+                atKey: true,
+              });
+            if ("read" in s && s.l1 && (s.salt !== undefined || s.scatter))
+              out.push({
+                path: [...p, "l1"],
+                message:
+                  "a salted or scatter read gathers several answers; the in-process cache holds one per key",
+                hint: "remove l1 from this step",
+                atKey: true,
+              });
             if ("read" in s) {
               const db = ref([...p, "read"], s.read, ["database", "quorum-store", "multi-leader"], "read");
               out.push(...readStepProblems(s, p, s.read, db));
@@ -295,9 +315,44 @@ export function validateDesign(d: Design): Problem[] {
           });
         break;
       }
+      case "cdn":
+        out.push(...cdnProblems(name, c, d, Object.keys(regions)));
+        break;
       case "cache": {
         const err = capacityError(c.capacity);
         if (err) out.push({ path: at("capacity"), ...err });
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        const onlyWith = (field: string, present: boolean, ok: boolean, condition: string) => {
+          if (present && !ok)
+            out.push({ path: at(field), message: `${field} applies to ${condition}`, atKey: true });
+        };
+        onlyWith(
+          "vnodes",
+          c.vnodes !== undefined,
+          (c.sharding ?? "consistent-hash") === "consistent-hash",
+          "sharding: consistent-hash",
+        );
+        onlyWith(
+          "agingWindow",
+          c.agingWindow !== undefined,
+          c.eviction === "lfu-aging",
+          "eviction: lfu-aging",
+        );
+        if (c.hotKeys && c.hotKeys.copies > (c.nodes ?? 1))
+          out.push({
+            path: at("hotKeys", "copies"),
+            message: `${c.hotKeys.copies} copies of a hot key need as many nodes; the cache has ${c.nodes ?? 1}`,
+            expected: `at most ${c.nodes ?? 1}`,
+          });
+        onlyWith("doorkeeper", c.doorkeeper !== undefined, c.eviction === "w-tinylfu", "eviction: w-tinylfu");
+        onlyWith(
+          "failoverAfter",
+          c.failoverAfter !== undefined,
+          (c.replicas ?? 0) > 0,
+          "a cache with replicas",
+        );
         break;
       }
       case "database":
@@ -400,7 +455,9 @@ export function validateDesign(d: Design): Problem[] {
                 ? (c.nodes ?? DEFAULTS.quorumStore.nodes)
                 : c.kind === "multi-leader"
                   ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
-                  : 1;
+                  : c.kind === "cache"
+                    ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
+                    : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -434,11 +491,16 @@ export function validateDesign(d: Design): Problem[] {
           hint: "list only the zones or regions to cut off",
         });
     } else {
-      ref([...p, "link", "from"], f.link.from, ["workload", "load-balancer", "service"], "link source");
+      ref(
+        [...p, "link", "from"],
+        f.link.from,
+        ["workload", "load-balancer", "service", "cdn"],
+        "link source",
+      );
       ref(
         [...p, "link", "to"],
         f.link.to,
-        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader"],
+        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
         "link destination",
       );
     }
@@ -1036,6 +1098,7 @@ function cycles(d: Design): Problem[] {
         steps.forEach((s, i) => {
           if ("call" in s) list.push({ to: s.call, path: ["components", name, "routes", route, i, "call"] });
         });
+    if (c.kind === "cdn") list.push({ to: c.origin, path: ["components", name, "origin"] });
     if (c.kind === "load-balancer") {
       if (c.backend) list.push({ to: c.backend, path: ["components", name, "backend"] });
       c.rules?.forEach((r, i) => {
@@ -1095,6 +1158,8 @@ function routeCoverage(d: Design): Problem[] {
         return;
       }
       reach(backend, route, headers, path);
+    } else if (c.kind === "cdn") {
+      reach(c.origin, route, headers, path);
     } else if (c.kind === "service") {
       const steps = c.routes[route] ?? c.routes["*"];
       if (!steps) {
