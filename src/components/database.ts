@@ -108,6 +108,11 @@ export class Database extends Station implements Store {
   private rrRead = 0;
   private reads = 0;
   private writes = 0;
+  /** reads and writes in the current second, and per second so far */
+  private windowReads = 0;
+  private windowWrites = 0;
+  private readonly readSeries: number[] = [];
+  private readonly writeSeries: number[] = [];
   private readonly readsByNode: Float64Array;
   private primaryReadsAfterWrite = 0;
   private lagBypasses = 0;
@@ -377,6 +382,7 @@ export class Database extends Station implements Store {
         if (holder !== undefined && holder !== job.txn) return this.waitForLock(job);
         this.locks.set(job.key, job.txn);
         this.reads++;
+        this.windowReads++;
         this.readsByNode[node]++;
         this.shards.served(g);
         job.version = rs.versions[local].get(job.key) ?? 0;
@@ -404,6 +410,7 @@ export class Database extends Station implements Store {
         )
           return this.finish(job, NOT_PRIMARY);
         this.reads++;
+        this.windowReads++;
         this.readsByNode[node]++;
         this.shards.served(g);
         job.version = rs.versions[local].get(job.key) ?? 0;
@@ -417,8 +424,10 @@ export class Database extends Station implements Store {
   /** Commits a write on shard g's primary: a new version, logged and shipped; acknowledged per the replication mode. */
   private commitWrite(job: Job, g: number, rs: ReplicaSet, local: number): void {
     this.writes++;
+    this.windowWrites++;
     this.shards.served(g);
-    const v = (rs.versions[local].get(job.key) ?? 0) + 1;
+    // a write-behind cache's flush installs the version it acknowledged (several coalesced writes at once)
+    const v = Math.max((rs.versions[local].get(job.key) ?? 0) + 1, job.version);
     const pos = rs.commit(job.key, v);
     this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
     job.version = v;
@@ -458,6 +467,7 @@ export class Database extends Station implements Store {
    */
   private splitBrainWrite(job: Job, rs: ReplicaSet, local: number): void {
     this.writes++;
+    this.windowWrites++;
     this.splitBrainWrites++;
     this.splitBrainKeys.add(job.key);
     rs.versions[local].set(job.key, (rs.versions[local].get(job.key) ?? 0) + 1);
@@ -668,6 +678,10 @@ export class Database extends Station implements Store {
     });
     this.verdicts.tick();
     this.shards.tick();
+    this.readSeries.push(this.windowReads);
+    this.writeSeries.push(this.windowWrites);
+    this.windowReads = 0;
+    this.windowWrites = 0;
   }
 
   /** The version of each key on its shard's current primary: what survives. */
@@ -681,6 +695,8 @@ export class Database extends Station implements Store {
     const used = this.groups.slice(0, this.shards.shards);
     const series: Record<string, number[]> = {
       ...(base.series as Record<string, number[]>),
+      reads: this.readSeries,
+      writes: this.writeSeries,
       ...this.verdicts.series(),
     };
     const keysPerShard = used.map((rs) => rs.versions[rs.primary].size);
