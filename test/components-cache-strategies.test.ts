@@ -1,8 +1,9 @@
 // Cache write and read strategies, stampede defences, TTL jitter and
 // penetration defences, exercised through the whole simulation.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../src/report/json.js";
-import { runText } from "./support/run.js";
+import { rejection, runText } from "./support/run.js";
 
 interface DbReport {
   reads: number;
@@ -45,5 +46,348 @@ components:
     expect(sum(db.series.writes)).toBeLessThanOrEqual(db.writes);
     expect(sum(db.series.writes)).toBeGreaterThan(db.writes - 5);
     expect(Math.min(...db.series.reads)).toBeGreaterThan(300);
+  });
+});
+
+interface CacheReport {
+  hitRatio: number;
+  gets: number;
+  hits: number;
+  sets: number;
+  deletes: number;
+  writesLostOnCrash?: number;
+  writeBehind?: {
+    acknowledged: number;
+    flushes: number;
+    flushed: number;
+    coalesced: number;
+    pending: number;
+    flushFailures: number;
+  };
+  readThrough?: { loads: number; failures: number };
+  writeThrough?: { writes: number; failures: number };
+}
+interface DbConsistency {
+  consistency: { reads: number; staleReads: number; staleRate: number; lostAcknowledgedWrites: number };
+}
+
+/**
+ * One service in front of one cache and one database, on a network that
+ * takes no time, with fixed operation times so that each strategy's
+ * latency is the sum of the operations it waits for: a cache operation
+ * takes 1ms, a database read 2ms and a write 4ms.
+ */
+const design = (o: {
+  cache: string;
+  rate?: number;
+  duration?: number;
+  keys?: number;
+  popularity?: string;
+  writeWeight?: number;
+  faults?: string;
+  extraRoutes?: string;
+  extraSteps?: string;
+  db?: string;
+}) => `
+duration: ${o.duration ?? 10}s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: app
+    arrival: { process: poisson, rate: ${o.rate ?? 1000}/s }
+    routes:
+      - { route: GET /item, weight: 4, keys: { count: ${o.keys ?? 2000}, popularity: ${o.popularity ?? "zipf(1.0)"} } }
+      - { route: PUT /item, weight: ${o.writeWeight ?? 1}, keys: { count: ${o.keys ?? 2000}, popularity: ${o.popularity ?? "zipf(1.0)"} } }
+${o.extraRoutes ?? ""}
+  app:
+    kind: service
+    concurrency: 1000
+    queue: unbounded
+    routes:
+      GET /item: [{ read: db, cache: redis }]
+      PUT /item: [{ write: db, cache: redis }]
+${o.extraSteps ?? ""}
+  redis: { kind: cache, capacity: 100k, opTime: 1ms, concurrency: 64, ${o.cache} }
+  db: { kind: database, readTime: 2ms, writeTime: 4ms, ${o.db ?? "connections: 1000"} }
+${o.faults ?? ""}
+`;
+const run = (text: string, seed = 1) => runText(text, [], { seed });
+const redis = (r: Report) => comp<CacheReport>(r, "redis");
+const db = (r: Report) => comp<DbReport & DbConsistency>(r, "db");
+const p50 = (r: Report, route: string) => r.routes[route].latencyMs.p50;
+
+describe("write strategies", () => {
+  it("a write waits for what its strategy writes: the database (invalidate, update, write-around), the database then the cache (write-through), the cache alone (write-behind)", () => {
+    const lat = (writes: string) => p50(run(design({ cache: `ttl: 30s, writes: ${writes}` })), "PUT /item");
+    // cache operations and database writes are fixed, and nothing queues
+    // (64 cache workers at ~1000 ops/s): the medians are the sums, to within
+    // the histogram's resolution
+    for (const w of ["invalidate", "update", "write-around"]) expect(Math.abs(lat(w) - 4)).toBeLessThan(0.1);
+    expect(Math.abs(lat("write-through") - 6)).toBeLessThan(0.1);
+    expect(Math.abs(lat("write-behind") - 1)).toBeLessThan(0.05);
+  });
+
+  it("update keeps the written key cached where invalidate drops it, so it hits more", () => {
+    const inv = redis(run(design({ cache: "ttl: 30s, writes: invalidate" })));
+    const upd = redis(run(design({ cache: "ttl: 30s, writes: update" })));
+    expect(inv.deletes).toBeGreaterThan(1500);
+    expect(upd.deletes).toBe(0);
+    expect(upd.hitRatio).toBeGreaterThan(inv.hitRatio + 0.05);
+  });
+
+  it("write-around leaves the old value cached until its TTL: many stale reads, where write-through has almost none", () => {
+    const around = run(design({ cache: "ttl: 5s, writes: write-around" }));
+    const through = run(design({ cache: "ttl: 5s, writes: write-through" }));
+    const staleAround = db(around).consistency.staleRate;
+    const staleThrough = db(through).consistency.staleRate;
+    // write-through's only stale reads fall in the 1ms between the database's
+    // commit and the cache's set
+    expect(staleThrough).toBeLessThan(0.01);
+    expect(staleAround).toBeGreaterThan(0.1);
+    expect(redis(through).writeThrough).toEqual({ writes: expect.any(Number), failures: 0 });
+    // every write went through the cache to the database (a few may still be in flight at the end)
+    const sent = redis(through).writeThrough!.writes;
+    expect(sent - db(through).writes).toBeGreaterThanOrEqual(0);
+    expect(sent - db(through).writes).toBeLessThan(10);
+  });
+
+  it("write-behind coalesces a hot key's writes into one database write per flush, and the database lags the cache", () => {
+    const r = run(
+      design({
+        cache: "ttl: 30s, writes: write-behind, writeBehind: { interval: 1s }",
+        extraRoutes:
+          "      - { route: GET /report, weight: 1, keys: { count: 2000, popularity: zipf(1.0) } }",
+        // a reader that goes around the cache sees what has been flushed
+        extraSteps: "      GET /report: [{ read: db }]",
+      }),
+    );
+    const wb = redis(r).writeBehind!;
+    expect(wb.acknowledged).toBe(r.routes["PUT /item"].requests.ok);
+    expect(wb.coalesced).toBeGreaterThan(wb.acknowledged * 0.2);
+    // every database write is a flush (the last flush's may still be in flight)
+    expect(db(r).writes).toBeLessThanOrEqual(wb.flushes);
+    expect(db(r).writes).toBeGreaterThan(wb.flushes * 0.8);
+    expect(db(r).writes).toBeLessThan(wb.acknowledged * 0.8);
+    expect(wb.acknowledged).toBe(wb.flushed + redis(r).writesLostOnCrash! + wb.pending);
+    // reads of the database itself are stale while the cache holds unflushed writes
+    expect(r.consistency!.byRoute["GET /report"].staleReads).toBeGreaterThan(50);
+    expect(r.consistency!.byRoute["GET /item"].staleReads).toBe(0);
+  });
+});
+
+describe("write-behind when its node dies", () => {
+  const kill = "faults:\n  - { kill: redis, at: 5500ms, for: 500ms }";
+
+  it("loses exactly the writes it had acknowledged and not flushed, and the consistency checker agrees", () => {
+    const r = run(
+      design({ cache: "ttl: 30s, writes: write-behind, writeBehind: { interval: 1s }", faults: kill }),
+      3,
+    );
+    const c = redis(r);
+    const wb = c.writeBehind!;
+    const lost = c.writesLostOnCrash!;
+    expect(wb.flushFailures).toBe(0);
+    expect(wb.acknowledged).toBe(wb.flushed + lost + wb.pending);
+    // the writes of (5.0s, 5.5s]: the flush at 5s took the earlier ones.
+    // PUTs arrive at 200/s, so ~100 (Poisson, sd 10)
+    expect(lost).toBeGreaterThan(60);
+    expect(lost).toBeLessThan(140);
+    // the database counts every acknowledged write it does not hold: the lost
+    // ones, and those still in the cache's buffer when the run ends
+    expect(db(r).consistency.lostAcknowledgedWrites).toBe(lost + wb.pending);
+  });
+
+  it("the synchronous strategies lose nothing to the same crash", () => {
+    for (const writes of ["invalidate", "write-through"]) {
+      const r = run(design({ cache: `ttl: 30s, writes: ${writes}`, faults: kill }), 3);
+      expect(db(r).consistency.lostAcknowledgedWrites).toBe(0);
+      expect(redis(r).writesLostOnCrash).toBeUndefined();
+    }
+  });
+});
+
+describe("read-through", () => {
+  it("the cache loads misses itself: the service makes one call, and every database read is a cache's load", () => {
+    const rt = run(design({ cache: "ttl: 5s, reads: read-through" }));
+    const aside = run(design({ cache: "ttl: 5s" }));
+    const c = redis(rt);
+    const gets = rt.routes["GET /item"].requests.ok;
+    expect(rt.requests.failed).toBe(0);
+    // one get per read (those still in flight at the end are counted only at the cache)
+    expect(c.gets - gets).toBeGreaterThanOrEqual(0);
+    expect(c.gets - gets).toBeLessThan(10);
+    expect(c.gets - c.hits).toBe(c.readThrough!.loads);
+    expect(c.readThrough!.loads - db(rt).reads).toBeGreaterThanOrEqual(0);
+    expect(c.readThrough!.loads - db(rt).reads).toBeLessThan(10);
+    // a miss costs the get, the load and the set: 1 + 2 + 1 ms
+    const missP99 = rt.routes["GET /item"].latencyMs.p99;
+    expect(Math.abs(missP99 - 4)).toBeLessThan(0.1);
+    // the same keys, the same TTL: the same hit ratio as cache-aside, within noise
+    expect(Math.abs(c.hitRatio - redis(aside).hitRatio)).toBeLessThan(0.02);
+  });
+
+  it("a dead node is read around, as with cache-aside", () => {
+    const r = run(
+      design({
+        cache: "ttl: 5s, reads: read-through",
+        faults: "faults:\n  - { kill: redis, at: 3s, for: 1s }",
+      }),
+    );
+    expect(r.routes["GET /item"].requests.failed).toBe(0);
+  });
+});
+
+describe("write-behind accounting (property)", () => {
+  it("every acknowledged write is flushed, lost in a crash, or still pending: exactly", () => {
+    let crashed = 0;
+    let retried = 0;
+    fc.assert(
+      fc.property(
+        fc.record({
+          rate: fc.integer({ min: 50, max: 2000 }),
+          keys: fc.integer({ min: 1, max: 500 }),
+          interval: fc.integer({ min: 50, max: 1500 }),
+          batch: fc.integer({ min: 1, max: 50 }),
+          connections: fc.integer({ min: 1, max: 4 }),
+          queue: fc.integer({ min: 0, max: 5 }),
+          kills: fc.array(
+            fc.record({ at: fc.integer({ min: 0, max: 2500 }), length: fc.integer({ min: 1, max: 800 }) }),
+            {
+              maxLength: 2,
+            },
+          ),
+          seed: fc.integer({ min: 0, max: 1e6 }),
+        }),
+        (p) => {
+          const faults = p.kills.length
+            ? `faults:\n${p.kills.map((k) => `  - { kill: redis, at: ${k.at}ms, for: ${k.length}ms }`).join("\n")}`
+            : "";
+          const r = runText(
+            design({
+              cache: `ttl: 1s, writes: write-behind, writeBehind: { interval: ${p.interval}ms, batch: ${p.batch} }`,
+              rate: p.rate,
+              duration: 3,
+              keys: p.keys,
+              popularity: "zipf(1.0)",
+              writeWeight: 4,
+              faults,
+              // a small pool and queue make flushes fail (and retry) now and then
+              db: `connections: ${p.connections}, queue: ${p.queue}`,
+            }),
+            [],
+            { seed: p.seed },
+          );
+          const c = redis(r);
+          const wb = c.writeBehind!;
+          const lost = c.writesLostOnCrash!;
+          expect(wb.acknowledged).toBe(wb.flushed + lost + wb.pending);
+          expect(wb.acknowledged).toBeGreaterThanOrEqual(r.routes["PUT /item"].requests.ok);
+          // the checker's count of acknowledged writes the database does not hold:
+          // exact unless a flush sent before a crash failed after it for a key
+          // written again since, whose new writes then stand on it
+          const checker = db(r).consistency.lostAcknowledgedWrites;
+          if (lost > 0) crashed++;
+          if (wb.flushFailures > 0) retried++;
+          if (wb.flushFailures === 0) expect(checker).toBe(lost + wb.pending);
+          else expect(checker).toBeLessThanOrEqual(lost + wb.pending);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // the runs exercised both ways of not reaching the database at once
+    expect(crashed).toBeGreaterThan(3);
+    expect(retried).toBeGreaterThan(3);
+  });
+});
+
+describe("cache settings are checked", () => {
+  const problems = (cache: string, steps = "{ read: db, cache: redis }", more = "") =>
+    rejection(
+      `
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 1/s }, routes: [{ route: r }] }
+  api: { kind: service, routes: { r: [${steps}] } }
+  redis: { kind: cache, capacity: 10, ${cache} }
+  db: { kind: database }
+${more}`,
+      "c.yaml",
+    );
+
+  it("rejects settings of another strategy or defence, with where and what to do", () => {
+    expect(problems("writeBehind: { interval: 1s }")).toMatch(
+      /c\.yaml:6:\d+: writeBehind settings apply to writes: write-behind[\s\S]*hint: add writes: write-behind/,
+    );
+    expect(problems("ttlJitter: 10%")).toMatch(
+      /c\.yaml:6:\d+: ttlJitter spreads the TTL, but this cache has no ttl/,
+    );
+    expect(problems("ttl: 10s, ttlJitter: 100%")).toMatch(
+      /can draw a TTL of zero[\s\S]*expected: less than 100%/,
+    );
+    expect(problems("stampede: xfetch")).toMatch(
+      /xfetch acts around an entry's expiry, but this cache has no ttl/,
+    );
+    expect(problems("ttl: 10s, stampede: { defence: coalesce, beta: 2 }")).toMatch(
+      /beta applies to defence: xfetch/,
+    );
+    expect(problems("ttl: 10s, stampede: { defence: lock, staleFor: 5s }")).toMatch(
+      /staleFor applies to defence: stale-while-revalidate \(or lock with whileLocked: stale\)/,
+    );
+    expect(problems("ttl: 10s, stampede: { defence: refresh-ahead, refreshAhead: 100% }")).toMatch(
+      /strictly between 0% and 100%/,
+    );
+    expect(problems("bloom: { falsePositiveRate: 0% }")).toMatch(/strictly between 0% and 100%/);
+    expect(problems("stampede: { defence: loc }")).toMatch(
+      /expected: one of none, lock, [\s\S]*did you mean lock\?/,
+    );
+  });
+
+  it("rejects a cache that must call its store but has none, or two", () => {
+    expect(problems("reads: read-through", "{ read: db }")).toMatch(
+      /cache "redis" has reads: read-through but no read or write step names it/,
+    );
+    expect(
+      problems(
+        "writes: write-through",
+        "{ read: db, cache: redis }, { write: db2, cache: redis }",
+        "  db2: { kind: database }",
+      ),
+    ).toMatch(
+      /c\.yaml:5:\d+: cache "redis" \(writes: write-through\) stands in front of db; this step names db2/,
+    );
+  });
+
+  it("rejects writes that go around a write-behind cache", () => {
+    expect(problems("writes: write-behind", "{ read: db, cache: redis }, { write: db }")).toMatch(
+      /this write step writes db around its write-behind cache "redis"[\s\S]*hint: add cache: redis to the step/,
+    );
+    expect(problems("writes: write-behind", "{ write: db, cache: redis }, { update: db }")).toMatch(
+      /this update step writes db around its write-behind cache/,
+    );
+    expect(
+      rejection(`
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 1/s }, routes: [{ route: r }] }
+  api: { kind: service, routes: { r: [{ write: kv, cache: redis }] } }
+  redis: { kind: cache, capacity: 10, writes: write-behind }
+  kv: { kind: quorum-store }
+`),
+    ).toMatch(
+      /write-behind flushes to a database; "kv" is a quorum-store[\s\S]*hint: use writes: write-through/,
+    );
+  });
+
+  it("rejects missing keys on per-user routes", () => {
+    expect(
+      rejection(`
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 1/s }, routes: [{ route: r, keys: { perUser: true, missing: 10% } }] }
+  api: { kind: service, routes: { r: [{ read: db }] } }
+  db: { kind: database }
+`),
+    ).toMatch(/perUser keys are the users' own, which exist: missing does not apply/);
   });
 });

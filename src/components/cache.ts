@@ -4,7 +4,8 @@
 // were read at, so stale hits can be measured.
 import type { Sampler } from "../kernel/distributions.js";
 import { CacheStore, type EvictionPolicyName } from "../mechanisms/cache-store.js";
-import { type Job, OP_DELETE, OP_READ, OP_WRITE } from "./job.js";
+import { CacheBehaviour, type CacheStrategy, FILTERED, HIT, PLAIN_CACHE, TAKEN } from "./cache-writes.js";
+import { type Job, OP_DELETE, OP_PUT, OP_READ, OP_WRITE } from "./job.js";
 import { OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
@@ -15,6 +16,8 @@ export interface CacheConfig extends StationConfig {
   maxBytes?: number;
   policy: EvictionPolicyName;
   ttlMs?: number;
+  /** read and write strategies, stampede and penetration defences (cache-writes.ts) */
+  strategy?: CacheStrategy;
 }
 
 export class Cache extends Station {
@@ -31,6 +34,7 @@ export class Cache extends Station {
   private pastExpirations = 0;
   private windowGets = 0;
   private windowHits = 0;
+  readonly behaviour: CacheBehaviour;
 
   constructor(
     name: string,
@@ -38,6 +42,14 @@ export class Cache extends Station {
   ) {
     super(name, cc);
     this.store = this.newStore();
+    this.behaviour = new CacheBehaviour(cc.strategy ?? PLAIN_CACHE, cc.ttlMs ?? 0, {
+      component: this,
+      store: () => this.store,
+      isAlive: (i) => this.isAlive(i),
+      suspend: (job) => this.suspend(job),
+      resume: (job) => this.resume(job),
+      respond: (job, outcome) => this.respond(job, outcome),
+    });
   }
 
   private newStore(): CacheStore {
@@ -53,6 +65,16 @@ export class Cache extends Station {
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.done = sim.q.on((id) => this.complete(id));
+    this.behaviour.attach(sim, this.rng);
+  }
+
+  override start(): void {
+    this.behaviour.start();
+  }
+
+  /** The cache's own calls to its store (read-through, write-through, write-behind) come back here. */
+  override onReply(job: Job): void {
+    this.behaviour.onReply(job);
   }
 
   protected begin(job: Job): void {
@@ -63,25 +85,38 @@ export class Cache extends Station {
     const job = this.sim.pool.jobs[id];
     if (job.cancelled) return this.sim.release(job);
     const now = this.sim.now;
+    const b = this.behaviour;
+    if (b.isResumed(job)) {
+      this.sets++;
+      return this.finish(job, b.resumed(this.store, job, now));
+    }
     if (job.op === OP_READ) {
-      this.gets++;
-      this.windowGets++;
-      const e = this.store.get(job.key, now);
-      if (e) {
+      const got = b.read(this.store, job, now);
+      if (got !== FILTERED) {
+        this.gets++;
+        this.windowGets++;
+      }
+      if (got === HIT) {
         this.hits++;
         this.windowHits++;
-        job.hit = true;
-        job.version = e.version;
-        job.size = e.size;
-      } else job.hit = false;
+      }
+      if (got === TAKEN) return;
     } else if (job.op === OP_WRITE) {
       this.sets++;
-      this.store.set(job.key, { version: job.version, size: job.size }, now);
+      b.fill(this.store, job, now);
+    } else if (job.op === OP_PUT) {
+      if (b.put(this.store, job, now) === TAKEN) return;
+      this.sets++;
     } else if (job.op === OP_DELETE) {
-      this.deletes++;
-      this.store.delete(job.key);
+      if (b.delete(this.store, job)) this.deletes++;
     }
     this.finish(job, OK);
+  }
+
+  override kill(instance: number): void {
+    if (!this.isAlive(instance)) return;
+    super.kill(instance);
+    this.behaviour.killed();
   }
 
   /** A restarted node comes back empty: memory does not survive the process. */
@@ -104,6 +139,7 @@ export class Cache extends Station {
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
     const st = this.store.stats;
+    const b = this.behaviour;
     return {
       ...base,
       hitRatio: this.gets > 0 ? this.hits / this.gets : 0,
@@ -116,6 +152,7 @@ export class Cache extends Station {
       expirations: this.pastExpirations + st.expirations,
       entries: this.store.size,
       bytes: this.store.bytes,
+      ...b.report(),
       series: { ...(base.series as object), hitRatio: this.hitSeries },
     };
   }

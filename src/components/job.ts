@@ -16,6 +16,8 @@ export const OP_COMMIT = 7;
 export const OP_ABORT = 8;
 /** a read that takes the row's lock (SELECT ... FOR UPDATE), waiting while another holds it */
 export const OP_READ_LOCK = 9;
+/** a write sent to a cache that writes the store itself (write-through, write-behind) */
+export const OP_PUT = 10;
 
 export const QUEUED = 1;
 export const RUNNING = 2;

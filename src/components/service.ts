@@ -3,12 +3,13 @@
 // whole route, downstream calls included, as in a thread-per-request server.
 import type { Sampler } from "../kernel/distributions.js";
 import { subKey } from "../mechanisms/partitioning.js";
+import { CacheClient, type CachedStep, writesThrough } from "./cache-client.js";
 import {
   type Job,
   OP_ABORT,
   OP_COMMIT,
-  OP_DELETE,
   OP_PREPARE,
+  OP_PUT,
   OP_READ,
   OP_READ_LOCK,
   OP_ROUTE,
@@ -96,6 +97,24 @@ export class Service extends Station {
   private fallback: Step[] | null = null;
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
+  /** what read and write steps do with their caches */
+  private readonly caches = new CacheClient({
+    component: this,
+    stepOf: (job) => this.plan(job)[job.step] as CachedStep,
+    serve: (job, store, version, hit) => {
+      job.version = version;
+      job.hit = hit;
+      this.judgeRead(job, store, version);
+      job.phase = 0;
+      job.step++;
+      this.advance(job);
+    },
+    readStore: (job, store, policy) => {
+      job.phase = ASK_STORE;
+      this.sendRead(job, store, policy);
+    },
+    finish: (job, outcome) => this.finish(job, outcome),
+  });
 
   /**
    * Sets the steps per route index; `fallback` serves routes without a plan of
@@ -111,6 +130,7 @@ export class Service extends Station {
     super.attach(sim, index);
     this.computeDone = sim.q.on((id) => this.afterCompute(id));
     this.recheck = sim.q.on((id) => this.readAgain(id));
+    this.caches.attach(sim);
   }
 
   /** Whether this service has a plan for `route` (checked when a design is built). */
@@ -193,6 +213,11 @@ export class Service extends Station {
           c.policy = step.policy;
           // a salted write goes to one of the key's sub-keys, spreading a hot key over shards
           if (salted(step, job.key)) c.key = subKey(job.key, this.rng.int(step.salt!));
+          // write-through and write-behind caches write the store themselves
+          if (writesThrough(step.cache)) {
+            c.op = OP_PUT;
+            return sim.send(c, step.cache!, -1);
+          }
           sim.send(c, step.store, -1);
           return;
         }
@@ -210,12 +235,14 @@ export class Service extends Station {
 
   override onReply(c: Job): void {
     const sim = this.sim;
-    if (c.parent < 0) return sim.release(c); // fire-and-forget (cache fill or invalidation)
+    if (c.parent < 0) return this.caches.detached(c); // fire-and-forget (cache fill, invalidation, refresh)
     const job = sim.pool.jobs[c.parent];
     const step = this.plan(job)[job.step];
     if (job.cancelled) {
       // a row lock taken for a request that is gone is released, as a dropped connection's would be
       if (c.op === OP_READ_LOCK && c.outcome === OK) this.releaseLock(c, step);
+      // requests of a live instance waiting for this load still get its answer
+      if (step.type === "read" && step.cache && job.phase === ASK_STORE) this.caches.abandoned(job, c, step);
       sim.release(c);
       // a request waiting on several calls at once is released with the last of them
       const fanned =
@@ -228,25 +255,9 @@ export class Service extends Station {
     if (step.type === "update") return this.updated(job, c, step);
     if (step.type === "transaction") return this.transacted(job, c, step);
     if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
-    if (step.type === "read" && job.phase === ASK_CACHE) {
-      if (outcome === OK && c.hit) {
-        job.version = c.version;
-        job.hit = true;
-        this.judgeRead(job, step.store, c.version);
-        sim.release(c);
-        job.step++;
-        return this.advance(job);
-      }
-      // a miss, or the cache is unreachable: read the store instead
-      sim.release(c);
-      job.phase = ASK_STORE;
-      const r = sim.child(job, this, job.instance);
-      r.op = OP_READ;
-      r.policy = step.policy;
-      sim.send(r, step.store, -1);
-      return;
-    }
+    if (step.type === "read" && job.phase === ASK_CACHE) return this.caches.answered(job, c, step);
     if (outcome !== OK) {
+      if (step.type === "read" && step.cache) this.caches.loaded(job, c, step);
       sim.release(c);
       return this.finish(job, outcome);
     }
@@ -256,13 +267,13 @@ export class Service extends Station {
       job.version = c.version;
       job.hit = false;
       this.judgeRead(job, step.store, c.version);
-      if (step.cache) this.fireAndForget(job, step.cache, OP_WRITE, c.version, c.size);
+      if (step.cache) this.caches.loaded(job, c, step);
     } else if (step.type === "write") {
       job.version = c.version;
       // a store that cannot place a write in its history (split brain) reports version -1
       if (c.version >= 0)
         sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
-      if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
+      if (step.cache) this.caches.wrote(job, c, step);
     }
     sim.release(c);
     job.phase = 0;
@@ -483,16 +494,6 @@ export class Service extends Station {
       job.seenAtStart,
     );
     store.noteRead(flags);
-  }
-
-  /** Cache-aside fill after a miss, and invalidation after a write. */
-  private fireAndForget(job: Job, cache: Component, op: number, version: number, size: number): void {
-    const f = this.sim.child(job, this, job.instance);
-    f.parent = -1;
-    f.op = op;
-    f.version = version;
-    f.size = size;
-    this.sim.send(f, cache, -1);
   }
 
   report(now: number): ComponentReport {

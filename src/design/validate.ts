@@ -3,6 +3,7 @@
 // zones and regions exist, fault targets and SLO routes exist.
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
+import { cacheProblems } from "./validate-cache.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -337,6 +338,7 @@ export function validateDesign(d: Design): Problem[] {
       expected: "a component with kind: workload",
     });
 
+  out.push(...cacheProblems(d));
   out.push(...cycles(d));
   if (out.length === 0) out.push(...routeCoverage(d));
 
