@@ -391,3 +391,193 @@ components:
     ).toMatch(/perUser keys are the users' own, which exist: missing does not apply/);
   });
 });
+
+describe("stampede defences", () => {
+  // one hot key read at 1000/s by 4 instances; recomputing it takes 100ms
+  const herd = (cache: string, duration = 12) => `
+duration: ${duration}s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: app
+    arrival: { process: poisson, rate: 1000/s }
+    routes: [{ route: GET /hot, keys: { count: 1 } }]
+  app:
+    kind: service
+    instances: 4
+    concurrency: 500
+    routes:
+      GET /hot: [{ read: db, cache: redis }]
+  redis: { kind: cache, capacity: 10, ttl: 3s, opTime: 10us, concurrency: 8, ${cache} }
+  db: { kind: database, readTime: 100ms }
+`;
+  // seconds after the cold start
+  const peak = (r: Report) => Math.max(...db(r).series.reads.slice(2));
+
+  it("without one, ~rate x recompute time readers go to the database at each expiry, through either read strategy", () => {
+    for (const reads of ["cache-aside", "read-through"]) {
+      const r = run(herd(`reads: ${reads}`));
+      // 1000/s x 100ms = 100 misses (Poisson, sd 10)
+      expect(peak(r)).toBeGreaterThan(70);
+    }
+  });
+
+  it("a read-through cache's defences keep it to one load per expiry: it coalesces all its callers", () => {
+    for (const defence of ["lock", "coalesce", "stale-while-revalidate", "refresh-ahead"]) {
+      const r = run(herd(`reads: read-through, stampede: ${defence}`));
+      expect(r.requests.failed).toBe(0);
+      expect(peak(r), defence).toBeLessThanOrEqual(1);
+      expect(redis(r).readThrough!.loads - db(r).reads).toBeLessThanOrEqual(1);
+    }
+    const x = run(herd("reads: read-through, stampede: xfetch"));
+    expect(peak(x)).toBeLessThan(15);
+  });
+
+  it("lock with whileLocked: stale serves the expired value instead of making the others wait", () => {
+    const retry = run(herd("stampede: lock", 20));
+    const stale = run(herd("stampede: { defence: lock, whileLocked: stale, staleFor: 1s }", 20));
+    expect(peak(stale)).toBeLessThanOrEqual(1);
+    // retry's waiters wait for the 100ms recompute at every expiry: ~100 of
+    // each 3000 reads, over 3% of them. With stale values only the cold
+    // start's ~100 wait (0.5% of the 20000 reads), so p99 stays below it.
+    expect(r99(retry)).toBeGreaterThan(100);
+    expect(r99(stale)).toBeLessThan(1);
+    const c = (r: Report) =>
+      (redis(r) as unknown as { stampede: { staleHits: number; lockWaits: number } }).stampede;
+    expect(c(stale).staleHits).toBeGreaterThan(50);
+    expect(c(stale).lockWaits).toBeLessThan(c(retry).lockWaits / 3);
+    // a stale value is still the latest version: nothing wrote the key
+    expect(db(stale).consistency.staleReads).toBe(0);
+  });
+
+  it("a value served stale after a write is judged stale", () => {
+    const r = run(`
+duration: 10s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: app
+    arrival: { process: poisson, rate: 1000/s }
+    routes:
+      - { route: GET /hot, weight: 20, keys: { count: 1 } }
+      - { route: PUT /hot, weight: 1, keys: { count: 1 } }
+  app:
+    kind: service
+    concurrency: 500
+    routes:
+      GET /hot: [{ read: db, cache: redis }]
+      PUT /hot: [{ write: db, cache: redis }]
+  redis: { kind: cache, capacity: 10, ttl: 2s, writes: write-around, stampede: stale-while-revalidate }
+  db: { kind: database, readTime: 100ms }
+`);
+    expect(db(r).consistency.staleRate).toBeGreaterThan(0.5);
+  });
+});
+const r99 = (r: Report) => r.routes["GET /hot"].latencyMs.p99;
+
+describe("penetration: keys that exist nowhere", () => {
+  interface Penetration {
+    gets: number;
+    hits: number;
+    negative?: { fills: number; hits: number };
+    bloom?: {
+      checks: number;
+      rejected: number;
+      absentLookups: number;
+      falsePositives: number;
+      measuredFalsePositiveRate: number;
+      expectedFalsePositiveRate: number;
+      wrongRejections: number;
+      rebuilds: number;
+    };
+  }
+  const pen = (r: Report) => comp<Penetration>(r, "redis");
+  // 2000/s reads, half of them for ids that exist nowhere (10k of each kind, uniform)
+  const design = (cache: string, extra = "", duration = 10) => `
+duration: ${duration}s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: app
+    arrival: { process: poisson, rate: 2000/s }
+    routes:
+      - { route: GET /item, keys: { count: 10k, missing: 50% } }
+${extra}
+  app:
+    kind: service
+    concurrency: 1000
+    routes:
+      GET /item: [{ read: db, cache: redis }]
+      POST /item: [{ write: db, cache: redis }]
+  redis: { kind: cache, capacity: 100k, ttl: 60s, concurrency: 8, ${cache} }
+  db: { kind: database, connections: 1000, readTime: 1ms }
+`;
+  const gets = (r: Report) => r.routes["GET /item"].requests.ok;
+
+  it("without a defence every lookup of a missing key reaches the database; a negative TTL stops the repeats", () => {
+    const none = run(design("eviction: lru"));
+    const neg = run(design("negativeTtl: 30s"));
+    // ~half the reads are for missing keys, none of them cached
+    expect(db(none).reads).toBeGreaterThan(0.45 * gets(none));
+    // cached "not found": L ~ gets/2 lookups of 10k missing ids reach
+    // D = 10k (1 - e^(-L/10k)) distinct ids, each filled once; the rest hit
+    const L = gets(neg) / 2;
+    const D = 10_000 * (1 - Math.exp(-L / 10_000));
+    const n = pen(neg).negative!;
+    expect(Math.abs(n.fills / D - 1)).toBeLessThan(0.05);
+    expect(Math.abs(n.hits / (L - D) - 1)).toBeLessThan(0.1);
+    // the same requests (same seed): the database is spared exactly those hits, give or take the in-flight
+    expect(Math.abs(db(none).reads - db(neg).reads - n.hits)).toBeLessThan(0.02 * n.hits);
+  });
+
+  it("a Bloom filter turns missing keys away at its false-positive rate, measured", () => {
+    const r = run(design("bloom: { falsePositiveRate: 2% }"));
+    const b = pen(r).bloom!;
+    expect(b.checks).toBe(b.absentLookups); // nothing is ever created
+    expect(b.wrongRejections).toBe(0);
+    // ~10k lookups of 10k ids: the share of ids that are false positives has
+    // sd sqrt(p(1-p)/10k) = 0.14 points; allow 5 sd around the filter's own
+    // expected rate, which is the 2% it was sized for
+    expect(Math.abs(b.expectedFalsePositiveRate - 0.02)).toBeLessThan(0.002);
+    expect(Math.abs(b.measuredFalsePositiveRate - b.expectedFalsePositiveRate)).toBeLessThan(0.007);
+    expect(b.rejected).toBe(b.checks - b.falsePositives);
+    // rejected lookups are answered by the filter, not counted as gets
+    expect(pen(r).gets).toBe(gets(r) - b.rejected);
+    // only existing keys and false positives reach the database
+    const none = run(design("eviction: lru"));
+    expect(db(r).reads).toBeLessThan(db(none).reads - 0.9 * b.rejected);
+  });
+
+  it("a stale filter rejects keys created after it was built, until a rebuild", () => {
+    // sign-ups create ids 0, 1, 2, ... of the missing range at 200/s; reads
+    // ask for the first 1000 of them, all created within 5s
+    const signups = `      - { route: POST /item, weight: 0.1, keys: { count: 100k, popularity: sequential, missing: 100% } }`;
+    const mk = (bloom: string) =>
+      run(
+        design(bloom, signups, 10).replace(
+          "{ route: GET /item, keys: { count: 10k, missing: 50% } }",
+          "{ route: GET /item, keys: { count: 1000, missing: 100% } }",
+        ),
+      );
+    const stale = pen(mk("bloom: true")).bloom!;
+    const fresh = pen(mk("bloom: { rebuildEvery: 1s }")).bloom!;
+    expect(stale.rebuilds).toBe(1);
+    expect(fresh.rebuilds).toBeGreaterThanOrEqual(10);
+    // the never-rebuilt filter turns away most reads of created ids from 5s on
+    expect(stale.wrongRejections).toBeGreaterThan(0.4 * stale.checks);
+    expect(fresh.wrongRejections).toBeLessThan(stale.wrongRejections / 4);
+  });
+
+  it("a wrongly rejected key is a stale read", () => {
+    const r = run(
+      design(
+        "bloom: true",
+        `      - { route: POST /item, weight: 0.1, keys: { count: 100k, popularity: sequential, missing: 100% } }`,
+      ).replace("{ count: 10k, missing: 50% }", "{ count: 1000, missing: 100% }"),
+    );
+    expect(db(r).consistency.staleReads).toBeGreaterThanOrEqual(pen(r).bloom!.wrongRejections);
+  });
+});
