@@ -43,7 +43,7 @@ const designArb = fc.record({
     "reads: read-through, stampede: coalesce",
     "reads: read-through, stampede: lock, writes: write-through",
     "reads: read-through, stampede: stale-while-revalidate, writes: write-behind",
-    "ttlJitter: 30%, negativeTtl: 200ms, bloom: { rebuildEvery: 500ms }",
+    "ttlJitter: 30%, negativeTtl: 200ms, bloom: { rebuildEvery: 500ms }, prewarm: 20",
   ),
   missingKeys: fc.boolean(),
   callBackend: fc.boolean(),

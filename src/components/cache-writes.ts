@@ -80,6 +80,8 @@ export interface CacheStrategy {
   negativeTtlMs: number;
   stampede: StampedeConfig;
   bloom: BloomConfig | null;
+  /** keys 0..prewarm-1 (the most popular) are in the cache when the run starts */
+  prewarm: number;
 }
 
 export const PLAIN_CACHE: CacheStrategy = {
@@ -99,6 +101,7 @@ export const PLAIN_CACHE: CacheStrategy = {
     refreshAhead: 0.2,
   },
   bloom: null,
+  prewarm: 0,
 };
 
 /** What a get came to: answered as a hit or a miss, answered by the filter, or kept (the node loads the key). */
@@ -199,6 +202,7 @@ export class CacheBehaviour {
   private falsePositives = 0;
   private wrongRejections = 0;
   private rebuilds = 0;
+  private prewarmed = 0;
 
   constructor(
     readonly cfg: CacheStrategy,
@@ -222,6 +226,16 @@ export class CacheBehaviour {
   start(): void {
     if (this.cfg.writes === "write-behind") this.sim.q.schedule(this.cfg.flushIntervalMs, this.flushEv, 0);
     if (this.cfg.bloom) this.buildFilter();
+    // pre-warming: the hottest keys were loaded before the traffic was let in, as
+    // the store had them (nothing has written them yet)
+    const checker = this.sim.consistency;
+    const store = this.host.store();
+    for (let key = 0; key < this.cfg.prewarm; key++) {
+      const version = checker?.latestCommitted(this.storeId, key) ?? 0;
+      const size = this.backing!.sampleValueSize?.(this.rng) ?? DEFAULT_SIZE;
+      this.store(store, key, version, size, this.sim.now, 0);
+      if (store.has(key, this.sim.now)) this.prewarmed++;
+    }
   }
 
   private get storeId(): number {
@@ -641,6 +655,7 @@ export class CacheBehaviour {
   report(): Record<string, unknown> {
     const cfg = this.cfg;
     const out: Record<string, unknown> = { reads: cfg.reads, writes: cfg.writes };
+    if (cfg.prewarm > 0) out.prewarmed = this.prewarmed;
     if (cfg.reads === "read-through") out.readThrough = { loads: this.loads, failures: this.loadFailures };
     if (cfg.writes === "write-through")
       out.writeThrough = { writes: this.writeThroughs, failures: this.writeThroughFailures };

@@ -199,6 +199,10 @@ export class Database extends Station implements Store {
     else this.versionRetries++;
   }
 
+  sampleValueSize(rng: Rng): number {
+    return Math.round(this.db.valueSize.sample(rng));
+  }
+
   /** Registers a read step's routing policy; the step's reads carry the returned index. */
   readPolicy(p: ReadPolicy): number {
     const same = this.policies.findIndex((q) => JSON.stringify(q) === JSON.stringify(p));

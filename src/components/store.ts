@@ -2,6 +2,7 @@
 // replication scheme: an index in the consistency checker, and a place to
 // count the checker's verdicts per second. Reads and writes are calls with
 // op OP_READ / OP_WRITE; the store answers with job.version set.
+import type { Rng } from "../kernel/rng.js";
 import type { Component } from "./runtime.js";
 
 export interface Store extends Component {
@@ -23,4 +24,6 @@ export interface Store extends Component {
   noteVersionCheck?(fallback: boolean): void;
   /** shards a scatter read must ask (a store without shards has one) */
   readonly shardCount?: number;
+  /** a value's size, drawn as a read's would be (for a cache pre-loaded with keys) */
+  sampleValueSize?(rng: Rng): number;
 }

@@ -557,6 +557,7 @@ function cacheStrategy(c: Extract<ComponentSpec, { kind: "cache" }>, d: Design):
     flushBatch: c.writeBehind?.batch ?? D.flushBatch,
     ttlJitter: c.ttlJitter ?? D.ttlJitter,
     negativeTtlMs: c.negativeTtl ?? 0,
+    prewarm: c.prewarm ?? 0,
     stampede: {
       defence: st.defence ?? D.stampede,
       whileLocked: st.whileLocked ?? D.whileLocked,

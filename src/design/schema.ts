@@ -487,6 +487,10 @@ export const CacheSchema = z.strictObject({
       description:
         "defence against a hot key's expiry sending every concurrent reader to the database: none (default), lock, coalesce, stale-while-revalidate, xfetch or refresh-ahead, or { defence, ... } with its settings",
     }),
+  prewarm: PositiveInt.optional().meta({
+    description:
+      "the prewarm most popular keys (0..prewarm-1) are in the cache when the run starts, loaded before the traffic was let in (default 0)",
+  }),
   negativeTtl: PositiveDuration.optional().meta({
     description: 'cache "not found" answers for this long (default: not cached)',
   }),

@@ -56,6 +56,7 @@ export function cacheProblems(d: Design): Problem[] {
       c.reads === "read-through" && "reads: read-through",
       (c.writes === "write-through" || c.writes === "write-behind") && `writes: ${c.writes}`,
       c.bloom !== undefined && "bloom",
+      c.prewarm !== undefined && "prewarm",
     ].filter((x): x is string => typeof x === "string");
     if (needs.length === 0) continue;
     if (used.length === 0) {
