@@ -251,21 +251,32 @@ describe("write-behind accounting (property)", () => {
           batch: fc.integer({ min: 1, max: 50 }),
           connections: fc.integer({ min: 1, max: 4 }),
           queue: fc.integer({ min: 0, max: 5 }),
+          // a cluster of nodes, each with replicas or not: a node's buffer dies with it
+          nodes: fc.integer({ min: 1, max: 3 }),
+          replicas: fc.integer({ min: 0, max: 1 }),
           kills: fc.array(
-            fc.record({ at: fc.integer({ min: 0, max: 2500 }), length: fc.integer({ min: 1, max: 800 }) }),
-            {
-              maxLength: 2,
-            },
+            fc.record({
+              at: fc.integer({ min: 0, max: 2500 }),
+              length: fc.integer({ min: 1, max: 800 }),
+              instance: fc.integer({ min: 0, max: 5 }),
+            }),
+            { maxLength: 2 },
           ),
           seed: fc.integer({ min: 0, max: 1e6 }),
         }),
         (p) => {
+          const instances = p.nodes * (1 + p.replicas);
           const faults = p.kills.length
-            ? `faults:\n${p.kills.map((k) => `  - { kill: redis, at: ${k.at}ms, for: ${k.length}ms }`).join("\n")}`
+            ? `faults:\n${p.kills
+                .map(
+                  (k) =>
+                    `  - { kill: redis, instance: ${k.instance % instances}, at: ${k.at}ms, for: ${k.length}ms }`,
+                )
+                .join("\n")}`
             : "";
           const r = runText(
             design({
-              cache: `ttl: 1s, writes: write-behind, writeBehind: { interval: ${p.interval}ms, batch: ${p.batch} }`,
+              cache: `ttl: 1s, writes: write-behind, writeBehind: { interval: ${p.interval}ms, batch: ${p.batch} }, nodes: ${p.nodes}, replicas: ${p.replicas}, ejectAfter: 200ms${p.replicas ? ", failoverAfter: 300ms" : ""}`,
               rate: p.rate,
               duration: 3,
               keys: p.keys,
@@ -284,12 +295,15 @@ describe("write-behind accounting (property)", () => {
           expect(wb.acknowledged).toBe(wb.flushed + lost + wb.pending);
           expect(wb.acknowledged).toBeGreaterThanOrEqual(r.routes["PUT /item"].requests.ok);
           // the checker's count of acknowledged writes the database does not hold:
-          // exact unless a flush sent before a crash failed after it for a key
-          // written again since, whose new writes then stand on it
+          // exact on one node unless a flush sent before a crash failed after
+          // it for a key written again since, whose new writes then stand on
+          // it. With several nodes, a remapped key can be dirty on two: the
+          // older value, lost or still pending, is superseded by the newer
+          // (as a coalesced write is), and the checker does not count it
           const checker = db(r).consistency.lostAcknowledgedWrites;
           if (lost > 0) crashed++;
           if (wb.flushFailures > 0) retried++;
-          if (wb.flushFailures === 0) expect(checker).toBe(lost + wb.pending);
+          if (wb.flushFailures === 0 && p.nodes === 1) expect(checker).toBe(lost + wb.pending);
           else expect(checker).toBeLessThanOrEqual(lost + wb.pending);
         },
       ),

@@ -43,6 +43,8 @@ const designArb = fc.record({
     "reads: read-through, stampede: coalesce",
     "reads: read-through, stampede: lock, writes: write-through",
     "reads: read-through, stampede: stale-while-revalidate, writes: write-behind",
+    "reads: read-through, stampede: coalesce, writes: write-behind, nodes: 3, ejectAfter: 100ms",
+    "writes: write-through, stampede: lock, nodes: 2, replicas: 1, failoverAfter: 200ms",
     "ttlJitter: 30%, negativeTtl: 200ms, bloom: { rebuildEvery: 500ms }, prewarm: 20",
   ),
   missingKeys: fc.boolean(),

@@ -174,7 +174,16 @@ describe("docs/design-file.md", () => {
   it("derives the fields from the schema", () => {
     // a walker that found nothing would make the checks below pass vacuously
     expect(kinds).toEqual(
-      new Set(["workload", "load-balancer", "service", "cache", "database", "quorum-store", "multi-leader"]),
+      new Set([
+        "workload",
+        "load-balancer",
+        "service",
+        "cache",
+        "database",
+        "quorum-store",
+        "multi-leader",
+        "cdn",
+      ]),
     );
     for (const p of [
       "duration",

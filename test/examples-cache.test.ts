@@ -155,7 +155,14 @@ describe("the caching examples", () => {
 
   it("are all here", () => {
     expect(files.sort()).toEqual(
-      ["avalanche.yaml", "penetration.yaml", "strategies.yaml", "thundering-herd.yaml"].sort(),
+      [
+        "avalanche.yaml",
+        "eviction.yaml",
+        "node-failure.yaml",
+        "penetration.yaml",
+        "strategies.yaml",
+        "thundering-herd.yaml",
+      ].sort(),
     );
   });
 

@@ -24,8 +24,8 @@ export interface CacheClientHost {
   readonly component: Component;
   /** the step a job (or a call made for it, which carries its route and step index) is at */
   stepOf(job: Job): CachedStep;
-  /** the read returned `version`: judge it, and go on with the next step */
-  serve(job: Job, store: Store, version: number, hit: boolean): void;
+  /** the read returned `version` (a value of `size` bytes): judge it, and go on with the next step */
+  serve(job: Job, store: Store, version: number, size: number, hit: boolean): void;
   /** read the store for the request (the cache missed, or cannot answer) */
   readStore(job: Job, store: Store, policy: number): void;
   finish(job: Job, outcome: number): void;
@@ -65,15 +65,16 @@ export class CacheClient {
     const flags = c.aux;
     const hit = c.hit;
     const version = c.version;
+    const size = c.size;
     sim.release(c);
     if (outcome === OK && hit) {
       if (flags & REFRESH) this.refresh(job, step);
-      return this.host.serve(job, step.store, version, true);
+      return this.host.serve(job, step.store, version, size, true);
     }
     // read-through: the cache loaded it, or failed to
     if (flags & FROM_STORE) {
       if (outcome !== OK) return this.host.finish(job, outcome);
-      return this.host.serve(job, step.store, version, false);
+      return this.host.serve(job, step.store, version, size, false);
     }
     const cfg = strategyOf(step.cache);
     if (outcome === OK && flags & LOCKED) {
@@ -136,7 +137,7 @@ export class CacheClient {
       const w = sim.pool.jobs[id];
       if (w.cancelled) sim.release(w);
       else if (c.outcome !== OK) this.host.finish(w, c.outcome);
-      else this.host.serve(w, step.store, c.version, false);
+      else this.host.serve(w, step.store, c.version, c.size, false);
     }
   }
 

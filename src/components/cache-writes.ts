@@ -130,10 +130,13 @@ const RESUMED = 1;
 /** a value's size when nothing says otherwise (a write's new value whose key was never read) */
 const DEFAULT_SIZE = 1024;
 
-/** What the node lends: its simulation handles and its station's suspend and answer. */
+/** What the cache lends: its simulation handles, its nodes' stores and its station's suspend and answer. */
 export interface CacheHost {
   readonly component: Component;
-  store(): CacheStore;
+  /** the store of an instance (a node, or one of its replicas) */
+  store(instance: number): CacheStore;
+  /** the store of the node that owns a key (null: no node left) */
+  storeOfKey(key: number): CacheStore | null;
   isAlive(instance: number): boolean;
   suspend(job: Job): void;
   resume(job: Job): void;
@@ -148,7 +151,8 @@ interface Dirty {
   writes: number;
   /** the version the store holds (or will, once earlier flushes land) if these writes are lost */
   base: number;
-  /** the node's life it was flushed in (a flush that fails after a crash cannot be retried) */
+  /** the instance whose memory holds them, and its life then (a flush that fails after a crash cannot be retried) */
+  instance: number;
   generation: number;
 }
 
@@ -162,20 +166,20 @@ export class CacheBehaviour {
   private readonly refreshing = new Map<number, number>();
   /** xfetch: per key, how long its value took to compute (ms) */
   private readonly deltas = new Map<number, number>();
-  /** read-through with coalesce: per key being loaded, the gets waiting for the load */
-  private readonly loading = new Map<number, number[]>();
+  /** read-through with coalesce, per instance: keys being loaded, and the gets waiting for each load */
+  private readonly loading: Map<number, number[]>[] = [];
   /** suspended operations with a store call in flight */
   private readonly suspended = new Set<number>();
-  /** write-behind: dirty keys in the order they became dirty, and flushes in flight, one per key */
-  private readonly dirty = new Map<number, Dirty>();
+  /** write-behind, per instance: dirty keys in the order they became dirty; and flushes in flight, one per key */
+  private readonly dirty: Map<number, Dirty>[] = [];
   private readonly flushing = new Map<number, Dirty>();
-  private generation = 0;
+  /** per instance: its lives so far (a restart starts a new one) */
+  private readonly generation: number[] = [];
   private flushEv = -1;
+  private flushRound = 0;
   private rebuildEv = -1;
   private filter: BloomFilter | null = null;
   private readonly grace: number;
-  private sizeSum = 0;
-  private sizeCount = 0;
   // counters
   private loads = 0;
   private loadFailures = 0;
@@ -229,11 +233,11 @@ export class CacheBehaviour {
     // pre-warming: the hottest keys were loaded before the traffic was let in, as
     // the store had them (nothing has written them yet)
     const checker = this.sim.consistency;
-    const store = this.host.store();
     for (let key = 0; key < this.cfg.prewarm; key++) {
+      const store = this.host.storeOfKey(key);
+      if (store === null) continue;
       const version = checker?.latestCommitted(this.storeId, key) ?? 0;
-      const size = this.backing!.sampleValueSize?.(this.rng) ?? DEFAULT_SIZE;
-      this.store(store, key, version, size, this.sim.now, 0);
+      this.store(store, key, version, this.backing!.valueSizeOf?.(key) ?? DEFAULT_SIZE, this.sim.now, 0);
       if (store.has(key, this.sim.now)) this.prewarmed++;
     }
   }
@@ -257,8 +261,8 @@ export class CacheBehaviour {
       return FILTERED;
     }
     // write-behind: what the node acknowledged and has not flushed is the newest value
-    const b = this.dirty.get(key) ?? this.flushing.get(key);
-    if (b !== undefined) return this.hit(job, b.version, b.size);
+    const b = this.dirtyOf(job.instance).get(key) ?? this.flushing.get(key);
+    if (b !== undefined && b.instance === job.instance) return this.hit(job, b.version, b.size);
     const e = store.get(key, now);
     if (e !== undefined) {
       const freshUntil = e.expiresAt - this.grace;
@@ -304,15 +308,16 @@ export class CacheBehaviour {
     if (this.cfg.reads !== "read-through") return MISS;
     void store;
     if (this.cfg.stampede.defence === "coalesce") {
-      const waiting = this.loading.get(job.key);
+      const loading = (this.loading[job.instance] ??= new Map());
+      const waiting = loading.get(job.key);
       if (waiting !== undefined) {
-        // single flight: wait for the load under way
+        // single flight: wait for the node's load under way
         this.coalesced++;
         waiting.push(job.id);
         this.host.suspend(job);
         return TAKEN;
       }
-      this.loading.set(job.key, []);
+      loading.set(job.key, []);
     }
     this.loads++;
     this.call(job, OP_READ);
@@ -388,10 +393,7 @@ export class CacheBehaviour {
     this.refreshing.delete(key);
     const negative = notFound(key, version);
     if (negative && !(this.cfg.negativeTtlMs > 0)) return;
-    if (size > 0) {
-      this.sizeSum += size;
-      this.sizeCount++;
-    } else size = store.peek(key, now)?.size ?? this.meanSize();
+    if (!(size > 0)) size = this.sizeOf(store, key, now);
     if (this.cfg.stampede.defence === "xfetch" && delta > 0) this.deltas.set(key, delta);
     let life = negative ? this.cfg.negativeTtlMs : this.ttlMs;
     if (negative) this.negativeFills++;
@@ -403,8 +405,9 @@ export class CacheBehaviour {
     store.set(key, { version, size }, now, life + this.grace);
   }
 
-  private meanSize(): number {
-    return this.sizeCount > 0 ? Math.round(this.sizeSum / this.sizeCount) : DEFAULT_SIZE;
+  /** A written value's size: its key's (sizes belong to keys), as the store would return it. */
+  private sizeOf(store: CacheStore, key: number, now: number): number {
+    return this.backing?.valueSizeOf?.(key) ?? store.peek(key, now)?.size ?? DEFAULT_SIZE;
   }
 
   /**
@@ -425,12 +428,14 @@ export class CacheBehaviour {
     const version = base + 1;
     // acknowledged as the key's latest state before any store has it: the store now lags
     checker.committed(this.storeId, key, version, now);
-    const size = job.size > 0 ? job.size : (store.peek(key, now)?.size ?? this.meanSize());
-    let d = this.dirty.get(key);
+    const size = job.size > 0 ? job.size : this.sizeOf(store, key, now);
+    const dirty = this.dirtyOf(job.instance);
+    let d = dirty.get(key);
     if (d === undefined) {
-      d = { version, size, writes: 0, base, generation: this.generation };
-      this.dirty.set(key, d);
-      if (this.dirty.size > this.maxDirty) this.maxDirty = this.dirty.size;
+      d = { version, size, writes: 0, base, instance: job.instance, generation: 0 };
+      dirty.set(key, d);
+      const n = this.dirtyKeys;
+      if (n > this.maxDirty) this.maxDirty = n;
     } else this.coalescedWrites++;
     d.version = version;
     d.size = size;
@@ -463,7 +468,7 @@ export class CacheBehaviour {
     // a read-through node's background refresh
     const sim = this.sim;
     if (c.outcome === OK && this.host.isAlive(c.callerInstance))
-      this.store(this.host.store(), c.key, c.version, c.size, sim.now, sim.now - c.start);
+      this.store(this.host.store(c.callerInstance), c.key, c.version, c.size, sim.now, sim.now - c.start);
     sim.release(c);
   }
 
@@ -477,8 +482,9 @@ export class CacheBehaviour {
     sim.release(c);
     if (job.cancelled) return sim.release(job); // the node died meanwhile; its caller was answered then
     this.suspended.delete(job.id);
-    const waiting = job.op === OP_READ ? this.loading.get(job.key) : undefined;
-    if (waiting !== undefined) this.loading.delete(job.key);
+    const loading = this.loading[job.instance];
+    const waiting = job.op === OP_READ ? loading?.get(job.key) : undefined;
+    if (waiting !== undefined) loading!.delete(job.key);
     if (outcome !== OK) {
       if (job.op === OP_READ) {
         this.loadFailures++;
@@ -507,28 +513,35 @@ export class CacheBehaviour {
 
   // ---- write-behind
 
-  /** Every interval: send up to flushBatch dirty keys to the store, one write each, oldest first. */
+  /** Every interval, each node sends up to flushBatch of its dirty keys to the store, one write each, oldest first. */
   private flush(): void {
     const cfg = this.cfg;
     this.sim.q.schedule(cfg.flushIntervalMs, this.flushEv, 0);
-    let n = 0;
-    for (const [key, d] of this.dirty) {
-      if (n >= cfg.flushBatch) break;
-      // one flush per key at a time, so the store never installs an older value over a newer one
-      if (this.flushing.has(key)) continue;
-      n++;
-      this.dirty.delete(key);
-      d.generation = this.generation;
-      this.flushing.set(key, d);
-      const c = this.sim.pool.alloc();
-      c.caller = this.host.component.index;
-      c.callerInstance = 0;
-      c.start = this.sim.now;
-      c.op = OP_WRITE;
-      c.key = key;
-      c.version = d.version;
-      this.flushes++;
-      this.sim.send(c, this.backing!, -1);
+    // nodes take turns going first, so none is kept waiting on a key another keeps flushing
+    const n0 = this.dirty.length;
+    this.flushRound++;
+    for (let k = 0; k < n0; k++) {
+      const dirty = this.dirty[(this.flushRound + k) % n0];
+      if (dirty === undefined) continue;
+      let n = 0;
+      for (const [key, d] of dirty) {
+        if (n >= cfg.flushBatch) break;
+        // one flush per key at a time, so the store never installs an older value over a newer one
+        if (this.flushing.has(key)) continue;
+        n++;
+        dirty.delete(key);
+        d.generation = this.gen(d.instance);
+        this.flushing.set(key, d);
+        const c = this.sim.pool.alloc();
+        c.caller = this.host.component.index;
+        c.callerInstance = d.instance;
+        c.start = this.sim.now;
+        c.op = OP_WRITE;
+        c.key = key;
+        c.version = d.version;
+        this.flushes++;
+        this.sim.send(c, this.backing!, -1);
+      }
     }
   }
 
@@ -544,10 +557,11 @@ export class CacheBehaviour {
       return;
     }
     this.flushFailures++;
-    if (d.generation === this.generation && this.host.isAlive(0)) {
+    const dirty = this.dirtyOf(d.instance);
+    if (d.generation === this.gen(d.instance) && this.host.isAlive(d.instance)) {
       // dirty again, ahead of newer writes of the key if it has any
-      const now = this.dirty.get(key);
-      if (now === undefined) this.dirty.set(key, d);
+      const now = dirty.get(key);
+      if (now === undefined) dirty.set(key, d);
       else {
         now.writes += d.writes;
         now.base = Math.min(now.base, d.base);
@@ -556,7 +570,38 @@ export class CacheBehaviour {
     }
     // the node that kept these writes died before the store took them
     this.lost += d.writes;
-    if (!this.dirty.has(key)) this.rollback(new Map([[key, d.base]]));
+    this.rollback(new Map([[key, this.survivor(key, d.base, -1)]]));
+  }
+
+  /**
+   * The version of `key` the store will end with if the writes of
+   * `instance` (-1: of the flush that failed) are lost: what it had before
+   * them, or the newest version another node still holds for it.
+   */
+  private survivor(key: number, base: number, instance: number): number {
+    // writes another node flushed since may have passed it
+    let v = Math.max(base, this.backing!.versionOf?.(key) ?? 0);
+    const f = this.flushing.get(key);
+    if (f !== undefined && f.instance !== instance) v = Math.max(v, f.version);
+    this.dirty.forEach((dirty, i) => {
+      const d = i === instance ? undefined : dirty?.get(key);
+      if (d !== undefined) v = Math.max(v, d.version);
+    });
+    return v;
+  }
+
+  private dirtyOf(instance: number): Map<number, Dirty> {
+    return (this.dirty[instance] ??= new Map());
+  }
+
+  private gen(instance: number): number {
+    return this.generation[instance] ?? 0;
+  }
+
+  private get dirtyKeys(): number {
+    let n = 0;
+    for (const d of this.dirty) n += d?.size ?? 0;
+    return n;
   }
 
   /** The consistency checker forgets the lost versions: each key is back to what the store will hold. */
@@ -569,32 +614,34 @@ export class CacheBehaviour {
 
   // ---- faults
 
-  /** The node died: its memory is gone (dirty writes, locks, loads under way); waiting callers fail. */
-  killed(): void {
+  /** An instance died: its memory is gone (dirty writes, loads under way); callers waiting on it fail. */
+  killed(instance: number): void {
     const sim = this.sim;
-    this.generation++;
+    this.generation[instance] = this.gen(instance) + 1;
     for (const id of this.suspended) {
       const job = sim.pool.jobs[id];
+      if (job.instance !== instance) continue;
+      this.suspended.delete(id);
       const copy = sim.pool.alloc();
       copy.copyCall(job);
       copy.enqueued = job.enqueued;
       job.cancelled = true; // released when its store call returns
       this.host.respond(copy, INSTANCE_DOWN);
     }
-    this.suspended.clear();
-    for (const waiting of this.loading.values())
-      for (const id of waiting) this.answerWaiter(id, INSTANCE_DOWN, 0, 0);
-    this.loading.clear();
-    const survivors = new Map<number, number>();
-    for (const [key, d] of this.dirty) {
-      this.lost += d.writes;
-      survivors.set(key, d.base);
+    const loading = this.loading[instance];
+    if (loading !== undefined) {
+      for (const waiting of loading.values())
+        for (const id of waiting) this.answerWaiter(id, INSTANCE_DOWN, 0, 0);
+      loading.clear();
     }
-    this.dirty.clear();
+    const dirty = this.dirtyOf(instance);
+    const survivors = new Map<number, number>();
+    for (const [key, d] of dirty) {
+      this.lost += d.writes;
+      survivors.set(key, this.survivor(key, d.base, instance));
+    }
+    dirty.clear();
     this.rollback(survivors);
-    this.locks.clear();
-    this.refreshing.clear();
-    this.deltas.clear();
   }
 
   // ---- penetration
@@ -647,7 +694,7 @@ export class CacheBehaviour {
   /** Writes a write-behind node acknowledged that have not reached the store. */
   get pendingWrites(): number {
     let n = 0;
-    for (const d of this.dirty.values()) n += d.writes;
+    for (const dirty of this.dirty) for (const d of dirty?.values() ?? []) n += d.writes;
     for (const d of this.flushing.values()) n += d.writes;
     return n;
   }
@@ -667,7 +714,7 @@ export class CacheBehaviour {
         flushed: this.flushedWrites,
         coalesced: this.coalescedWrites,
         pending: this.pendingWrites,
-        dirtyKeys: this.dirty.size,
+        dirtyKeys: this.dirtyKeys,
         maxDirtyKeys: this.maxDirty,
         flushFailures: this.flushFailures,
       };

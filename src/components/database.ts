@@ -7,8 +7,9 @@
 // report exactly which version they saw. Resharding copies the keys that
 // move, one at a time per source shard, as work on both primaries.
 import type { Sampler } from "../kernel/distributions.js";
-import { fmix32, type Rng } from "../kernel/rng.js";
+import { fmix32, hashString, KeyedDraws, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
+import { LatencyRecorder } from "../metrics/latency.js";
 import { IntQueue } from "./int-queue.js";
 import {
   type Job,
@@ -137,8 +138,12 @@ export class Database extends Station implements Store {
   private readonly lagSeries: number[][];
   private readonly lagPosSeries: number[][];
   private readonly verdicts = new ReadVerdicts();
+  /** a value's size belongs to its key: every read of it (and every cache copy) has the same size */
+  private readonly sizes: KeyedDraws;
   private readonly canary: LagCanary | null;
   private canaryEv = -1;
+  /** time from each commit until every node of its shard applied it */
+  private readonly convergence = new LatencyRecorder();
 
   constructor(
     name: string,
@@ -164,6 +169,7 @@ export class Database extends Station implements Store {
     this.lagSeries = Array.from({ length: n }, () => []);
     this.lagPosSeries = Array.from({ length: n }, () => []);
     this.canary = db.canary ? new LagCanary(db.canary, capacity, this.per) : null;
+    this.sizes = new KeyedDraws(hashString(name));
   }
 
   override attach(sim: Sim, index: number): void {
@@ -199,8 +205,13 @@ export class Database extends Station implements Store {
     else this.versionRetries++;
   }
 
-  sampleValueSize(rng: Rng): number {
-    return Math.round(this.db.valueSize.sample(rng));
+  /** The version of a key its shard's current primary holds. */
+  versionOf(key: number): number {
+    return this.primaryVersion(key);
+  }
+
+  valueSizeOf(key: number): number {
+    return Math.round(this.db.valueSize.sample(this.sizes.at(key)));
   }
 
   /** Registers a read step's routing policy; the step's reads carry the returned index. */
@@ -358,6 +369,11 @@ export class Database extends Station implements Store {
         // a row a transaction holds: wait for it, keeping the connection, as a row lock does
         if (this.locks.has(job.key)) return this.waitForLock(job);
         const current = rs.versions[local].get(job.key) ?? 0;
+        // a write-behind cache's flush of a version the key already has (or passed) is superseded: nothing to write
+        if (job.version >= 0 && job.version <= current) {
+          job.version = current;
+          return this.finish(job, OK);
+        }
         if (job.expect >= 0 && current !== job.expect) {
           // the key moved on since this read-modify-write read it
           if (job.conditional) {
@@ -418,7 +434,7 @@ export class Database extends Station implements Store {
         this.readsByNode[node]++;
         this.shards.served(g);
         job.version = rs.versions[local].get(job.key) ?? 0;
-        job.size = Math.round(this.db.valueSize.sample(this.rng));
+        job.size = Math.round(this.db.valueSize.sample(this.sizes.at(job.key)));
         return this.finish(job, OK);
       default:
         return this.finish(job, ERROR);
@@ -555,8 +571,10 @@ export class Database extends Station implements Store {
     );
   }
 
-  durable(key: number, version: number): void {
+  /** Every node of its shard applied `version` of `key`: it is durable, and it has converged. */
+  durable(key: number, version: number, committedAt: number): void {
     this.sim.consistency?.durableThrough(this.storeId, key, version, this.sim.now);
+    this.convergence.record(this.sim.now - committedAt);
   }
 
   private unpark(node: number, g: number): void {
@@ -745,6 +763,7 @@ export class Database extends Station implements Store {
         primary: rs0.primary,
         logPosition: used.reduce((n, rs) => n + rs.log.head, 0),
         logHeld: used.reduce((n, rs) => n + rs.log.size, 0),
+        convergenceMs: this.convergence.summary(),
         divergentKeys: this.divergentKeys(),
         fellOffLog: used.reduce((n, rs) => n + rs.fellOffLog, 0),
         snapshots: used.reduce((n, rs) => n + rs.snapshots, 0),
@@ -861,7 +880,7 @@ class ShardHost implements ReplicaHost {
   promoted(_node: number, survivor: (key: number) => number): number {
     return this.db.promoted(this.g, survivor);
   }
-  durable(key: number, version: number): void {
-    this.db.durable(key, version);
+  durable(key: number, version: number, committedAt: number): void {
+    this.db.durable(key, version, committedAt);
   }
 }

@@ -2,7 +2,6 @@
 // replication scheme: an index in the consistency checker, and a place to
 // count the checker's verdicts per second. Reads and writes are calls with
 // op OP_READ / OP_WRITE; the store answers with job.version set.
-import type { Rng } from "../kernel/rng.js";
 import type { Component } from "./runtime.js";
 
 export interface Store extends Component {
@@ -24,6 +23,8 @@ export interface Store extends Component {
   noteVersionCheck?(fallback: boolean): void;
   /** shards a scatter read must ask (a store without shards has one) */
   readonly shardCount?: number;
-  /** a value's size, drawn as a read's would be (for a cache pre-loaded with keys) */
-  sampleValueSize?(rng: Rng): number;
+  /** the version of a key the store holds now (where writes go) */
+  versionOf?(key: number): number;
+  /** the size of a key's value, as a read of it returns (sizes belong to keys) */
+  valueSizeOf?(key: number): number;
 }
