@@ -27,6 +27,27 @@ const designArb = fc.record({
   queue: fc.integer({ min: 0, max: 20 }),
   computeMs: fc.double({ min: 0.05, max: 5, noNaN: true }),
   useCache: fc.boolean(),
+  cacheMode: fc.constantFrom(
+    "",
+    "reads: read-through",
+    "writes: update",
+    "writes: write-through",
+    "writes: write-behind, writeBehind: { interval: 300ms, batch: 20 }",
+    "writes: write-around",
+    "stampede: lock",
+    "stampede: { defence: lock, whileLocked: stale }",
+    "stampede: coalesce",
+    "stampede: stale-while-revalidate",
+    "stampede: xfetch",
+    "stampede: refresh-ahead",
+    "reads: read-through, stampede: coalesce",
+    "reads: read-through, stampede: lock, writes: write-through",
+    "reads: read-through, stampede: stale-while-revalidate, writes: write-behind",
+    "reads: read-through, stampede: coalesce, writes: write-behind, nodes: 3, ejectAfter: 100ms",
+    "writes: write-through, stampede: lock, nodes: 2, replicas: 1, failoverAfter: 200ms",
+    "ttlJitter: 30%, negativeTtl: 200ms, bloom: { rebuildEvery: 500ms }, prewarm: 20",
+  ),
+  missingKeys: fc.boolean(),
   callBackend: fc.boolean(),
   writeShare: fc.integer({ min: 0, max: 5 }),
   network: fc.boolean(),
@@ -65,8 +86,8 @@ components:
     target: ${p.useLb ? "lb" : "api"}
     ${p.closedUsers ? `closed: { users: ${p.closedUsers}, thinkTime: exp(20ms) }` : `arrival: { process: poisson, rate: ${p.rate}/s }`}
     routes:
-      - { route: GET /a, weight: ${6 - p.writeShare}, keys: { count: 500, popularity: zipf(1.1) } }
-      - { route: POST /a, weight: ${p.writeShare + 1}, keys: { count: 500, popularity: zipf(1.1) } }
+      - { route: GET /a, weight: ${6 - p.writeShare}, keys: { count: 500, popularity: zipf(1.1)${p.missingKeys ? ", missing: 10%" : ""} } }
+      - { route: POST /a, weight: ${p.writeShare + 1}, keys: { count: 500, popularity: zipf(1.1)${p.missingKeys ? ", missing: 5%" : ""} } }
   lb:
     kind: load-balancer
     algorithm: ${p.algorithm}
@@ -92,7 +113,7 @@ components:
     queue: 5
     routes:
       "*": [{ compute: exp(1ms) }]
-  redis: { kind: cache, capacity: 100, ttl: 1s }
+  redis: { kind: cache, capacity: 100, ttl: 1s${p.useCache && p.cacheMode ? `, ${p.cacheMode}` : ""} }
   db: { kind: database, connections: ${p.dbConnections}, queue: 10, readTime: exp(2ms), writeTime: exp(3ms) }
 ${faults.length ? `faults:\n${faults.join("\n")}` : ""}
 `;

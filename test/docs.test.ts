@@ -400,6 +400,30 @@ describe("docs/report.md", () => {
     expect(missing).toEqual([]);
   });
 
+  it("mentions every field of a cache's report, with its strategies and defences", () => {
+    const at = "components.<cache>";
+    const missing: string[] = [];
+    let caches = 0;
+    for (const f of [
+      "examples/cache/strategies.yaml",
+      "examples/cache/thundering-herd.yaml",
+      "examples/cache/penetration.yaml",
+    ]) {
+      const run = JSON.parse(
+        JSON.stringify(runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 12_000 })),
+      );
+      for (const c of Object.values(obj(run.components)).map(obj)) {
+        if (c.kind !== "cache") continue;
+        caches++;
+        missing.push(...unmentioned(keys(c), at), ...unmentioned(keys(c.series), `${at}.series`));
+        for (const group of ["readThrough", "writeThrough", "writeBehind", "stampede", "negative", "bloom"])
+          if (c[group]) missing.push(...unmentioned(keys(c[group]), `${at}.${group}`));
+      }
+    }
+    expect(caches).toBeGreaterThan(10);
+    expect(missing).toEqual([]);
+  });
+
   it("describes every outcome cause", () => {
     expect(unmentioned([...CAUSES], "cause")).toEqual([]);
   });

@@ -9,7 +9,8 @@
 import type { Sampler } from "../kernel/distributions.js";
 import { HashRing, hash32, modN, rendezvous, type UsableSet } from "../mechanisms/hashing.js";
 import { CacheStore, type EvictionPolicyName } from "../mechanisms/cache-store.js";
-import { type Job, OP_DELETE, OP_READ, OP_WRITE } from "./job.js";
+import { CacheBehaviour, type CacheStrategy, FILTERED, HIT, PLAIN_CACHE, TAKEN } from "./cache-writes.js";
+import { type Job, OP_DELETE, OP_PUT, OP_READ, OP_WRITE } from "./job.js";
 import { NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
@@ -36,6 +37,8 @@ export interface CacheConfig extends StationConfig {
   failoverMs: number;
   /** the most popular keys (numbered from 0) are kept on `copies` nodes each, and read from any */
   hotKeys: { top: number; copies: number } | null;
+  /** read and write strategies, stampede and penetration defences (cache-writes.ts) */
+  strategy?: CacheStrategy;
 }
 
 export class Cache extends Station implements UsableSet {
@@ -66,6 +69,7 @@ export class Cache extends Station implements UsableSet {
   private pastRejected = 0;
   private windowGets = 0;
   private windowHits = 0;
+  readonly behaviour: CacheBehaviour;
 
   constructor(
     name: string,
@@ -82,6 +86,18 @@ export class Cache extends Station implements UsableSet {
     this.diedAt = new Float64Array(cc.instances).fill(-1);
     this.gets = new Float64Array(cc.instances);
     this.hits = new Float64Array(cc.instances);
+    this.behaviour = new CacheBehaviour(cc.strategy ?? PLAIN_CACHE, cc.ttlMs ?? 0, {
+      component: this,
+      store: (i) => this.stores[i],
+      storeOfKey: (key) => {
+        const node = this.nodeOf(key);
+        return node < 0 ? null : this.stores[this.instanceOf(node)];
+      },
+      isAlive: (i) => this.isAlive(i),
+      suspend: (job) => this.suspend(job),
+      resume: (job) => this.resume(job),
+      respond: (job, outcome) => this.respond(job, outcome),
+    });
   }
 
   private newStore(): CacheStore {
@@ -101,6 +117,11 @@ export class Cache extends Station implements UsableSet {
     this.done = sim.q.on((id) => this.complete(id));
     this.ejectEv = sim.q.on((instance) => this.eject(instance));
     this.failoverEv = sim.q.on((node) => this.promote(node));
+    this.behaviour.attach(sim, this.rng);
+  }
+
+  override start(): void {
+    this.behaviour.start();
   }
 
   /** Whether clients still send a node's keys to it (the ring walks past nodes they took out). */
@@ -167,28 +188,43 @@ export class Cache extends Station implements UsableSet {
     const i = job.instance;
     const store = this.stores[i];
     const internal = job.caller === this.index;
+    const b = this.behaviour;
+    // what the operation stored, for its node's replicas: a set, a delete, or nothing
+    let wrote = job.op;
+    if (b.isResumed(job)) {
+      // a suspended load or write-through write is back with the store's answer: store it
+      this.sets++;
+      const outcome = b.resumed(store, job, now);
+      this.replicate(job, i, OP_WRITE);
+      return this.finish(job, outcome);
+    }
     if (job.op === OP_READ) {
-      this.gets[i]++;
-      this.windowGets++;
-      const e = store.get(job.key, now);
-      if (e) {
+      const got = b.read(store, job, now);
+      if (got !== FILTERED) {
+        this.gets[i]++;
+        this.windowGets++;
+      }
+      if (got === HIT) {
         this.hits[i]++;
         this.windowHits++;
-        job.hit = true;
-        job.version = e.version;
-        job.size = e.size;
-      } else job.hit = false;
+      }
+      if (got === TAKEN) return;
     } else if (job.op === OP_WRITE) {
       if (!internal) this.sets++;
-      store.set(job.key, { version: job.version, size: job.size }, now);
+      b.fill(store, job, now);
+    } else if (job.op === OP_PUT) {
+      if (b.put(store, job, now) === TAKEN) return;
+      this.sets++;
+      wrote = OP_WRITE;
     } else if (job.op === OP_DELETE) {
-      if (!internal) this.deletes++;
-      store.delete(job.key);
+      if (!b.delete(store, job))
+        wrote = OP_READ; // only a lock released
+      else if (!internal) this.deletes++;
     }
     // a node's own writes (and a hot key's delete passed on from another node) stream to its replicas
     const fromOtherNode = internal && Math.floor(job.callerInstance / this.per) !== Math.floor(i / this.per);
-    if ((!internal || fromOtherNode) && job.op !== OP_READ) this.replicate(job, i);
-    if (!internal && job.op === OP_DELETE) this.deleteCopies(job, i);
+    if ((!internal || fromOtherNode) && wrote !== OP_READ) this.replicate(job, i, wrote);
+    if (!internal && wrote === OP_DELETE) this.deleteCopies(job, i);
     this.finish(job, OK);
   }
 
@@ -207,9 +243,9 @@ export class Cache extends Station implements UsableSet {
   }
 
   /** A call from one instance of the cache to another (replication, copies), over the network. */
-  private internalCall(job: Job, from: number, to: number): void {
+  private internalCall(job: Job, from: number, to: number, op = job.op): void {
     const c = this.sim.pool.alloc();
-    c.op = job.op;
+    c.op = op;
     c.key = job.key;
     c.version = job.version;
     c.size = job.size;
@@ -220,23 +256,25 @@ export class Cache extends Station implements UsableSet {
   }
 
   /** A primary streams its sets and deletes to its node's replicas, asynchronously. */
-  private replicate(job: Job, from: number): void {
+  private replicate(job: Job, from: number, op: number): void {
     const node = Math.floor(from / this.per);
     for (let m = 0; m < this.per; m++) {
       const to = node * this.per + m;
       if (to === from || this.alive[to] === 0) continue;
-      this.internalCall(job, from, to);
+      this.internalCall(job, from, to, op);
     }
   }
 
-  /** Only replication streams come back to the cache. */
+  /** Replication streams come back to the cache, and its own calls to its store (cache-writes.ts). */
   override onReply(job: Job): void {
-    this.sim.release(job);
+    if (job.callee === this.index) return this.sim.release(job);
+    this.behaviour.onReply(job);
   }
 
   override kill(instance: number): void {
     if (this.alive[instance] === 0) return;
     super.kill(instance);
+    this.behaviour.killed(instance);
     this.diedAt[instance] = this.sim.now;
     const node = Math.floor(instance / this.per);
     if (this.primaryOf[node] !== instance - node * this.per) return;
@@ -339,6 +377,7 @@ export class Cache extends Station implements UsableSet {
       entries,
       bytes,
       series: { ...(base.series as object), hitRatio: this.hitSeries },
+      ...this.behaviour.report(),
     };
     if (this.cc.nodes > 1 || this.per > 1) {
       out.cluster = {

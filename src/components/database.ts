@@ -128,6 +128,11 @@ export class Database extends Station implements Store {
   private rrRead = 0;
   private reads = 0;
   private writes = 0;
+  /** reads and writes in the current second, and per second so far */
+  private windowReads = 0;
+  private windowWrites = 0;
+  private readonly readSeries: number[] = [];
+  private readonly writeSeries: number[] = [];
   private readonly readsByNode: Float64Array;
   private primaryReadsAfterWrite = 0;
   private lagBypasses = 0;
@@ -258,6 +263,15 @@ export class Database extends Station implements Store {
   noteVersionCheck(fallback: boolean): void {
     if (fallback) this.versionFallbacks++;
     else this.versionRetries++;
+  }
+
+  /** The version of a key its shard's current primary holds. */
+  versionOf(key: number): number {
+    return this.primaryVersion(key);
+  }
+
+  valueSizeOf(key: number): number {
+    return Math.round(this.db.valueSize.sample(this.sizes.at(key)));
   }
 
   /** Registers a read step's routing policy; the step's reads carry the returned index. */
@@ -514,6 +528,11 @@ export class Database extends Station implements Store {
           this.locks.forget(job.key, job.txn);
         }
         const current = rs.versions[local].get(job.key) ?? 0;
+        // a write-behind cache's flush of a version the key already has (or passed) is superseded: nothing to write
+        if (job.version >= 0 && job.version <= current) {
+          job.version = current;
+          return this.finish(job, OK);
+        }
         if (job.expect >= 0 && current !== job.expect) {
           // the key moved on since this read-modify-write read it
           const level = this.isolationOf(job);
@@ -598,6 +617,7 @@ export class Database extends Station implements Store {
 
   private served(node: number, g: number): void {
     this.reads++;
+    this.windowReads++;
     this.readsByNode[node]++;
     this.shards.served(g);
   }
@@ -659,9 +679,11 @@ export class Database extends Station implements Store {
   /** Commits a write on shard g's primary: a new version, logged and shipped; acknowledged per the replication mode. */
   private commitWrite(job: Job, g: number, rs: ReplicaSet, local: number): void {
     this.writes++;
+    this.windowWrites++;
     this.shards.served(g);
     this.settleWrite(job, true);
-    const v = (rs.versions[local].get(job.key) ?? 0) + 1;
+    // a write-behind cache's flush installs the version it acknowledged (several coalesced writes at once)
+    const v = Math.max((rs.versions[local].get(job.key) ?? 0) + 1, job.version);
     const pos = this.per > 1 ? this.logged(rs, job.key, v) : rs.commit(job.key, v);
     this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
     job.version = v;
@@ -743,6 +765,7 @@ export class Database extends Station implements Store {
    */
   private splitBrainWrite(job: Job, rs: ReplicaSet, local: number): void {
     this.writes++;
+    this.windowWrites++;
     this.splitBrainWrites++;
     this.splitBrainKeys.add(job.key);
     rs.versions[local].set(job.key, (rs.versions[local].get(job.key) ?? 0) + 1);
@@ -964,6 +987,10 @@ export class Database extends Station implements Store {
     });
     this.verdicts.tick();
     this.shards.tick();
+    this.readSeries.push(this.windowReads);
+    this.writeSeries.push(this.windowWrites);
+    this.windowReads = 0;
+    this.windowWrites = 0;
   }
 
   /** The version of each key on its shard's current primary: what survives. */
@@ -977,6 +1004,8 @@ export class Database extends Station implements Store {
     const used = this.groups.slice(0, this.shards.shards);
     const series: Record<string, number[]> = {
       ...(base.series as Record<string, number[]>),
+      reads: this.readSeries,
+      writes: this.writeSeries,
       ...this.verdicts.series(),
     };
     const keysPerShard = used.map((rs) => rs.versions[rs.primary].size);

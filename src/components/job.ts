@@ -18,6 +18,8 @@ export const OP_ABORT = 8;
 export const OP_READ_LOCK = 9;
 /** a serializable read-modify-write's read: takes the row's shared lock before it runs, held until the write commits */
 export const OP_READ_SHARED = 10;
+/** a write sent to a cache that writes the store itself (write-through, write-behind) */
+export const OP_PUT = 11;
 
 export const QUEUED = 1;
 export const RUNNING = 2;

@@ -4,12 +4,13 @@
 import type { Sampler } from "../kernel/distributions.js";
 import type { Isolation } from "./database.js";
 import { subKey } from "../mechanisms/partitioning.js";
+import { CacheClient, type CachedStep, writesThrough } from "./cache-client.js";
 import {
   type Job,
   OP_ABORT,
   OP_COMMIT,
-  OP_DELETE,
   OP_PREPARE,
+  OP_PUT,
   OP_READ,
   OP_READ_LOCK,
   OP_READ_SHARED,
@@ -107,6 +108,27 @@ export class Service extends Station {
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
   private readonly l1: LocalCache | null;
+  /** what read and write steps do with their caches */
+  private readonly caches = new CacheClient({
+    component: this,
+    stepOf: (job) => this.plan(job)[job.step] as CachedStep,
+    serve: (job, store, version, size, hit) => {
+      job.version = version;
+      job.hit = hit;
+      this.judgeRead(job, store, version);
+      const step = this.plan(job)[job.step];
+      if (step.type === "read" && step.l1)
+        this.l1!.put(job.instance, store.storeId, job.key, version, size, this.sim.now);
+      job.phase = 0;
+      job.step++;
+      this.advance(job);
+    },
+    readStore: (job, store, policy) => {
+      job.phase = ASK_STORE;
+      this.sendRead(job, store, policy);
+    },
+    finish: (job, outcome) => this.finish(job, outcome),
+  });
 
   constructor(name: string, config: ServiceConfig) {
     super(name, config);
@@ -129,6 +151,7 @@ export class Service extends Station {
     super.attach(sim, index);
     this.computeDone = sim.q.on((id) => this.afterCompute(id));
     this.recheck = sim.q.on((id) => this.readAgain(id));
+    this.caches.attach(sim);
   }
 
   /** Whether this service has a plan for `route` (checked when a design is built). */
@@ -221,6 +244,11 @@ export class Service extends Station {
           c.policy = step.policy;
           // a salted write goes to one of the key's sub-keys, spreading a hot key over shards
           if (salted(step, job.key)) c.key = subKey(job.key, this.rng.int(step.salt!));
+          // write-through and write-behind caches write the store themselves
+          if (writesThrough(step.cache)) {
+            c.op = OP_PUT;
+            return sim.send(c, step.cache!, -1);
+          }
           sim.send(c, step.store, -1);
           return;
         }
@@ -238,12 +266,14 @@ export class Service extends Station {
 
   override onReply(c: Job): void {
     const sim = this.sim;
-    if (c.parent < 0) return sim.release(c); // fire-and-forget (cache fill or invalidation)
+    if (c.parent < 0) return this.caches.detached(c); // fire-and-forget (cache fill, invalidation, refresh)
     const job = sim.pool.jobs[c.parent];
     const step = this.plan(job)[job.step];
     if (job.cancelled) {
       // a row lock taken for a request that is gone is released, as a dropped connection's would be
       if ((c.op === OP_READ_LOCK || c.op === OP_READ_SHARED) && c.outcome === OK) this.releaseLock(c, step);
+      // requests of a live instance waiting for this load still get its answer
+      if (step.type === "read" && step.cache && job.phase === ASK_STORE) this.caches.abandoned(job, c, step);
       sim.release(c);
       // a request waiting on several calls at once is released with the last of them
       const fanned =
@@ -256,26 +286,9 @@ export class Service extends Station {
     if (step.type === "update") return this.updated(job, c, step);
     if (step.type === "transaction") return this.transacted(job, c, step);
     if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
-    if (step.type === "read" && job.phase === ASK_CACHE) {
-      if (outcome === OK && c.hit) {
-        job.version = c.version;
-        job.hit = true;
-        this.judgeRead(job, step.store, c.version);
-        if (step.l1) this.l1!.put(job.instance, step.store.storeId, job.key, c.version, c.size, sim.now);
-        sim.release(c);
-        job.step++;
-        return this.advance(job);
-      }
-      // a miss, or the cache is unreachable: read the store instead
-      sim.release(c);
-      job.phase = ASK_STORE;
-      const r = sim.child(job, this, job.instance);
-      r.op = OP_READ;
-      r.policy = step.policy;
-      sim.send(r, step.store, -1);
-      return;
-    }
+    if (step.type === "read" && job.phase === ASK_CACHE) return this.caches.answered(job, c, step);
     if (outcome !== OK) {
+      if (step.type === "read" && step.cache) this.caches.loaded(job, c, step);
       sim.release(c);
       return this.finish(job, outcome);
     }
@@ -286,14 +299,14 @@ export class Service extends Station {
       job.hit = false;
       this.judgeRead(job, step.store, c.version);
       if (step.l1) this.l1!.put(job.instance, step.store.storeId, job.key, c.version, c.size, sim.now);
-      if (step.cache) this.fireAndForget(job, step.cache, OP_WRITE, c.version, c.size);
+      if (step.cache) this.caches.loaded(job, c, step);
     } else if (step.type === "write") {
       job.version = c.version;
       // a store that cannot place a write in its history (split brain) reports version -1
       if (c.version >= 0)
         sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
       this.l1?.invalidate(job.instance, step.store.storeId, c.key);
-      if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
+      if (step.cache) this.caches.wrote(job, c, step);
     }
     sim.release(c);
     job.phase = 0;
@@ -523,16 +536,6 @@ export class Service extends Station {
       job.seenAtStart,
     );
     store.noteRead(flags);
-  }
-
-  /** Cache-aside fill after a miss, and invalidation after a write. */
-  private fireAndForget(job: Job, cache: Component, op: number, version: number, size: number): void {
-    const f = this.sim.child(job, this, job.instance);
-    f.parent = -1;
-    f.op = op;
-    f.version = version;
-    f.size = size;
-    this.sim.send(f, cache, -1);
   }
 
   override restart(instance: number): void {

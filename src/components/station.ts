@@ -131,21 +131,54 @@ export abstract class Station extends Component {
 
   /** The job's work is done: free the worker, start the next in line, reply. */
   protected finish(job: Job, outcome: number): void {
+    this.handOn(job);
+    this.respond(job, outcome);
+  }
+
+  /**
+   * Frees the worker `job` holds without answering it: the component keeps
+   * the job while it waits on a call of its own (a cache loading from its
+   * database), and answers it later with `respond`, or gives it a worker
+   * again with `resume`.
+   */
+  protected suspend(job: Job): void {
+    this.handOn(job);
+    this.beginReady();
+  }
+
+  /** A suspended job wants a worker again: it waits its turn, and is never turned away. */
+  protected resume(job: Job): void {
+    const i = job.instance;
+    if (this.alive[i] === 0) return this.respond(job, INSTANCE_DOWN);
+    if (this.busy[i] < this.cfg.concurrency) return this.startJob(job);
+    job.state = QUEUED;
+    this.queues[i].push(job.id);
+    this.queueTW.change(1, this.sim.now);
+  }
+
+  /** Counts and replies to a job that holds no worker (finished, or suspended). */
+  protected respond(job: Job, outcome: number): void {
+    if (this.isTraffic(job)) {
+      if (outcome === OK) this.completed++;
+      else this.failed++;
+      this.latency.record(this.sim.now - job.enqueued);
+    }
+    job.outcome = outcome;
+    this.sim.reply(job);
+    this.beginReady();
+  }
+
+  /** Frees the job's worker; the head of the queue takes it (its work begins in beginReady). */
+  private handOn(job: Job): void {
     const i = job.instance;
     const now = this.sim.now;
     job.state = 0;
     this.busy[i]--;
     this.busyTW.change(-1, now);
-    if (this.isTraffic(job)) {
-      if (outcome === OK) this.completed++;
-      else this.failed++;
-      this.latency.record(now - job.enqueued);
-    }
-    job.outcome = outcome;
     const q = this.queues[i];
     if (q.length > 0) {
       // the freed worker goes to the head of the queue before anyone else can
-      // take it, but its work begins below, after the reply
+      // take it, but its work begins after the reply
       this.queueTW.change(-1, now);
       const next = this.sim.pool.jobs[q.shift()];
       next.state = RUNNING;
@@ -153,8 +186,6 @@ export abstract class Station extends Component {
       this.busyTW.change(1, now);
       this.ready.push(next.id);
     }
-    this.sim.reply(job);
-    this.beginReady();
   }
 
   /**

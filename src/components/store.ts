@@ -23,4 +23,8 @@ export interface Store extends Component {
   noteVersionCheck?(fallback: boolean): void;
   /** shards a scatter read must ask (a store without shards has one) */
   readonly shardCount?: number;
+  /** the version of a key the store holds now (where writes go) */
+  versionOf?(key: number): number;
+  /** the size of a key's value, as a read of it returns (sizes belong to keys) */
+  valueSizeOf?(key: number): number;
 }

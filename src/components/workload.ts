@@ -3,7 +3,7 @@
 // each wait for their answer, then think), and records what each user saw.
 import type { Sampler } from "../kernel/distributions.js";
 import { HomeRegions } from "../kernel/home-region.js";
-import type { KeySampler } from "../kernel/keys.js";
+import { type KeySampler, MISSING_KEYS } from "../kernel/keys.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
 import type { RequestMetrics } from "../metrics/requests.js";
 import { type Job, OP_ROUTE } from "./job.js";
@@ -17,6 +17,8 @@ export interface WorkloadRoute {
   keys: KeySampler;
   /** each user touches only their own key (key = user id), like a profile */
   perUser?: boolean;
+  /** share of requests for keys that exist nowhere (MISSING_KEYS + the key drawn) */
+  missing?: number;
 }
 
 export type Arrivals =
@@ -137,6 +139,8 @@ export class Workload extends Component {
     job.route = r.route;
     job.headers = r.headers;
     job.key = r.perUser ? user : cfg.needsKeys ? r.keys.sample(this.keyRng) : 0;
+    // a draw only for routes that ask for missing keys, so other designs keep their keys
+    if (r.missing && cfg.needsKeys && this.keyRng.next() < r.missing) job.key += MISSING_KEYS;
     job.user = user;
     job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;
     // a user lives in one region: the region is a function of the user

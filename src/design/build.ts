@@ -3,6 +3,7 @@
 // faults. Defaults live in defaults.ts.
 
 import { Cache } from "../components/cache.js";
+import type { CacheStrategy } from "../components/cache-writes.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
 import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
@@ -142,6 +143,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         ...capacityLimits(c.capacity),
         policy: c.eviction ?? "lru",
         ttlMs: c.ttl,
+        strategy: cacheStrategy(c, d),
         agingWindow: c.agingWindow,
         doorkeeper: c.doorkeeper,
         nodes,
@@ -159,6 +161,16 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       byName.set(name, comp);
     }
   }
+
+  // a cache's store is the one the steps that use it read and write (validation makes it one)
+  for (const [, c] of entries)
+    if (c.kind === "service")
+      for (const steps of Object.values(c.routes))
+        for (const s of steps)
+          if ("cache" in s && s.cache) {
+            const b = (byName.get(s.cache) as Cache).behaviour;
+            b.backing ??= byName.get("read" in s ? s.read : s.write) as Store;
+          }
 
   for (const [name, c] of entries)
     if (c.kind === "database" && c.sharding?.directory)
@@ -360,6 +372,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           weight: r.weight ?? 1,
           keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
           perUser: r.keys?.perUser ?? false,
+          missing: r.keys?.missing ?? 0,
         })),
         arrivals: arrivals(c, d.duration),
         users,
@@ -575,6 +588,38 @@ function multiLeader(name: string, c: Extract<ComponentSpec, { kind: "multi-lead
     resolution: c.resolution ?? D.resolution,
     clockSkewMs: c.clockSkew,
   });
+}
+
+function cacheStrategy(c: Extract<ComponentSpec, { kind: "cache" }>, d: Design): CacheStrategy {
+  const D = DEFAULTS.cache;
+  type Stampede = Exclude<NonNullable<typeof c.stampede>, string>;
+  const st: Partial<Stampede> = typeof c.stampede === "string" ? { defence: c.stampede } : (c.stampede ?? {});
+  const bloom = c.bloom === true ? {} : c.bloom;
+  return {
+    reads: c.reads ?? D.reads,
+    writes: c.writes ?? D.writes,
+    flushIntervalMs: c.writeBehind?.interval ?? D.flushInterval,
+    flushBatch: c.writeBehind?.batch ?? D.flushBatch,
+    ttlJitter: c.ttlJitter ?? D.ttlJitter,
+    negativeTtlMs: c.negativeTtl ?? 0,
+    prewarm: c.prewarm ?? 0,
+    stampede: {
+      defence: st.defence ?? D.stampede,
+      whileLocked: st.whileLocked ?? D.whileLocked,
+      retryAfterMs: st.retryAfter ?? D.retryAfter,
+      lockTtlMs: st.lockTtl ?? D.lockTtl,
+      staleForMs: st.staleFor ?? c.ttl ?? 0,
+      beta: st.beta ?? D.beta,
+      refreshAhead: st.refreshAhead ?? D.refreshAhead,
+    },
+    bloom: bloom
+      ? {
+          falsePositiveRate: bloom.falsePositiveRate ?? D.bloomFalsePositiveRate,
+          rebuildEveryMs: bloom.rebuildEvery ?? Number.POSITIVE_INFINITY,
+          keySpace: keySpaceOf(d),
+        }
+      : null,
+  };
 }
 
 function keySpec(count: number, popularity: string): KeySpec {

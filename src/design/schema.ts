@@ -4,6 +4,14 @@
 // them (`250ms`, `10k/s`, `64MiB`, `exp(5ms)`) and parsed here into numbers.
 import { z } from "zod";
 import type { DistSpec } from "../kernel/distributions.js";
+import {
+  READ_STRATEGIES,
+  type ReadStrategy,
+  STAMPEDE_DEFENCES,
+  type StampedeDefence,
+  WRITE_STRATEGIES,
+  type WriteStrategy,
+} from "../components/cache-writes.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import type { UnitError } from "./errors.js";
@@ -121,6 +129,10 @@ const KeysSchema = z
     perUser: z.boolean().optional().meta({
       description:
         "each user touches only their own key (key = user id), like a profile; count and popularity then do not apply",
+    }),
+    missing: Percent.optional().meta({
+      description:
+        "share of requests for keys that exist nowhere (cache penetration): reads of them find nothing until something writes them (default 0%)",
     }),
   })
   .meta({ description: "which keys requests touch" });
@@ -485,6 +497,93 @@ export const CacheSchema = z.strictObject({
         "default lru; lfu-aging halves its counts every 10 × capacity references, slru keeps 80% for entries used twice, arc adapts between recency and frequency, w-tinylfu admits to its main space only keys seen more often than its victim",
     }),
   ttl: PositiveDuration.optional().meta({ description: "time to live of an entry (default none)" }),
+  ttlJitter: Percent.optional().meta({
+    description:
+      "each entry's time to live is drawn uniformly from ttl x [1 - j, 1 + j], so entries stored together do not expire together (default 0%)",
+  }),
+  reads: z
+    .enum(READ_STRATEGIES as [ReadStrategy, ...ReadStrategy[]])
+    .optional()
+    .meta({
+      description:
+        "cache-aside (default): on a miss the service reads the database and fills the cache; read-through: the cache loads from the database itself and answers",
+    }),
+  writes: z
+    .enum(WRITE_STRATEGIES as [WriteStrategy, ...WriteStrategy[]])
+    .optional()
+    .meta({
+      description:
+        "what a write step naming this cache does: invalidate (default: write the database, then delete the key), update (then set the new value), write-through (the cache writes the database and answers when both hold it), write-behind (the cache answers at once and flushes dirty keys in batches), write-around (the database only)",
+    }),
+  writeBehind: z
+    .strictObject({
+      interval: PositiveDuration.optional().meta({ description: "time between flushes (default 1s)" }),
+      batch: PositiveInt.optional().meta({
+        description: "most dirty keys one flush writes (default 1000)",
+      }),
+    })
+    .optional()
+    .meta({ description: "writes: write-behind: how dirty keys are flushed to the database" }),
+  stampede: z
+    .union([
+      z.enum(STAMPEDE_DEFENCES as [StampedeDefence, ...StampedeDefence[]]),
+      z.strictObject({
+        defence: z.enum(STAMPEDE_DEFENCES as [StampedeDefence, ...StampedeDefence[]]).meta({
+          description: "none, lock, coalesce, stale-while-revalidate, xfetch or refresh-ahead",
+        }),
+        whileLocked: z.enum(["retry", "stale"]).optional().meta({
+          description:
+            "lock: a request that finds the key locked asks again after retryAfter (retry, default) or takes the expired value (stale)",
+        }),
+        retryAfter: PositiveDuration.optional().meta({
+          description: "lock: pause before asking the cache again (default 50ms)",
+        }),
+        lockTtl: PositiveDuration.optional().meta({
+          description:
+            "lock: a lock its holder never released lapses after this; also bounds a background refresh (default 10s)",
+        }),
+        staleFor: PositiveDuration.optional().meta({
+          description:
+            "stale-while-revalidate, and lock with whileLocked: stale: how long past its TTL an entry may still be served (default: the ttl)",
+        }),
+        beta: PositiveCount.optional().meta({
+          description: "xfetch: above 1 recomputes earlier, below 1 later (default 1)",
+        }),
+        refreshAhead: Percent.optional().meta({
+          description:
+            "refresh-ahead: a hit in this last fraction of the TTL refreshes the key (default 20%)",
+        }),
+      }),
+    ])
+    .optional()
+    .meta({
+      description:
+        "defence against a hot key's expiry sending every concurrent reader to the database: none (default), lock, coalesce, stale-while-revalidate, xfetch or refresh-ahead, or { defence, ... } with its settings",
+    }),
+  prewarm: PositiveInt.optional().meta({
+    description:
+      "the prewarm most popular keys (0..prewarm-1) are in the cache when the run starts, loaded before the traffic was let in (default 0)",
+  }),
+  negativeTtl: PositiveDuration.optional().meta({
+    description: 'cache "not found" answers for this long (default: not cached)',
+  }),
+  bloom: z
+    .union([
+      z.literal(true),
+      z.strictObject({
+        falsePositiveRate: Percent.optional().meta({
+          description: "the filter's target false-positive rate (default 1%)",
+        }),
+        rebuildEvery: PositiveDuration.optional().meta({
+          description: "the filter is rebuilt from the keys that exist this often (default: never)",
+        }),
+      }),
+    ])
+    .optional()
+    .meta({
+      description:
+        "a Bloom filter of the keys that exist, in front of the database: reads of keys it does not hold are answered not found at once",
+    }),
   opTime: DurationDist.optional().meta({ description: "time to serve one get/set/delete (default 50us)" }),
   concurrency: PositiveInt.optional().meta({
     description: "operations served at once (default 1, like Redis)",

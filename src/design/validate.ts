@@ -4,6 +4,7 @@
 import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
+import { cacheProblems } from "./validate-cache.js";
 import { cdnProblems } from "./validate-cdn.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -433,6 +434,7 @@ export function validateDesign(d: Design): Problem[] {
       expected: "a component with kind: workload",
     });
 
+  out.push(...cacheProblems(d));
   out.push(...cycles(d));
   if (out.length === 0) out.push(...routeCoverage(d));
 

@@ -3,6 +3,19 @@
 // spaces of 10^9 cost nothing.
 import type { Rng } from "./rng.js";
 
+/**
+ * Keys that exist nowhere (cache penetration): a route's `missing` share of
+ * requests asks for key MISSING_KEYS + k instead of k. Such a key reads as
+ * "not found" (version 0) until something writes it; every key below
+ * MISSING_KEYS exists from the start.
+ */
+export const MISSING_KEYS = 2 ** 52;
+
+/** Whether a read of `key` that returned `version` found nothing. */
+export function notFound(key: number, version: number): boolean {
+  return version === 0 && key >= MISSING_KEYS;
+}
+
 export type KeySpec =
   | { type: "uniform"; keys: number }
   | { type: "zipf"; keys: number; s: number }
