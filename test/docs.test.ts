@@ -174,7 +174,16 @@ describe("docs/design-file.md", () => {
   it("derives the fields from the schema", () => {
     // a walker that found nothing would make the checks below pass vacuously
     expect(kinds).toEqual(
-      new Set(["workload", "load-balancer", "service", "cache", "database", "quorum-store", "multi-leader"]),
+      new Set([
+        "workload",
+        "dns",
+        "load-balancer",
+        "service",
+        "cache",
+        "database",
+        "quorum-store",
+        "multi-leader",
+      ]),
     );
     for (const p of [
       "duration",
@@ -389,6 +398,28 @@ describe("docs/report.md", () => {
       );
     }
     expect(missing).toEqual([]);
+  });
+
+  it("mentions every field of a DNS name's report", () => {
+    const f = "examples/edge/multi-region.yaml";
+    const run = JSON.parse(JSON.stringify(runDesign(loadDesign(readFileSync(f, "utf8"), f))));
+    const dns = obj(obj(run.components)["dns-ttl60"]);
+    const at = "components.<dns>";
+    expect(dns.kind).toBe("dns");
+    expect(mentioned.has("dns")).toBe(true);
+    const failovers = dns.failovers as unknown[];
+    const events = dns.healthEvents as unknown[];
+    // the run went through an outage, its detection and the recovery
+    expect(failovers.length).toBeGreaterThan(0);
+    expect(events.length).toBeGreaterThan(1);
+    const series = keys(dns.series).map((k) => k.replace(/^(requests|errors):.*/, "$1:<region>"));
+    expect([
+      ...unmentioned(keys(dns), at),
+      ...unmentioned(series, `${at}.series`),
+      ...Object.values(obj(dns.endpoints)).flatMap((e) => unmentioned(keys(e), `${at}.endpoints`)),
+      ...events.flatMap((e) => unmentioned(keys(e), `${at}.healthEvents[]`)),
+      ...failovers.flatMap((e) => unmentioned(keys(e), `${at}.failovers[]`)),
+    ]).toEqual([]);
   });
 
   it("describes every outcome cause", () => {
