@@ -100,6 +100,7 @@ export class Dns extends Component {
   override readonly isClient = true;
   override readonly inClient = true;
   private lookupEv = -1;
+  private resolverEv = -1;
   private probeEv = -1;
   private probeResultEv = -1;
   private lookupRng!: Rng;
@@ -108,7 +109,7 @@ export class Dns extends Component {
   private readonly caches = new Map<number, AnswerCache>();
   private readonly resolverAnswer: Int32Array;
   private readonly resolverExpiry: Float64Array;
-  /** when each resolver's outstanding question to the authoritative servers is answered */
+  /** when each resolver's outstanding question to the authoritative servers is answered (0: none) */
   private readonly resolverPending: Float64Array;
   /** endpoint preference per user region for geo and failover-free policies, best first */
   private readonly order: number[][];
@@ -198,6 +199,7 @@ export class Dns extends Component {
     this.lookupRng = sim.stream(`${this.name}/lookup`);
     this.probeRng = sim.stream(`${this.name}/probe`);
     this.lookupEv = sim.q.on((id) => this.resolved(id));
+    this.resolverEv = sim.q.on((slot) => this.resolverAnswered(slot));
     this.probeEv = sim.q.on((i) => this.probe(i));
     this.probeResultEv = sim.q.on((encoded) => this.probeResult(encoded));
   }
@@ -228,21 +230,23 @@ export class Dns extends Component {
     this.secondLookups++;
     let delay: number;
     if (this.cfg.resolvers > 0) {
+      // the query reaches the resolver half a round trip from now, and is
+      // answered from its cache, or once its question to the authoritative
+      // servers (asked now, or already outstanding) is answered
       const slot = this.resolverSlot(job);
       const rt = this.cfg.resolverTime.sample(this.lookupRng);
-      if (this.resolverExpiry[slot] > now) {
+      job.aux = 0;
+      if (this.resolverExpiry[slot] > now + rt / 2 && this.resolverPending[slot] === 0) {
         this.resolverHits++;
-        job.aux = 0;
         delay = rt;
-      } else if (this.resolverPending[slot] > now + rt / 2) {
-        // the resolver is already asking: this query waits for the same answer
+      } else if (this.resolverPending[slot] > 0) {
         this.resolverHits++;
-        job.aux = 0;
-        delay = this.resolverPending[slot] - now + rt / 2;
+        delay = Math.max(rt, this.resolverPending[slot] - now + rt / 2);
       } else {
-        job.aux = 1;
-        delay = rt + this.cfg.lookup.sample(this.lookupRng);
-        this.resolverPending[slot] = now + delay - rt / 2;
+        const at = now + rt / 2 + this.cfg.lookup.sample(this.lookupRng);
+        this.resolverPending[slot] = at;
+        this.sim.q.at(at, this.resolverEv, slot);
+        delay = at - now + rt / 2;
       }
     } else {
       job.aux = 1;
@@ -271,19 +275,12 @@ export class Dns extends Component {
     const now = this.sim.now;
     let answer: number;
     let expiry: number;
-    const slot = this.cfg.resolvers > 0 ? this.resolverSlot(job) : -1;
-    if (job.aux === 1 || this.resolverAnswer[slot] < 0) {
-      // (a query that waited on a resolver with nothing yet falls back to asking itself)
-      if (job.aux === 0) this.resolverHits--;
-      answer = this.answer(job.region);
+    if (job.aux === 1) {
+      answer = this.decide(job.region);
       expiry = now + this.cfg.ttlMs;
-      this.answers[answer]++;
-      if (slot >= 0) {
-        this.resolverAnswer[slot] = answer;
-        this.resolverExpiry[slot] = expiry;
-      }
     } else {
       // a resolver hands out the TTL it has left
+      const slot = this.resolverSlot(job);
       answer = this.resolverAnswer[slot];
       expiry = this.resolverExpiry[slot];
     }
@@ -294,7 +291,21 @@ export class Dns extends Component {
     this.forward(job, answer);
   }
 
-  /** The authoritative answer for a user in `region`, among the healthy endpoints. */
+  /** A resolver's question to the authoritative servers is answered; it caches the answer for the TTL. */
+  private resolverAnswered(slot: number): void {
+    this.resolverAnswer[slot] = this.decide(Math.floor(slot / this.cfg.resolvers));
+    this.resolverExpiry[slot] = this.sim.now + this.cfg.ttlMs;
+    this.resolverPending[slot] = 0;
+  }
+
+  /** The authoritative answer for a user in `region`, counted. */
+  private decide(region: number): number {
+    const a = this.answer(region);
+    this.answers[a]++;
+    return a;
+  }
+
+  /** The policy's answer for a user in `region`, among the healthy endpoints. */
   private answer(region: number): number {
     const eps = this.cfg.endpoints;
     // with every endpoint unhealthy, answer as if all were healthy (fail open)
