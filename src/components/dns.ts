@@ -350,6 +350,14 @@ export class Dns extends Component {
     }
   }
 
+  /** A successful request to endpoint `e` from a user in `region` took `rtt` ms. */
+  private learn(e: number, rtt: number, region: number): void {
+    const beyond = Math.max(0, rtt - 2 * this.netMs[region][e]);
+    const before = this.measured(e);
+    this.serverMs[e] = this.measuredAt[e] === 0 ? beyond : before + EWMA_ALPHA * (beyond - before);
+    this.measuredAt[e] = this.sim.now;
+  }
+
   /** The endpoint's measured response time beyond the network, decayed since its last sample. */
   private measured(e: number): number {
     const age = this.sim.now - this.measuredAt[e];
@@ -387,10 +395,7 @@ export class Dns extends Component {
     if (c.outcome === OK) {
       this.ok[e]++;
       // the latency policy learns the endpoint's response time beyond the known network delay
-      const beyond = Math.max(0, sim.now - c.start - 2 * this.netMs[c.region][e]);
-      const before = this.measured(e);
-      this.serverMs[e] = this.ok[e] === 1 ? beyond : before + EWMA_ALPHA * (beyond - before);
-      this.measuredAt[e] = sim.now;
+      if (this.cfg.policy === "latency") this.learn(e, sim.now - c.start, c.region);
     } else {
       this.failed[e]++;
       this.secondErrors[ep.region]++;

@@ -198,11 +198,11 @@ export class Sim {
   private hop(job: Job, outbound: boolean): number {
     // work a component hands to its own instance (a replica applying its log) crosses no network
     if (job.caller === job.callee && job.callerInstance === job.instance) return 0;
-    if (this.components[job.callee].inClient) return 0;
     const extra = this.net.extra(job.caller * 65536 + job.callee);
     if (this.zeroNet) return extra;
     const caller = this.components[job.caller];
     const callee = this.components[job.callee];
+    if (callee.inClient) return 0;
     const zone = callee.zoneOf(job.instance);
     const rng = outbound ? caller.netRng : callee.netRng;
     if (caller.isClient) return this.net.clientDelay(job.region, zone, rng) + extra;
