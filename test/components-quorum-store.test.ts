@@ -54,6 +54,8 @@ interface Setup {
   quorum?: QuorumPolicy;
   hinted?: boolean;
   repair?: boolean;
+  /** anti-entropy interval (ms); default off */
+  antiEntropyMs?: number;
   keys?: number;
   /** every hop free: calls and replies between components are delivered synchronously */
   zeroNetwork?: boolean;
@@ -103,6 +105,7 @@ function run(s: Setup): Run {
     vnodes: 32,
     hintedHandoff: s.hinted ?? false,
     readRepair: s.repair ?? false,
+    antiEntropyMs: s.antiEntropyMs,
     quorum: s.quorum,
   });
   store.zones = [0, 1, 2];
@@ -438,5 +441,63 @@ describe("quorum store: latency", () => {
     expect(all.count).toBeGreaterThan(500);
     expect(one.mean).toBeLessThan(all.mean * 0.7);
     expect(one.p99).toBeLessThan(all.p99);
+  });
+});
+
+describe("quorum store: convergence time", () => {
+  type Convergence = { count: number; p50: number; p99: number; max: number };
+  const converged = (r: Run) => r.report.convergenceMs as Convergence;
+  const unconverged = (r: Run) => r.report.unconvergedWrites as number;
+  const workload = (quorum: QuorumPolicy): Setup => ({
+    seed: 19,
+    quorum,
+    keys: 30,
+    durationMs: 2000,
+    phases: [{ startMs: 0, stopMs: 1500, rate: 800, writes: 0.5 }],
+  });
+
+  it("is zero for W = ALL: every replica holds the write when it is acknowledged", () => {
+    const r = run(workload({ w: "all" }));
+    const c = converged(r);
+    expect(c.count).toBeGreaterThan(300);
+    expect(c.count).toBe(r.report.writes);
+    expect(c.max).toBe(0);
+    expect(unconverged(r)).toBe(0);
+  });
+
+  it("for W = 1 is the time the slower replicas take after the first acknowledged", () => {
+    const r = run(workload({ w: 1 }));
+    const c = converged(r);
+    expect(c.count).toBe(r.report.writes);
+    expect(unconverged(r)).toBe(0);
+    // two more replicas still have to store most writes: lognormal(4ms, 20ms) apart
+    expect(c.p50).toBeGreaterThan(0.5);
+    expect(c.p99).toBeGreaterThan(c.p50);
+    expect(c.max).toBeLessThan(200);
+  });
+
+  it("waits for a dead replica to come back and be repaired, and counts the writes still missing", () => {
+    // three nodes, N = 3: every key has a replica on node 2, dead from 300ms to
+    // 1300ms; writes stop before it returns, so none of them is overwritten later
+    const setup = (antiEntropyMs?: number): Setup => ({
+      ...workload({ w: "quorum" }),
+      phases: [{ startMs: 0, stopMs: 1200, rate: 800, writes: 0.5 }],
+      antiEntropyMs,
+      kills: [[300, 1000, 2]],
+    });
+    const stuck = run(setup());
+    const repaired = run(setup(200));
+    // without any repair the writes made while node 2 was down never reach it:
+    // the last one of each key stays unconverged (earlier ones, being older, too)
+    expect(unconverged(stuck)).toBeGreaterThan(200);
+    expect(converged(stuck).count + unconverged(stuck)).toBe(stuck.report.writes);
+    // anti-entropy brings it back in line within a round of its return
+    expect(unconverged(repaired)).toBe(0);
+    const c = converged(repaired);
+    expect(c.count).toBe(repaired.report.writes);
+    // the first writes after the kill waited out the whole outage
+    expect(c.max).toBeGreaterThan(900);
+    expect(c.max).toBeLessThan(1000 + 200 + 100);
+    expect(c.p50).toBeLessThan(c.max);
   });
 });

@@ -19,6 +19,7 @@ describe("data-tier examples", () => {
         "cap-partition.yaml",
         "failover.yaml",
         "hot-key.yaml",
+        "multi-dc.yaml",
         "multi-leader.yaml",
         "quorum.yaml",
         "read-your-writes.yaml",
@@ -48,6 +49,7 @@ describe("no data-tier job is leaked", () => {
     "sharding.yaml": [],
     "quorum.yaml": [],
     "multi-leader.yaml": [],
+    "multi-dc.yaml": [],
     "read-your-writes.yaml": [],
     "hot-key.yaml": [],
   };

@@ -1,7 +1,9 @@
 // Leaderless quorums and network partitions through design files: the
 // stale-read rate against latency for (R, W) choices, what a partition does to
-// calls and to replication, and CP against AP under the same partition.
+// calls and to replication, CP against AP under the same partition, and
+// DynamoDB's eventual and strong reads priced in capacity units.
 import { describe, expect, it } from "vitest";
+import type { Report } from "../src/report/json.js";
 import { rejection, runFile, runText } from "./support/run.js";
 
 type Store = {
@@ -300,5 +302,71 @@ faults:
     // the node was down 20s: hints stored in its first 15s are older than 5s when it returns
     expect(dropped.hintsExpired).toBeGreaterThan(kept.hintsReplayed / 2);
     expect(dropped.divergentKeys).toBeGreaterThan(kept.divergentKeys + 500);
+  });
+});
+
+describe("DynamoDB read modes: eventual and strong reads, in capacity units", () => {
+  const design = (valueSize: string) => `
+duration: 10s
+seed: 4
+network: { regions: { r: [a, b, c] } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 1500/s }
+    routes:
+      - { route: PUT, weight: 1, keys: { count: 200 } }
+      - { route: GET eventual, weight: 2, keys: { count: 200 } }
+      - { route: GET strong, weight: 1, keys: { count: 200 } }
+  api:
+    kind: service
+    instances: 3
+    zones: [a, b, c]
+    concurrency: 500
+    routes:
+      PUT: [{ write: table }]
+      GET eventual: [{ read: table, consistency: one }]
+      GET strong: [{ read: table, consistency: quorum }]
+  table:
+    kind: quorum-store
+    zones: [a, b, c]
+    readTime: "lognormal(median=1ms, p99=20ms)"
+    writeTime: "lognormal(median=1ms, p99=20ms)"
+    valueSize: ${valueSize}
+`;
+  type Table = {
+    reads: number;
+    writes: number;
+    capacityUnits: { read: number; write: number; strongReads: number; eventualReads: number };
+  };
+  const table = (r: Report) => r.components.table as unknown as Table;
+  const small = runText(design("1KiB"));
+  const large = runText(design("6KiB"));
+
+  it("counts each read as strong (a majority of N) or eventual (one replica)", () => {
+    const t = table(small);
+    const by = small.consistency!.byRoute;
+    expect(t.capacityUnits.strongReads + t.capacityUnits.eventualReads).toBe(t.reads);
+    // the store counts a read when it answers, the checker when the caller receives it
+    expect(Math.abs(t.capacityUnits.strongReads - by["GET strong"].reads)).toBeLessThan(5);
+    expect(Math.abs(t.capacityUnits.eventualReads - by["GET eventual"].reads)).toBeLessThan(5);
+  });
+
+  it("charges a strong read a unit per 4 KiB, an eventual one half, a write a unit per KiB", () => {
+    const s = table(small);
+    expect(s.capacityUnits.read).toBe(s.capacityUnits.strongReads + s.capacityUnits.eventualReads / 2);
+    expect(s.capacityUnits.write).toBe(s.writes);
+    const l = table(large);
+    expect(l.capacityUnits.read).toBe(2 * l.capacityUnits.strongReads + l.capacityUnits.eventualReads);
+    expect(l.capacityUnits.write).toBe(6 * l.writes);
+  });
+
+  it("eventual reads are cheaper and faster, and some are stale; strong reads never are", () => {
+    const by = small.consistency!.byRoute;
+    expect(by["GET eventual"].staleReads).toBeGreaterThan(0);
+    expect(by["GET strong"].reads).toBeGreaterThan(2000);
+    expect(by["GET strong"].staleReads).toBe(0);
+    expect(small.routes["GET eventual"].latencyMs.p50).toBeLessThan(small.routes["GET strong"].latencyMs.p50);
   });
 });

@@ -13,6 +13,7 @@ type Db = {
   consistency: { staleReads: number; rywViolations: number; lostAcknowledgedWrites: number; reads: number };
   replication: {
     logHeld: number;
+    convergenceMs: { count: number; p50: number; max: number };
     primary: number;
     nodes: { role: string; reads: number; lagMs: number; lagPositions: number; maxLagMs: number }[];
   };
@@ -80,8 +81,7 @@ describe("replication lag", () => {
     expect(heavy.maxLagMs).toBeLessThan(500);
   });
 
-  it("includes the network: a cross-region replica lags by at least the one-way delay", () => {
-    const text = `
+  const crossRegion = `
 duration: 10s
 network:
   regions: { us: [us-a], eu: [eu-a] }
@@ -105,12 +105,27 @@ components:
     zones: [us-a, eu-a]
     replication: { applyTime: 0ms }
 `;
-    const r = runText(text, [], { seed: 1 });
+
+  it("includes the network: a cross-region replica lags by at least the one-way delay", () => {
+    const r = runText(crossRegion, [], { seed: 1 });
     // writes every 20ms, each arriving 40ms later: 1-2 entries always in flight
     const lag = db(r).series["lagMs:1"].slice(1);
     expect(Math.min(...lag)).toBeGreaterThan(0);
     expect(Math.max(...lag)).toBeGreaterThanOrEqual(20);
     expect(Math.max(...lag)).toBeLessThanOrEqual(40);
+  });
+
+  it("measures convergence: each write reaches the far replica one one-way delay after its commit", () => {
+    const r = runText(crossRegion, [], { seed: 1 });
+    const d = db(r);
+    const c = d.replication.convergenceMs;
+    // every committed write converged, except those still on the wire at the end
+    expect(c.count + d.replication.logHeld).toBe(d.writes);
+    // (requests arrive every 10ms: those are only the last few)
+    expect(d.replication.logHeld).toBeLessThan(10);
+    // constant 40ms to the replica and an instant apply: always exactly the delay
+    expect(c.p50).toBeCloseTo(40, 1);
+    expect(c.max).toBeCloseTo(40, 6);
   });
 });
 

@@ -183,6 +183,7 @@ describe("docs/design-file.md", () => {
         "database",
         "quorum-store",
         "multi-leader",
+        "cdn",
       ]),
     );
     for (const p of [

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type DistSpec, sampler } from "../src/kernel/distributions.js";
 import { EventQueue } from "../src/kernel/event-queue.js";
 import { keySampler, ZipfKeys } from "../src/kernel/keys.js";
-import { type Rng, stream } from "../src/kernel/rng.js";
+import { KeyedDraws, type Rng, stream } from "../src/kernel/rng.js";
 
 /** z with P(Z <= z) = 0.999 for a standard normal. */
 const Z999 = 3.090232306167813;
@@ -546,5 +546,40 @@ describe("keys", () => {
     const se = Math.sqrt((n * n - 1) / 12 / samples);
     expect(Math.abs(sum / samples - (n - 1) / 2)).toBeLessThan(4 * se);
     expect(u.probability(123)).toBe(1 / n);
+  });
+});
+
+describe("KeyedDraws: draws that belong to a key", () => {
+  it("gives a key the same draws every time, whatever was drawn in between", () => {
+    const d = new KeyedDraws(7);
+    const first = [d.at(42).next(), d.at(42).next()];
+    d.at(99).next();
+    expect(d.at(42).next()).toBe(first[0]);
+    const r = d.at(2 ** 40 + 3);
+    const a = [r.next(), r.next()];
+    d.at(7).next();
+    const again = d.at(2 ** 40 + 3);
+    expect([again.next(), again.next()]).toEqual(a);
+    expect(a[0]).not.toBe(a[1]);
+  });
+
+  it("is uniform over keys: mean 1/2 and variance 1/12 within 5 standard errors", () => {
+    const d = new KeyedDraws(1);
+    const n = 100_000;
+    let sum = 0;
+    let sq = 0;
+    for (let k = 0; k < n; k++) {
+      const u = d.at(k).next();
+      expect(u >= 0 && u < 1).toBe(true);
+      sum += u;
+      sq += u * u;
+    }
+    const mean = sum / n;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / n));
+    expect(Math.abs(sq / n - mean * mean - 1 / 12)).toBeLessThan(5 * Math.sqrt(1 / 180 / n));
+  });
+
+  it("differs between seeds", () => {
+    expect(new KeyedDraws(1).at(5).next()).not.toBe(new KeyedDraws(2).at(5).next());
   });
 });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   consistencyLevel,
+  datacenterQuorum,
   majority,
   quorumOverlap,
   quorumRead,
@@ -185,5 +186,40 @@ describe("quorum read", () => {
     }
     // n(n-1)/2 configs per n with R + W <= N, summed over n = 1..7.
     expect(checked).toBe(56);
+  });
+});
+
+describe("datacenter-aware levels", () => {
+  it("count the coordinator's datacenter only for LOCAL_ONE and LOCAL_QUORUM", () => {
+    expect(datacenterQuorum("local-quorum", [3, 3], 0)).toEqual([2, 0]);
+    expect(datacenterQuorum("local-quorum", [3, 5], 1)).toEqual([0, 3]);
+    expect(datacenterQuorum("local-one", [3, 3], 1)).toEqual([0, 1]);
+    // a coordinator in a datacenter without replicas cannot meet a local level
+    expect(datacenterQuorum("local-quorum", [3, 0], 1)).toBeNull();
+    expect(datacenterQuorum("local-one", [3, 3], -1)).toBeNull();
+  });
+
+  it("need a majority in every datacenter holding replicas for EACH_QUORUM", () => {
+    expect(datacenterQuorum("each-quorum", [3, 3], -1)).toEqual([2, 2]);
+    expect(datacenterQuorum("each-quorum", [1, 4, 0], 0)).toEqual([1, 3, 0]);
+  });
+
+  it("EACH_QUORUM reads meet every LOCAL_QUORUM or EACH_QUORUM write, in every datacenter", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }), (factors) => {
+        const each = datacenterQuorum("each-quorum", factors, -1)!;
+        factors.forEach((f, d) => {
+          const local = datacenterQuorum("local-quorum", factors, d)!;
+          // within datacenter d two majorities of its f replicas overlap
+          expect(each[d] + local[d]).toBeGreaterThan(f);
+          expect(each[d] + each[d]).toBeGreaterThan(f);
+        });
+      }),
+    );
+  });
+
+  it("rejects factors that are not counts", () => {
+    expect(() => datacenterQuorum("each-quorum", [3, -1], 0)).toThrow(RangeError);
+    expect(() => datacenterQuorum("local-one", [2.5], 0)).toThrow(RangeError);
   });
 });

@@ -7,8 +7,9 @@
 // report exactly which version they saw. Resharding copies the keys that
 // move, one at a time per source shard, as work on both primaries.
 import type { Sampler } from "../kernel/distributions.js";
-import { fmix32, type Rng } from "../kernel/rng.js";
+import { fmix32, hashString, KeyedDraws, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
+import { LatencyRecorder } from "../metrics/latency.js";
 import { IntQueue } from "./int-queue.js";
 import {
   type Job,
@@ -132,8 +133,12 @@ export class Database extends Station implements Store {
   private readonly lagSeries: number[][];
   private readonly lagPosSeries: number[][];
   private readonly verdicts = new ReadVerdicts();
+  /** a value's size belongs to its key: every read of it (and every cache copy) has the same size */
+  private readonly sizes: KeyedDraws;
   private readonly canary: LagCanary | null;
   private canaryEv = -1;
+  /** time from each commit until every node of its shard applied it */
+  private readonly convergence = new LatencyRecorder();
 
   constructor(
     name: string,
@@ -159,6 +164,7 @@ export class Database extends Station implements Store {
     this.lagSeries = Array.from({ length: n }, () => []);
     this.lagPosSeries = Array.from({ length: n }, () => []);
     this.canary = db.canary ? new LagCanary(db.canary, capacity, this.per) : null;
+    this.sizes = new KeyedDraws(hashString(name));
   }
 
   override attach(sim: Sim, index: number): void {
@@ -407,7 +413,7 @@ export class Database extends Station implements Store {
         this.readsByNode[node]++;
         this.shards.served(g);
         job.version = rs.versions[local].get(job.key) ?? 0;
-        job.size = Math.round(this.db.valueSize.sample(this.rng));
+        job.size = Math.round(this.db.valueSize.sample(this.sizes.at(job.key)));
         return this.finish(job, OK);
       default:
         return this.finish(job, ERROR);
@@ -541,8 +547,10 @@ export class Database extends Station implements Store {
     );
   }
 
-  durable(key: number, version: number): void {
+  /** Every node of its shard applied `version` of `key`: it is durable, and it has converged. */
+  durable(key: number, version: number, committedAt: number): void {
     this.sim.consistency?.durableThrough(this.storeId, key, version, this.sim.now);
+    this.convergence.record(this.sim.now - committedAt);
   }
 
   private unpark(node: number, g: number): void {
@@ -725,6 +733,7 @@ export class Database extends Station implements Store {
         primary: rs0.primary,
         logPosition: used.reduce((n, rs) => n + rs.log.head, 0),
         logHeld: used.reduce((n, rs) => n + rs.log.size, 0),
+        convergenceMs: this.convergence.summary(),
         divergentKeys: this.divergentKeys(),
         fellOffLog: used.reduce((n, rs) => n + rs.fellOffLog, 0),
         snapshots: used.reduce((n, rs) => n + rs.snapshots, 0),
@@ -841,7 +850,7 @@ class ShardHost implements ReplicaHost {
   promoted(_node: number, survivor: (key: number) => number): number {
     return this.db.promoted(this.g, survivor);
   }
-  durable(key: number, version: number): void {
-    this.db.durable(key, version);
+  durable(key: number, version: number, committedAt: number): void {
+    this.db.durable(key, version, committedAt);
   }
 }

@@ -19,6 +19,7 @@ import {
   SiblingSet,
   type VersionVector,
 } from "../mechanisms/conflicts.js";
+import { hashString, KeyedDraws } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
 import { type Job, OP_APPLY, OP_READ, OP_WRITE } from "./job.js";
 import { ERROR, INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
@@ -153,6 +154,9 @@ export class MultiLeaderStore extends Station implements Store {
   private readonly appliedAt: Float64Array;
   private readonly verdicts = new ReadVerdicts();
   private readonly backlogSeries: number[] = [];
+
+  /** a value's size belongs to its key */
+  private readonly sizes = new KeyedDraws(hashString(`${this.name}/sizes`));
 
   constructor(
     name: string,
@@ -289,7 +293,7 @@ export class MultiLeaderStore extends Station implements Store {
     this.readsAt[node]++;
     const cell = this.cells[node].get(job.key);
     job.version = cell ? sum(cell.version) : 0;
-    job.size = Math.round(this.ml.valueSize.sample(this.rng));
+    job.size = Math.round(this.ml.valueSize.sample(this.sizes.at(job.key)));
     if (this.resolution !== "version-vectors") return;
     // every sibling goes back to the client, which merges them
     const k = cell?.siblings?.siblings ?? 0;

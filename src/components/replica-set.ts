@@ -63,8 +63,8 @@ export interface ReplicaHost {
   acksChanged(): void;
   /** a failover promoted `node`; `survivor(key)` is the version it holds of each key */
   promoted(node: number, survivor: (key: number) => number): number;
-  /** an entry every node has applied: it can no longer be lost */
-  durable(key: number, version: number): void;
+  /** an entry every node has applied, committed at `committedAt`: it can no longer be lost */
+  durable(key: number, version: number, committedAt: number): void;
 }
 
 export interface FailoverRecord {
@@ -401,7 +401,8 @@ export class ReplicaSet {
       if (at < min) min = at;
     }
     for (let pos = this.log.tail; pos <= min; pos++)
-      if (this.log.key(pos) !== MARKER) this.host.durable(this.log.key(pos), this.log.version(pos));
+      if (this.log.key(pos) !== MARKER)
+        this.host.durable(this.log.key(pos), this.log.version(pos), this.log.time(pos));
     this.log.trimThrough(min);
   }
 

@@ -172,10 +172,22 @@ export class Sim {
 
   /** Returns `job` to its caller with its outcome set. */
   reply(job: Job): void {
-    if (this.net.partitioned && this.cutOff(job, this.components[job.callee])) return this.lost(job);
+    this.replyTimed(job);
+  }
+
+  /**
+   * `reply`, returning the one-way delay before the caller receives the
+   * answer, for a callee that measures what its caller sees.
+   */
+  replyTimed(job: Job): number {
+    if (this.net.partitioned && this.cutOff(job, this.components[job.callee])) {
+      this.lost(job);
+      return this.net.partitionTimeoutMs;
+    }
     const d = this.hop(job, false);
     if (d > 0) this.q.schedule(d, this.replyEv, job.id);
     else this.components[job.caller].onReply(job);
+    return d;
   }
 
   /**

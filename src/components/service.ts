@@ -16,6 +16,7 @@ import {
 } from "./job.js";
 import { CONFLICT, OK } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
+import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
 
@@ -39,6 +40,8 @@ export type Step =
        * times, then sent with policy `primary`
        */
       versionCheck?: { retries: number; intervalMs: number; primary: number };
+      /** ask the instance's in-process cache first (the service's localCache) */
+      l1?: boolean;
     }
   | {
       /** an atomic write of `keys` keys (the request's and keys - 1 others) by two-phase commit */
@@ -68,7 +71,10 @@ export type Step =
       saltKeys?: number;
     };
 
-export type ServiceConfig = StationConfig;
+export interface ServiceConfig extends StationConfig {
+  /** an in-process cache per instance (read steps opt in with l1) */
+  localCache?: LocalCacheConfig;
+}
 
 /** Whether a step spreads this key over sub-keys. */
 function salted(step: { salt?: number; saltKeys?: number }, key: number): boolean {
@@ -96,6 +102,14 @@ export class Service extends Station {
   private fallback: Step[] | null = null;
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
+  private readonly l1: LocalCache | null;
+
+  constructor(name: string, config: ServiceConfig) {
+    super(name, config);
+    this.l1 = config.localCache
+      ? new LocalCache(config.instances, config.localCache, () => this.rng.next())
+      : null;
+  }
 
   /**
    * Sets the steps per route index; `fallback` serves routes without a plan of
@@ -170,6 +184,17 @@ export class Service extends Station {
             job.ownAtStart = checker.ownWrite(store, job.user, job.key);
             job.seenAtStart = checker.lastSeen(store, job.user, job.key);
           }
+          if (step.l1) {
+            // the in-process cache answers without leaving the process
+            const v = this.l1!.get(job.instance, step.store.storeId, job.key, sim.now);
+            if (v >= 0) {
+              job.version = v;
+              job.hit = true;
+              this.judgeRead(job, step.store, v);
+              job.step++;
+              continue;
+            }
+          }
           const c = sim.child(job, this, job.instance);
           c.op = OP_READ;
           c.policy = step.policy;
@@ -233,6 +258,7 @@ export class Service extends Station {
         job.version = c.version;
         job.hit = true;
         this.judgeRead(job, step.store, c.version);
+        if (step.l1) this.l1!.put(job.instance, step.store.storeId, job.key, c.version, c.size, sim.now);
         sim.release(c);
         job.step++;
         return this.advance(job);
@@ -256,12 +282,14 @@ export class Service extends Station {
       job.version = c.version;
       job.hit = false;
       this.judgeRead(job, step.store, c.version);
+      if (step.l1) this.l1!.put(job.instance, step.store.storeId, job.key, c.version, c.size, sim.now);
       if (step.cache) this.fireAndForget(job, step.cache, OP_WRITE, c.version, c.size);
     } else if (step.type === "write") {
       job.version = c.version;
       // a store that cannot place a write in its history (split brain) reports version -1
       if (c.version >= 0)
         sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
+      this.l1?.invalidate(job.instance, step.store.storeId, c.key);
       if (step.cache) this.fireAndForget(job, step.cache, OP_DELETE, c.version, 0);
     }
     sim.release(c);
@@ -367,6 +395,7 @@ export class Service extends Station {
     job.version = version;
     if (version >= 0)
       sim.consistency?.writeAcknowledged(step.store.storeId, job.user, job.key, version, sim.now);
+    this.l1?.invalidate(job.instance, step.store.storeId, job.key);
     job.phase = 0;
     job.step++;
     this.advance(job);
@@ -495,7 +524,23 @@ export class Service extends Station {
     this.sim.send(f, cache, -1);
   }
 
+  override restart(instance: number): void {
+    super.restart(instance);
+    this.l1?.clear(instance);
+  }
+
   report(now: number): ComponentReport {
-    return this.stationReport(now);
+    const base = this.stationReport(now);
+    if (!this.l1) return base;
+    const l1 = this.l1;
+    return {
+      ...base,
+      localCache: {
+        gets: l1.gets,
+        hits: l1.hits,
+        hitRatio: l1.gets > 0 ? l1.hits / l1.gets : 0,
+        entries: l1.entries(),
+      },
+    };
   }
 }

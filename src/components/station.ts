@@ -37,6 +37,8 @@ export abstract class Station extends Component {
   protected failed = 0;
   private utilSeries: number[] = [];
   private queueSeries: number[] = [];
+  private arrivalSeries: number[] = [];
+  private arrivalsAtTick = 0;
 
   constructor(
     name: string,
@@ -210,6 +212,8 @@ export abstract class Station extends Component {
     const slots = this.cfg.instances * this.cfg.concurrency;
     this.utilSeries.push(round3(this.busyTW.takeWindow(now) / 1000 / slots));
     this.queueSeries.push(round3(this.queueTW.takeWindow(now) / 1000));
+    this.arrivalSeries.push(this.arrivals - this.arrivalsAtTick);
+    this.arrivalsAtTick = this.arrivals;
   }
 
   protected stationReport(now: number): ComponentReport {
@@ -225,7 +229,7 @@ export abstract class Station extends Component {
       failed: this.failed,
       rejected: this.rejected,
       latencyMs: this.latency.summary(),
-      series: { utilization: this.utilSeries, queueLength: this.queueSeries },
+      series: { utilization: this.utilSeries, queueLength: this.queueSeries, arrivals: this.arrivalSeries },
     };
   }
 }

@@ -38,6 +38,7 @@ import {
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
+import { buildCdn } from "./build-cdn.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -117,22 +118,38 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
+        localCache: c.localCache && {
+          ...capacityLimits(c.localCache.capacity),
+          ttlMs: c.localCache.ttl,
+          policy: c.localCache.eviction ?? "lru",
+        },
       });
     else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "cache") {
-      const cap = parseCapacity(c.capacity);
+      const C = DEFAULTS.cache;
+      const profile = c.profile ? DEFAULTS.cacheProfiles[c.profile] : C;
+      const nodes = c.nodes ?? C.nodes;
+      const replicas = c.replicas ?? C.replicas;
       comp = new Cache(name, {
-        instances: 1,
-        concurrency: c.concurrency ?? DEFAULTS.cache.concurrency,
-        queue: queueCap(c.queue, DEFAULTS.cache.queue),
+        instances: nodes * (1 + replicas),
+        concurrency: c.concurrency ?? profile.concurrency,
+        queue: queueCap(c.queue, C.queue),
         rejectCause: QUEUE_FULL,
-        opTime: sampler(c.opTime ?? DEFAULTS.cache.opTime),
-        maxEntries: "entries" in cap ? cap.entries : undefined,
-        maxBytes: "bytes" in cap ? cap.bytes : undefined,
+        opTime: sampler(c.opTime ?? profile.opTime),
+        ...capacityLimits(c.capacity),
         policy: c.eviction ?? "lru",
         ttlMs: c.ttl,
+        agingWindow: c.agingWindow,
+        doorkeeper: c.doorkeeper,
+        nodes,
+        replicas,
+        sharding: c.sharding ?? C.sharding,
+        vnodes: c.vnodes ?? C.vnodes,
+        ejectMs: c.ejectAfter ?? C.ejectAfter,
+        failoverMs: c.failoverAfter ?? C.failoverAfter,
+        hotKeys: c.hotKeys ? { top: c.hotKeys.top, copies: c.hotKeys.copies } : null,
       });
     }
     if (comp) {
@@ -185,6 +202,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               salt: s.salt,
               saltKeys: s.saltKeys,
               scatter: s.scatter,
+              l1: s.l1,
               versionCheck:
                 s.readYourWrites === "version-check"
                   ? {
@@ -278,6 +296,14 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     byName.set(name, lb);
   }
 
+  // CDNs after balancers: their origin may be one
+  for (const [name, c] of entries)
+    if (c.kind === "cdn") {
+      const cdn = buildCdn(name, c, d, spec, sim, net, byName);
+      sim.add(cdn);
+      byName.set(name, cdn);
+    }
+
   // DNS names resolve to the balancers and services built above
   for (const [name, c] of entries) {
     if (c.kind !== "dns") continue;
@@ -340,6 +366,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const readsKeys = specs.some(
     (c) =>
       c.kind === "cache" ||
+      c.kind === "cdn" ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
@@ -548,11 +575,23 @@ function canaryConfig(c: true | { interval?: number; alertAbove?: number } | und
   };
 }
 
+/** A cache capacity as an entry or a byte limit. */
+function capacityLimits(capacity: string | number): { maxEntries?: number; maxBytes?: number } {
+  const cap = parseCapacity(capacity);
+  return "entries" in cap ? { maxEntries: cap.entries } : { maxBytes: cap.bytes };
+}
+
 function quorumStore(name: string, c: Extract<ComponentSpec, { kind: "quorum-store" }>): QuorumStore {
   const D = DEFAULTS.quorumStore;
+  const datacenters = c.replication
+    ? Object.entries(c.replication).map(([dc, replicas]) => ({ name: dc, replicas }))
+    : undefined;
   return new QuorumStore(name, {
     ...storeNodes(c, D, c.nodes ?? D.nodes),
-    replicationFactor: c.replicationFactor ?? D.replicationFactor,
+    replicationFactor: datacenters
+      ? datacenters.reduce((n, d) => n + d.replicas, 0)
+      : (c.replicationFactor ?? D.replicationFactor),
+    datacenters,
     vnodes: c.vnodes ?? D.vnodes,
     readRepair: c.readRepair ?? D.readRepair,
     hintedHandoff: c.hintedHandoff ?? D.hintedHandoff,

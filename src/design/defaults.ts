@@ -60,7 +60,33 @@ export const DEFAULTS = {
     writeTime: logn(1, 5),
     valueSize: ms(1024),
   },
-  cache: { opTime: ms(0.05), concurrency: 1, queue: 10000 },
+  cache: {
+    opTime: ms(0.05),
+    concurrency: 1,
+    queue: 10000,
+    nodes: 1,
+    replicas: 0,
+    sharding: "consistent-hash" as const,
+    vnodes: 150,
+    ejectAfter: 1000,
+    // Redis Cluster's cluster-node-timeout
+    failoverAfter: 15_000,
+  },
+  /** node profiles from the catalogue (CA-43, CA-44): ~100K ops/s single-threaded vs multi-threaded */
+  cacheProfiles: {
+    redis: { concurrency: 1, opTime: logn(0.008, 0.03) },
+    memcached: { concurrency: 4, opTime: logn(0.008, 0.03) },
+  },
+  cdn: {
+    capacity: 10 * 1024 ** 3,
+    eviction: "lru" as const,
+    edgeTime: ms(0.5),
+    collapse: true,
+    purgeDelay: { type: "uniform", min: 2000, max: 10000 } as DistSpec,
+    cacheControl: "max-age=3600",
+    size: ms(64 * 1024),
+    onUpdate: "purge" as const,
+  },
   lb: { l4Cost: 0.02, l7Cost: 0.1, tlsCost: 0.15, workers: 8, vnodes: 150 },
   healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 2, probe: 1 },
   dns: {

@@ -325,10 +325,13 @@ export const DnsSchema = z.strictObject({
 
 // ---------- service ----------
 
-const Level = z.union([z.enum(["one", "quorum", "all"]), PositiveInt]).meta({
-  description: "replicas to hear from: one, quorum (a majority of N), all, or a number",
-  examples: ["quorum", 2],
-});
+const Level = z
+  .union([z.enum(["one", "quorum", "all", "local-one", "local-quorum", "each-quorum"]), PositiveInt])
+  .meta({
+    description:
+      "replicas to hear from: one, quorum (a majority of N), all, or a number; with replication per datacenter also local-one, local-quorum (a majority of the coordinator's datacenter) or each-quorum (a majority in every datacenter)",
+    examples: ["quorum", 2, "local-quorum"],
+  });
 
 const StepSchema = z.union([
   z.strictObject({
@@ -377,6 +380,9 @@ const StepSchema = z.union([
     }),
     salt: PositiveInt.optional().meta({
       description: "read all of the key's salt sub-keys (written with the same salt) and wait for every one",
+    }),
+    l1: z.boolean().optional().meta({
+      description: "ask the service's in-process cache (localCache) first, and fill it after (default false)",
     }),
     saltKeys: PositiveInt.optional().meta({
       description:
@@ -446,6 +452,20 @@ export const ServiceSchema = z.strictObject({
   routes: z
     .record(z.string(), z.array(StepSchema).min(1))
     .meta({ description: 'steps per route; "*" serves any route without its own entry' }),
+  localCache: z
+    .strictObject({
+      capacity: z.union([z.string(), z.number()]).meta({
+        description: "per instance: entries (e.g. 1k) or bytes (e.g. 16MiB)",
+        examples: ["1k", "16MiB"],
+      }),
+      ttl: PositiveDuration.meta({ description: "how long a copy is served before it is fetched again" }),
+      eviction: z
+        .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
+        .optional()
+        .meta({ description: "default lru" }),
+    })
+    .optional()
+    .meta({ description: "an in-process (L1) cache in every instance, for read steps with l1: true" }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)
@@ -457,10 +477,49 @@ export const ServiceSchema = z.strictObject({
 // ---------- cache ----------
 
 export const CacheSchema = z.strictObject({
-  kind: z.literal("cache").meta({ description: "one cache node holding real keys" }),
-  capacity: z
-    .union([z.string(), z.number()])
-    .meta({ description: "entries (e.g. 10k) or bytes (e.g. 64MiB)", examples: ["10k", "64MiB"] }),
+  kind: z.literal("cache").meta({ description: "a cache node, or a cluster of them, holding real keys" }),
+  capacity: z.union([z.string(), z.number()]).meta({
+    description: "per node: entries (e.g. 10k) or bytes (e.g. 64MiB)",
+    examples: ["10k", "64MiB"],
+  }),
+  profile: z.enum(["redis", "memcached"]).optional().meta({
+    description:
+      "node defaults from the catalogue: redis (single-threaded, ~100K ops/s) or memcached (4 threads); concurrency and opTime override them",
+  }),
+  nodes: PositiveInt.optional().meta({ description: "nodes the keys are sharded over (default 1)" }),
+  sharding: z.enum(["consistent-hash", "hash", "rendezvous"]).optional().meta({
+    description:
+      "how clients map keys to nodes: consistent-hash (default, with vnodes), hash (mod N) or rendezvous",
+  }),
+  vnodes: PositiveInt.optional().meta({
+    description: "consistent-hash: ring positions per node (default 150)",
+  }),
+  replicas: z
+    .union([PositiveInt, z.literal(0)])
+    .optional()
+    .meta({ description: "replicas per node, receiving its writes asynchronously (default 0)" }),
+  ejectAfter: Duration.optional().meta({
+    description: "time for clients to notice a dead node and take it out of the ring (default 1s)",
+  }),
+  failoverAfter: Duration.optional().meta({
+    description: "with replicas: time until a replica takes over a dead primary (default 15s)",
+  }),
+  agingWindow: PositiveCount.optional().meta({
+    description: "eviction: lfu-aging: references between halvings of the counts (default 10 × capacity)",
+  }),
+  hotKeys: z
+    .strictObject({
+      top: PositiveCount.meta({ description: "how many of the most popular keys (numbered from 0) are hot" }),
+      copies: z.number().int().min(2).meta({ description: "nodes holding each hot key" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "replicate the hottest keys on several nodes and read any copy, spreading a hot key's load",
+    }),
+  doorkeeper: z.boolean().optional().meta({
+    description: "eviction: w-tinylfu: a Bloom filter in front of its frequency sketch (default false)",
+  }),
   eviction: z
     .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
     .optional()
@@ -478,6 +537,88 @@ export const CacheSchema = z.strictObject({
     .optional()
     .meta({ description: "operations waiting before refusing (default 10000, or unbounded)" }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({
+    description: "instances are spread over these zones in turn (each node's primary, then its replicas)",
+  }),
+});
+
+// ---------- cdn ----------
+
+const CdnRouteSchema = z
+  .strictObject({
+    cacheControl: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'the Cache-Control the origin sends with this route\'s responses, e.g. "public, max-age=3600, stale-while-revalidate=60", "private" or "no-store" (default "max-age=3600")',
+        examples: ["public, max-age=86400", "private", "s-maxage=60, stale-while-revalidate=30"],
+      }),
+    size: SizeDist.optional().meta({
+      description: "size of one object, drawn once per key so that a key keeps its size (default 64KiB)",
+    }),
+    push: z
+      .union([z.literal("all"), PositiveInt])
+      .optional()
+      .meta({
+        description:
+          "push CDN: the N most popular keys (0..N-1), or all of the route's keys, are stored at every PoP before traffic starts, as many as fit (default none: pull on a miss)",
+      }),
+    onUpdate: z.enum(["purge", "versioned", "none"]).optional().meta({
+      description:
+        "when an update changes an object: purge (default) drops the copies, each PoP after its own purgeDelay; versioned URLs make the new content a new key; none leaves copies to expire",
+    }),
+  })
+  .meta({ description: "how the edge treats one route's responses" });
+
+export const CdnSchema = z.strictObject({
+  kind: z
+    .literal("cdn")
+    .meta({ description: "edge PoPs per region, each with its own cache, in front of an origin" }),
+  origin: Name.meta({ description: "the load balancer or service behind the CDN" }),
+  pops: z.array(Name).min(1).optional().meta({
+    description:
+      "regions with a PoP (default every region); users go to their region's PoP, else the nearest",
+  }),
+  shield: Name.optional().meta({
+    description: "region of an origin-shield tier: a mid-tier cache every PoP fills from (default none)",
+  }),
+  capacity: Size.refine((v) => v > 0, "must be greater than zero")
+    .optional()
+    .meta({ description: "cache size of each PoP and of the shield, in bytes (default 10GiB)" }),
+  eviction: z
+    .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
+    .optional()
+    .meta({ description: "eviction policy of every PoP's cache (default lru)" }),
+  edgeTime: DurationDist.optional().meta({
+    description: "time a PoP takes to answer from its cache or to forward a miss (default 500us)",
+  }),
+  collapse: z.boolean().optional().meta({
+    description:
+      "request collapsing: concurrent misses for one object share one upstream fetch (default true)",
+  }),
+  purgeDelay: DurationDist.optional().meta({
+    description: "time a purge takes to reach one PoP, drawn per PoP (default uniform(2s, 10s))",
+  }),
+  routes: z
+    .record(z.string(), CdnRouteSchema)
+    .optional()
+    .meta({ description: 'caching per route; "*" applies to routes without their own entry' }),
+  updates: z
+    .array(
+      z.strictObject({
+        at: Duration.meta({ description: "when the content changes at the origin" }),
+        route: z
+          .string()
+          .optional()
+          .meta({ description: "the route whose objects change (default every route)" }),
+        keys: z.array(KeyRange).min(1).optional().meta({
+          description: "the keys that change: keys and ranges a..b, both ends included (default all)",
+        }),
+      }),
+    )
+    .optional()
+    .meta({ description: "content changes at the origin during the run, and the purges they cause" }),
 });
 
 // ---------- database ----------
@@ -667,6 +808,10 @@ export const QuorumStoreSchema = z.strictObject({
   replicationFactor: PositiveInt.optional().meta({
     description: "N: copies of each key, on distinct nodes (default 3)",
   }),
+  replication: z.record(z.string(), PositiveInt).optional().meta({
+    description:
+      "copies of each key per datacenter (a network region), on distinct nodes of that region, e.g. { us-east: 3, eu-west: 3 }; instead of replicationFactor (N is their sum)",
+  }),
   r: Level.optional().meta({ description: "R: replies a read waits for (default quorum)" }),
   w: Level.optional().meta({ description: "W: acknowledgements a write waits for (default quorum)" }),
   readRepair: z.boolean().optional().meta({
@@ -735,6 +880,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   DatabaseSchema,
   QuorumStoreSchema,
   MultiLeaderSchema,
+  CdnSchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -746,6 +892,7 @@ export const COMPONENT_KINDS = [
   "database",
   "quorum-store",
   "multi-leader",
+  "cdn",
 ] as const;
 
 // ---------- faults ----------

@@ -3,6 +3,7 @@
 // zones and regions exist, fault targets and SLO routes exist.
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
+import { cdnProblems } from "./validate-cdn.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -134,7 +135,7 @@ export function validateDesign(d: Design): Problem[] {
     switch (c.kind) {
       case "workload": {
         workloads++;
-        ref(at("target"), c.target, ["dns", "load-balancer", "service"], "target");
+        ref(at("target"), c.target, ["dns", "load-balancer", "service", "cdn"], "target");
         if (!c.arrival === !c.closed)
           out.push({
             path: at(),
@@ -209,14 +210,33 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        if (c.localCache) {
+          const err = capacityError(c.localCache.capacity);
+          if (err) out.push({ path: at("localCache", "capacity"), ...err });
+        }
         for (const [route, steps] of Object.entries(c.routes))
           steps.forEach((s, i) => {
             const p = at("routes", route, i);
             if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
+            if ("read" in s && s.l1 && !c.localCache)
+              out.push({
+                path: [...p, "l1"],
+                message: `l1 asks the in-process cache, but service "${name}" has none`,
+                hint: "add localCache: { capacity: 1k, ttl: 2s } to the service",
+                atKey: true,
+              });
+            if ("read" in s && s.l1 && (s.salt !== undefined || s.scatter))
+              out.push({
+                path: [...p, "l1"],
+                message:
+                  "a salted or scatter read gathers several answers; the in-process cache holds one per key",
+                hint: "remove l1 from this step",
+                atKey: true,
+              });
             if ("read" in s) {
               const db = ref([...p, "read"], s.read, ["database", "quorum-store", "multi-leader"], "read");
               out.push(...readStepProblems(s, p, s.read, db));
-              out.push(...levelProblems(s.consistency, [...p, "consistency"], db));
+              out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("update" in s) {
@@ -271,15 +291,50 @@ export function validateDesign(d: Design): Problem[] {
                   hint: "remove cache from this step",
                   atKey: true,
                 });
-              out.push(...levelProblems(s.consistency, [...p, "consistency"], db));
+              out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.write));
             }
             if ("cache" in s && s.cache) ref([...p, "cache"], s.cache, ["cache"], "cache");
           });
         break;
       }
+      case "cdn":
+        out.push(...cdnProblems(name, c, d, Object.keys(regions)));
+        break;
       case "cache": {
         const err = capacityError(c.capacity);
         if (err) out.push({ path: at("capacity"), ...err });
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        const onlyWith = (field: string, present: boolean, ok: boolean, condition: string) => {
+          if (present && !ok)
+            out.push({ path: at(field), message: `${field} applies to ${condition}`, atKey: true });
+        };
+        onlyWith(
+          "vnodes",
+          c.vnodes !== undefined,
+          (c.sharding ?? "consistent-hash") === "consistent-hash",
+          "sharding: consistent-hash",
+        );
+        onlyWith(
+          "agingWindow",
+          c.agingWindow !== undefined,
+          c.eviction === "lfu-aging",
+          "eviction: lfu-aging",
+        );
+        if (c.hotKeys && c.hotKeys.copies > (c.nodes ?? 1))
+          out.push({
+            path: at("hotKeys", "copies"),
+            message: `${c.hotKeys.copies} copies of a hot key need as many nodes; the cache has ${c.nodes ?? 1}`,
+            expected: `at most ${c.nodes ?? 1}`,
+          });
+        onlyWith("doorkeeper", c.doorkeeper !== undefined, c.eviction === "w-tinylfu", "eviction: w-tinylfu");
+        onlyWith(
+          "failoverAfter",
+          c.failoverAfter !== undefined,
+          (c.replicas ?? 0) > 0,
+          "a cache with replicas",
+        );
         break;
       }
       case "database":
@@ -340,13 +395,14 @@ export function validateDesign(d: Design): Problem[] {
         });
         const nodes = c.nodes ?? DEFAULTS.quorumStore.nodes;
         const rf = c.replicationFactor ?? DEFAULTS.quorumStore.replicationFactor;
-        if (rf > nodes)
+        if (c.replication) out.push(...datacenterProblems(c, at, regions));
+        else if (rf > nodes)
           out.push({
             path: at("replicationFactor"),
             message: `replicationFactor ${rf} needs at least ${rf} nodes; the store has ${nodes}`,
             expected: `at most ${nodes}`,
           });
-        out.push(...levelProblems(c.r, at("r"), c), ...levelProblems(c.w, at("w"), c));
+        out.push(...levelProblems(c.r, at("r"), c, name), ...levelProblems(c.w, at("w"), c, name));
         break;
       }
     }
@@ -381,7 +437,9 @@ export function validateDesign(d: Design): Problem[] {
                 ? (c.nodes ?? DEFAULTS.quorumStore.nodes)
                 : c.kind === "multi-leader"
                   ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
-                  : 1;
+                  : c.kind === "cache"
+                    ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
+                    : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -433,11 +491,16 @@ export function validateDesign(d: Design): Problem[] {
           hint: "list only the zones or regions to cut off",
         });
     } else {
-      ref([...p, "link", "from"], f.link.from, ["workload", "load-balancer", "service"], "link source");
+      ref(
+        [...p, "link", "from"],
+        f.link.from,
+        ["workload", "load-balancer", "service", "cdn"],
+        "link source",
+      );
       ref(
         [...p, "link", "to"],
         f.link.to,
-        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader"],
+        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
         "link destination",
       );
     }
@@ -656,11 +719,77 @@ function roundRobin(db: ComponentSpec | undefined): boolean {
   return db?.kind === "database" && db.sharding?.strategy === "round-robin";
 }
 
+type QuorumStoreSpec = Extract<ComponentSpec, { kind: "quorum-store" }>;
+
+/**
+ * Replicas per datacenter (NetworkTopologyStrategy): each datacenter is a
+ * region, and each needs at least as many of the store's nodes as it keeps
+ * copies of a key, since a key's copies there are on distinct nodes.
+ */
+function datacenterProblems(
+  c: QuorumStoreSpec,
+  at: (...p: (string | number)[]) => (string | number)[],
+  regions: Record<string, string[]>,
+): Problem[] {
+  const out: Problem[] = [];
+  const replication = c.replication ?? {};
+  if (c.replicationFactor !== undefined)
+    out.push({
+      path: at("replicationFactor"),
+      message: "replicationFactor and replication both set the number of copies of a key",
+      hint: "keep replication (copies per datacenter; N is their sum) and remove replicationFactor",
+      atKey: true,
+    });
+  if (Object.keys(replication).length === 0)
+    out.push({
+      path: at("replication"),
+      message: "replication lists no datacenter",
+      expected: "copies per region, e.g. { us-east: 3, eu-west: 3 }",
+    });
+  // nodes are spread over the store's zones in turn
+  const regionOfZone = new Map<string, string>();
+  for (const [r, zs] of Object.entries(regions)) for (const z of zs) regionOfZone.set(z, r);
+  const zones = c.zones ?? [c.zone ?? Object.values(regions)[0][0]];
+  const nodes = c.nodes ?? DEFAULTS.quorumStore.nodes;
+  const perRegion = new Map<string, number>();
+  for (let i = 0; i < nodes; i++) {
+    const r = regionOfZone.get(zones[i % zones.length]);
+    if (r !== undefined) perRegion.set(r, (perRegion.get(r) ?? 0) + 1);
+  }
+  for (const [region, copies] of Object.entries(replication)) {
+    if (!(region in regions)) {
+      out.push({
+        path: at("replication", region),
+        message: `unknown region "${region}": a datacenter is a region of the network`,
+        expected: `one of ${Object.keys(regions).join(", ")}`,
+        suggestion: didYouMean(region, Object.keys(regions)),
+        atKey: true,
+      });
+      continue;
+    }
+    const have = perRegion.get(region) ?? 0;
+    if (copies > have)
+      out.push({
+        path: at("replication", region),
+        message: `${copies} copies of each key in ${region} need ${copies} nodes there; the store has ${have} in ${region}`,
+        expected: `at most ${have}`,
+        hint:
+          have === 0
+            ? `list a zone of ${region} (${regions[region].join(", ")}) in zones`
+            : `raise nodes (they are spread over zones in turn, ${nodes} over ${zones.length} zones now)`,
+      });
+  }
+  return out;
+}
+
+const DATACENTER_LEVELS: readonly string[] = ["local-one", "local-quorum", "each-quorum"];
+
 /** A read or write level must be a quorum the store can form. */
 function levelProblems(
   level: string | number | undefined,
   path: (string | number)[],
   store: ComponentSpec | undefined,
+  name: string,
 ): Problem[] {
   if (level === undefined || !store) return [];
   if (store.kind !== "quorum-store")
@@ -672,7 +801,19 @@ function levelProblems(
         atKey: true,
       },
     ];
-  const rf = store.replicationFactor ?? DEFAULTS.quorumStore.replicationFactor;
+  const dcs = store.replication;
+  if (typeof level === "string" && DATACENTER_LEVELS.includes(level) && !dcs)
+    return [
+      {
+        path,
+        message: `${level} counts replicas per datacenter, but quorum store "${name}" does not place them per datacenter`,
+        suggestion: level === "local-one" ? "one" : "quorum",
+        hint: `or give ${name} replication: { <region>: 3, ... } instead of replicationFactor`,
+      },
+    ];
+  const rf = dcs
+    ? Object.values(dcs).reduce((n, f) => n + f, 0)
+    : (store.replicationFactor ?? DEFAULTS.quorumStore.replicationFactor);
   if (typeof level === "number" && level > rf)
     return [
       {
@@ -989,6 +1130,7 @@ function cycles(d: Design): Problem[] {
       c.endpoints.forEach((e, i) => {
         list.push({ to: e.target, path: ["components", name, "endpoints", i, "target"] });
       });
+    if (c.kind === "cdn") list.push({ to: c.origin, path: ["components", name, "origin"] });
     if (c.kind === "load-balancer") {
       if (c.backend) list.push({ to: c.backend, path: ["components", name, "backend"] });
       c.rules?.forEach((r, i) => {
@@ -1049,6 +1191,8 @@ function routeCoverage(d: Design): Problem[] {
         return;
       }
       reach(backend, route, headers, path);
+    } else if (c.kind === "cdn") {
+      reach(c.origin, route, headers, path);
     } else if (c.kind === "service") {
       const steps = c.routes[route] ?? c.routes["*"];
       if (!steps) {

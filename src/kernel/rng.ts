@@ -65,3 +65,31 @@ export function stream(seed: number, name: string): Rng {
   if ((state[0] | state[1] | state[2] | state[3]) === 0) state[0] = 1; // the all-zero state is a fixed point
   return new Rng(xoroshiro128plusFromState(state));
 }
+
+/**
+ * Draws that belong to a key rather than to the moment they are made: `at(key)`
+ * returns a generator whose next values depend only on (seed, key), so a
+ * value's size, say, is the same every time its key is read. The generator
+ * is shared and reseeded by each call: use it before calling `at` again.
+ */
+export class KeyedDraws {
+  private s = 0;
+  private readonly rng: Rng;
+
+  constructor(private readonly seed: number) {
+    // a splitmix32 stream, reseeded per key; Rng only ever calls next()
+    const gen = { next: () => this.step() } as unknown as RandomGenerator;
+    this.rng = new Rng(gen);
+  }
+
+  at(key: number): Rng {
+    const hi = key >= 4294967296 ? Math.floor(key / 4294967296) : 0;
+    this.s = fmix32((key >>> 0) ^ fmix32(hi ^ this.seed)) | 0;
+    return this.rng;
+  }
+
+  private step(): number {
+    this.s = (this.s + 0x9e3779b9) | 0;
+    return fmix32(this.s) | 0;
+  }
+}

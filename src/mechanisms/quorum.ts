@@ -50,6 +50,35 @@ export function consistencyLevel(level: ConsistencyLevel, n: number): number {
   }
 }
 
+/** Cassandra's datacenter-aware levels, for replicas placed per datacenter (NetworkTopologyStrategy). */
+export type DatacenterLevel = "local-one" | "local-quorum" | "each-quorum";
+
+export const DATACENTER_LEVELS: readonly DatacenterLevel[] = ["local-one", "local-quorum", "each-quorum"];
+
+/**
+ * Replicas a request must hear from in each datacenter, given each
+ * datacenter's replication factor. LOCAL_ONE and LOCAL_QUORUM count only the
+ * coordinator's datacenter `local` (one replica, or a majority of its
+ * replicas); EACH_QUORUM needs a majority in every datacenter that holds
+ * replicas. Returns null when a local level cannot be met at all: the
+ * coordinator's datacenter (`local` -1: none) holds no replica.
+ */
+export function datacenterQuorum(
+  level: DatacenterLevel,
+  factors: readonly number[],
+  local: number,
+): number[] | null {
+  for (const [i, f] of factors.entries()) checkCount(`factors[${i}]`, f, 0, Number.MAX_SAFE_INTEGER);
+  const need = factors.map(() => 0);
+  if (level === "each-quorum") {
+    for (const [i, f] of factors.entries()) if (f > 0) need[i] = majority(f);
+    return need;
+  }
+  if (local < 0 || local >= factors.length || factors[local] === 0) return null;
+  need[local] = level === "local-one" ? 1 : majority(factors[local]);
+  return need;
+}
+
 /** Smallest strict majority of n. Even n buys no extra failure tolerance: majority(4) = 3 tolerates one loss, like majority(3) = 2. */
 export function majority(n: number): number {
   checkCount("n", n, 1, Number.MAX_SAFE_INTEGER);

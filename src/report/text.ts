@@ -60,6 +60,7 @@ export function renderText(rep: Report): string {
   const crow = Object.entries(rep.components).map(([name, c]) => {
     const extra: string[] = [];
     if (typeof c.hitRatio === "number") extra.push(`hit ratio ${pct(c.hitRatio)}`);
+    if (typeof c.originOffload === "number") extra.push(`origin offload ${pct(c.originOffload)}`);
     if (typeof c.rejected === "number" && c.rejected > 0) extra.push(`rejected ${c.rejected}`);
     if (typeof c.noHealthyBackend === "number" && c.noHealthyBackend > 0)
       extra.push(`no backend ${c.noHealthyBackend}`);

@@ -1,0 +1,636 @@
+// A content delivery network: one edge PoP per region, each with its own
+// byte-bounded cache (a real key store under a real eviction policy) in front
+// of an origin, optionally behind a single origin-shield tier. Users reach the
+// PoP of their region; a miss crosses regions to the shield or the origin.
+// What an edge may keep and for how long comes from each route's
+// Cache-Control; objects are pulled on a miss, or pushed at the start and
+// kept apart from the pull cache (storage, not cache: never evicted).
+// Concurrent misses for one object share one upstream fetch (request
+// collapsing). Content changes at the origin on a schedule: a purge reaches
+// each PoP after its own propagation delay (stale hits until then), while a
+// versioned (content-hashed) URL makes the new content a new key.
+import type { Sampler } from "../kernel/distributions.js";
+import { hashString, KeyedDraws } from "../kernel/rng.js";
+import { CacheStore, type EvictionPolicyName } from "../mechanisms/cache-store.js";
+import { LatencyRecorder } from "../metrics/latency.js";
+import { type Job, OP_ROUTE } from "./job.js";
+import { OK } from "./outcomes.js";
+import { Component, type ComponentReport, type Sim } from "./runtime.js";
+
+export type OnUpdate = "purge" | "versioned" | "none";
+
+export interface CdnRoute {
+  name: string;
+  /** responses may be stored (neither private nor no-store) */
+  store: boolean;
+  /** every use of a stored copy is revalidated with the origin (no-cache) */
+  revalidate: boolean;
+  /** freshness lifetime (ms), Infinity: until evicted or purged */
+  ttlMs: number;
+  /** stale-while-revalidate window after freshness ends (ms) */
+  swrMs: number;
+  /** object size, drawn once per key */
+  size: Sampler;
+  /** keys 0..push-1 (the most popular) are pushed to every tier at the start */
+  push: number;
+  /** what a change of content at the origin does at the edge */
+  onUpdate: OnUpdate;
+}
+
+export interface CdnUpdate {
+  atMs: number;
+  /** route index, -1 for every route */
+  route: number;
+  /** inclusive key ranges; null for every key */
+  ranges: [number, number][] | null;
+}
+
+export interface CdnSite {
+  region: string;
+  zone: number;
+}
+
+export interface CdnConfig {
+  origin: Component;
+  pops: CdnSite[];
+  shield: CdnSite | null;
+  /** the PoP (index into pops) serving the users of each network region */
+  popOfRegion: number[];
+  regionNames: string[];
+  /** per PoP (and for the shield) */
+  capacityBytes: number;
+  policy: EvictionPolicyName;
+  /** time a tier spends answering from its cache, or before forwarding a miss */
+  edgeTime: Sampler;
+  collapse: boolean;
+  /** delay before one tier applies a purge, drawn per tier and per update */
+  purgeDelay: Sampler;
+  /** by route index: every route the simulation knows */
+  routes: CdnRoute[];
+  updates: CdnUpdate[];
+}
+
+/** One upstream request of a tier: to the shield, or to the origin. */
+interface Fetch {
+  tier: Tier;
+  /** store key (route, key, version for versioned routes) */
+  sk: number;
+  route: number;
+  key: number;
+  /** version the response carries: for an origin fetch, the origin's when it was sent */
+  version: number;
+  /** no-cache revalidation: the version held (a same-version answer is a 304); -1 otherwise */
+  held: number;
+  /** jobs answered by it: user requests, or a PoP's requests at the shield */
+  waiters: number[];
+  /** a purge reached the tier while it was in flight: pass the answer on, do not store it */
+  purged: boolean;
+  cacheable: boolean;
+}
+
+/** Counters and a cache for one PoP, or for the shield. */
+class Tier {
+  /** the pull cache: the capacity the pushed objects leave */
+  store: CacheStore;
+  /**
+   * pushed objects, by object (route and key), in their pushed version:
+   * stored apart from the pull cache, never evicted and never expired
+   */
+  readonly pinned = new Map<number, { version: number; size: number }>();
+  pinnedBytes = 0;
+  readonly inflight = new Map<number, Fetch>();
+  requests = 0;
+  hits = 0;
+  fetches = 0;
+  collapsed = 0;
+  staleHits = 0;
+  swrHits = 0;
+  uncacheable = 0;
+  revalidations = 0;
+  notModified = 0;
+  pushed = 0;
+  purged = 0;
+  windowRequests = 0;
+  windowHits = 0;
+  readonly hitSeries: number[] = [];
+  constructor(
+    readonly site: CdnSite,
+    readonly instance: number,
+    store: CacheStore,
+  ) {
+    this.store = store;
+  }
+}
+
+class RegionStats {
+  requests = 0;
+  hits = 0;
+  readonly latency = new LatencyRecorder();
+}
+
+class RouteStats {
+  requests = 0;
+  hits = 0;
+  originFetches = 0;
+  staleHits = 0;
+}
+
+const KEY_SPAN = 4294967296;
+const VERSION_SPAN = 1024;
+/** event arguments carry (update, tier) pairs */
+const TIER_SPAN = 1024;
+
+export class Cdn extends Component {
+  readonly kind = "cdn";
+  private readonly pops: Tier[];
+  private readonly shield: Tier | null;
+  private readonly tiers: Tier[];
+  private readonly fetches = new Map<number, Fetch>();
+  private readonly regions: RegionStats[];
+  private readonly routeStats: RouteStats[];
+  private answerEv = -1;
+  private updateEv = -1;
+  private applyEv = -1;
+  /** updates that have happened at the origin (they are sorted by time) */
+  private updatesFired = 0;
+  private readonly propagatedAt: number[];
+  /** tiers that have applied each update */
+  private readonly appliedBy: number[];
+  /** per route: draws that are a function of the key, so that an object keeps its size */
+  private sizeDraws: KeyedDraws[] = [];
+  /** keys actually pushed per route (what fitted) */
+  private pushedKeys: number[] = [];
+  private requests = 0;
+  private hits = 0;
+  private originFetches = 0;
+  private bytesServed = 0;
+  private bytesFromEdge = 0;
+  private bytesFromOrigin = 0;
+  private bytesPushed = 0;
+  private windowRequests = 0;
+  private windowHits = 0;
+  private windowOrigin = 0;
+  private windowStale = 0;
+  private readonly hitSeries: number[] = [];
+  private readonly originSeries: number[] = [];
+  private readonly staleSeries: number[] = [];
+
+  constructor(
+    name: string,
+    private readonly cfg: CdnConfig,
+  ) {
+    super(name);
+    this.pops = cfg.pops.map((p, i) => new Tier(p, i, this.newStore(cfg.capacityBytes)));
+    this.shield = cfg.shield ? new Tier(cfg.shield, cfg.pops.length, this.newStore(cfg.capacityBytes)) : null;
+    this.tiers = this.shield ? [...this.pops, this.shield] : this.pops;
+    this.zones = this.tiers.map((t) => t.site.zone);
+    this.regions = cfg.regionNames.map(() => new RegionStats());
+    this.routeStats = cfg.routes.map(() => new RouteStats());
+    this.propagatedAt = cfg.updates.map(() => -1);
+    this.appliedBy = cfg.updates.map(() => 0);
+  }
+
+  private newStore(bytes: number): CacheStore {
+    return new CacheStore({ maxBytes: bytes, policy: this.cfg.policy, rand: () => this.rng.next() });
+  }
+
+  override attach(sim: Sim, index: number): void {
+    super.attach(sim, index);
+    this.answerEv = sim.q.on((id) => this.answer(sim.pool.jobs[id]));
+    this.updateEv = sim.q.on((u) => this.update(u));
+    this.applyEv = sim.q.on((arg) => this.apply(Math.floor(arg / TIER_SPAN), arg % TIER_SPAN));
+    this.sizeDraws = this.cfg.routes.map(
+      (r) => new KeyedDraws(hashString(`${sim.seed}/${this.name}/${r.name}`)),
+    );
+  }
+
+  override start(): void {
+    this.push();
+    this.cfg.updates.forEach((u, i) => this.sim.q.at(u.atMs, this.updateEv, i));
+  }
+
+  /** Users go to the PoP of their region (or the nearest one). */
+  override pick(job: Job): number {
+    return this.cfg.popOfRegion[job.region];
+  }
+
+  // ---------- objects ----------
+
+  private objectKey(route: number, key: number, version: number): number {
+    return (route * VERSION_SPAN + (version % VERSION_SPAN)) * KEY_SPAN + (key % KEY_SPAN);
+  }
+
+  /** The size of an object: drawn from its route's distribution, the same every time it is asked. */
+  private sizeOf(route: number, key: number): number {
+    return Math.max(1, Math.round(this.cfg.routes[route].size.sample(this.sizeDraws[route].at(key))));
+  }
+
+  /** The origin's version of an object: how many of the updates that have happened covered it. */
+  private versionOf(route: number, key: number): number {
+    let v = 0;
+    for (let i = 0; i < this.updatesFired; i++) if (covers(this.cfg.updates[i], route, key)) v++;
+    return v;
+  }
+
+  // ---------- requests ----------
+
+  accept(job: Job): void {
+    const sim = this.sim;
+    const now = sim.now;
+    const fromPop = job.caller === this.index;
+    const tier = fromPop ? this.shield! : this.pops[job.instance];
+    const rc = this.cfg.routes[job.route];
+    tier.requests++;
+    tier.windowRequests++;
+    if (!fromPop) {
+      this.requests++;
+      this.windowRequests++;
+      this.routeStats[job.route].requests++;
+      this.regions[job.region].requests++;
+    }
+    if (!rc.store) {
+      tier.uncacheable++;
+      return this.fetch(tier, job, -1, 0, -1, false);
+    }
+    // a versioned URL names its version: the PoP asks the shield for the one it was asked for
+    const version =
+      rc.onUpdate === "versioned" ? (fromPop ? job.version : this.versionOf(job.route, job.key)) : 0;
+    const sk = this.objectKey(job.route, job.key, version);
+    let held = -1;
+    let size = 0;
+    let freshUntil = 0;
+    const p = tier.pinned.get(this.objectKey(job.route, job.key, 0));
+    if (p && (rc.onUpdate !== "versioned" || p.version === version)) {
+      held = p.version;
+      size = p.size;
+      freshUntil = Number.POSITIVE_INFINITY;
+    } else {
+      const e = tier.store.get(sk, now);
+      if (e) {
+        held = e.version;
+        size = e.size;
+        freshUntil = e.expiresAt - rc.swrMs;
+      }
+    }
+    if (held >= 0) {
+      if (rc.revalidate) {
+        tier.revalidations++;
+        return this.miss(tier, job, sk, version, held);
+      }
+      tier.hits++;
+      tier.windowHits++;
+      if (rc.onUpdate !== "versioned" && held < this.versionOf(job.route, job.key)) {
+        tier.staleHits++;
+        if (!fromPop) {
+          this.routeStats[job.route].staleHits++;
+          this.windowStale++;
+        }
+      }
+      if (now >= freshUntil) {
+        // stale-while-revalidate: serve the copy, refresh it in the background
+        tier.swrHits++;
+        if (!tier.inflight.has(sk)) this.fetch(tier, job, sk, version, -1, true, true);
+      }
+      if (!fromPop) {
+        this.hits++;
+        this.windowHits++;
+        this.routeStats[job.route].hits++;
+        this.regions[job.region].hits++;
+      }
+      job.outcome = OK;
+      job.hit = true;
+      job.size = size;
+      job.version = held;
+      job.basis = freshUntil;
+      const t = this.cfg.edgeTime.sample(this.rng);
+      if (t > 0) sim.q.schedule(t, this.answerEv, job.id);
+      else this.answer(job);
+      return;
+    }
+    this.miss(tier, job, sk, version, -1);
+  }
+
+  /** A miss (or a revalidation) joins the fetch already in flight for the object, or starts one. */
+  private miss(tier: Tier, job: Job, sk: number, version: number, held: number): void {
+    const f = this.cfg.collapse ? tier.inflight.get(sk) : undefined;
+    if (f) {
+      tier.collapsed++;
+      f.waiters.push(job.id);
+      return;
+    }
+    this.fetch(tier, job, sk, version, held, true);
+  }
+
+  /**
+   * Sends one request upstream for `job`'s object: to the shield from a PoP,
+   * else to the origin. Uncacheable requests go straight to the origin. A
+   * background refresh answers nobody.
+   */
+  private fetch(
+    tier: Tier,
+    job: Job,
+    sk: number,
+    version: number,
+    held: number,
+    cacheable: boolean,
+    refresh = false,
+  ): void {
+    const sim = this.sim;
+    const f: Fetch = {
+      tier,
+      sk,
+      route: job.route,
+      key: job.key,
+      version,
+      held,
+      waiters: refresh ? [] : [job.id],
+      purged: false,
+      cacheable,
+    };
+    const c = sim.child(job, this, tier.instance);
+    if (refresh) c.parent = -1;
+    c.op = OP_ROUTE;
+    this.fetches.set(c.id, f);
+    if (cacheable) tier.inflight.set(sk, f);
+    tier.fetches++;
+    const edge = this.cfg.edgeTime.sample(this.rng);
+    if (cacheable && this.shield && tier !== this.shield) {
+      c.version = version;
+      sim.send(c, this, this.shield.instance, edge);
+      return;
+    }
+    if (this.cfg.routes[job.route].onUpdate !== "versioned") f.version = this.versionOf(job.route, job.key);
+    this.originFetches++;
+    this.windowOrigin++;
+    this.routeStats[job.route].originFetches++;
+    sim.send(c, this.cfg.origin, -1, edge);
+  }
+
+  /** An upstream answer: store it (if it may be), then answer everyone waiting for it. */
+  override onReply(c: Job): void {
+    const sim = this.sim;
+    const now = sim.now;
+    const f = this.fetches.get(c.id)!;
+    this.fetches.delete(c.id);
+    const tier = f.tier;
+    if (tier.inflight.get(f.sk) === f) tier.inflight.delete(f.sk);
+    const rc = this.cfg.routes[f.route];
+    const ok = c.outcome === OK;
+    let size = 0;
+    let version = f.version;
+    let freshUntil = now;
+    if (ok) {
+      if (c.callee === this.index) {
+        // from the shield, with its copy's freshness (the Age it would report)
+        size = c.size;
+        version = c.version;
+        freshUntil = c.basis;
+      } else {
+        size = this.sizeOf(f.route, f.key);
+        freshUntil = now + rc.ttlMs;
+        if (f.held >= 0 && f.held === version) tier.notModified++;
+        else this.bytesFromOrigin += size;
+      }
+      if (f.cacheable && !f.purged) {
+        const life = freshUntil + rc.swrMs - now;
+        if (life === Number.POSITIVE_INFINITY) tier.store.set(f.sk, { version, size }, now, 0);
+        else if (life > 0) tier.store.set(f.sk, { version, size }, now, life);
+      }
+    }
+    for (const id of f.waiters) {
+      const w = sim.pool.jobs[id];
+      w.outcome = c.outcome;
+      w.hit = false;
+      if (ok) {
+        w.size = size;
+        w.version = version;
+        w.basis = freshUntil;
+      }
+      this.answer(w);
+    }
+    sim.release(c);
+  }
+
+  /** Answers a user, or (at the shield) the PoP that asked. */
+  private answer(job: Job): void {
+    const sim = this.sim;
+    if (job.caller === this.index) {
+      sim.reply(job);
+      return;
+    }
+    const ok = job.outcome === OK;
+    const size = job.size;
+    const hit = job.hit;
+    const region = job.region;
+    const start = job.start;
+    const d = sim.replyTimed(job);
+    if (!ok) return;
+    this.bytesServed += size;
+    if (hit) this.bytesFromEdge += size;
+    this.regions[region].latency.record(sim.now + d - start);
+  }
+
+  // ---------- push ----------
+
+  /**
+   * Pushes each route's most popular keys to every tier before traffic
+   * starts, as many as fit in the capacity, in route order. Pushed objects
+   * are the operator's storage, not cache: pulled objects share what is left.
+   */
+  private push(): void {
+    const room = this.cfg.capacityBytes;
+    let used = 0;
+    this.pushedKeys = this.cfg.routes.map((rc, r) => {
+      let n = 0;
+      while (n < rc.push && used + this.sizeOf(r, n) <= room) used += this.sizeOf(r, n++);
+      return n;
+    });
+    if (used === 0) return;
+    for (const tier of this.tiers) {
+      tier.store = this.newStore(room - used);
+      this.pushedKeys.forEach((n, r) => {
+        for (let k = 0; k < n; k++) this.pushOne(tier, r, k);
+      });
+    }
+  }
+
+  /** Stores the origin's current version of a pushed object, replacing the one held. */
+  private pushOne(tier: Tier, route: number, key: number): void {
+    const id = this.objectKey(route, key, 0);
+    const size = this.sizeOf(route, key);
+    if (!tier.pinned.has(id)) tier.pinnedBytes += size;
+    tier.pinned.set(id, { version: this.versionOf(route, key), size });
+    tier.pushed++;
+    this.bytesPushed += size;
+  }
+
+  // ---------- updates ----------
+
+  /**
+   * Content changes at the origin. Each tier learns of it after its own
+   * propagation delay; the shield is purged before the PoPs behind it, so
+   * that no PoP refills from a shield copy older than its own purge.
+   */
+  private update(u: number): void {
+    this.updatesFired = u + 1;
+    const shieldDelay = this.shield ? this.cfg.purgeDelay.sample(this.rng) : 0;
+    for (const tier of this.pops) {
+      const d = Math.max(this.cfg.purgeDelay.sample(this.rng), shieldDelay);
+      this.sim.q.schedule(d, this.applyEv, u * TIER_SPAN + tier.instance);
+    }
+    if (this.shield) this.sim.q.schedule(shieldDelay, this.applyEv, u * TIER_SPAN + this.shield.instance);
+  }
+
+  /** One tier applies an update: drops purged copies, and pushes the new content of pushed keys. */
+  private apply(u: number, instance: number): void {
+    const tier = this.tiers[instance];
+    const upd = this.cfg.updates[u];
+    // the last tier to apply it completes the propagation
+    if (++this.appliedBy[u] === this.tiers.length) this.propagatedAt[u] = this.sim.now;
+    this.cfg.routes.forEach((rc, r) => {
+      if (!rc.store || (upd.route >= 0 && upd.route !== r) || rc.onUpdate === "none") return;
+      if (rc.onUpdate === "purge") {
+        this.purge(tier, upd, r);
+        for (const f of this.fetches.values())
+          if (f.tier === tier && f.route === r && covers(upd, r, f.key)) f.purged = true;
+      }
+      const pushed = this.pushedKeys[r];
+      for (const [lo, hi] of upd.ranges ?? [[0, pushed - 1]])
+        for (let k = lo; k <= Math.min(hi, pushed - 1); k++) this.pushOne(tier, r, k);
+    });
+  }
+
+  /** Drops the tier's copies of the route's keys the update covers. */
+  private purge(tier: Tier, upd: CdnUpdate, route: number): void {
+    const store = tier.store;
+    const span = upd.ranges?.reduce((n, [lo, hi]) => n + hi - lo + 1, 0) ?? Number.POSITIVE_INFINITY;
+    if (span <= store.size) {
+      for (const [lo, hi] of upd.ranges!)
+        for (let k = lo; k <= hi; k++) if (store.delete(this.objectKey(route, k, 0))) tier.purged++;
+      return;
+    }
+    const doomed: number[] = [];
+    for (const sk of store.keys()) {
+      const r = Math.floor(sk / KEY_SPAN / VERSION_SPAN);
+      if (r === route && covers(upd, route, sk % KEY_SPAN)) doomed.push(sk);
+    }
+    for (const sk of doomed) store.delete(sk);
+    tier.purged += doomed.length;
+  }
+
+  // ---------- report ----------
+
+  override tick(_second: number): void {
+    this.hitSeries.push(ratio3(this.windowHits, this.windowRequests));
+    this.originSeries.push(this.windowOrigin);
+    this.staleSeries.push(this.windowStale);
+    this.windowHits = this.windowRequests = this.windowOrigin = this.windowStale = 0;
+    for (const t of this.tiers) {
+      t.hitSeries.push(ratio3(t.windowHits, t.windowRequests));
+      t.windowHits = t.windowRequests = 0;
+    }
+  }
+
+  private tierReport(t: Tier) {
+    const st = t.store.stats;
+    return {
+      region: t.site.region,
+      zone: this.sim.net.zoneNames[t.site.zone],
+      requests: t.requests,
+      hits: t.hits,
+      hitRatio: t.requests > 0 ? t.hits / t.requests : 0,
+      fetches: t.fetches,
+      collapsed: t.collapsed,
+      staleHits: t.staleHits,
+      swrHits: t.swrHits,
+      uncacheable: t.uncacheable,
+      revalidations: t.revalidations,
+      notModified: t.notModified,
+      pushed: t.pushed,
+      purged: t.purged,
+      evictions: st.evictions,
+      expirations: st.expirations,
+      entries: t.store.size + t.pinned.size,
+      bytes: t.store.bytes + t.pinnedBytes,
+    };
+  }
+
+  report(_now: number): ComponentReport {
+    const sum = (f: (t: Tier) => number) => this.pops.reduce((s, t) => s + f(t), 0);
+    const series: Record<string, number[]> = {
+      hitRatio: this.hitSeries,
+      originRequests: this.originSeries,
+      staleHits: this.staleSeries,
+    };
+    for (const t of this.pops) series[`hitRatio:${t.site.region}`] = t.hitSeries;
+    return {
+      kind: this.kind,
+      utilization: 0,
+      origin: this.cfg.origin.name,
+      requests: this.requests,
+      hits: this.hits,
+      hitRatio: this.requests > 0 ? this.hits / this.requests : 0,
+      originFetches: this.originFetches,
+      originOffload: this.requests > 0 ? 1 - this.originFetches / this.requests : 0,
+      collapsed: sum((t) => t.collapsed),
+      staleHits: sum((t) => t.staleHits),
+      swrHits: sum((t) => t.swrHits),
+      bytes: {
+        served: this.bytesServed,
+        fromEdge: this.bytesFromEdge,
+        fromOrigin: this.bytesFromOrigin,
+        pushed: this.bytesPushed,
+      },
+      bandwidthSaved: this.bytesServed > 0 ? 1 - this.bytesFromOrigin / this.bytesServed : 0,
+      pops: Object.fromEntries(this.pops.map((t) => [t.site.region, this.tierReport(t)])),
+      shield: this.shield ? this.tierReport(this.shield) : null,
+      routes: Object.fromEntries(
+        this.routeStats
+          .map((s, r) => [this.cfg.routes[r].name, s] as const)
+          .filter(([, s]) => s.requests > 0)
+          .map(([name, s]) => [
+            name,
+            {
+              requests: s.requests,
+              hits: s.hits,
+              hitRatio: s.requests > 0 ? s.hits / s.requests : 0,
+              originFetches: s.originFetches,
+              staleHits: s.staleHits,
+            },
+          ]),
+      ),
+      byRegion: Object.fromEntries(
+        this.regions
+          .map((s, i) => [i, s] as const)
+          .filter(([, s]) => s.requests > 0)
+          .map(([i, s]) => [
+            this.cfg.regionNames[i],
+            {
+              pop: this.cfg.pops[this.cfg.popOfRegion[i]].region,
+              requests: s.requests,
+              hits: s.hits,
+              hitRatio: s.hits / s.requests,
+              latencyMs: s.latency.summary(),
+            },
+          ]),
+      ),
+      updates: this.cfg.updates.map((u, i) => ({
+        atMs: u.atMs,
+        route: u.route >= 0 ? this.cfg.routes[u.route].name : "*",
+        propagatedAtMs: this.propagatedAt[i] >= 0 ? this.propagatedAt[i] : null,
+      })),
+      series,
+    };
+  }
+}
+
+function covers(u: CdnUpdate, route: number, key: number): boolean {
+  if (u.route >= 0 && u.route !== route) return false;
+  if (u.ranges === null) return true;
+  for (const [lo, hi] of u.ranges) if (key >= lo && key <= hi) return true;
+  return false;
+}
+
+function ratio3(n: number, d: number): number {
+  return d > 0 ? Math.round((n / d) * 1000) / 1000 : 0;
+}
