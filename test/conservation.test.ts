@@ -66,7 +66,8 @@ const designArb = fc.record({
 
 type Params = typeof designArb extends fc.Arbitrary<infer T> ? T : never;
 
-function designText(p: Params): string {
+/** `settle`: every fault ends within the run (faults outlasting it never end, and a write-behind cache would retry its flushes to a dead database forever) */
+function designText(p: Params, settle = false): string {
   const read = p.useCache ? "{ read: db, cache: redis }" : "{ read: db }";
   const write = p.useCache ? "{ write: db, cache: redis }" : "{ write: db }";
   const call = p.callBackend ? `- { call: backend }\n` : "";
@@ -75,7 +76,8 @@ function designText(p: Params): string {
     .map((k) => {
       const inst =
         k.target === "api" ? k.instance % p.instances : k.target === "backend" ? k.instance % 2 : 0;
-      return `  - { kill: ${k.target}, instance: ${inst}, at: ${k.at}ms, for: ${k.length}ms }`;
+      const length = settle ? Math.max(1, Math.min(k.length, 2900 - k.at)) : k.length;
+      return `  - { kill: ${k.target}, instance: ${inst}, at: ${k.at}ms, for: ${length}ms }`;
     });
   return `
 duration: 3s
@@ -132,7 +134,7 @@ describe("conservation of requests", () => {
         expect(recorded).toBe(r.answered);
         expect(r.answered + liveRoots).toBe(r.generated);
       }),
-      { numRuns: 150 },
+      { numRuns: 150, seed: 20261201 },
     );
   });
 });
@@ -141,17 +143,17 @@ describe("no job is leaked", () => {
   it("once arrivals stop and the system drains, every request is answered and every job is free", () => {
     fc.assert(
       fc.property(designArb, (p) => {
-        const { design } = loadDesign(designText(p), "random.yaml");
+        const { design } = loadDesign(designText(p, true), "random.yaml");
         const simulation = buildSimulation(design, p.seed);
         const r = simulation.run({ maxEvents: 5e6, maxWallMs: 60_000 });
         // workloads stop generating at the end of the run; let the work in flight
-        // finish (faults have all ended within 4.5s, health probes keep ticking)
+        // finish (faults have all ended within the run, health probes keep ticking)
         simulation.sim.q.run(r.durationMs + 600_000, 5e6);
         const answered = simulation.workloads.reduce((s, w) => s + w.answered, 0);
         expect(answered).toBe(r.generated);
         expect(simulation.sim.pool.live).toBe(0);
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed: 20261201 },
     );
   });
 });

@@ -176,6 +176,7 @@ describe("docs/design-file.md", () => {
     expect(kinds).toEqual(
       new Set([
         "workload",
+        "dns",
         "load-balancer",
         "service",
         "cache",
@@ -422,6 +423,28 @@ describe("docs/report.md", () => {
     }
     expect(caches).toBeGreaterThan(10);
     expect(missing).toEqual([]);
+  });
+
+  it("mentions every field of a DNS name's report", () => {
+    const f = "examples/edge/multi-region.yaml";
+    const run = JSON.parse(JSON.stringify(runDesign(loadDesign(readFileSync(f, "utf8"), f))));
+    const dns = obj(obj(run.components)["dns-ttl60"]);
+    const at = "components.<dns>";
+    expect(dns.kind).toBe("dns");
+    expect(mentioned.has("dns")).toBe(true);
+    const failovers = dns.failovers as unknown[];
+    const events = dns.healthEvents as unknown[];
+    // the run went through an outage, its detection and the recovery
+    expect(failovers.length).toBeGreaterThan(0);
+    expect(events.length).toBeGreaterThan(1);
+    const series = keys(dns.series).map((k) => k.replace(/^(requests|errors):.*/, "$1:<region>"));
+    expect([
+      ...unmentioned(keys(dns), at),
+      ...unmentioned(series, `${at}.series`),
+      ...Object.values(obj(dns.endpoints)).flatMap((e) => unmentioned(keys(e), `${at}.endpoints`)),
+      ...events.flatMap((e) => unmentioned(keys(e), `${at}.healthEvents[]`)),
+      ...failovers.flatMap((e) => unmentioned(keys(e), `${at}.failovers[]`)),
+    ]).toEqual([]);
   });
 
   it("describes every outcome cause", () => {

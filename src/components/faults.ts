@@ -6,7 +6,9 @@ export type FaultAction =
   | { type: "kill"; target: Component; instances: number[] }
   | { type: "slow"; target: Component; ms: number }
   | { type: "link"; from: Component; to: Component; ms: number }
-  | { type: "partition"; zones: number[]; names: string[]; timeoutMs: number };
+  | { type: "partition"; zones: number[]; names: string[]; timeoutMs: number }
+  /** every instance of every component in the region's zones dies, and restarts when it ends */
+  | { type: "outage"; region: string; targets: { target: Component; instances: number[] }[] };
 
 export interface FaultConfig {
   atMs: number;
@@ -51,21 +53,25 @@ export class Nemesis {
   }
 
   /**
-   * Overlapping faults compose: an instance killed twice restarts when the last
-   * kill ends; slowness and link latency add up while they overlap.
+   * Overlapping faults compose: an instance killed twice (by two kills, or a
+   * kill and a region outage) restarts when the last one ends; slowness and
+   * link latency add up while they overlap. Every component then hears that
+   * something changed.
    */
   private apply(i: number, on: boolean): void {
+    this.change(i, on);
+    for (const c of this.sim.components) c.faultsChanged();
+  }
+
+  private change(i: number, on: boolean): void {
     const a = this.faults[i].action;
     const sign = on ? 1 : -1;
     switch (a.type) {
       case "kill":
-        for (const inst of a.instances) {
-          const key = `${a.target.index}/${inst}`;
-          const n = (this.kills.get(key) ?? 0) + sign;
-          this.kills.set(key, n);
-          if (on && n === 1) a.target.kill(inst);
-          else if (!on && n === 0) a.target.restart(inst);
-        }
+        this.killAll(a.target, a.instances, sign);
+        return;
+      case "outage":
+        for (const t of a.targets) this.killAll(t.target, t.instances, sign);
         return;
       case "slow": {
         const total = (this.slowness.get(a.target.index) ?? 0) + sign * a.ms;
@@ -87,6 +93,17 @@ export class Nemesis {
       }
     }
   }
+
+  /** Kills of one instance are counted, so that it restarts when the last one ends. */
+  private killAll(target: Component, instances: number[], sign: 1 | -1): void {
+    for (const inst of instances) {
+      const key = `${target.index}/${inst}`;
+      const n = (this.kills.get(key) ?? 0) + sign;
+      this.kills.set(key, n);
+      if (sign > 0 && n === 1) target.kill(inst);
+      else if (sign < 0 && n === 0) target.restart(inst);
+    }
+  }
 }
 
 function describe(a: FaultAction): string {
@@ -99,5 +116,7 @@ function describe(a: FaultAction): string {
       return `add ${a.ms}ms to ${a.from.name} -> ${a.to.name}`;
     case "partition":
       return `partition ${a.names.join(", ")} from the rest`;
+    case "outage":
+      return `outage of region ${a.region}`;
   }
 }

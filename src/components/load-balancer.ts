@@ -7,7 +7,7 @@ import type { BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { type BackendView, type Balancer, createBalancer } from "../mechanisms/balancing.js";
 import { hash32 } from "../mechanisms/hashing.js";
 import type { Job } from "./job.js";
-import { NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
+import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
 import { Component, type ComponentReport, type Sim } from "./runtime.js";
 import type { Station } from "./station.js";
 
@@ -97,6 +97,8 @@ export class LoadBalancer extends Component {
   private noBackend = 0;
   private repinned = 0;
   private busyMs = 0;
+  /** killed (by a region outage): every request is refused */
+  private down = false;
   readonly healthEvents: { t: number; pool: string; instance: number; healthy: boolean }[] = [];
 
   constructor(
@@ -125,6 +127,10 @@ export class LoadBalancer extends Component {
 
   accept(job: Job): void {
     this.requests++;
+    if (this.down) {
+      job.outcome = INSTANCE_DOWN;
+      return this.sim.reply(job);
+    }
     this.busyMs += this.cfg.costMs;
     const pi = this.cfg.routePool[job.route]?.[job.headers] ?? -1;
     const pool = pi >= 0 ? this.pools[pi] : undefined;
@@ -183,6 +189,19 @@ export class LoadBalancer extends Component {
     job.hit = c.hit;
     sim.release(c);
     sim.reply(job);
+  }
+
+  override kill(_instance: number): void {
+    this.down = true;
+  }
+
+  override restart(_instance: number): void {
+    this.down = false;
+  }
+
+  /** Whether a request sent here now could be served: the balancer is up and some backend is alive. */
+  serving(): boolean {
+    return !this.down && this.pools.some((p) => p.cfg.backend.instances() > 0 && anyAlive(p.cfg.backend));
   }
 
   /**
@@ -257,4 +276,9 @@ export class LoadBalancer extends Component {
       healthEvents: this.healthEvents,
     };
   }
+}
+
+function anyAlive(s: Station): boolean {
+  for (let i = 0; i < s.instances(); i++) if (s.isAlive(i)) return true;
+  return false;
 }

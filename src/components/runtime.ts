@@ -25,6 +25,11 @@ export abstract class Component {
   zones: number[] = [0];
   /** true for workloads: their calls start on the internet, not in a zone */
   readonly isClient: boolean = false;
+  /**
+   * true for a part of the client itself (a DNS stub resolver): calls to it
+   * and its replies cross no network.
+   */
+  readonly inClient: boolean = false;
 
   constructor(readonly name: string) {}
 
@@ -74,6 +79,8 @@ export abstract class Component {
   slow(_ms: number): void {}
   /** a network partition began or healed: links this component keeps open may need resuming */
   networkChanged(): void {}
+  /** a fault began or ended (instances killed or restarted, slowness changed) */
+  faultsChanged(): void {}
 }
 
 export class Sim {
@@ -207,6 +214,7 @@ export class Sim {
     if (this.zeroNet) return extra;
     const caller = this.components[job.caller];
     const callee = this.components[job.callee];
+    if (callee.inClient) return 0;
     const zone = callee.zoneOf(job.instance);
     const rng = outbound ? caller.netRng : callee.netRng;
     if (caller.isClient) return this.net.clientDelay(job.region, zone, rng) + extra;

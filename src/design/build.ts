@@ -8,6 +8,7 @@ import { Database, PRIMARY_READS } from "../components/database.js";
 import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
+import { Dns } from "../components/dns.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
 import { type Component, Sim } from "../components/runtime.js";
@@ -317,6 +318,44 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       byName.set(name, cdn);
     }
 
+  // DNS names resolve to the balancers and services built above
+  for (const [name, c] of entries) {
+    if (c.kind !== "dns") continue;
+    const hc = c.healthCheck;
+    const D = DEFAULTS.dns;
+    const dns = new Dns(
+      name,
+      {
+        policy: c.policy ?? D.policy,
+        ttlMs: c.ttl ?? D.ttl,
+        endpoints: c.endpoints.map((e) => {
+          const target = byName.get(e.target)!;
+          return {
+            target,
+            region: e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)],
+            weight: e.weight ?? D.weight,
+          };
+        }),
+        healthCheck: hc
+          ? {
+              intervalMs: hc.interval ?? D.healthCheck.interval,
+              timeoutMs: hc.timeout ?? D.healthCheck.timeout,
+              healthyThreshold: hc.healthyThreshold ?? D.healthCheck.healthy,
+              unhealthyThreshold: hc.unhealthyThreshold ?? D.healthCheck.unhealthy,
+              probeMs: D.healthCheck.probe,
+            }
+          : null,
+        lookup: sampler(c.lookupTime ?? D.lookupTime),
+        resolvers: c.resolvers ?? 0,
+        resolverTime: sampler(c.resolverTime ?? D.resolverTime),
+      },
+      net.regionNames,
+      (from, to) => net.clientMean(from, to),
+    );
+    sim.add(dns);
+    byName.set(name, dns);
+  }
+
   // every read and acknowledged write of every database is judged by one checker
   const stores = sim.components.filter(
     (c): c is Database | QuorumStore | MultiLeaderStore =>
@@ -350,6 +389,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
     (c) =>
+      c.kind === "dns" ||
       (c.kind === "load-balancer" && c.sticky) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
@@ -698,6 +738,20 @@ function faults(d: Design, byName: Map<string, Component>, net: Network): FaultC
       return { ...base, action: { type: "kill", target, instances } };
     }
     if ("slow" in f) return { ...base, action: { type: "slow", target: byName.get(f.slow)!, ms: f.by } };
+    if ("outage" in f) {
+      // every instance placed in one of the region's zones; users and DNS are on the internet
+      const region = net.region(f.outage);
+      const targets = [...byName.values()]
+        .filter((c) => !c.isClient)
+        .map((target) => ({
+          target,
+          instances: Array.from({ length: target.instances() }, (_, i) => i).filter(
+            (i) => net.zoneRegion[target.zoneOf(i)] === region,
+          ),
+        }))
+        .filter((t) => t.instances.length > 0);
+      return { ...base, action: { type: "outage", region: f.outage, targets } };
+    }
     if ("partition" in f) {
       const spec = networkSpec(d);
       const zones = f.partition.flatMap((name) => spec.regions.find((r) => r.name === name)?.zones ?? [name]);

@@ -12,6 +12,7 @@ import {
   WRITE_STRATEGIES,
   type WriteStrategy,
 } from "../components/cache-writes.js";
+import { DNS_POLICIES } from "../components/dns.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import type { UnitError } from "./errors.js";
@@ -183,7 +184,7 @@ const ArrivalSchema = z.discriminatedUnion("process", [
 
 export const WorkloadSchema = z.strictObject({
   kind: z.literal("workload").meta({ description: "generates requests and records what users saw" }),
-  target: Name.meta({ description: "the component requests are sent to" }),
+  target: Name.meta({ description: "the component requests are sent to (a dns, load balancer or service)" }),
   arrival: ArrivalSchema.optional().meta({
     description: "open loop: requests arrive whatever the system does",
   }),
@@ -276,6 +277,62 @@ export const LoadBalancerSchema = z.strictObject({
     description: "sticky sessions: each user is pinned to an instance until health checks eject it",
   }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+});
+
+// ---------- dns ----------
+
+const DnsHealthCheckSchema = z
+  .strictObject({
+    interval: PositiveDuration.optional().meta({
+      description: "time between probes of one endpoint (default 10s)",
+    }),
+    timeout: PositiveDuration.optional().meta({ description: "a probe slower than this fails (default 2s)" }),
+    healthyThreshold: PositiveInt.optional().meta({
+      description: "consecutive successes to answer with the endpoint again (default 2)",
+    }),
+    unhealthyThreshold: PositiveInt.optional().meta({
+      description: "consecutive failures to stop answering with it (default 3)",
+    }),
+  })
+  .meta({ description: "probes of every endpoint; failing endpoints are left out of answers" });
+
+export const DnsSchema = z.strictObject({
+  kind: z.literal("dns").meta({
+    description: "a DNS name answering each lookup with one of several regional endpoints",
+  }),
+  policy: z.enum(DNS_POLICIES).optional().meta({
+    description:
+      "geo (the user's region, else the nearest), latency (lowest measured latency), weighted (by weight) or failover (the first healthy in order); default geo",
+  }),
+  ttl: Duration.optional().meta({
+    description: "how long users (and resolvers) cache an answer (default 60s)",
+  }),
+  endpoints: z
+    .array(
+      z.strictObject({
+        target: Name.meta({ description: "a load balancer or service the name can resolve to" }),
+        region: Name.optional().meta({
+          description: "the region it is in (default: the region of its zone)",
+        }),
+        weight: PositiveCount.optional().meta({
+          description: "policy weighted: relative share of answers (default 1)",
+        }),
+      }),
+    )
+    .min(1)
+    .meta({ description: "the addresses the name can resolve to; for failover, primary first" }),
+  healthCheck: DnsHealthCheckSchema.optional(),
+  lookupTime: DurationDist.optional().meta({
+    description:
+      "round trip of a lookup the authoritative servers answer (default lognormal(median=30ms, p99=120ms))",
+  }),
+  resolvers: PositiveInt.optional().meta({
+    description:
+      "recursive resolvers per region shared by its users, each caching answers (default: none shared)",
+  }),
+  resolverTime: DurationDist.optional().meta({
+    description: "round trip from a user to their resolver (default lognormal(median=4ms, p99=20ms))",
+  }),
 });
 
 // ---------- service ----------
@@ -945,6 +1002,7 @@ export const MultiLeaderSchema = z.strictObject({
 export const ComponentSchema = z.discriminatedUnion("kind", [
   WorkloadSchema,
   LoadBalancerSchema,
+  DnsSchema,
   ServiceSchema,
   CacheSchema,
   DatabaseSchema,
@@ -956,6 +1014,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
 export const COMPONENT_KINDS = [
   "workload",
   "load-balancer",
+  "dns",
   "service",
   "cache",
   "database",
@@ -996,6 +1055,13 @@ export const FaultSchema = z.union([
     timeout: PositiveDuration.optional().meta({
       description:
         "a call (or its reply) lost in the partition fails with timeout after this long (default 1s)",
+    }),
+    ...FaultBase,
+  }),
+  z.strictObject({
+    outage: Name.meta({
+      description:
+        "a region that goes down: every instance of every component in its zones dies, and restarts when the fault ends",
     }),
     ...FaultBase,
   }),

@@ -105,6 +105,7 @@ export function validateDesign(d: Design): Problem[] {
         out.push({ path: ["network", "regions", r, i], message: `zone "${z}" is listed twice` });
       zones.add(z);
     }
+  const pairsSeen = new Map<string, string>();
   for (const pair of Object.keys(d.network?.latency?.pairs ?? {})) {
     const parts = pair.split("<->").map((s) => s.trim());
     if (parts.length !== 2)
@@ -114,7 +115,7 @@ export function validateDesign(d: Design): Problem[] {
         expected: '"a<->b"',
         atKey: true,
       });
-    else
+    else {
       for (const p of parts)
         if (!(p in regions))
           out.push({
@@ -123,6 +124,24 @@ export function validateDesign(d: Design): Problem[] {
             suggestion: didYouMean(p, Object.keys(regions)),
             atKey: true,
           });
+      const [a, b] = parts;
+      const key = [a, b].sort().join("<->");
+      if (a === b)
+        out.push({
+          path: ["network", "latency", "pairs", pair],
+          message: `a pair joins two different regions; "${pair}" names ${a} twice`,
+          hint: "latency between the zones of one region is crossZone",
+          atKey: true,
+        });
+      else if (pairsSeen.has(key))
+        out.push({
+          path: ["network", "latency", "pairs", pair],
+          message: `the latency between ${a} and ${b} is already given as "${pairsSeen.get(key)}"`,
+          hint: "a pair applies in both directions: give it once",
+          atKey: true,
+        });
+      pairsSeen.set(key, pair);
+    }
   }
   const zoneRef = (path: (string | number)[], z: string) => {
     if (!zones.has(z))
@@ -142,7 +161,7 @@ export function validateDesign(d: Design): Problem[] {
     switch (c.kind) {
       case "workload": {
         workloads++;
-        ref(at("target"), c.target, ["load-balancer", "service", "cdn"], "target");
+        ref(at("target"), c.target, ["dns", "load-balancer", "service", "cdn"], "target");
         if (!c.arrival === !c.closed)
           out.push({
             path: at(),
@@ -210,6 +229,9 @@ export function validateDesign(d: Design): Problem[] {
           });
         break;
       }
+      case "dns":
+        out.push(...dnsProblems(name, c, d, ref, at));
+        break;
       case "service": {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
@@ -473,7 +495,25 @@ export function validateDesign(d: Design): Problem[] {
         ["service", "cache", "database", "quorum-store", "multi-leader"],
         "slow target",
       );
-    else if ("partition" in f) {
+    else if ("outage" in f) {
+      if (!(f.outage in regions)) {
+        const region = Object.entries(regions).find(([, zs]) => zs.includes(f.outage))?.[0];
+        out.push({
+          path: [...p, "outage"],
+          message: `unknown region "${f.outage}"`,
+          expected: `one of ${Object.keys(regions).join(", ")}`,
+          suggestion: region ? undefined : didYouMean(f.outage, Object.keys(regions)),
+          hint: region
+            ? `"${f.outage}" is a zone of ${region}: an outage takes a whole region; to lose one zone, use a partition or kill its instances`
+            : undefined,
+        });
+      } else if (Object.keys(regions).length === 1)
+        out.push({
+          path: [...p, "outage"],
+          message: `"${f.outage}" is the design's only region: nothing would be left to fail over to`,
+          hint: "add regions under network.regions, or kill instances with kill faults",
+        });
+    } else if ("partition" in f) {
       const cutZones = new Set<string>();
       f.partition.forEach((name, j) => {
         if (name in regions) for (const z of regions[name]) cutZones.add(z);
@@ -574,6 +614,87 @@ function isolationProblems(
       },
     ];
   return [];
+}
+
+/**
+ * A DNS name's endpoints: balancers or services, each named once, in the
+ * region they say; weights only for the weighted policy; failover needs a
+ * secondary and health checks to notice the primary is down.
+ */
+function dnsProblems(
+  name: string,
+  c: Extract<ComponentSpec, { kind: "dns" }>,
+  d: Design,
+  ref: (path: (string | number)[], name: string, kinds: Kind[], role: string) => ComponentSpec | undefined,
+  at: (...p: (string | number)[]) => (string | number)[],
+): Problem[] {
+  const out: Problem[] = [];
+  const regions = d.network?.regions ?? { [DEFAULT_REGION]: [DEFAULT_ZONE] };
+  const firstZone = Object.values(regions)[0][0];
+  const regionOf = (zone: string) => Object.entries(regions).find(([, zs]) => zs.includes(zone))?.[0];
+  const policy = c.policy ?? DEFAULTS.dns.policy;
+  const seen = new Map<string, number>();
+  c.endpoints.forEach((e, i) => {
+    const target = ref(at("endpoints", i, "target"), e.target, ["load-balancer", "service"], "endpoint");
+    const before = seen.get(e.target);
+    if (before !== undefined)
+      out.push({
+        path: at("endpoints", i, "target"),
+        message: `"${e.target}" is already endpoint ${before} of ${name}`,
+        expected: "each endpoint once",
+      });
+    seen.set(e.target, i);
+    if (e.weight !== undefined && policy !== "weighted")
+      out.push({
+        path: at("endpoints", i, "weight"),
+        message: `weights apply to policy: weighted; ${name} uses ${policy}`,
+        hint: "add policy: weighted, or remove the weights",
+        atKey: true,
+      });
+    if (e.region !== undefined && !(e.region in regions)) {
+      out.push({
+        path: at("endpoints", i, "region"),
+        message: `unknown region "${e.region}"`,
+        expected: `one of ${Object.keys(regions).join(", ")}`,
+        suggestion: didYouMean(e.region, Object.keys(regions)),
+      });
+      return;
+    }
+    if (e.region === undefined || !target || (target.kind !== "service" && target.kind !== "load-balancer"))
+      return;
+    const zones = target.kind === "service" && target.zones ? target.zones : [target.zone ?? firstZone];
+    const targetRegions = [...new Set(zones.map(regionOf).filter((r): r is string => r !== undefined))];
+    if (targetRegions.length > 0 && !targetRegions.includes(e.region))
+      out.push({
+        path: at("endpoints", i, "region"),
+        message: `endpoint "${e.target}" runs in ${targetRegions.join(", ")}, not ${e.region}`,
+        hint: `place ${e.target} in a zone of ${e.region} (zone: ${regions[e.region][0]}), or write region: ${targetRegions[0]}`,
+      });
+  });
+  if (policy === "failover") {
+    if (c.endpoints.length < 2)
+      out.push({
+        path: at("endpoints"),
+        message:
+          "policy failover answers with the primary, else a secondary: it needs at least two endpoints",
+        hint: "add a secondary endpoint, or use policy: geo",
+      });
+    if (!c.healthCheck)
+      out.push({
+        path: at("policy"),
+        message:
+          "policy failover moves to a secondary when health checks find the primary down; without healthCheck it never does",
+        hint: "add healthCheck: {} (probes every 10s)",
+      });
+  }
+  if (c.resolverTime !== undefined && c.resolvers === undefined)
+    out.push({
+      path: at("resolverTime"),
+      message: "resolverTime is the round trip to a shared resolver, and there are none",
+      hint: "add resolvers: 4, or remove resolverTime",
+      atKey: true,
+    });
+  return out;
 }
 
 type ReadStep = {
@@ -1100,6 +1221,10 @@ function cycles(d: Design): Problem[] {
         steps.forEach((s, i) => {
           if ("call" in s) list.push({ to: s.call, path: ["components", name, "routes", route, i, "call"] });
         });
+    if (c.kind === "dns")
+      c.endpoints.forEach((e, i) => {
+        list.push({ to: e.target, path: ["components", name, "endpoints", i, "target"] });
+      });
     if (c.kind === "cdn") list.push({ to: c.origin, path: ["components", name, "origin"] });
     if (c.kind === "load-balancer") {
       if (c.backend) list.push({ to: c.backend, path: ["components", name, "backend"] });
@@ -1149,7 +1274,8 @@ function routeCoverage(d: Design): Problem[] {
     if (seen.has(key)) return;
     seen.add(key);
     const c = comps[target];
-    if (c.kind === "load-balancer") {
+    if (c.kind === "dns") for (const e of c.endpoints) reach(e.target, route, headers, path);
+    else if (c.kind === "load-balancer") {
       const backend = lbPool(c, route, headers);
       if (!backend) {
         const with_ = Object.keys(headers).length ? ` with headers ${JSON.stringify(headers)}` : "";

@@ -75,6 +75,15 @@ export class Network {
     return rz === userRegion ? base : base + this.regionLink[userRegion][rz].sample(rng);
   }
 
+  /**
+   * Mean one-way delay from a user in `userRegion` to any zone of `toRegion`:
+   * what a latency-based DNS policy knows of the network.
+   */
+  clientMean(userRegion: number, toRegion: number): number {
+    const base = this.client.mean;
+    return userRegion === toRegion ? base : base + this.regionLink[userRegion][toRegion].mean;
+  }
+
   /** partitions in force, counted per zone pair so that overlapping ones compose */
   private cuts: Int32Array | null = null;
   private activeCuts = 0;

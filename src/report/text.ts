@@ -83,6 +83,8 @@ export function renderText(rep: Report): string {
   out.push(table(["component", "kind", "util", "queue", "max q", "p99", "notes"], crow, "llrrrrl"));
   const data = dataLines(rep);
   if (data.length) out.push("", ...data);
+  const dns = dnsLines(rep);
+  if (dns.length) out.push("", ...dns);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
@@ -159,6 +161,43 @@ function dataLines(rep: Report): string[] {
         );
     if (d.failover) parts.push(`${ms(d.failover.unavailableMs)} without a writable primary`);
     out.push(`${name}: ${parts[0]}`, ...parts.slice(1).map((p) => `  ${p}`));
+  }
+  return out;
+}
+
+interface DnsReport {
+  kind: string;
+  policy: string;
+  ttlMs: number;
+  queries: number;
+  lookups: number;
+  endpoints: Record<string, { trafficShare: number; failed: number }>;
+  failovers: {
+    endpoint: string;
+    detectionMs: number | null;
+    moved50Ms: number | null;
+    moved99Ms: number | null;
+    errors: number;
+  }[];
+}
+
+/** One line per DNS name: its traffic split, then each failover's timing. */
+function dnsLines(rep: Report): string[] {
+  const out: string[] = [];
+  for (const [name, c] of Object.entries(rep.components)) {
+    if (c.kind !== "dns") continue;
+    const d = c as unknown as DnsReport;
+    const split = Object.entries(d.endpoints)
+      .map(([e, v]) => `${e} ${pct(v.trafficShare)}`)
+      .join(", ");
+    out.push(
+      `${name}: ${d.policy}, ttl ${ms(d.ttlMs)}, ${d.lookups.toLocaleString("en-US")} lookups for ${d.queries.toLocaleString("en-US")} requests; traffic ${split}`,
+    );
+    const t = (v: number | null) => (v === null ? "never" : ms(v));
+    for (const f of d.failovers)
+      out.push(
+        `  ${f.endpoint} down: out of answers after ${t(f.detectionMs)}, traffic 50% moved after ${t(f.moved50Ms)}, 99% after ${t(f.moved99Ms)}; ${f.errors.toLocaleString("en-US")} errors`,
+      );
   }
   return out;
 }
