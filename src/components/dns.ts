@@ -405,12 +405,7 @@ export class Dns extends Component {
           ev.lastErrorAt = sim.now;
         }
     }
-    const job = sim.pool.jobs[c.parent];
-    job.outcome = c.outcome;
-    job.version = c.version;
-    job.hit = c.hit;
-    sim.release(c);
-    sim.reply(job);
+    sim.relay(c);
   }
 
   // ---------- health checks ----------

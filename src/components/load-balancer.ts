@@ -183,12 +183,7 @@ export class LoadBalancer extends Component {
       const rt = sim.now - c.start;
       pool.ewma[b] = pool.ewma[b] === 0 ? rt : pool.ewma[b] + EWMA_ALPHA * (rt - pool.ewma[b]);
     }
-    const job = sim.pool.jobs[c.parent];
-    job.outcome = c.outcome;
-    job.version = c.version;
-    job.hit = c.hit;
-    sim.release(c);
-    sim.reply(job);
+    sim.relay(c);
   }
 
   override kill(_instance: number): void {

@@ -157,6 +157,16 @@ export class Sim {
     this.pool.release(job);
   }
 
+  /** A proxy's call came back: its answer becomes the answer to the call it was made for. */
+  relay(c: Job): void {
+    const job = this.pool.jobs[c.parent];
+    job.outcome = c.outcome;
+    job.version = c.version;
+    job.hit = c.hit;
+    this.pool.release(c);
+    this.reply(job);
+  }
+
   /**
    * Sends `job` to instance `instance` of `callee` (-1: the callee chooses),
    * after `processing` ms spent by the sender (folded into the same event).

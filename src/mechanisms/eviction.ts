@@ -522,6 +522,23 @@ const PROTECTED = 2;
 const WINDOW = 3;
 
 /**
+ * Segmented LRU's promotion: a probationary entry used again moves to the
+ * protected segment's MRU end; protected entries beyond its size fall back
+ * to probation's MRU end (a second chance, not an eviction).
+ */
+function promote(node: PolicyNode, probation: NodeList, protect: NodeList, protectedMax: number): void {
+  probation.unlink(node);
+  node.segment = PROTECTED;
+  protect.pushBack(node);
+  while (protect.length > protectedMax) {
+    const d = protect.first()!;
+    protect.unlink(d);
+    d.segment = PROBATION;
+    probation.pushBack(d);
+  }
+}
+
+/**
  * Segmented LRU (Karedla, Love and Wherry, 1994). New entries join a
  * probationary LRU segment; a hit there promotes the entry to a protected
  * LRU segment holding at most 80% of the capacity, whose overflow drops back
@@ -558,16 +575,7 @@ export class SlruPolicy<N extends PolicyNode> implements EvictionPolicy<N> {
       this.protect.toBack(node);
       return;
     }
-    this.probation.unlink(node);
-    node.segment = PROTECTED;
-    this.protect.pushBack(node);
-    const max = this.protectedMax;
-    while (this.protect.length > max) {
-      const d = this.protect.first()!;
-      this.protect.unlink(d);
-      d.segment = PROBATION;
-      this.probation.pushBack(d);
-    }
+    promote(node, this.probation, this.protect, this.protectedMax);
   }
 
   update(node: N): void {
@@ -843,18 +851,7 @@ export class WTinyLfuPolicy<N extends PolicyNode> implements EvictionPolicy<N> {
     this.sketch.increment(node.key);
     if (node.segment === WINDOW) this.window.toBack(node);
     else if (node.segment === PROTECTED) this.protect.toBack(node);
-    else {
-      this.probation.unlink(node);
-      node.segment = PROTECTED;
-      this.protect.pushBack(node);
-      const max = this.protectedMax;
-      while (this.protect.length > max) {
-        const d = this.protect.first()!;
-        this.protect.unlink(d);
-        d.segment = PROBATION;
-        this.probation.pushBack(d);
-      }
-    }
+    else promote(node, this.probation, this.protect, this.protectedMax);
   }
 
   update(node: N): void {
