@@ -245,3 +245,39 @@ components:
     expect(stale(spread)).toBeLessThan(2 * stale(single) + 100);
   });
 });
+
+describe("the whole cache cluster lost (avalanche) and the in-process L1 as a defence", () => {
+  const design = (l1: boolean) => `
+duration: 30s
+seed: 12
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 3000/s }
+    routes: [{ route: r, keys: { count: 2k, popularity: zipf(1.0) } }]
+  api:
+    kind: service
+    instances: 4
+    concurrency: 500
+    ${l1 ? "localCache: { capacity: 200, ttl: 2s }" : ""}
+    routes: { r: [{ read: db, cache: kv${l1 ? ", l1: true" : ""} }] }
+  kv: { kind: cache, nodes: 2, capacity: 2k }
+  db: { kind: database, connections: 500 }
+faults:
+  - { kill: kv, instance: 0, at: 15s }
+  - { kill: kv, instance: 1, at: 15s }
+`;
+  const dbRate = (r: Report, from: number, to: number) => mean(db(r, "db").series.arrivals.slice(from, to));
+
+  it("sends every lookup to the database once the cluster is gone; an L1 keeps absorbing the hot keys", () => {
+    const bare = runText(design(false));
+    const tiered = runText(design(true));
+    // before: the cluster answers nearly everything; after: the database takes all of it
+    expect(dbRate(bare, 20, 29)).toBeGreaterThan(0.95 * 3000);
+    expect(dbRate(bare, 20, 29)).toBeGreaterThan(10 * dbRate(bare, 8, 14));
+    // the L1 still serves Zipf's head from every instance: the database sees a fraction
+    expect(dbRate(tiered, 20, 29)).toBeLessThan(0.5 * dbRate(bare, 20, 29));
+    expect(tiered.requests.failed).toBe(0);
+  });
+});
