@@ -281,3 +281,32 @@ faults:
     expect(tiered.requests.failed).toBe(0);
   });
 });
+
+describe("the L1 and keys that exist nowhere", () => {
+  it("keeps only answers that found something: every lookup of a missing key goes on to the shared cache", () => {
+    const r = runText(`
+duration: 10s
+seed: 4
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 2000/s }
+    routes: [{ route: r, keys: { count: 50, missing: 50% } }]
+  api:
+    kind: service
+    localCache: { capacity: 1k, ttl: 5s }
+    concurrency: 100
+    routes: { r: [{ read: db, cache: kv, l1: true }] }
+  kv: { kind: cache, capacity: 1k }
+  db: { kind: database }
+`);
+    const svc = r.components.api as unknown as {
+      localCache: { gets: number; hits: number; entries: number };
+    };
+    // about half the lookups are for missing keys, and all of those miss the L1
+    expect(svc.localCache.hits).toBeLessThan(0.55 * svc.localCache.gets);
+    expect(svc.localCache.hits).toBeGreaterThan(0.4 * svc.localCache.gets);
+    expect(svc.localCache.entries).toBeLessThanOrEqual(50);
+  });
+});

@@ -3,6 +3,7 @@
 // without a network hop, and it is incoherent by nature: a write through one
 // instance drops that instance's copy only, so the others serve the old
 // version until their copy's TTL runs out (the checker counts those reads).
+import { notFound } from "../kernel/keys.js";
 import { CacheStore, type EvictionPolicyName } from "../mechanisms/cache-store.js";
 
 export interface LocalCacheConfig {
@@ -50,7 +51,9 @@ export class LocalCache {
     return e.version;
   }
 
+  /** Keeps what a read returned; an answer that found nothing is not kept (an L1 does no negative caching). */
   put(instance: number, storeId: number, key: number, version: number, size: number, now: number): void {
+    if (notFound(key, version)) return;
     this.store(instance, storeId).set(key, { version, size }, now);
   }
 
