@@ -25,6 +25,12 @@ describe("archsim run", () => {
     expect(r.out).toMatch(/p99 < 100ms\s+\S+\s+pass/);
   });
 
+  it("tells a cache cluster's ejections in the summary", () => {
+    const r = archsim("run", "examples/cache/node-failure.yaml", "--duration", "35s");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/cache-ring .*1 node ejected/);
+  });
+
   it("--json prints the documented report", () => {
     const r = archsim("run", "examples/hello.yaml", "--json", "--duration", "5s", "--seed", "3");
     expect(r.code).toBe(0);

@@ -60,6 +60,14 @@ export function renderText(rep: Report): string {
   const crow = Object.entries(rep.components).map(([name, c]) => {
     const extra: string[] = [];
     if (typeof c.hitRatio === "number") extra.push(`hit ratio ${pct(c.hitRatio)}`);
+    const l1 = c.localCache as { hitRatio: number } | undefined;
+    if (l1) extra.push(`L1 hit ratio ${pct(l1.hitRatio)}`);
+    const cluster = c.cluster as { ejections: number; failovers: number } | undefined;
+    const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+    if (cluster?.ejections) extra.push(`${plural(cluster.ejections, "node")} ejected`);
+    if (cluster?.failovers) extra.push(plural(cluster.failovers, "failover"));
+    if (typeof c.writesLostOnCrash === "number" && c.writesLostOnCrash > 0)
+      extra.push(`${c.writesLostOnCrash} writes lost on crash`);
     if (typeof c.originOffload === "number") extra.push(`origin offload ${pct(c.originOffload)}`);
     if (typeof c.rejected === "number" && c.rejected > 0) extra.push(`rejected ${c.rejected}`);
     if (typeof c.noHealthyBackend === "number" && c.noHealthyBackend > 0)
