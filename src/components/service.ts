@@ -76,6 +76,8 @@ export type Step =
       saltKeys?: number;
     };
 
+type ReadStep = Extract<Step, { type: "read" }>;
+
 export interface ServiceConfig extends StationConfig {
   /** an in-process cache per instance (read steps opt in with l1) */
   localCache?: LocalCacheConfig;
@@ -112,13 +114,8 @@ export class Service extends Station {
   private readonly caches = new CacheClient({
     component: this,
     stepOf: (job) => this.plan(job)[job.step] as CachedStep,
-    serve: (job, store, version, size, hit) => {
-      job.version = version;
-      job.hit = hit;
-      this.judgeRead(job, store, version);
-      const step = this.plan(job)[job.step];
-      if (step.type === "read" && step.l1)
-        this.l1!.put(job.instance, store.storeId, job.key, version, size, this.sim.now);
+    serve: (job, _store, version, size, hit) => {
+      this.readServed(job, this.plan(job)[job.step] as ReadStep, version, size, hit, false);
       job.phase = 0;
       job.step++;
       this.advance(job);
@@ -215,9 +212,7 @@ export class Service extends Station {
             // the in-process cache answers without leaving the process
             const v = this.l1!.get(job.instance, step.store.storeId, job.key, sim.now);
             if (v >= 0) {
-              job.version = v;
-              job.hit = true;
-              this.judgeRead(job, step.store, v);
+              this.readServed(job, step, v, 0, true, true);
               job.step++;
               continue;
             }
@@ -295,10 +290,7 @@ export class Service extends Station {
     if (step.type === "read" && step.versionCheck && c.version < job.ownAtStart && job.aux >= 0)
       return this.versionBehind(job, c, step);
     if (step.type === "read") {
-      job.version = c.version;
-      job.hit = false;
-      this.judgeRead(job, step.store, c.version);
-      if (step.l1) this.l1!.put(job.instance, step.store.storeId, job.key, c.version, c.size, sim.now);
+      this.readServed(job, step, c.version, c.size, false, false);
       if (step.cache) this.caches.loaded(job, c, step);
     } else if (step.type === "write") {
       job.version = c.version;
@@ -431,7 +423,7 @@ export class Service extends Station {
    * checker's record of it stands in for the client's): try the replicas
    * again after a pause, and once the retries are spent, the primary.
    */
-  private versionBehind(job: Job, c: Job, step: Extract<Step, { type: "read" }>): void {
+  private versionBehind(job: Job, c: Job, step: ReadStep): void {
     const vc = step.versionCheck!;
     this.sim.release(c);
     if (job.aux < vc.retries) {
@@ -448,7 +440,7 @@ export class Service extends Station {
   private readAgain(id: number): void {
     const job = this.sim.pool.jobs[id];
     if (job.cancelled) return this.sim.release(job);
-    const step = this.plan(job)[job.step] as Extract<Step, { type: "read" }>;
+    const step = this.plan(job)[job.step] as ReadStep;
     this.sendRead(job, step.store, step.policy);
   }
 
@@ -497,7 +489,7 @@ export class Service extends Station {
    * failure. Aggregated reads are not judged by the consistency checker: no
    * single version describes them.
    */
-  private fanOut(job: Job, step: Extract<Step, { type: "read" }>): void {
+  private fanOut(job: Job, step: ReadStep): void {
     const n = step.scatter ? (step.store.shardCount ?? 1) : (step.salt ?? 1);
     job.aux = n;
     job.phase = OK;
@@ -518,6 +510,26 @@ export class Service extends Station {
     if (job.phase !== OK) return this.finish(job, job.phase);
     job.step++;
     this.advance(job);
+  }
+
+  /**
+   * A read step has its answer, from the in-process cache, the shared cache
+   * or the store: it becomes the request's, is judged, and (unless it came
+   * from there) is kept in the in-process cache.
+   */
+  private readServed(
+    job: Job,
+    step: ReadStep,
+    version: number,
+    size: number,
+    hit: boolean,
+    fromL1: boolean,
+  ): void {
+    job.version = version;
+    job.hit = hit;
+    this.judgeRead(job, step.store, version);
+    if (step.l1 && !fromL1)
+      this.l1!.put(job.instance, step.store.storeId, job.key, version, size, this.sim.now);
   }
 
   /** Classifies a read the request got (stale, read-your-writes, monotonic) for its store. */
