@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stream } from "../src/kernel/rng.js";
-import { type CacheStats, CacheStore } from "../src/mechanisms/cache-store.js";
+import { type CacheStats, CacheStore, emptyCacheStats } from "../src/mechanisms/cache-store.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../src/mechanisms/eviction.js";
 
 /**
@@ -24,16 +24,7 @@ class RefCache {
   entries: RefEntry[] = [];
   clock = 0;
   wseq = 0;
-  stats: CacheStats = {
-    hits: 0,
-    misses: 0,
-    evictions: 0,
-    expirations: 0,
-    inserts: 0,
-    updates: 0,
-    rejections: 0,
-    rejectedAdmissions: 0,
-  };
+  stats: CacheStats = emptyCacheStats();
   constructor(
     readonly policy: EvictionPolicyName,
     readonly maxEntries: number,

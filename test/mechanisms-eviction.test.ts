@@ -6,7 +6,7 @@
 // not go: sizes, present victims, no entries leaked in the policies' lists.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CacheStats, CacheStore } from "../src/mechanisms/cache-store.js";
+import { type CacheStats, CacheStore, emptyCacheStats } from "../src/mechanisms/cache-store.js";
 import { CountMinSketch } from "../src/mechanisms/count-min-sketch.js";
 import {
   type ArcPolicy,
@@ -147,16 +147,7 @@ class RefWTinyLfu implements RefPolicy {
 /** The store's documented semantics over a RefPolicy, entry-bounded, with TTLs and deletes. */
 class RefStore {
   entries = new Map<number, { version: number; expiresAt: number }>();
-  stats: CacheStats = {
-    hits: 0,
-    misses: 0,
-    evictions: 0,
-    expirations: 0,
-    inserts: 0,
-    updates: 0,
-    rejections: 0,
-    rejectedAdmissions: 0,
-  };
+  stats: CacheStats = emptyCacheStats();
   constructor(
     readonly policy: RefPolicy,
     readonly c: number,

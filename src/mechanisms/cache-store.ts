@@ -62,6 +62,20 @@ export interface CacheStats {
   rejectedAdmissions: number;
 }
 
+/** Counters of a store that has done nothing yet. */
+export function emptyCacheStats(): CacheStats {
+  return {
+    hits: 0,
+    misses: 0,
+    evictions: 0,
+    expirations: 0,
+    inserts: 0,
+    updates: 0,
+    rejections: 0,
+    rejectedAdmissions: 0,
+  };
+}
+
 class StoredEntry extends PolicyNode implements CacheEntry {
   version = 0;
   size = 0;
@@ -79,16 +93,7 @@ export class CacheStore {
   readonly maxBytes: number;
   /** default time to live (Infinity: none) */
   readonly ttl: number;
-  readonly stats: CacheStats = {
-    hits: 0,
-    misses: 0,
-    evictions: 0,
-    expirations: 0,
-    inserts: 0,
-    updates: 0,
-    rejections: 0,
-    rejectedAdmissions: 0,
-  };
+  readonly stats: CacheStats = emptyCacheStats();
   private readonly map = new Map<number, StoredEntry>();
   private readonly policy: EvictionPolicy<StoredEntry>;
   private usedBytes = 0;
