@@ -76,6 +76,25 @@ export class Job {
   conditional = false;
   /** for a two-phase-commit call: the transaction's id, -1 otherwise */
   txn = -1;
+  /**
+   * absolute time after which nobody waits for this work any more (a
+   * propagated deadline); a station drops such work instead of serving it
+   */
+  deadline = Infinity;
+  /** the request's priority class (0 = most important); load shedding drops the least important first */
+  priority = 0;
+  /** answered by a fallback (a degraded or cached answer) somewhere along the way */
+  degraded = false;
+  /** a rate limiter's Retry-After (ms) on a rate-limited answer, 0 if none */
+  retryAfterMs = 0;
+  /** a call its caller stopped waiting for (timed out): the callee may still work on it; its reply is dropped */
+  abandoned = false;
+  /** attempts made so far for this call (0: the first) */
+  attempt = 0;
+  /** what the caller put in aux before a guarded send, restored for a retry */
+  callerAux = 0;
+  /** distinguishes this use of the pooled job from earlier and later ones (timers check it) */
+  serial = 0;
 
   constructor(readonly id: number) {}
 
@@ -112,6 +131,13 @@ export class Job {
     this.expect = -1;
     this.conditional = false;
     this.txn = -1;
+    this.deadline = Infinity;
+    this.priority = 0;
+    this.degraded = false;
+    this.retryAfterMs = 0;
+    this.abandoned = false;
+    this.attempt = 0;
+    this.callerAux = 0;
   }
 
   /** Copies the call itself (who called whom, for what) from `from`. */
@@ -133,6 +159,9 @@ export class Job {
     this.conditional = from.conditional;
     this.txn = from.txn;
     this.start = from.start;
+    this.abandoned = from.abandoned;
+    this.attempt = from.attempt;
+    this.callerAux = from.callerAux;
   }
 
   /** Copies the request-level context of `from` (for a child call). */
@@ -144,6 +173,7 @@ export class Job {
     this.ip = from.ip;
     this.headers = from.headers;
     this.region = from.region;
+    this.priority = from.priority;
   }
 }
 
@@ -151,13 +181,14 @@ export class JobPool {
   readonly jobs: Job[] = [];
   private readonly free: number[] = [];
   live = 0;
+  private serials = 0;
 
   alloc(): Job {
     this.live++;
     const id = this.free.pop();
-    if (id !== undefined) return this.jobs[id];
-    const job = new Job(this.jobs.length);
-    this.jobs.push(job);
+    const job = id !== undefined ? this.jobs[id] : new Job(this.jobs.length);
+    if (id === undefined) this.jobs.push(job);
+    job.serial = ++this.serials;
     return job;
   }
 

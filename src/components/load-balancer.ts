@@ -144,7 +144,6 @@ export class LoadBalancer extends Component {
     pool.forwarded[backend]++;
     const c = this.sim.child(job, this, -1);
     c.op = job.op;
-    c.aux = pi;
     this.sim.send(c, pool.cfg.backend, backend, this.cfg.costMs);
   }
 
@@ -176,7 +175,8 @@ export class LoadBalancer extends Component {
 
   override onReply(c: Job): void {
     const sim = this.sim;
-    const pool = this.pools[c.aux];
+    // the pool is found again from the call (a backend may use aux as its own scratch)
+    const pool = this.pools[this.cfg.routePool[c.route][c.headers]];
     const b = c.instance;
     pool.conns[b]--;
     if (c.outcome === OK) {

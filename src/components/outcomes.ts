@@ -15,6 +15,8 @@ export const CAUSES = [
   "not-primary",
   "quorum-failed",
   "conflict",
+  "bulkhead-full",
+  "unauthorized",
 ] as const;
 
 export type Cause = (typeof CAUSES)[number];
@@ -29,6 +31,11 @@ export const POOL_EXHAUSTED = 6;
 export const NOT_PRIMARY = 10;
 export const QUORUM_FAILED = 11;
 export const CONFLICT = 12;
+export const RATE_LIMITED = 7;
+export const SHED = 8;
+export const CIRCUIT_OPEN = 9;
+export const BULKHEAD_FULL = 13;
+export const UNAUTHORIZED = 14;
 
 export function causeName(code: number): Cause {
   return CAUSES[code];
