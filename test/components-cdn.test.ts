@@ -440,8 +440,13 @@ ${extra}`;
     expect(msg).toMatch(/did you mean GET \/a\?/);
   });
 
-  it("a cdn must not be the target of a kill fault", () => {
-    const msg = rejection(bad("    origin: web", "faults: [{ kill: edge, at: 1s }]"));
-    expect(msg).toMatch(/kill target "edge" is a cdn/);
+  it("a cdn's PoPs may be killed, but a link fault cannot start at a database", () => {
+    expect(() =>
+      loadDesign(bad("    origin: web", "faults: [{ kill: edge, instance: 1, at: 1s }]"), "ok.yaml"),
+    ).not.toThrow();
+    const msg = rejection(
+      bad("    origin: web", "faults: [{ link: { from: db, to: edge }, add: 5ms, at: 1s }]"),
+    );
+    expect(msg).toMatch(/link source "db" is a database/);
   });
 });

@@ -21,7 +21,9 @@ describe("docs/report.md for a cdn", () => {
   const obj = (v: unknown) => v as Record<string, unknown>;
   const unmentioned = (v: unknown, where: string) =>
     Object.keys(obj(v))
-      .map((k) => k.replace(/^hitRatio:.*/, "hitRatio:<pop>"))
+      .map((k) =>
+        k.replace(/^(hitRatio|fetches):.*/, "$1:<pop>").replace(/^latencyMs:.*/, "latencyMs:<region>"),
+      )
       .filter((k) => !mentioned.has(k))
       .map((k) => `${where}.${k}`);
 

@@ -33,12 +33,25 @@ describe("SharedLink", () => {
     // 1 byte/ms
     expect(drive(new SharedLink(1), [[0, 100]])).toEqual([100]);
     // two at once: each at half speed
-    expect(drive(new SharedLink(1), [[0, 100], [0, 100]])).toEqual([200, 200]);
+    expect(
+      drive(new SharedLink(1), [
+        [0, 100],
+        [0, 100],
+      ]),
+    ).toEqual([200, 200]);
     // B arrives at 50 with 100 bytes: A has 50 left, both at half speed until
     // A finishes at 150; B then has 50 left alone: 200
-    expect(drive(new SharedLink(1), [[0, 100], [50, 100]])).toEqual([150, 200]);
+    expect(
+      drive(new SharedLink(1), [
+        [0, 100],
+        [50, 100],
+      ]),
+    ).toEqual([150, 200]);
     // a small transfer overtakes a large one (no head-of-line blocking)
-    const [big, small] = drive(new SharedLink(2), [[0, 1000], [10, 10]]);
+    const [big, small] = drive(new SharedLink(2), [
+      [0, 1000],
+      [10, 10],
+    ]);
     expect(small).toBeCloseTo(20, 9);
     expect(big).toBeCloseTo(505, 9);
   });

@@ -8,6 +8,7 @@
 // endpoint over the user's internet path.
 import type { Sampler } from "../kernel/distributions.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
+import { Cdn } from "./cdn.js";
 import type { Job } from "./job.js";
 import { LoadBalancer } from "./load-balancer.js";
 import { OK } from "./outcomes.js";
@@ -550,7 +551,7 @@ export class Dns extends Component {
 
 /** Whether a request sent to `c` now could be served. */
 export function serving(c: Component): boolean {
-  if (c instanceof LoadBalancer) return c.serving();
+  if (c instanceof LoadBalancer || c instanceof Cdn) return c.serving();
   if (c instanceof Station) {
     for (let i = 0; i < c.instances(); i++) if (c.isAlive(i)) return true;
     return false;

@@ -49,8 +49,14 @@ export function buildCdn(
     origin: byName.get(c.origin)!,
     pops,
     shield: c.shield ? site(c.shield) : null,
-    popOfRegion: nearestPops(spec, pops),
+    popOrder: popOrder(spec, pops),
     regionNames: spec.regions.map((r) => r.name),
+    failoverMs: c.failover ?? D.failover,
+    workers: c.workers ?? Number.POSITIVE_INFINITY,
+    queue: c.queue ?? Number.POSITIVE_INFINITY,
+    // bytes per second in the design, per ms in the simulation
+    bandwidth: (c.bandwidth ?? Number.POSITIVE_INFINITY) / 1000,
+    originBandwidth: (c.originBandwidth ?? Number.POSITIVE_INFINITY) / 1000,
     capacityBytes: c.capacity ?? D.capacity,
     policy: c.eviction ?? D.eviction,
     edgeTime: sampler(c.edgeTime ?? D.edgeTime),
@@ -62,24 +68,23 @@ export function buildCdn(
 }
 
 /**
- * The PoP each region's users reach: their own region's, else the one with
- * the lowest mean latency from their region (the first listed on a tie).
+ * The PoPs each region's users reach, in the order the steering prefers
+ * them: their own region's, then by the lowest mean latency from their
+ * region (the first listed on a tie). The first is where they go while it
+ * is up; the next ones are where they fail over to.
  */
-function nearestPops(spec: NetworkSpec, pops: CdnSite[]): number[] {
-  const names = spec.regions.map((r) => r.name);
+function popOrder(spec: NetworkSpec, pops: CdnSite[]): number[][] {
   const link = (a: string, b: string) => {
+    if (a === b) return 0;
     const p = spec.regionPairs.find((x) => (x.a === a && x.b === b) || (x.a === b && x.b === a));
     return sampler(p ? p.latency : spec.crossRegion).mean;
   };
-  return names.map((region) => {
-    const own = pops.findIndex((p) => p.region === region);
-    if (own >= 0) return own;
-    let best = 0;
-    pops.forEach((p, i) => {
-      if (link(region, p.region) < link(region, pops[best].region)) best = i;
-    });
-    return best;
-  });
+  return spec.regions.map(({ name }) =>
+    pops
+      .map((p, i) => ({ i, ms: link(name, p.region) }))
+      .sort((a, b) => a.ms - b.ms || a.i - b.i)
+      .map((x) => x.i),
+  );
 }
 
 /** The number of distinct keys the workloads send on a route (what `push: all` pushes). */

@@ -102,6 +102,8 @@ export const DEFAULTS = {
     cacheControl: "max-age=3600",
     size: ms(64 * 1024),
     onUpdate: "purge" as const,
+    /** anycast route withdrawal or a CDN mapping update: seconds */
+    failover: 10_000,
   },
   lb: { l4Cost: 0.02, l7Cost: 0.1, tlsCost: 0.15, workers: 8, vnodes: 150 },
   healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 2, probe: 1 },

@@ -22,6 +22,7 @@ import {
   parseDistribution,
   parseDuration,
   parseKeyRange,
+  parseBandwidth,
   parsePercent,
   parseRate,
   parseSize,
@@ -50,6 +51,10 @@ export const Duration = unit(parseDuration, "a duration such as 250ms, 2s or 1.5
 export const PositiveDuration = Duration.refine((v) => v > 0, "must be greater than zero");
 export const Rate = unit(parseRate, "a rate such as 500/s, 10k/s or 100/min", ["500/s", "10k/s"]);
 export const Size = unit(parseSize, "a size such as 512B, 64MiB or 4GB", ["1KiB", "64MiB"]);
+export const Bandwidth = unit(parseBandwidth, "a bandwidth such as 10Gbps, 100Mbit/s or 50MB/s", [
+  "10Gbps",
+  "50MB/s",
+]);
 export const Count = unit(parseCount, "a count such as 100, 10k or 1e6", [100, "10k", "1e6"]);
 export const Percent = unit(parsePercent, "a percentage such as 99.9% (or a fraction such as 0.999)", [
   "99.9%",
@@ -712,6 +717,28 @@ export const CdnSchema = z.strictObject({
   }),
   purgeDelay: DurationDist.optional().meta({
     description: "time a purge takes to reach one PoP, drawn per PoP (default uniform(2s, 10s))",
+  }),
+  failover: Duration.optional().meta({
+    description:
+      "time from a PoP going down (or coming back) until users are steered to the next-nearest PoP that is up (or back): anycast route withdrawal or a CDN mapping update (default 10s)",
+  }),
+  workers: PositiveInt.optional().meta({
+    description: "requests each PoP (and the shield) works on at once (default unbounded)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0)])
+    .optional()
+    .meta({
+      description:
+        "with workers: requests waiting for a worker at each PoP before it refuses more with queue-full (default unbounded)",
+    }),
+  bandwidth: Bandwidth.optional().meta({
+    description:
+      "each PoP's (and the shield's) link to those it answers, shared by the bodies crossing it at once (default unlimited: no transfer time)",
+  }),
+  originBandwidth: Bandwidth.optional().meta({
+    description:
+      "the origin's link to the CDN, shared by the bodies it sends at once (default unlimited: no transfer time)",
   }),
   routes: z
     .record(z.string(), CdnRouteSchema)

@@ -55,6 +55,13 @@ export function cdnProblems(name: string, c: CdnSpec, d: Design, regions: string
     seen.add(r);
   });
   if (c.shield !== undefined) region(at("shield"), c.shield, "shield");
+  if (c.queue !== undefined && c.workers === undefined)
+    out.push({
+      path: at("queue"),
+      message: "a queue without workers: with unbounded workers nothing ever waits",
+      hint: "set workers (requests a PoP works on at once), or remove queue",
+      atKey: true,
+    });
 
   // the routes that reach this CDN (any workload's, if none targets it)
   const sent = new Set<string>();

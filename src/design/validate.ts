@@ -466,7 +466,7 @@ export function validateDesign(d: Design): Problem[] {
       const c = ref(
         [...p, "kill"],
         f.kill,
-        ["service", "cache", "database", "quorum-store", "multi-leader"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
         "kill target",
       );
       if (c && typeof f.instance === "number") {
@@ -481,18 +481,24 @@ export function validateDesign(d: Design): Problem[] {
                   ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
                   : c.kind === "cache"
                     ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
-                    : 1;
+                    : c.kind === "cdn"
+                      ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
+                      : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
             message: `instance ${f.instance} does not exist: "${f.kill}" has ${n} (0..${n - 1})`,
+            hint:
+              c.kind === "cdn"
+                ? "a cdn's instances are its PoPs in the order of pops (every region of the network, in order, by default), then its shield"
+                : undefined,
           });
       }
     } else if ("slow" in f)
       ref(
         [...p, "slow"],
         f.slow,
-        ["service", "cache", "database", "quorum-store", "multi-leader"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
         "slow target",
       );
     else if ("outage" in f) {
