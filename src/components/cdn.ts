@@ -297,6 +297,11 @@ export class Cdn extends Component {
     return this.tiers.length;
   }
 
+  /** The zone of the PoP the users of a region reach while it is up. */
+  homeZone(userRegion: number): number {
+    return this.cfg.pops[this.cfg.popOrder[userRegion][0]].zone;
+  }
+
   /** Whether a user sent here now could be served: some PoP is up. */
   serving(): boolean {
     return this.pops.some((t) => t.alive);

@@ -8,6 +8,7 @@ import { Database, PRIMARY_READS } from "../components/database.js";
 import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
+import { Cdn } from "../components/cdn.js";
 import { Dns } from "../components/dns.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
@@ -328,13 +329,20 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       {
         policy: c.policy ?? D.policy,
         ttlMs: c.ttl ?? D.ttl,
+        addresses: c.addresses ?? D.addresses,
         endpoints: c.endpoints.map((e) => {
           const target = byName.get(e.target)!;
-          return {
-            target,
-            region: e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)],
-            weight: e.weight ?? D.weight,
-          };
+          const users = net.regionNames.map((_, r) => r);
+          // a CDN is reached anywhere, at the PoP nearest each user (anycast)
+          if (target instanceof Cdn)
+            return {
+              target,
+              region: -1,
+              regionFor: users.map((r) => net.zoneRegion[target.homeZone(r)]),
+              weight: e.weight ?? D.weight,
+            };
+          const region = e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)];
+          return { target, region, regionFor: users.map(() => region), weight: e.weight ?? D.weight };
         }),
         healthCheck: hc
           ? {

@@ -110,6 +110,7 @@ export const DEFAULTS = {
   dns: {
     policy: "geo" as const,
     ttl: 60_000,
+    addresses: 1,
     weight: 1,
     lookupTime: logn(30, 120),
     resolverTime: logn(4, 20),

@@ -315,9 +315,12 @@ export const DnsSchema = z.strictObject({
   endpoints: z
     .array(
       z.strictObject({
-        target: Name.meta({ description: "a load balancer or service the name can resolve to" }),
+        target: Name.meta({
+          description:
+            "a load balancer, service or cdn the name can resolve to (a cdn is reached at the PoP nearest each user)",
+        }),
         region: Name.optional().meta({
-          description: "the region it is in (default: the region of its zone)",
+          description: "the region it is in (default: the region of its zone); not for a cdn",
         }),
         weight: PositiveCount.optional().meta({
           description: "policy weighted: relative share of answers (default 1)",
@@ -326,6 +329,10 @@ export const DnsSchema = z.strictObject({
     )
     .min(1)
     .meta({ description: "the addresses the name can resolve to; for failover, primary first" }),
+  addresses: PositiveInt.optional().meta({
+    description:
+      "addresses in each answer, in the policy's order of preference (default 1); a client whose request to one fails to connect (instance-down, no-healthy-backend, timeout) retries the next",
+  }),
   healthCheck: DnsHealthCheckSchema.optional(),
   lookupTime: DurationDist.optional().meta({
     description:

@@ -63,14 +63,18 @@ export function cdnProblems(name: string, c: CdnSpec, d: Design, regions: string
       atKey: true,
     });
 
-  // the routes that reach this CDN (any workload's, if none targets it)
+  // the routes that reach this CDN, directly or through a DNS name (any workload's, if none does)
+  const reaches = (target: string) => {
+    const t = d.components[target];
+    return target === name || (t?.kind === "dns" && t.endpoints.some((e) => e.target === name));
+  };
   const sent = new Set<string>();
   const all = new Set<string>();
   for (const w of Object.values(d.components))
     if (w.kind === "workload")
       for (const r of w.routes) {
         all.add(r.route);
-        if (w.target === name) sent.add(r.route);
+        if (reaches(w.target)) sent.add(r.route);
       }
   const routes = sent.size ? sent : all;
   const routeRef = (path: (string | number)[], route: string, atKey: boolean) => {

@@ -641,7 +641,12 @@ function dnsProblems(
   const policy = c.policy ?? DEFAULTS.dns.policy;
   const seen = new Map<string, number>();
   c.endpoints.forEach((e, i) => {
-    const target = ref(at("endpoints", i, "target"), e.target, ["load-balancer", "service"], "endpoint");
+    const target = ref(
+      at("endpoints", i, "target"),
+      e.target,
+      ["load-balancer", "service", "cdn"],
+      "endpoint",
+    );
     const before = seen.get(e.target);
     if (before !== undefined)
       out.push({
@@ -657,6 +662,15 @@ function dnsProblems(
         hint: "add policy: weighted, or remove the weights",
         atKey: true,
       });
+    if (e.region !== undefined && target?.kind === "cdn") {
+      out.push({
+        path: at("endpoints", i, "region"),
+        message: `endpoint "${e.target}" is a cdn: users reach it at their nearest PoP, in no one region`,
+        hint: "remove region",
+        atKey: true,
+      });
+      return;
+    }
     if (e.region !== undefined && !(e.region in regions)) {
       out.push({
         path: at("endpoints", i, "region"),
