@@ -154,6 +154,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         vnodes: c.vnodes ?? C.vnodes,
         ejectMs: c.ejectAfter ?? C.ejectAfter,
         failoverMs: c.failoverAfter ?? C.failoverAfter,
+        // bytes per second in the design, per ms in the simulation
+        resyncBytesPerMs: (c.resyncBandwidth ?? C.resyncBandwidth) / 1000,
         hotKeys: c.hotKeys ? { top: c.hotKeys.top, copies: c.hotKeys.copies } : null,
       });
     }

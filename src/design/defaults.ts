@@ -87,6 +87,8 @@ export const DEFAULTS = {
     ejectAfter: 1000,
     // Redis Cluster's cluster-node-timeout
     failoverAfter: 15_000,
+    /** a full resync's snapshot over a 1 Gbit/s link, in bytes per second */
+    resyncBandwidth: 125e6,
   },
   /** node profiles from the catalogue (CA-43, CA-44): ~100K ops/s single-threaded vs multi-threaded */
   cacheProfiles: {

@@ -542,6 +542,10 @@ export const CacheSchema = z.strictObject({
   failoverAfter: Duration.optional().meta({
     description: "with replicas: time until a replica takes over a dead primary (default 15s)",
   }),
+  resyncBandwidth: Bandwidth.optional().meta({
+    description:
+      "with replicas: how fast a replica that (re)joins copies its primary's data in a full resync, during which it cannot be promoted (default 1Gbps)",
+  }),
   agingWindow: PositiveCount.optional().meta({
     description: "eviction: lfu-aging: references between halvings of the counts (default 10 × capacity)",
   }),

@@ -376,6 +376,12 @@ export function validateDesign(d: Design): Problem[] {
           (c.replicas ?? 0) > 0,
           "a cache with replicas",
         );
+        onlyWith(
+          "resyncBandwidth",
+          c.resyncBandwidth !== undefined,
+          (c.replicas ?? 0) > 0,
+          "a cache with replicas",
+        );
         break;
       }
       case "database":
