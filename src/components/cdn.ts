@@ -17,6 +17,13 @@
 // and links of finite bandwidth (its egress to users, the origin's to the
 // CDN) shared by the transfers on them, so large objects cost time. A stale
 // copy may stand in for an origin that fails (stale-if-error).
+//
+// Caching hazards are judged, not assumed: a route may declare that its
+// content is the requesting user's own, or depends on request headers; each
+// copy remembers whose response it is and which variant, so an edge that
+// stores personal content, or keys copies by fewer headers than the content
+// varies by (a missing Vary), is caught serving one user's response to
+// another (leaked) or the wrong variant.
 import type { Sampler } from "../kernel/distributions.js";
 import { hashString, KeyedDraws } from "../kernel/rng.js";
 import { CacheStore, type EvictionPolicyName } from "../mechanisms/cache-store.js";
@@ -48,6 +55,15 @@ export interface CdnRoute {
   push: number;
   /** what a change of content at the origin does at the edge */
   onUpdate: OnUpdate;
+  /** the response carries the requesting user's own data */
+  perUser: boolean;
+  /** per header set: the copy a request asks for (its values of the Vary headers), among `variants` */
+  varyOf: Int32Array;
+  variants: number;
+  /** per header set: the content the origin gives it (its values of the headers the content depends on) */
+  contentOf: Int32Array;
+  /** whether answers are judged for leaks and wrong variants */
+  judged: boolean;
 }
 
 export interface CdnUpdate {
@@ -109,6 +125,8 @@ interface Fetch {
   cacheable: boolean;
   /** the tier died while it was in flight: its waiters were answered then, nothing is stored */
   dead: boolean;
+  /** whose response, in which variant, it carries (see tagOf) */
+  tag: number;
 }
 
 /** Counters and a cache for one PoP, or for the shield. */
@@ -184,12 +202,16 @@ class RouteStats {
   hits = 0;
   originFetches = 0;
   staleHits = 0;
+  leaked = 0;
+  wrongVariant = 0;
 }
 
 const KEY_SPAN = 4294967296;
 const VERSION_SPAN = 1024;
 /** event arguments carry (update, tier), (epoch, tier) and (generation, link) pairs */
 const TIER_SPAN = 1024;
+/** a content tag is variant + CONTENT_SPAN x (owner user + 1), owner 0 for content that is no one's */
+const CONTENT_SPAN = 1024;
 
 export class Cdn extends Component {
   readonly kind = "cdn";
@@ -313,6 +335,21 @@ export class Cdn extends Component {
     return (route * VERSION_SPAN + (version % VERSION_SPAN)) * KEY_SPAN + (key % KEY_SPAN);
   }
 
+  /** The key a request's copy is stored under: its object, and with a Vary, its values of those headers. */
+  private copyKey(rc: CdnRoute, job: Job): number {
+    return rc.variants > 1 ? job.key * rc.variants + rc.varyOf[job.headers] : job.key;
+  }
+
+  /** The object of a stored copy's key. */
+  private keyOfCopy(route: number, sk: number): number {
+    return Math.floor((sk % KEY_SPAN) / this.cfg.routes[route].variants);
+  }
+
+  /** The content the origin gives this request: its variant, and for personal content, its user. */
+  private tagOf(rc: CdnRoute, job: Job): number {
+    return rc.contentOf[job.headers] + CONTENT_SPAN * (rc.perUser ? job.user + 1 : 0);
+  }
+
   /** The size of an object: drawn from its route's distribution, the same every time it is asked. */
   private sizeOf(route: number, key: number): number {
     return Math.max(1, Math.round(this.cfg.routes[route].size.sample(this.sizeDraws[route].at(key))));
@@ -404,10 +441,11 @@ export class Cdn extends Component {
     // a versioned URL names its version: the PoP asks the shield for the one it was asked for
     const version =
       rc.onUpdate === "versioned" ? (fromPop ? job.version : this.versionOf(job.route, job.key)) : 0;
-    const sk = this.objectKey(job.route, job.key, version);
+    const sk = this.objectKey(job.route, this.copyKey(rc, job), version);
     let held = -1;
     let size = 0;
     let freshUntil = 0;
+    let tag = 0;
     const p = tier.pinned.get(this.objectKey(job.route, job.key, 0));
     if (p && (rc.onUpdate !== "versioned" || p.version === version)) {
       held = p.version;
@@ -419,6 +457,7 @@ export class Cdn extends Component {
         held = e.version;
         size = e.size;
         freshUntil = e.expiresAt - keepMs(rc);
+        tag = e.tag;
       }
     }
     if (held >= 0) {
@@ -453,6 +492,7 @@ export class Cdn extends Component {
       job.size = size;
       job.version = held;
       job.basis = freshUntil;
+      job.aux = tag;
       const t = this.cfg.edgeTime.sample(this.rng) + this.slowMs;
       if (t > 0) {
         job.state = RUNNING;
@@ -502,6 +542,7 @@ export class Cdn extends Component {
       purged: false,
       cacheable,
       dead: false,
+      tag: this.tagOf(this.cfg.routes[job.route], job),
     };
     // the call's parent is a handle standing for the fetch: a callee that dies
     // answers through a copy of the call, which keeps the parent but not the id
@@ -569,15 +610,16 @@ export class Cdn extends Component {
       }
       if (f.cacheable && !f.purged) {
         const life = freshUntil + keepMs(rc) - now;
-        if (life === Number.POSITIVE_INFINITY) tier.store.set(f.sk, { version, size }, now, 0);
-        else if (life > 0) tier.store.set(f.sk, { version, size }, now, life);
+        const value = { version, size, tag: f.tag };
+        if (life === Number.POSITIVE_INFINITY) tier.store.set(f.sk, value, now, 0);
+        else if (life > 0) tier.store.set(f.sk, value, now, life);
       }
     }
     // stale-if-error: a failed fetch is answered from a stale copy still within its window
     const e = ok || rc.sieMs === 0 || !f.cacheable ? undefined : tier.store.peek(f.sk, now);
     const stale =
       e && now < e.expiresAt - keepMs(rc) + rc.sieMs
-        ? { size: e.size, version: e.version, freshUntil: e.expiresAt - keepMs(rc) }
+        ? { size: e.size, version: e.version, freshUntil: e.expiresAt - keepMs(rc), tag: e.tag }
         : null;
     for (const id of f.waiters) {
       const w = sim.pool.jobs[id];
@@ -587,6 +629,7 @@ export class Cdn extends Component {
         w.size = size;
         w.version = version;
         w.basis = freshUntil;
+        w.aux = f.tag;
       } else if (stale) {
         tier.staleIfError++;
         w.outcome = OK;
@@ -594,6 +637,7 @@ export class Cdn extends Component {
         w.size = stale.size;
         w.version = stale.version;
         w.basis = stale.freshUntil;
+        w.aux = stale.tag;
       }
       this.answer(w);
     }
@@ -645,13 +689,20 @@ export class Cdn extends Component {
     }
   }
 
-  /** Sends an answer: to a user, or (at the shield) to the PoP that asked. */
+  /**
+   * Sends an answer: to a user, judged for whose content it is, or (at the
+   * shield) to the PoP that asked, whose fetch learns whose content it got.
+   */
   private deliver(job: Job): void {
     const sim = this.sim;
     if (job.caller === this.index) {
+      const pf = this.fetches.get(job.parent);
+      if (pf && job.outcome === OK) pf.tag = job.aux;
       sim.reply(job);
       return;
     }
+    const rc = this.cfg.routes[job.route];
+    if (rc.judged && job.outcome === OK) this.judge(rc, job);
     const ok = job.outcome === OK;
     const size = job.size;
     const hit = job.hit;
@@ -666,6 +717,14 @@ export class Cdn extends Component {
     rs.latency.record(latency);
     rs.windowLatency += latency;
     rs.windowOk++;
+  }
+
+  /** Counts an answer carrying another user's data, or another variant than the request's. */
+  private judge(rc: CdnRoute, job: Job): void {
+    const got = job.aux;
+    const rs = this.routeStats[job.route];
+    if (rc.perUser && Math.floor(got / CONTENT_SPAN) !== job.user + 1) rs.leaked++;
+    if (got % CONTENT_SPAN !== rc.contentOf[job.headers]) rs.wrongVariant++;
   }
 
   // ---------- failures ----------
@@ -818,7 +877,7 @@ export class Cdn extends Component {
   private purge(tier: Tier, upd: CdnUpdate, route: number): void {
     const store = tier.store;
     const span = upd.ranges?.reduce((n, [lo, hi]) => n + hi - lo + 1, 0) ?? Number.POSITIVE_INFINITY;
-    if (span <= store.size) {
+    if (span <= store.size && this.cfg.routes[route].variants === 1) {
       for (const [lo, hi] of upd.ranges!)
         for (let k = lo; k <= hi; k++) if (store.delete(this.objectKey(route, k, 0))) tier.purged++;
       return;
@@ -826,7 +885,7 @@ export class Cdn extends Component {
     const doomed: number[] = [];
     for (const sk of store.keys()) {
       const r = Math.floor(sk / KEY_SPAN / VERSION_SPAN);
-      if (r === route && covers(upd, route, sk % KEY_SPAN)) doomed.push(sk);
+      if (r === route && covers(upd, route, this.keyOfCopy(route, sk))) doomed.push(sk);
     }
     for (const sk of doomed) store.delete(sk);
     tier.purged += doomed.length;
@@ -911,6 +970,8 @@ export class Cdn extends Component {
       staleHits: sum((t) => t.staleHits),
       swrHits: sum((t) => t.swrHits),
       staleIfError: sum((t) => t.staleIfError),
+      leaked: this.routeStats.reduce((s, r) => s + r.leaked, 0),
+      wrongVariant: this.routeStats.reduce((s, r) => s + r.wrongVariant, 0),
       refused: sum((t) => t.refused),
       failedOver: sum((t) => t.failedOver),
       bytes: {
@@ -935,6 +996,8 @@ export class Cdn extends Component {
               hitRatio: s.requests > 0 ? s.hits / s.requests : 0,
               originFetches: s.originFetches,
               staleHits: s.staleHits,
+              leaked: s.leaked,
+              wrongVariant: s.wrongVariant,
             },
           ]),
       ),

@@ -30,12 +30,22 @@ export function buildCdn(
     const rs = c.routes?.[route] ?? c.routes?.["*"] ?? {};
     const policy = edgePolicy(parseCacheControl(rs.cacheControl ?? D.cacheControl));
     const keys = keyCount(d, route);
+    const variesBy = (rs.variesBy ?? []).map((h) => h.toLowerCase());
+    const vary = variants(
+      sim.headerSets,
+      (rs.vary ?? variesBy).map((h) => h.toLowerCase()),
+    );
     return {
       name: route,
       ...policy,
       size: sampler(rs.size ?? D.size),
       push: rs.push === undefined ? 0 : rs.push === "all" ? keys : Math.min(rs.push, keys),
       onUpdate: rs.onUpdate ?? D.onUpdate,
+      perUser: rs.perUser ?? false,
+      varyOf: vary.of,
+      variants: vary.count,
+      contentOf: variants(sim.headerSets, variesBy).of,
+      judged: (rs.perUser ?? false) || variesBy.length > 0,
     };
   });
   const updates: CdnUpdate[] = (c.updates ?? [])
@@ -85,6 +95,25 @@ function popOrder(spec: NetworkSpec, pops: CdnSite[]): number[][] {
       .sort((a, b) => a.ms - b.ms || a.i - b.i)
       .map((x) => x.i),
   );
+}
+
+/**
+ * Groups the header sets requests carry by their values of `headers`: the
+ * variant each set falls in (numbered from 0 in order of first appearance),
+ * and how many variants there are.
+ */
+function variants(sets: Record<string, string>[], headers: string[]): { of: Int32Array; count: number } {
+  const ids = new Map<string, number>();
+  const of = Int32Array.from(sets, (h) => {
+    const key = JSON.stringify(headers.map((name) => h[name] ?? null));
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
+    }
+    return id;
+  });
+  return { of, count: Math.max(1, ids.size) };
 }
 
 /** The number of distinct keys the workloads send on a route (what `push: all` pushes). */

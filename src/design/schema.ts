@@ -697,6 +697,18 @@ const CdnRouteSchema = z
       description:
         "when an update changes an object: purge (default) drops the copies, each PoP after its own purgeDelay; versioned URLs make the new content a new key; none leaves copies to expire",
     }),
+    perUser: z.boolean().optional().meta({
+      description:
+        "the response carries the requesting user's own data (an account page): a copy served to another user is a leak (default false)",
+    }),
+    variesBy: z.array(z.string()).optional().meta({
+      description:
+        "request headers the response's content depends on, e.g. [accept-language] (default none)",
+    }),
+    vary: z.array(z.string()).optional().meta({
+      description:
+        "the Vary header the origin sends: the edge keeps a copy per value of these request headers (default variesBy; fewer serves the wrong variant)",
+    }),
   })
   .meta({ description: "how the edge treats one route's responses" });
 

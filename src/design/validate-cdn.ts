@@ -88,8 +88,44 @@ export function cdnProblems(name: string, c: CdnSpec, d: Design, regions: string
       });
   };
 
+  // the request headers workloads send on each route (names lower-cased, as requests carry them)
+  const headersOn = new Map<string, Set<string>>();
+  for (const w of Object.values(d.components))
+    if (w.kind === "workload")
+      for (const r of w.routes) {
+        const set = headersOn.get(r.route) ?? new Set<string>();
+        for (const h of Object.keys(r.headers ?? {})) set.add(h.toLowerCase());
+        headersOn.set(r.route, set);
+      }
+
   for (const [route, rs] of Object.entries(c.routes ?? {})) {
     if (route !== "*") routeRef(at("routes", route), route, true);
+    const sentHeaders = new Set(
+      route === "*" ? [...headersOn.values()].flatMap((h) => [...h]) : [...(headersOn.get(route) ?? [])],
+    );
+    for (const field of ["variesBy", "vary"] as const)
+      rs[field]?.forEach((h, i) => {
+        if (sentHeaders.has(h.toLowerCase())) return;
+        const personal = ["cookie", "authorization"].includes(h.toLowerCase());
+        out.push({
+          path: at("routes", route, field, i),
+          message: `no workload sends header "${h}" on route "${route}"`,
+          expected: sentHeaders.size
+            ? `one of ${[...sentHeaders].join(", ")}`
+            : "a header set under the workload route's headers",
+          suggestion: didYouMean(h.toLowerCase(), sentHeaders),
+          hint: personal
+            ? "a response personal to each user is perUser: true; the fix for caching it is cacheControl: private"
+            : undefined,
+        });
+      });
+    if (rs.push !== undefined && (rs.perUser || rs.variesBy?.length || rs.vary?.length))
+      out.push({
+        path: at("routes", route, "push"),
+        message: `route "${route}" has content per user or per header: one pushed copy cannot serve every request`,
+        hint: "remove push, or perUser, variesBy and vary",
+        atKey: true,
+      });
     let policy: ReturnType<typeof edgePolicy> | null = null;
     try {
       policy = edgePolicy(parseCacheControl(rs.cacheControl ?? DEFAULTS.cdn.cacheControl));
