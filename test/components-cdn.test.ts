@@ -298,6 +298,20 @@ describe("caching hazards (CDN-10)", () => {
     const good = cdnOf(account("private"));
     expect(good.leaked).toBe(0);
     expect(good.hits).toBe(0);
+    // users are told apart even where nothing else needs them (one region)
+    const one = cdnOf(
+      runText(
+        design({
+          rate: 200,
+          regions: "{ us-east: 100% }",
+          routes: "      - { route: GET /account, keys: { count: 1 } }",
+          edge: `    routes: { GET /account: { cacheControl: "max-age=60", perUser: true } }`,
+        }),
+        [],
+        { seed: 2 },
+      ),
+    );
+    expect(one.leaked).toBeGreaterThan(0.99 * one.hits);
   });
 
   it("content that varies by a header the edge does not key on (a missing Vary) serves the wrong variant", () => {

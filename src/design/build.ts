@@ -400,6 +400,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const readsUsers = specs.some(
     (c) =>
       c.kind === "dns" ||
+      (c.kind === "cdn" && Object.values(c.routes ?? {}).some((r) => r.perUser)) ||
       (c.kind === "load-balancer" && c.sticky) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
