@@ -158,7 +158,7 @@ export class Workload extends Component {
   override onReply(job: Job): void {
     const sim = this.sim;
     this.answered++;
-    this.metrics.record(job.route, job.outcome, sim.now - job.start);
+    this.metrics.record(job.route, job.outcome, sim.now - job.start, job.degraded);
     const user = job.user;
     sim.release(job);
     const a = this.cfg.arrivals;
