@@ -73,6 +73,7 @@ export class Guard {
   readonly budgets: RetryBudget[] | null;
   calls = 0;
   attempts = 0;
+  retries = 0;
   timeouts = 0;
   retriesDenied = 0;
   failed = 0;
@@ -131,7 +132,7 @@ export class Guard {
     return {
       calls: this.calls,
       attempts: this.attempts,
-      retries: this.attempts - this.calls,
+      retries: this.retries,
       amplification: this.calls > 0 ? this.attempts / this.calls : 0,
       timeouts: this.timeouts,
       retriesDenied: this.retriesDenied,
@@ -193,8 +194,6 @@ export class CallGuards {
     g.budgets?.[slotOf(job)].deposit(now);
     job.guard = gi;
     job.callerAux = job.aux;
-    if (g.policy.propagateDeadline && now + g.policy.timeoutMs < job.deadline)
-      job.deadline = now + g.policy.timeoutMs;
     this.attempt(g, job, callee, instance, processing);
   }
 
@@ -216,8 +215,12 @@ export class CallGuards {
       job.outcome = BULKHEAD_FULL;
       return this.giveUp(g, job);
     }
+    // each attempt carries its own deadline, within its request's
+    const overall = this.deadlineOf(job);
+    job.deadline = g.policy.propagateDeadline ? Math.min(overall, sim.now + g.policy.timeoutMs) : overall;
     g.inflight[i]++;
     g.attempts++;
+    if (job.attempt > 0) g.retries++;
     job.outcome = OK;
     const timeout = g.policy.timeoutMs;
     if (timeout < Infinity) {
@@ -239,6 +242,13 @@ export class CallGuards {
     this.judge(this.list[c.guard], c);
   }
 
+  /** The attempt a timer watches is now `job` (a stand-in for the original). */
+  retarget(slot: number, job: Job): void {
+    if (this.slotSerial[slot] < 0) return;
+    this.slotJob[slot] = job.id;
+    this.slotSerial[slot] = job.serial;
+  }
+
   private timedOut(slot: number): void {
     const id = this.slotJob[slot];
     const serial = this.slotSerial[slot];
@@ -246,6 +256,8 @@ export class CallGuards {
     if (serial < 0) return;
     const sim = this.sim;
     const job = sim.pool.jobs[id];
+    if (job.serial !== serial || job.guard < 0)
+      throw new Error(`timer ${slot} outlived its attempt (job ${id})`);
     // the callee keeps the attempt; its answer, when it comes, is dropped
     job.abandoned = true;
     job.timer = -1;
@@ -269,13 +281,18 @@ export class CallGuards {
     if (retry && c.attempt + 1 < retry.attempts && retry.retryOn[c.outcome] === 1 && this.awaited(c)) {
       let wait = retry.backoff ? backoffDelay(retry.backoff, c.attempt + 1, c.waitedMs, this.rng.next()) : 0;
       if (retry.honourRetryAfter && c.retryAfterMs > wait) wait = c.retryAfterMs;
-      // a retry that could only land after the deadline is not worth making
-      if (sim.now + wait < c.deadline) {
+      // a retry that could only land after its request's deadline is not worth making
+      if (sim.now + wait < this.deadlineOf(c)) {
         if (!g.budgets || g.budgets[i].tryWithdraw(sim.now)) return this.retryLater(c, wait);
         g.retriesDenied++;
       }
     }
     this.giveUp(g, c);
+  }
+
+  /** The deadline of the request a call is made for (a root request has none of its own). */
+  private deadlineOf(c: Job): number {
+    return c.parent >= 0 ? this.sim.pool.jobs[c.parent].deadline : Infinity;
   }
 
   /** Whether anyone still waits for this call's answer. */

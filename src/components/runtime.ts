@@ -161,6 +161,21 @@ export class Sim {
     this.pool.release(job);
   }
 
+  /**
+   * A copy of `job` that answers its caller in its place (the callee died
+   * under it and the original stays behind until its pending work lets go of
+   * it): the call's timeout, if armed, now watches the copy.
+   */
+  standIn(job: Job): Job {
+    const copy = this.pool.alloc();
+    copy.copyCall(job);
+    if (job.timer >= 0) {
+      this.guards.retarget(job.timer, copy);
+      job.timer = -1;
+    }
+    return copy;
+  }
+
   /** A proxy's call came back: its answer becomes the answer to the call it was made for. */
   relay(c: Job): void {
     const job = this.pool.jobs[c.parent];

@@ -260,8 +260,7 @@ export abstract class Station extends Component {
     for (const job of this.sim.pool.jobs) {
       if (job.state !== RUNNING || job.callee !== this.index || job.instance !== instance || job.cancelled)
         continue;
-      const copy = this.sim.pool.alloc();
-      copy.copyCall(job);
+      const copy = this.sim.standIn(job);
       copy.outcome = INSTANCE_DOWN;
       job.cancelled = true;
       job.parent = -1;
