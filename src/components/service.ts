@@ -17,7 +17,7 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import { CONFLICT, OK } from "./outcomes.js";
+import { CONFLICT, OK, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import { Station, type StationConfig } from "./station.js";
@@ -176,6 +176,8 @@ export class Service extends Station {
     const plan = this.plan(job);
     const sim = this.sim;
     while (job.step < plan.length) {
+      // a request whose deadline has passed makes no more calls: its caller has given up
+      if (job.deadline <= sim.now) return this.finish(job, TIMEOUT);
       const step = plan[job.step];
       switch (step.type) {
         case "compute": {

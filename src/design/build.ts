@@ -41,6 +41,7 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildCdn } from "./build-cdn.js";
+import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -122,6 +123,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
+        shedAt: shedThresholds(c.shedding, queueCap(c.queue, DEFAULTS.service.queue)),
         localCache: c.localCache && {
           ...capacityLimits(c.localCache.capacity),
           ttlMs: c.localCache.ttl,
@@ -424,6 +426,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
           perUser: r.keys?.perUser ?? false,
           missing: r.keys?.missing ?? 0,
+          priority: priorityIndex(r.priority),
         })),
         arrivals: arrivals(c, d.duration),
         users,
@@ -439,6 +442,14 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     sim.add(w);
     byName.set(name, w);
     workloads.push(w);
+  }
+  // guards once every component has its index
+  for (const [name, c] of entries) {
+    if (c.kind === "service")
+      for (const [target, policy] of Object.entries(c.calls ?? {}))
+        guardCalls(sim, byName.get(name)!, byName.get(target)!, policy);
+    if (c.kind === "workload" && c.client)
+      guardCalls(sim, byName.get(name)!, byName.get(c.target)!, c.client);
   }
   // faults last: they may name any component, workloads included
   return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName, net)), metrics);

@@ -6,6 +6,7 @@ import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { cdnProblems } from "./validate-cdn.js";
+import { callProblems, policyProblems } from "./validate-calls.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -158,6 +159,9 @@ export function validateDesign(d: Design): Problem[] {
   for (const [name, c] of Object.entries(comps)) {
     const at = (...p: (string | number)[]) => ["components", name, ...p];
     if ("zone" in c && c.zone) zoneRef(at("zone"), c.zone);
+    if (c.kind === "service") out.push(...callProblems(name, c, d));
+    if (c.kind === "workload" && c.client)
+      out.push(...policyProblems(["components", name, "client"], c.client));
     switch (c.kind) {
       case "workload": {
         workloads++;
