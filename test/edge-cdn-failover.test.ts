@@ -413,7 +413,12 @@ describe("accounting under failures", () => {
   - { outage: eu-west, at: 6s, for: 2s }
   - { kill: web, instance: all, at: 8s, for: 1s }`,
     });
-    const { design: d } = loadDesign(text, "inline.yaml");
+    // users time out after 300ms and retry once: timers watch the requests a dying PoP answers through stand-ins
+    const withClient = text.replace(
+      "    population: {",
+      "    client: { timeout: 300ms, retry: { attempts: 2 } }\n    population: {",
+    );
+    const { design: d } = loadDesign(withClient, "inline.yaml");
     const simulation = buildSimulation(d, 7);
     const r = simulation.run({ maxEvents: 5e7, maxWallMs: 60_000 });
     simulation.sim.q.run(r.durationMs + 60_000, 5e7);

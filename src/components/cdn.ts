@@ -761,8 +761,7 @@ export class Cdn extends Component {
     for (const job of sim.pool.jobs) {
       if (job.state !== RUNNING || job.callee !== this.index || job.instance !== instance || job.cancelled)
         continue;
-      const copy = sim.pool.alloc();
-      copy.copyCall(job);
+      const copy = sim.standIn(job);
       job.cancelled = true;
       job.parent = -1;
       job.state = 0;

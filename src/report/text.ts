@@ -265,7 +265,7 @@ function cdnLines(rep: Report): string[] {
     out.push(
       `${name}: hit ratio ${pct(d.hitRatio)}, origin offload ${pct(d.originOffload)}${extra.length ? `; ${extra.join(", ")}` : ""}`,
     );
-    const tiers = Object.entries(d.pops).map(([region, p]) => [`PoP ${region}`, p] as const);
+    const tiers: [string, CdnPop][] = Object.entries(d.pops).map(([region, p]) => [`PoP ${region}`, p]);
     if (d.shield) tiers.push(["shield", d.shield]);
     for (const [what, p] of tiers) {
       const parts: string[] = [];
