@@ -250,6 +250,8 @@ export class Cdn extends Component {
   private bytesFromEdge = 0;
   private bytesFromOrigin = 0;
   private bytesPushed = 0;
+  /** 304s to browsers revalidating a copy they hold */
+  private usersNotModified = 0;
   private windowRequests = 0;
   private windowHits = 0;
   private windowOrigin = 0;
@@ -653,7 +655,7 @@ export class Cdn extends Component {
     if (job.cancelled) return this.sim.release(job);
     job.state = 0;
     const link = this.links[job.instance];
-    if (link && job.outcome === OK && job.size > 0) {
+    if (link && job.outcome === OK && job.size > 0 && !notModified(job)) {
       job.state = RUNNING;
       return this.transfer(job.instance, job.id, job.size);
     }
@@ -704,12 +706,15 @@ export class Cdn extends Component {
     const rc = this.cfg.routes[job.route];
     if (rc.judged && job.outcome === OK) this.judge(rc, job);
     const ok = job.outcome === OK;
-    const size = job.size;
+    // a browser's revalidation of an unchanged object is a 304: no body
+    const unchanged = notModified(job);
+    const size = unchanged ? 0 : job.size;
     const hit = job.hit;
     const region = job.region;
     const start = job.start;
     const d = sim.replyTimed(job);
     if (!ok) return;
+    if (unchanged) this.usersNotModified++;
     this.bytesServed += size;
     if (hit) this.bytesFromEdge += size;
     const rs = this.regions[region];
@@ -980,6 +985,7 @@ export class Cdn extends Component {
         pushed: this.bytesPushed,
       },
       bandwidthSaved: this.bytesServed > 0 ? 1 - this.bytesFromOrigin / this.bytesServed : 0,
+      notModifiedToBrowsers: this.usersNotModified,
       originLinkUtilization: this.originLink && now > 0 ? this.originLink.busyTime(now) / now : 0,
       pops: Object.fromEntries(this.pops.map((t, i) => [t.site.region, pops[i]])),
       shield: this.shield ? this.tierReport(this.shield, now) : null,
@@ -1029,6 +1035,14 @@ export class Cdn extends Component {
 /** How long a copy is kept past its freshness: for stale-while-revalidate and for stale-if-error. */
 function keepMs(rc: CdnRoute): number {
   return Math.max(rc.swrMs, rc.sieMs);
+}
+
+/**
+ * Whether an answer is a 304: the request carried If-None-Match (a browser's
+ * copy's version, in `expect`) and the object has not changed.
+ */
+function notModified(job: Job): boolean {
+  return job.outcome === OK && job.expect >= 0 && job.version === job.expect;
 }
 
 function covers(u: CdnUpdate, route: number, key: number): boolean {

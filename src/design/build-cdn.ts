@@ -1,6 +1,7 @@
 // Builds a cdn component from its validated spec: PoP sites, the PoP each
 // region's users reach, each route's edge policy from its Cache-Control, the
 // push sets and the schedule of content updates.
+import { BrowserCache } from "../components/browser-cache.js";
 import { Cdn, type CdnRoute, type CdnSite, type CdnUpdate } from "../components/cdn.js";
 import type { Component, Sim } from "../components/runtime.js";
 import { sampler } from "../kernel/distributions.js";
@@ -114,6 +115,26 @@ function variants(sets: Record<string, string>[], headers: string[]): { of: Int3
     return id;
   });
   return { of, count: Math.max(1, ids.size) };
+}
+
+/**
+ * The browser cache of a CDN's users, if it has one: what each route's
+ * Cache-Control lets a browser keep, and for how long (max-age; a browser
+ * ignores s-maxage).
+ */
+export function buildBrowser(name: string, c: CdnSpec, sim: Sim, cdn: Cdn): BrowserCache | null {
+  if (!c.browser) return null;
+  const routes = sim.routes.map((route) => {
+    const rs = c.routes?.[route] ?? c.routes?.["*"] ?? {};
+    const cc = parseCacheControl(rs.cacheControl ?? DEFAULTS.cdn.cacheControl);
+    return {
+      store: !cc.noStore,
+      revalidate: cc.noCache,
+      ttlMs: (cc.maxAge ?? 0) * 1000,
+      edgeTtlMs: edgePolicy(cc).ttlMs,
+    };
+  });
+  return new BrowserCache(`${name}.browser`, { cdn, routes, capacityBytes: c.browser.capacity });
 }
 
 /** The number of distinct keys the workloads send on a route (what `push: all` pushes). */

@@ -40,7 +40,7 @@ import {
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
-import { buildCdn } from "./build-cdn.js";
+import { buildBrowser, buildCdn } from "./build-cdn.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -91,6 +91,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const net = new Network(spec);
   const sim = new Sim(seed, net, zero);
   const byName = new Map<string, Component>();
+  /** a CDN with a browser cache: the browser its workloads send to */
+  const viaBrowser = new Map<string, Component>();
   const entries = Object.entries(d.components);
 
   // every route name and header set gets an index up front, in order of first mention
@@ -321,6 +323,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       const cdn = buildCdn(name, c, d, spec, sim, net, byName);
       sim.add(cdn);
       byName.set(name, cdn);
+      // users of a CDN with a browser cache reach it through their browser
+      const browser = buildBrowser(name, c, sim, cdn);
+      if (browser) {
+        sim.add(browser);
+        viaBrowser.set(name, browser);
+      }
     }
 
   // DNS names resolve to the balancers and services built above
@@ -402,7 +410,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const readsUsers = specs.some(
     (c) =>
       c.kind === "dns" ||
-      (c.kind === "cdn" && Object.values(c.routes ?? {}).some((r) => r.perUser)) ||
+      (c.kind === "cdn" &&
+        (c.browser !== undefined || Object.values(c.routes ?? {}).some((r) => r.perUser))) ||
       (c.kind === "load-balancer" && c.sticky) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
@@ -418,7 +427,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     const w = new Workload(
       name,
       {
-        target: byName.get(c.target)!,
+        target: viaBrowser.get(c.target) ?? byName.get(c.target)!,
         routes: c.routes.map((r) => ({
           route: sim.routeIndex(r.route),
           headers: sim.headerSetIndex(lowerKeys(r.headers ?? {})),

@@ -835,8 +835,7 @@ const CdnRouteSchema = z
         "the response carries the requesting user's own data (an account page): a copy served to another user is a leak (default false)",
     }),
     variesBy: z.array(z.string()).optional().meta({
-      description:
-        "request headers the response's content depends on, e.g. [accept-language] (default none)",
+      description: "request headers the response's content depends on, e.g. [accept-language] (default none)",
     }),
     vary: z.array(z.string()).optional().meta({
       description:
@@ -892,6 +891,17 @@ export const CdnSchema = z.strictObject({
     description:
       "each PoP's (and the shield's) link to those it answers, shared by the bodies crossing it at once (default unlimited: no transfer time)",
   }),
+  browser: z
+    .strictObject({
+      capacity: Size.refine((v) => v > 0, "must be greater than zero").meta({
+        description: "bytes each user's browser keeps (its disk cache, e.g. 1GB)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "each user's browser cache in front of the CDN: copies kept for max-age, revalidated with If-None-Match when stale (default none)",
+    }),
   originBandwidth: Bandwidth.optional().meta({
     description:
       "the origin's link to the CDN, shared by the bodies it sends at once (default unlimited: no transfer time)",

@@ -55,6 +55,20 @@ export function cdnProblems(name: string, c: CdnSpec, d: Design, regions: string
     seen.add(r);
   });
   if (c.shield !== undefined) region(at("shield"), c.shield, "shield");
+  if (c.browser && d.components[`${name}.browser`])
+    out.push({
+      path: at("browser"),
+      message: `the browser cache is named "${name}.browser", and a component of that name exists`,
+      hint: `rename the component "${name}.browser"`,
+      atKey: true,
+    });
+  if (c.browser && !Object.values(d.components).some((w) => w.kind === "workload" && w.target === name))
+    out.push({
+      path: at("browser"),
+      message: `no workload targets cdn "${name}" directly: its browser cache would see no request`,
+      hint: `set a workload's target to ${name}`,
+      atKey: true,
+    });
   if (c.queue !== undefined && c.workers === undefined)
     out.push({
       path: at("queue"),
