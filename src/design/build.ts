@@ -187,6 +187,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         ttlMs: c.sharding.cacheTtl ?? DEFAULTS.database.directoryTtl,
       };
 
+  const lateCalls: { step: Extract<Step, { type: "call" }>; name: string }[] = [];
   for (const [name, c] of entries) {
     if (c.kind === "service") {
       const plans = new Map<number, Step[]>();
@@ -194,12 +195,16 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       for (const [route, steps] of Object.entries(c.routes)) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
-          if ("call" in s)
-            return {
+          if ("call" in s) {
+            const step: Step = {
               type: "call",
               target: byName.get(s.call)!,
               route: s.route ? sim.routeIndex(s.route) : -1,
             };
+            // a load balancer is built after the plans (it needs every route): aim at it then
+            if (!step.target) lateCalls.push({ step, name: s.call });
+            return step;
+          }
           if ("read" in s) {
             const store = byName.get(s.read) as Store;
             const isolation = s.isolation ?? null;
@@ -452,6 +457,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     byName.set(name, w);
     workloads.push(w);
   }
+  for (const { step, name } of lateCalls) step.target = byName.get(name)!;
   // guards once every component has its index
   for (const [name, c] of entries) {
     if (c.kind === "service")

@@ -247,7 +247,7 @@ export function validateDesign(d: Design): Problem[] {
         for (const [route, steps] of Object.entries(c.routes))
           steps.forEach((s, i) => {
             const p = at("routes", route, i);
-            if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
+            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer"], "call");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
                 path: [...p, "l1"],

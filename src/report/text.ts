@@ -97,7 +97,7 @@ export function renderText(rep: Report): string {
     return [
       name,
       c.kind,
-      pct(c.utilization),
+      c.kind === "workload" ? "-" : pct(c.utilization),
       q,
       mq,
       lat?.p99 !== undefined ? ms(lat.p99) : "-",
