@@ -240,6 +240,21 @@ components:
     );
   });
 
+  it("refuses a fallback on a cache, whose misses already fall back to the store", () => {
+    const msg = rejection(`
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: constant, rate: 10/s }, routes: [{ route: GET /x }] }
+  api:
+    kind: service
+    routes: { "*": [{ read: db, cache: redis }] }
+    calls: { redis: { timeout: 5ms, fallback: true } }
+  redis: { kind: cache, capacity: 100 }
+  db: { kind: database }
+`);
+    expect(msg).toMatch(/a failed lookup in cache "redis" already falls back: to the store/);
+  });
+
   it("needs a bounded queue to shed by priority, and sheds the least important first", () => {
     expect(rejection(base("{}", "queue: unbounded\n    shedding: { low: 50% }"))).toMatch(
       /load shedding needs a bounded queue/,
