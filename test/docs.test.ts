@@ -185,6 +185,8 @@ describe("docs/design-file.md", () => {
         "quorum-store",
         "multi-leader",
         "cdn",
+        "topic",
+        "consumer",
       ]),
     );
     for (const p of [

@@ -20,6 +20,12 @@ export const OP_READ_LOCK = 9;
 export const OP_READ_SHARED = 10;
 /** a write sent to a cache that writes the store itself (write-through, write-behind) */
 export const OP_PUT = 11;
+/** messaging: a producer's append to a topic; a consumer's fetch of messages and its commit of offsets */
+export const OP_PUBLISH = 12;
+export const OP_FETCH = 13;
+export const OP_COMMIT_OFFSETS = 14;
+/** a message a consumer processes: its own work, as a service's request */
+export const OP_MESSAGE = 15;
 
 export const QUEUED = 1;
 export const RUNNING = 2;

@@ -10,6 +10,7 @@ import {
   OP_ABORT,
   OP_COMMIT,
   OP_PREPARE,
+  OP_PUBLISH,
   OP_PUT,
   OP_READ,
   OP_READ_LOCK,
@@ -22,6 +23,7 @@ import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
+import type { Topic } from "./topic.js";
 
 export type Step =
   | { type: "compute"; time: Sampler }
@@ -74,6 +76,15 @@ export type Step =
       policy: number;
       salt?: number;
       saltKeys?: number;
+    }
+  | {
+      /** append a message keyed by the request's key to a topic */
+      type: "publish";
+      topic: Topic;
+      /** wait for the broker's acknowledgement (false: fire and forget) */
+      wait: boolean;
+      /** bytes of the message */
+      size: Sampler;
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
@@ -102,7 +113,7 @@ const TXN_PREPARE = 6;
 const TXN_COMMIT = 7;
 
 export class Service extends Station {
-  readonly kind = "service";
+  readonly kind: string = "service";
   private computeDone = -1;
   private recheck = -1;
   private readonly plans: (Step[] | undefined)[] = [];
@@ -226,6 +237,19 @@ export class Service extends Station {
           sim.send(c, step.cache ?? step.store, -1);
           return;
         }
+        case "publish": {
+          const c = sim.child(job, this, job.instance);
+          c.op = OP_PUBLISH;
+          // the message's id: a retry of this call carries the same one
+          c.aux = step.topic.newMessageId();
+          c.size = step.size.sample(this.rng);
+          if (step.wait) return sim.send(c, step.topic, -1);
+          // fire and forget: nobody waits for the answer, which is dropped (see onReply)
+          c.parent = -1;
+          sim.send(c, step.topic, -1);
+          job.step++;
+          continue;
+        }
         case "transaction":
           job.txn = ++sim.txnSeq;
           return this.txnRound(job, step, OP_PREPARE, TXN_PREPARE);
@@ -264,7 +288,7 @@ export class Service extends Station {
 
   override onReply(c: Job): void {
     const sim = this.sim;
-    if (c.parent < 0) return this.caches.detached(c); // fire-and-forget (cache fill, invalidation, refresh)
+    if (c.parent < 0) return this.caches.detached(c); // fire-and-forget (cache fill, invalidation, refresh, publish)
     const job = sim.pool.jobs[c.parent];
     const step = this.plan(job)[job.step];
     if (job.cancelled) {

@@ -42,6 +42,7 @@ import {
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildBrowser, buildCdn } from "./build-cdn.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
+import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -109,6 +110,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         if (route !== "*") sim.routeIndex(route);
         for (const s of steps) if ("call" in s && s.route) sim.routeIndex(s.route);
       }
+  registerMessagingRoutes(d, sim);
 
   const zonesOf = (c: ComponentSpec): number[] => {
     const names =
@@ -170,10 +172,13 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     }
   }
 
+  // topics and the consumer groups reading them (consumers are services whose requests are messages)
+  buildMessaging(d, sim, byName, zonesOf);
+
   // a cache's store is the one the steps that use it read and write (validation makes it one)
   for (const [, c] of entries)
-    if (c.kind === "service")
-      for (const steps of Object.values(c.routes))
+    if (c.kind === "service" || c.kind === "consumer")
+      for (const steps of Object.values(routesOf(c)))
         for (const s of steps)
           if ("cache" in s && s.cache) {
             const b = (byName.get(s.cache) as Cache).behaviour;
@@ -189,10 +194,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
 
   const lateCalls: { step: Extract<Step, { type: "call" }>; name: string }[] = [];
   for (const [name, c] of entries) {
-    if (c.kind === "service") {
+    if (c.kind === "service" || c.kind === "consumer") {
       const plans = new Map<number, Step[]>();
       let fallback: Step[] | null = null;
-      for (const [route, steps] of Object.entries(c.routes)) {
+      for (const [route, steps] of Object.entries(routesOf(c))) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
           if ("call" in s) {
@@ -260,6 +265,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               }),
             };
           }
+          if ("publish" in s) return publishStep(s, byName);
           const store = byName.get(s.write) as Store;
           return {
             type: "write",
@@ -405,6 +411,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const readsKeys = specs.some(
     (c) =>
       c.kind === "cache" ||
+      c.kind === "topic" ||
       c.kind === "cdn" ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||
@@ -460,7 +467,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   for (const { step, name } of lateCalls) step.target = byName.get(name)!;
   // guards once every component has its index
   for (const [name, c] of entries) {
-    if (c.kind === "service")
+    if (c.kind === "service" || c.kind === "consumer")
       for (const [target, policy] of Object.entries(c.calls ?? {}))
         guardCalls(sim, byName.get(name)!, byName.get(target)!, policy);
     if (c.kind === "workload" && c.client)

@@ -142,6 +142,39 @@ export const DEFAULTS = {
     resolverTime: logn(4, 20),
     healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 3, probe: 1 },
   },
+  topic: {
+    partitions: 1,
+    brokers: 1,
+    profile: "kafka" as const,
+    queue: 1000,
+    segment: 1000,
+    /** Kafka's log.retention.hours = 168 */
+    retentionTime: 7 * 24 * 3600 * 1000,
+    /** Kafka's fetch.max.wait.ms */
+    fetchWait: 500,
+    messageSize: ms(1024),
+  },
+  /**
+   * broker node profiles from the catalogue (1.2, MQ-09): a Kafka broker
+   * appends ~100K messages/s (8 handler threads, ~76µs mean per append)
+   */
+  brokerProfiles: {
+    kafka: { concurrency: 8, appendTime: logn(0.06, 0.3) },
+  },
+  consumer: {
+    instances: 1,
+    concurrency: 1,
+    /** Kafka's max.poll.records */
+    batch: 500,
+    commit: "after" as const,
+    assignment: "range" as const,
+    startAt: "latest" as const,
+    sessionTimeout: 10_000,
+    rebalancePause: 3000,
+    attempts: 1,
+    /** Kafka's retry.backoff.ms */
+    retryBackoff: 100,
+  },
   partitionTimeout: 1000,
   occRetries: 3,
   keys: 1e6,

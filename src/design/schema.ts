@@ -591,6 +591,17 @@ const StepSchema = z.union([
       description: "salt only the saltKeys most popular keys (default all)",
     }),
   }),
+  z.strictObject({
+    publish: Name.meta({
+      description:
+        "a topic to append a message to, keyed by the request's key (partition = hash(key) mod partitions)",
+    }),
+    ack: z.enum(["sync", "none"]).optional().meta({
+      description:
+        "sync (default): wait for the broker's acknowledgement, and fail if the publish fails; none: fire and forget, the step ends at once and a failed publish goes unnoticed",
+    }),
+    size: SizeDist.optional().meta({ description: "bytes of the message (default 1KiB)" }),
+  }),
 ]);
 
 export const ServiceSchema = z.strictObject({
@@ -637,6 +648,157 @@ export const ServiceSchema = z.strictObject({
       description:
         "load shedding by priority: an arrival that would wait behind a queue filled to its class's share is refused with shed (critical requests only when the queue is full); needs a bounded queue",
     }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z
+    .array(Name)
+    .min(1)
+    .optional()
+    .meta({ description: "instances are spread over these zones in turn" }),
+});
+
+// ---------- messaging ----------
+
+/** A lag threshold: a number of messages (`10k`) or an age (`30s`). */
+function parseLagThreshold(v: string | number): { messages: number } | { ms: number } {
+  const t = typeof v === "string" ? v.trim() : "";
+  // a trailing letter other than a count's k, M, G or T is a time unit (m is minutes, M millions)
+  if (/[a-zµ]$/i.test(t) && !/[kKMGT]$/.test(t)) return { ms: parseDuration(v) };
+  return { messages: parseCount(v) };
+}
+const LagThreshold = unit(
+  parseLagThreshold,
+  "a lag in messages such as 10k, or in seconds of age such as 30s",
+  ["10k", "30s"],
+);
+
+export const TopicSchema = z.strictObject({
+  kind: z.literal("topic").meta({
+    description:
+      "a log (Kafka-style topic): partitions on broker nodes, kept for a retention period, read by consumer groups",
+  }),
+  partitions: PositiveInt.optional().meta({
+    description:
+      "partitions (default 1): a message goes to hash(key) mod partitions; order is kept within a partition",
+  }),
+  brokers: PositiveInt.optional().meta({
+    description:
+      "broker nodes the partitions are spread over, partition p led by broker p mod brokers (default 1)",
+  }),
+  profile: z.enum(["kafka"]).optional().meta({
+    description: "broker defaults from the catalogue: kafka (8 handler threads, ~100K messages/s per broker)",
+  }),
+  concurrency: PositiveInt.optional().meta({
+    description: "appends one broker works on at once: its request handler threads (default: the profile's)",
+  }),
+  appendTime: DurationDist.optional().meta({
+    description: "time a handler thread spends appending one message (default: the profile's)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "publishes waiting per broker before refusing with queue-full (default 1000)" }),
+  retention: z
+    .strictObject({
+      time: PositiveDuration.optional().meta({
+        description: "messages are deleted once older than this, a segment at a time (default 7d)",
+      }),
+      size: Size.refine((v) => v > 0, "must be greater than zero")
+        .optional()
+        .meta({
+          description:
+            "per partition: the oldest segments are deleted while the log holds more (default: no limit)",
+        }),
+    })
+    .optional()
+    .meta({ description: "how long messages are kept, whether or not they were consumed" }),
+  segment: PositiveInt.optional().meta({
+    description: "messages per log segment; retention deletes whole segments (default 1000)",
+  }),
+  fetchWait: PositiveDuration.optional().meta({
+    description:
+      "longest a consumer's fetch waits at the broker for messages before it is answered empty (default 500ms)",
+  }),
+  zone: Name.optional().meta({ description: "zone of every broker (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "brokers are spread over these zones in turn" }),
+});
+
+export const ConsumerSchema = z.strictObject({
+  kind: z.literal("consumer").meta({
+    description:
+      "a consumer group: instances with workers that read a topic's partitions and run steps for each message",
+  }),
+  topic: Name.meta({ description: "the topic it reads" }),
+  group: Name.optional().meta({
+    description: "the group's name, unique among the topic's groups (default: the component's name)",
+  }),
+  instances: PositiveInt.optional().meta({
+    description:
+      "consumer instances (default 1); each partition is read by one of them, so those beyond the partition count idle",
+  }),
+  concurrency: PositiveInt.optional().meta({
+    description: "messages of its batch one instance processes at once (default 1)",
+  }),
+  batch: PositiveInt.optional().meta({
+    description: "most messages one fetch returns (max.poll.records, default 500)",
+  }),
+  steps: z
+    .array(StepSchema)
+    .min(1)
+    .meta({ description: "what is done for each message, as a service route's steps" }),
+  commit: z.enum(["before", "after"]).optional().meta({
+    description:
+      "when a batch's offsets are committed: after processing it (default; a crash redelivers, so at least once) or before (a crash loses, so at most once)",
+  }),
+  assignment: z.enum(["range", "round-robin"]).optional().meta({
+    description:
+      "how partitions are shared among live instances: range (contiguous runs, default) or round-robin",
+  }),
+  startAt: z.enum(["earliest", "latest"]).optional().meta({
+    description:
+      "where the group starts reading when it joins: latest (new messages only, default) or earliest (every retained message: a replay)",
+  }),
+  start: Duration.optional().meta({ description: "when the group joins (default 0s)" }),
+  sessionTimeout: PositiveDuration.optional().meta({
+    description: "time for the group to notice a dead instance and rebalance its partitions (default 10s)",
+  }),
+  rebalancePause: Duration.optional().meta({
+    description:
+      "how long a rebalance stops the whole group before partitions are shared out again (default 3s)",
+  }),
+  attempts: PositiveInt.optional().meta({
+    description: "tries per delivery of a message whose steps fail, before it is given up (default 1)",
+  }),
+  dedup: z
+    .strictObject({
+      ttl: PositiveDuration.meta({ description: "how long a processed message's id is remembered" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "an idempotent consumer: ids of processed messages are stored, and a message whose id is there is skipped, not processed again",
+    }),
+  alertAbove: LagThreshold.optional().meta({
+    description:
+      "a lag alert: seconds when the group's lag is above this (messages, e.g. 10k, or age, e.g. 30s) are counted",
+  }),
+  localCache: z
+    .strictObject({
+      capacity: z.union([z.string(), z.number()]).meta({
+        description: "per instance: entries (e.g. 1k) or bytes (e.g. 16MiB)",
+        examples: ["1k", "16MiB"],
+      }),
+      ttl: PositiveDuration.meta({ description: "how long a copy is served before it is fetched again" }),
+      eviction: z
+        .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
+        .optional()
+        .meta({ description: "default lru" }),
+    })
+    .optional()
+    .meta({ description: "an in-process (L1) cache in every instance, for read steps with l1: true" }),
+  calls: z.record(z.string(), CallPolicySchema).optional().meta({
+    description:
+      "per dependency (a component its steps call, read, write or publish to): timeout, retries, circuit breaker, ...",
+  }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)
@@ -1202,6 +1364,8 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   QuorumStoreSchema,
   MultiLeaderSchema,
   CdnSchema,
+  TopicSchema,
+  ConsumerSchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -1214,6 +1378,8 @@ export const COMPONENT_KINDS = [
   "quorum-store",
   "multi-leader",
   "cdn",
+  "topic",
+  "consumer",
 ] as const;
 
 // ---------- faults ----------

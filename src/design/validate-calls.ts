@@ -5,19 +5,20 @@
 import type { ComponentSpec, Design } from "./schema.js";
 import { CallPolicySchema } from "./schema.js";
 import { didYouMean } from "./suggest.js";
+import { routesOf } from "./validate-messaging.js";
 import type { Problem } from "./validate.js";
 import type { z } from "zod";
 
-type ServiceSpec = Extract<ComponentSpec, { kind: "service" }>;
+type ServiceSpec = Extract<ComponentSpec, { kind: "service" | "consumer" }>;
 type CallPolicySpec = z.output<typeof CallPolicySchema>;
 
 /** The components a service's steps send calls to (its dependencies). */
 export function dependenciesOf(c: ServiceSpec, d: Design): string[] {
   const out = new Set<string>();
-  for (const steps of Object.values(c.routes))
+  for (const steps of Object.values(routesOf(c)))
     for (const s of steps) {
       const step = s as Record<string, unknown>;
-      for (const k of ["call", "read", "write", "update", "transaction", "cache"])
+      for (const k of ["call", "read", "write", "update", "transaction", "cache", "publish"])
         if (typeof step[k] === "string") out.add(step[k] as string);
     }
   // a directory-sharded database's lookups go to its directory service
@@ -40,7 +41,7 @@ export function callProblems(name: string, c: ServiceSpec, d: Design): Problem[]
         path,
         atKey: true,
         message: d.components[target]
-          ? `service "${name}" never calls "${target}"`
+          ? `${c.kind} "${name}" never calls "${target}"`
           : `"${target}" is not a component of this design`,
         expected: deps.length ? `one of its dependencies: ${deps.join(", ")}` : "a component its steps call",
         suggestion: didYouMean(target, deps),
@@ -54,8 +55,8 @@ export function callProblems(name: string, c: ServiceSpec, d: Design): Problem[]
       });
     out.push(...policyProblems(path, policy));
   }
-  const shed = c.shedding;
-  if (shed) {
+  const shed = c.kind === "service" ? c.shedding : undefined;
+  if (shed && c.kind === "service") {
     if (c.queue === "unbounded" || c.queue === 0)
       out.push({
         path: ["components", name, "shedding"],

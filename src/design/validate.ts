@@ -7,6 +7,7 @@ import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
+import { consumerProblems, routesOf, topicProblems } from "./validate-messaging.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -159,7 +160,7 @@ export function validateDesign(d: Design): Problem[] {
   for (const [name, c] of Object.entries(comps)) {
     const at = (...p: (string | number)[]) => ["components", name, ...p];
     if ("zone" in c && c.zone) zoneRef(at("zone"), c.zone);
-    if (c.kind === "service") out.push(...callProblems(name, c, d));
+    if (c.kind === "service" || c.kind === "consumer") out.push(...callProblems(name, c, d));
     if (c.kind === "workload" && c.client)
       out.push(...policyProblems(["components", name, "client"], c.client));
     switch (c.kind) {
@@ -236,7 +237,15 @@ export function validateDesign(d: Design): Problem[] {
       case "dns":
         out.push(...dnsProblems(name, c, d, ref, at));
         break;
+      case "topic":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...topicProblems(name, c));
+        break;
+      case "consumer":
       case "service": {
+        if (c.kind === "consumer") out.push(...consumerProblems(name, c, d, ref));
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
@@ -244,15 +253,16 @@ export function validateDesign(d: Design): Problem[] {
           const err = capacityError(c.localCache.capacity);
           if (err) out.push({ path: at("localCache", "capacity"), ...err });
         }
-        for (const [route, steps] of Object.entries(c.routes))
+        for (const [route, steps] of Object.entries(routesOf(c)))
           steps.forEach((s, i) => {
-            const p = at("routes", route, i);
+            const p = c.kind === "consumer" ? at("steps", i) : at("routes", route, i);
             if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer"], "call");
+            if ("publish" in s) ref([...p, "publish"], s.publish, ["topic"], "publish");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
                 path: [...p, "l1"],
-                message: `l1 asks the in-process cache, but service "${name}" has none`,
-                hint: "add localCache: { capacity: 1k, ttl: 2s } to the service",
+                message: `l1 asks the in-process cache, but ${c.kind} "${name}" has none`,
+                hint: `add localCache: { capacity: 1k, ttl: 2s } to the ${c.kind}`,
                 atKey: true,
               });
             if ("read" in s && s.l1 && (s.salt !== undefined || s.scatter))
@@ -476,7 +486,7 @@ export function validateDesign(d: Design): Problem[] {
       const c = ref(
         [...p, "kill"],
         f.kill,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "topic", "consumer"],
         "kill target",
       );
       if (c && typeof f.instance === "number") {
@@ -493,7 +503,9 @@ export function validateDesign(d: Design): Problem[] {
                     ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
                     : c.kind === "cdn"
                       ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
-                      : 1;
+                      : c.kind === "topic"
+                        ? (c.brokers ?? DEFAULTS.topic.brokers)
+                        : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -508,7 +520,7 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "slow"],
         f.slow,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "topic", "consumer"],
         "slow target",
       );
     else if ("outage" in f) {
@@ -552,13 +564,13 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "link", "from"],
         f.link.from,
-        ["workload", "load-balancer", "service", "cdn"],
+        ["workload", "load-balancer", "service", "cdn", "consumer"],
         "link source",
       );
       ref(
         [...p, "link", "to"],
         f.link.to,
-        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
+        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader", "cdn", "topic"],
         "link destination",
       );
     }
@@ -1251,6 +1263,10 @@ function cycles(d: Design): Problem[] {
         steps.forEach((s, i) => {
           if ("call" in s) list.push({ to: s.call, path: ["components", name, "routes", route, i, "call"] });
         });
+    if (c.kind === "consumer")
+      c.steps.forEach((s, i) => {
+        if ("call" in s) list.push({ to: s.call, path: ["components", name, "steps", i, "call"] });
+      });
     if (c.kind === "dns")
       c.endpoints.forEach((e, i) => {
         list.push({ to: e.target, path: ["components", name, "endpoints", i, "target"] });
@@ -1339,6 +1355,12 @@ function routeCoverage(d: Design): Problem[] {
     if (c.kind === "workload")
       c.routes.forEach((r, i) => {
         reach(c.target, r.route, lowerKeys(r.headers ?? {}), ["components", name, "routes", i, "route"]);
+      });
+  // a consumer's messages have its topic's name as their route
+  for (const [name, c] of Object.entries(comps))
+    if (c.kind === "consumer")
+      c.steps.forEach((s, i) => {
+        if ("call" in s) reach(s.call, s.route ?? c.topic, {}, ["components", name, "steps", i, "call"]);
       });
   return out;
 }

@@ -1,0 +1,69 @@
+// Checks of topics and consumers that need the whole design: a consumer reads
+// a topic, its group is the only one of that name on the topic, it does not
+// publish to the topic it reads (every message would make another, forever),
+// and it joins before the run ends.
+import type { ComponentSpec, Design } from "./schema.js";
+import type { Problem } from "./validate.js";
+
+type Kind = ComponentSpec["kind"];
+type Ref = (
+  path: (string | number)[],
+  name: string,
+  kinds: Kind[],
+  role: string,
+) => ComponentSpec | undefined;
+type ConsumerSpec = Extract<ComponentSpec, { kind: "consumer" }>;
+type StepSpec = ConsumerSpec["steps"][number];
+
+/** A service's routes, or a consumer's steps as the plan for any route. */
+export function routesOf(
+  c: Extract<ComponentSpec, { kind: "service" | "consumer" }>,
+): Record<string, StepSpec[]> {
+  return c.kind === "consumer" ? { "*": c.steps } : c.routes;
+}
+
+export function topicProblems(name: string, c: Extract<ComponentSpec, { kind: "topic" }>): Problem[] {
+  const out: Problem[] = [];
+  const brokers = c.brokers ?? 1;
+  const partitions = c.partitions ?? 1;
+  if (brokers > partitions)
+    out.push({
+      path: ["components", name, "brokers"],
+      message: `${brokers} brokers for ${partitions} partition${partitions === 1 ? "" : "s"}: brokers beyond the partition count lead none and sit idle`,
+      expected: `at most ${partitions} brokers, or more partitions`,
+      atKey: true,
+    });
+  return out;
+}
+
+export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: Ref): Problem[] {
+  const out: Problem[] = [];
+  const at = (...p: (string | number)[]) => ["components", name, ...p];
+  ref(at("topic"), c.topic, ["topic"], "topic");
+  const group = c.group ?? name;
+  for (const [other, o] of Object.entries(d.components))
+    if (other !== name && o.kind === "consumer" && o.topic === c.topic && (o.group ?? other) === group) {
+      out.push({
+        path: at(c.group !== undefined ? "group" : "topic"),
+        message: `consumers "${name}" and "${other}" both read topic "${c.topic}" as group "${group}"`,
+        expected: "one consumer component per group of a topic",
+        hint: "to add members to a group, raise its instances; to read the topic again, give each its own group",
+      });
+      break;
+    }
+  c.steps.forEach((s, i) => {
+    if ("publish" in s && s.publish === c.topic)
+      out.push({
+        path: at("steps", i, "publish"),
+        message: `consumer "${name}" publishes to "${c.topic}", the topic it reads: each message would make another, forever`,
+        hint: "publish to another topic",
+      });
+  });
+  if (c.start !== undefined && c.start >= d.duration)
+    out.push({
+      path: at("start"),
+      message: `the group joins at ${c.start / 1000}s, after the run's ${d.duration / 1000}s`,
+      expected: "a time before the end of the run",
+    });
+  return out;
+}

@@ -1,0 +1,50 @@
+// Terminal lines for consumer groups: what happened to their messages and how
+// far behind they are.
+import type { Report } from "./json.js";
+
+interface ConsumerSummary {
+  kind: string;
+  topic: string;
+  group: string;
+  commit: string;
+  delivery: {
+    messages: number;
+    processedOnce: number;
+    duplicated: number;
+    deduped: number;
+    lost: number;
+    lostToRetention: number;
+    failed: number;
+    pending: number;
+    outOfOrder: number;
+  };
+  lag: { messages: number; seconds: number; maxMessages: number; maxSeconds: number; alertSeconds?: number };
+  rebalances: number;
+  dedup?: { skipped: number };
+}
+
+const n = (v: number) => v.toLocaleString("en-US");
+
+export function messagingLines(rep: Report): string[] {
+  const out: string[] = [];
+  for (const [name, comp] of Object.entries(rep.components)) {
+    if (comp.kind !== "consumer") continue;
+    const c = comp as unknown as ConsumerSummary;
+    const d = c.delivery;
+    const l = c.lag;
+    const group = c.group === name ? name : `${name} (group ${c.group})`;
+    out.push(
+      `${group} <- ${c.topic}, commit ${c.commit}${c.dedup ? `, dedup skipped ${n(c.dedup.skipped)}` : ""}: ` +
+        `${n(d.messages)} messages, ${n(d.processedOnce)} processed once, ${n(d.duplicated)} duplicated, ` +
+        `${n(d.lost)} lost${d.lostToRetention > 0 ? ` (${n(d.lostToRetention)} to retention)` : ""}, ` +
+        `${d.failed > 0 ? `${n(d.failed)} failed, ` : ""}${d.deduped > 0 ? `${n(d.deduped)} deduped, ` : ""}` +
+        `${n(d.pending)} pending, ${n(d.outOfOrder)} out of order`,
+    );
+    out.push(
+      `  lag ${n(l.messages)} messages / ${l.seconds.toFixed(2)}s at the end, max ${n(l.maxMessages)} / ${l.maxSeconds.toFixed(2)}s` +
+        `${l.alertSeconds !== undefined ? `, ${l.alertSeconds}s above the alert` : ""}` +
+        `${c.rebalances > 0 ? `, ${c.rebalances} rebalance${c.rebalances === 1 ? "" : "s"}` : ""}`,
+    );
+  }
+  return out;
+}
