@@ -247,3 +247,141 @@ faults:
     expect(c.lag.alertSeconds).toBeGreaterThan(5);
   });
 });
+
+describe("producers and brokers", () => {
+  const run = (ack: string, faults: string, topic = "{ kind: topic, partitions: 4, brokers: 2 }") =>
+    runText(`
+duration: 20s
+${FREE}
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 200/s }
+    routes: [{ route: POST /event, keys: { count: 10k } }]
+  api:
+    kind: service
+    instances: 2
+    concurrency: 64
+    routes: { "*": [{ publish: events, ack: ${ack} }] }
+  events: ${topic}
+  worker:
+    kind: consumer
+    topic: events
+    instances: 2
+    steps: [{ compute: 1ms }]
+faults: ${faults}
+`);
+  const brokerDown = "[{ kill: events, instance: 0, at: 5s, for: 5s }]";
+
+  it("while a broker is down, publishes to the partitions it leads fail; the others go on", () => {
+    const r = run("sync", brokerDown);
+    const per = r.components.events.messagesPerPartition as number[];
+    const down = r.requests.byOutcome["instance-down"];
+    // broker 0 leads partitions 0 and 2, whose share of publishes is that of their keys
+    const share = (per[0] + per[2] + down) / (per.reduce((a, b) => a + b, 0) + down);
+    const expected = 200 * 5 * share;
+    expect(Math.abs(down - expected)).toBeLessThan(4 * Math.sqrt(expected));
+    expect(r.components.events.rejected).toBe(down);
+    // the consumers read every message that was appended
+    const d = consumer(r, "worker").delivery;
+    expect(d.messages).toBe(r.components.events.messages);
+    expect(d.lost + d.duplicated).toBe(0);
+  });
+
+  it("fire and forget: every request succeeds, and the publishes the broker refused are simply lost", () => {
+    const r = run("none", brokerDown);
+    expect(r.requests.failed).toBe(0);
+    expect(r.components.events.rejected).toBeGreaterThan(0);
+    expect(r.components.events.messages).toBe(
+      (r.components.events.arrivals as number) - (r.components.events.rejected as number),
+    );
+  });
+
+  it("a full broker queue pushes back on producers with queue-full (MQ-02)", () => {
+    const r = runText(`
+duration: 20s
+${FREE}
+components:
+  users: { kind: workload, target: api, arrival: { process: constant, rate: 2000/s }, routes: [{ route: POST /e }] }
+  api: { kind: service, instances: 2, concurrency: 64, routes: { "*": [{ publish: events }] } }
+  events: { kind: topic, concurrency: 1, appendTime: 1ms, queue: 20 }
+`);
+    // one thread appending 1000 messages/s against 2000/s offered: half are refused
+    expect(r.components.events.messages as number).toBeGreaterThan(0.99 * 1000 * 20);
+    expect(r.components.events.messages as number).toBeLessThanOrEqual(1000 * 20 + 1);
+    expect(r.availability).toBeCloseTo(0.5, 2);
+    expect(r.requests.byOutcome["queue-full"]).toBe(r.requests.failed);
+  });
+});
+
+describe("rebalancing", () => {
+  it("a dead instance's partitions go to the others once its death is noticed and the pause is over", () => {
+    const r = runText(`
+duration: 20s
+${FREE}
+components:${producer("200/s")}
+  events: { kind: topic, partitions: 4 }
+  worker:
+    kind: consumer
+    topic: events
+    instances: 2
+    sessionTimeout: 4s
+    rebalancePause: 1s
+    steps: [{ compute: 1ms }]
+faults:
+  - { kill: worker, at: 5s }
+`);
+    const c = consumer(r, "worker");
+    expect(c.rebalances).toBe(1);
+    expect(c.assignment).toEqual([[], [0, 1, 2, 3]]);
+    // instance 0's partitions (0 and 1) are not read from 5s until 10s: their lag grows by 50/s each
+    expect(c.series["lag:0"][8]).toBeGreaterThan(150);
+    expect(c.series["lag:2"][8]).toBeLessThan(5);
+    // then instance 1 catches up, losing nothing (commit after)
+    expect(c.lag.messages).toBeLessThan(5);
+    expect(c.delivery.lost).toBe(0);
+    // while the group rebalances (9s to 10s), nobody processes anything
+    expect(c.series.processed[9]).toBe(0);
+  });
+
+  it("round-robin deals the partitions out in turn", () => {
+    const r = runText(`
+duration: 5s
+${FREE}
+components:${producer("100/s")}
+  events: { kind: topic, partitions: 5 }
+  worker: { kind: consumer, topic: events, instances: 2, assignment: round-robin, steps: [{ compute: 1ms }] }
+`);
+    expect(consumer(r, "worker").assignment).toEqual([
+      [0, 2, 4],
+      [1, 3],
+    ]);
+  });
+});
+
+describe("failed processing", () => {
+  const run = (attempts: number) =>
+    consumer(
+      runText(`
+duration: 20s
+${FREE}
+components:${producer("100/s")}
+  events: { kind: topic, partitions: 2 }
+  db: { kind: database, writeTime: 1ms }
+  worker: { kind: consumer, topic: events, attempts: ${attempts}, steps: [{ write: db }] }
+faults:
+  - { kill: db, at: 5s, for: 2s }
+`),
+      "worker",
+    );
+
+  it("a message whose steps fail is given up after its attempts, counted, and committed past", () => {
+    const c = run(1);
+    // every message of the 2 seconds the database was down fails
+    expect(Math.abs(c.delivery.failed - 200)).toBeLessThanOrEqual(2);
+    expect(c.delivery.lost + c.delivery.duplicated).toBe(0);
+    expect(conserved(c.delivery)).toBe(true);
+    expect(c.lag.messages).toBeLessThan(5);
+  });
+});

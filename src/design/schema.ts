@@ -17,7 +17,7 @@ import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balan
 import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
-import type { UnitError } from "./errors.js";
+import { UnitError } from "./errors.js";
 import {
   KEYS_EXPECTED,
   parseCount,
@@ -658,18 +658,21 @@ export const ServiceSchema = z.strictObject({
 
 // ---------- messaging ----------
 
+const LAG_EXPECTED = "a lag in messages such as 10k, or an age such as 30s";
+
 /** A lag threshold: a number of messages (`10k`) or an age (`30s`). */
 function parseLagThreshold(v: string | number): { messages: number } | { ms: number } {
   const t = typeof v === "string" ? v.trim() : "";
-  // a trailing letter other than a count's k, M, G or T is a time unit (m is minutes, M millions)
-  if (/[a-zµ]$/i.test(t) && !/[kKMGT]$/.test(t)) return { ms: parseDuration(v) };
-  return { messages: parseCount(v) };
+  try {
+    // a trailing letter other than a count's k, M, G or T is a time unit (m is minutes, M millions)
+    if (/[a-zµ]$/i.test(t) && !/[kKMGT]$/.test(t)) return { ms: parseDuration(v) };
+    return { messages: parseCount(v) };
+  } catch (e) {
+    const err = e as UnitError;
+    throw new UnitError(err.message, LAG_EXPECTED, err.suggestion, err.hint);
+  }
 }
-const LagThreshold = unit(
-  parseLagThreshold,
-  "a lag in messages such as 10k, or in seconds of age such as 30s",
-  ["10k", "30s"],
-);
+const LagThreshold = unit(parseLagThreshold, LAG_EXPECTED, ["10k", "30s"]);
 
 export const TopicSchema = z.strictObject({
   kind: z.literal("topic").meta({
