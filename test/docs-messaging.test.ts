@@ -30,9 +30,11 @@ describe("docs/report.md for topics and consumers", () => {
     const t = obj(json["order-events"]);
     expect(t.kind).toBe("topic");
     expect(mentioned.has("topic")).toBe(true);
+    expect(t.replication).toBeDefined();
     expect([
       ...unmentioned(t, "components.<topic>"),
       ...unmentioned(t.series, "components.<topic>.series"),
+      ...unmentioned(t.replication, "components.<topic>.replication"),
     ]).toEqual([]);
   });
 

@@ -62,6 +62,19 @@ describe("messaging validation", () => {
     );
   });
 
+  it("a partition's replicas are on distinct brokers", () => {
+    expect(
+      rejection(
+        base(worker(), "events", "{ kind: topic, partitions: 4, brokers: 2, replication: { factor: 3 } }"),
+      ),
+    ).toMatch(/3 replicas of each partition need 3 brokers; the topic has 2/);
+    expect(
+      rejection(
+        base(worker(), "events", "{ kind: topic, partitions: 4, replication: { factor: 1, acks: all } }"),
+      ),
+    ).toMatch(/with a single replica there is no follower to wait for/);
+  });
+
   it("a lag alert is a count or a duration", () => {
     expect(rejection(base(worker(", alertAbove: 10 parsecs")))).toMatch(
       /"10 parsecs"[^\n]*\n {2}expected: a lag in messages such as 10k, or an age such as 30s/,

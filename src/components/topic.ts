@@ -6,14 +6,28 @@
 // reads them at its own pace from its own offsets. Fetches and offset
 // commits are answered by the topic without a handler thread: appends are
 // what a broker's capacity is spent on.
+//
+// Replication (MQ-08, MQ-09): each partition has `factor` replicas on
+// consecutive brokers, the first leading. Followers fetch from the leader in
+// a loop (each fetch returns what the leader has, and tells the leader how
+// far the follower got); the high watermark is the offset every in-sync
+// replica has, and consumers read only below it. With acks `leader` a
+// publish is acknowledged once the leader has appended it; with `all`, once
+// every in-sync replica has it. When a leader dies, after `failoverMs` an
+// in-sync follower takes over with the log it has: messages beyond it (the
+// unreplicated tail) are gone, and with acks `leader` some of them had been
+// acknowledged.
 import type { Sampler } from "../kernel/distributions.js";
 import { HashModPartitioner } from "../mechanisms/partitioning.js";
 import { PartitionLog } from "../mechanisms/partition-log.js";
 import type { GroupState } from "./consumer-group.js";
+import { IntQueue } from "./int-queue.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH } from "./job.js";
 import { INSTANCE_DOWN, OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
+
+export type Acks = "leader" | "all";
 
 export interface TopicConfig extends StationConfig {
   partitions: number;
@@ -29,12 +43,29 @@ export interface TopicConfig extends StationConfig {
   groups: number;
   /** longest a fetch waits at the broker for messages before it is answered empty */
   fetchWaitMs: number;
+  /** replicas per partition (1: none besides the leader) */
+  replicationFactor: number;
+  acks: Acks;
+  /** time from a leader's death to a follower taking over */
+  failoverMs: number;
 }
+
+/** most messages a follower copies per fetch (Kafka's replica.fetch.max.bytes, 1MiB, of 1KiB messages) */
+const REPLICA_FETCH_MAX = 1000;
+
+/** what a follower's fetch loop is doing */
+const PARKED = 0;
+/** the leader's answer (messages) is on its way to the follower */
+const SENDING = 1;
+/** the follower's next fetch (its new offset) is on its way to the leader */
+const ASKING = 2;
+/** its broker is down, or it leads */
+const OUT = 3;
 
 export class Topic extends Station {
   readonly kind = "topic";
   readonly logs: PartitionLog[];
-  /** per partition: the broker (instance) that leads it */
+  /** per partition: the broker (instance) that leads it, -1 while none does */
   readonly leader: Int32Array;
   /** per partition: offset below which messages are visible to consumers (the high watermark) */
   readonly hw: Float64Array;
@@ -42,8 +73,13 @@ export class Topic extends Station {
   /** the consumer groups reading this topic, by group index, and by the consumer component's index */
   readonly groups: GroupState[] = [];
   private readonly groupOfCaller: GroupState[] = [];
+  private readonly tcfg: TopicConfig;
+  private readonly rf: number;
   private appendedEv = -1;
   private fetchWaitEv = -1;
+  private replicatedEv = -1;
+  private askedEv = -1;
+  private electEv = -1;
   /** message ids given to producers: one per publish call, kept by its retries */
   private ids = 0;
   private readonly appendedPer: Float64Array;
@@ -57,26 +93,69 @@ export class Topic extends Station {
   private waitSerial: number[] = [];
   private readonly freeWaits: number[] = [];
 
-  private readonly tcfg: TopicConfig;
+  // ---- replication, per replica slot (partition * rf + j; slot j is on broker (p + j) mod brokers) ----
+  /** per partition: the slot that leads, -1 while the partition has no leader */
+  private readonly leaderSlot: Int32Array;
+  /** per slot: the end of the replica's log, and what the leader knows of it */
+  private readonly rep: Float64Array;
+  private readonly known: Float64Array;
+  private readonly fetchState: Uint8Array;
+  /** per slot: the leader's end when it answered the follower's fetch */
+  private readonly sendingTo: Float64Array;
+  private readonly inSync: Uint8Array;
+  /** per slot: bumped by each event scheduled for it, so that events overtaken by a failure are ignored */
+  private readonly seq: Int32Array;
+  /** per partition: bumped when its leader dies or comes back, to call off a pending election */
+  private readonly electSeq: Int32Array;
+  /** per partition: the slot that led it last (while it has no leader, the one that died) */
+  private readonly lastLeaderSlot: Int32Array;
+  /** per partition: publishes appended and waiting for the high watermark (acks all), by offset order */
+  private readonly awaiting: IntQueue[];
+  /** per partition: offset below which every message has been acknowledged to its producer */
+  private readonly ackedEnd: Float64Array;
+  private failovers = 0;
+  private truncated = 0;
+  private acknowledgedLost = 0;
+  private offlineSince: Float64Array;
+  private offlineMs = 0;
 
   constructor(name: string, cfg: TopicConfig) {
     super(name, cfg);
     this.tcfg = cfg;
-    this.logs = Array.from({ length: cfg.partitions }, () => new PartitionLog(cfg.segmentSize, cfg.groups));
-    this.leader = new Int32Array(cfg.partitions);
-    for (let p = 0; p < cfg.partitions; p++) this.leader[p] = p % cfg.instances;
-    this.hw = new Float64Array(cfg.partitions);
-    this.partitioner = new HashModPartitioner(cfg.partitions);
-    this.appendedPer = new Float64Array(cfg.partitions);
+    const P = cfg.partitions;
+    this.rf = cfg.replicationFactor;
+    this.logs = Array.from({ length: P }, () => new PartitionLog(cfg.segmentSize, cfg.groups));
+    this.leader = new Int32Array(P);
+    this.leaderSlot = new Int32Array(P);
+    for (let p = 0; p < P; p++) this.leader[p] = p % cfg.instances;
+    this.hw = new Float64Array(P);
+    this.partitioner = new HashModPartitioner(P);
+    this.appendedPer = new Float64Array(P);
+    const slots = P * this.rf;
+    this.rep = new Float64Array(slots);
+    this.known = new Float64Array(slots);
+    this.fetchState = new Uint8Array(slots);
+    this.sendingTo = new Float64Array(slots);
+    this.inSync = new Uint8Array(slots).fill(1);
+    this.seq = new Int32Array(slots);
+    this.electSeq = new Int32Array(P);
+    this.lastLeaderSlot = new Int32Array(P);
+    for (let p = 0; p < P; p++) this.fetchState[p * this.rf] = OUT;
+    this.awaiting = Array.from({ length: P }, () => new IntQueue());
+    this.ackedEnd = new Float64Array(P);
+    this.offlineSince = new Float64Array(P).fill(-1);
   }
 
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.appendedEv = sim.q.on((id) => this.appended(id));
     this.fetchWaitEv = sim.q.on((slot) => this.waited(slot));
+    this.replicatedEv = sim.q.on((arg) => this.replicated(arg));
+    this.askedEv = sim.q.on((arg) => this.asked(arg));
+    this.electEv = sim.q.on((arg) => this.elect(arg));
   }
 
-  /** Registers the group a consumer component reads the topic as; returns its index. */
+  /** Registers the group a consumer component reads the topic as. */
   addGroup(callerIndex: number, g: GroupState): void {
     if (g.index !== this.groups.length) throw new Error(`group ${g.index} registered out of order`);
     this.groups.push(g);
@@ -92,13 +171,23 @@ export class Topic extends Station {
     return this.partitioner.shardOf(key);
   }
 
-  /** Offset below which partition p can be read now; -1 while its leader is down. */
-  readonly readable = (p: number): number => (this.alive[this.leader[p]] === 1 ? this.hw[p] : -1);
+  /** The broker holding replica slot j of partition p. */
+  private brokerOf(p: number, j: number): number {
+    return (p + j) % this.tcfg.instances;
+  }
+
+  /** Offset below which partition p can be read now; -1 while it has no live leader. */
+  readonly readable = (p: number): number => {
+    const b = this.leader[p];
+    return b >= 0 && this.alive[b] === 1 ? this.hw[p] : -1;
+  };
 
   override pick(job: Job): number {
     if (job.op === OP_FETCH || job.op === OP_COMMIT_OFFSETS) return -1;
     job.shard = this.partitionOf(job.key);
-    return this.leader[job.shard];
+    const b = this.leader[job.shard];
+    // a partition without a leader: its last leader, who is down, refuses the publish
+    return b >= 0 ? b : this.brokerOf(job.shard, this.lastLeader(job.shard));
   }
 
   override accept(job: Job): void {
@@ -117,13 +206,108 @@ export class Topic extends Station {
     const job = this.sim.pool.jobs[id];
     if (job.cancelled) return this.sim.release(job);
     const p = job.shard;
-    const now = this.sim.now;
+    // leadership moved while the append was under way: the old leader cannot take it
+    if (this.leader[p] !== job.instance) return this.finish(job, INSTANCE_DOWN);
     if (job.abandoned) this.appendedAfterTimeout++;
-    this.logs[p].append(job.aux, job.key, now, job.size);
+    const log = this.logs[p];
+    job.expect = log.append(job.aux, job.key, this.sim.now, job.size);
     this.appendedPer[p]++;
-    this.hw[p] = this.logs[p].end;
-    this.finish(job, OK);
+    if (this.tcfg.acks === "leader") {
+      this.ackedEnd[p] = log.end;
+      this.finish(job, OK);
+    } else {
+      // acknowledged once every in-sync replica has it (the worker is free meanwhile)
+      this.awaiting[p].push(job.id);
+      this.suspend(job);
+    }
+    for (let j = 0; j < this.rf; j++) this.wake(p, j);
+    this.advance(p);
+  }
+
+  /** Recomputes partition p's high watermark; acknowledges and announces what it passed. */
+  private advance(p: number): void {
+    const ls = this.leaderSlot[p];
+    if (ls < 0) return;
+    const end = this.logs[p].end;
+    let hw = end;
+    for (let j = 0; j < this.rf; j++) {
+      const s = p * this.rf + j;
+      if (j !== ls && this.inSync[s] === 1 && this.known[s] < hw) hw = this.known[s];
+    }
+    if (hw <= this.hw[p]) return;
+    this.hw[p] = hw;
+    if (this.tcfg.acks === "all") {
+      this.ackedEnd[p] = hw;
+      const q = this.awaiting[p];
+      while (q.length > 0 && this.sim.pool.jobs[q.peek()].expect < hw)
+        this.respond(this.sim.pool.jobs[q.shift()], OK);
+    }
     this.arrived(p);
+  }
+
+  // ---------- replication ----------
+
+  private slotEvent(s: number): number {
+    this.seq[s] = (this.seq[s] + 1) % Math.floor(0x7fffffff / this.seq.length);
+    return this.seq[s] * this.seq.length + s;
+  }
+
+  /** The slot an event is for, or -1 if a later event for that slot overtook it. */
+  private slotOf(arg: number): number {
+    const s = arg % this.seq.length;
+    return Math.floor(arg / this.seq.length) === this.seq[s] ? s : -1;
+  }
+
+  /** A parked follower of p in slot j gets what the leader has beyond it. */
+  private wake(p: number, j: number): void {
+    const s = p * this.rf + j;
+    const ls = this.leaderSlot[p];
+    if (ls < 0 || j === ls || this.fetchState[s] !== PARKED) return;
+    const end = this.logs[p].end;
+    if (this.rep[s] >= end) return;
+    const from = this.zoneOf(this.brokerOf(p, ls));
+    const to = this.zoneOf(this.brokerOf(p, j));
+    // a follower cut off from its leader waits for the partition to heal (networkChanged)
+    if (this.sim.net.partitioned && this.sim.net.isCut(from, to)) return;
+    this.fetchState[s] = SENDING;
+    this.sendingTo[s] = Math.min(end, this.rep[s] + REPLICA_FETCH_MAX);
+    const d = this.sim.net.delay(from, to, this.netRng) + this.tcfg.appendTime.sample(this.rng);
+    this.sim.q.schedule(d, this.replicatedEv, this.slotEvent(s));
+  }
+
+  /** The leader's answer reached the follower, which appended it and asks for more. */
+  private replicated(arg: number): void {
+    const s = this.slotOf(arg);
+    if (s < 0) return;
+    const p = Math.floor(s / this.rf);
+    const j = s % this.rf;
+    if (this.sendingTo[s] > this.rep[s]) this.rep[s] = Math.min(this.sendingTo[s], this.logs[p].end);
+    this.fetchState[s] = ASKING;
+    const ls = this.leaderSlot[p];
+    const d =
+      ls < 0
+        ? 0
+        : this.sim.net.delay(
+            this.zoneOf(this.brokerOf(p, j)),
+            this.zoneOf(this.brokerOf(p, ls)),
+            this.netRng,
+          );
+    this.sim.q.schedule(d, this.askedEv, this.slotEvent(s));
+  }
+
+  /** The follower's fetch reached the leader: the leader learns how far it got. */
+  private asked(arg: number): void {
+    const s = this.slotOf(arg);
+    if (s < 0) return;
+    const p = Math.floor(s / this.rf);
+    const j = s % this.rf;
+    this.fetchState[s] = PARKED;
+    if (this.leaderSlot[p] < 0) return;
+    this.known[s] = this.rep[s];
+    // a follower back from the dead rejoins the in-sync replicas once it has the high watermark
+    if (this.inSync[s] === 0 && this.rep[s] >= this.hw[p]) this.inSync[s] = 1;
+    this.advance(p);
+    this.wake(p, j);
   }
 
   /** New messages are readable in partition p: wake the fetches parked by its owners. */
@@ -132,6 +316,117 @@ export class Topic extends Station {
       const m = g.owner[p];
       if (m >= 0 && g.parked[m] >= 0) this.answerParked(g, m);
     }
+  }
+
+  override kill(b: number): void {
+    if (this.alive[b] === 0) return;
+    super.kill(b);
+    const now = this.sim.now;
+    for (let p = 0; p < this.logs.length; p++)
+      for (let j = 0; j < this.rf; j++) {
+        if (this.brokerOf(p, j) !== b) continue;
+        const s = p * this.rf + j;
+        this.slotEvent(s); // calls off its pending replication event
+        if (j === this.leaderSlot[p]) {
+          // the leader is gone: publishes waiting for replicas fail, the partition is offline
+          const q = this.awaiting[p];
+          while (q.length > 0) this.respond(this.sim.pool.jobs[q.shift()], INSTANCE_DOWN);
+          this.rep[s] = this.logs[p].end;
+          this.inSync[s] = 0;
+          this.leaderSlot[p] = -1;
+          this.leader[p] = -1;
+          this.offlineSince[p] = now;
+          if (this.rf > 1) this.sim.q.schedule(this.tcfg.failoverMs, this.electEv, this.electionFor(p));
+        } else {
+          this.inSync[s] = 0;
+          this.advance(p);
+        }
+        this.fetchState[s] = OUT;
+      }
+  }
+
+  override restart(b: number): void {
+    if (this.alive[b] === 1) return;
+    super.restart(b);
+    for (let p = 0; p < this.logs.length; p++)
+      for (let j = 0; j < this.rf; j++) {
+        if (this.brokerOf(p, j) !== b) continue;
+        const s = p * this.rf + j;
+        if (this.leaderSlot[p] < 0) {
+          // a partition without a leader: its last leader takes it back, or any replica that was in sync
+          if (this.lastLeader(p) === j || this.inSync[s] === 1) this.takeOver(p, j);
+          continue;
+        }
+        // a follower again: it keeps its log (no longer than the leader's) and catches up
+        this.rep[s] = Math.min(this.rep[s], this.logs[p].end);
+        this.known[s] = this.rep[s];
+        this.fetchState[s] = PARKED;
+        this.wake(p, j);
+      }
+  }
+
+  private lastLeader(p: number): number {
+    return this.lastLeaderSlot[p];
+  }
+
+  private electionFor(p: number): number {
+    this.electSeq[p]++;
+    return this.electSeq[p] * this.logs.length + p;
+  }
+
+  /** The controller elects a new leader for p among its live in-sync followers. */
+  private elect(arg: number): void {
+    const P = this.logs.length;
+    const p = arg % P;
+    if (Math.floor(arg / P) !== this.electSeq[p] || this.leaderSlot[p] >= 0) return;
+    for (let j = 0; j < this.rf; j++) {
+      const s = p * this.rf + j;
+      if (this.inSync[s] === 1 && this.alive[this.brokerOf(p, j)] === 1) return this.takeOver(p, j);
+    }
+    // no live in-sync replica: the partition stays offline until one comes back (no unclean election)
+  }
+
+  /** Replica j leads p from now on, with the log it has: anything beyond it is truncated. */
+  private takeOver(p: number, j: number): void {
+    const log = this.logs[p];
+    const s = p * this.rf + j;
+    const was = this.lastLeader(p);
+    const end = Math.max(this.rep[s], log.start, this.hw[p]);
+    if (end < log.end) {
+      this.truncated += log.end - end;
+      this.acknowledgedLost += Math.max(0, this.ackedEnd[p] - end);
+      this.ackedEnd[p] = Math.min(this.ackedEnd[p], end);
+      log.truncate(end);
+    }
+    if (j !== was) this.failovers++;
+    this.leaderSlot[p] = j;
+    this.lastLeaderSlot[p] = j;
+    this.leader[p] = this.brokerOf(p, j);
+    this.fetchState[s] = OUT;
+    this.inSync[s] = 1;
+    this.electSeq[p]++;
+    if (this.offlineSince[p] >= 0) {
+      this.offlineMs += this.sim.now - this.offlineSince[p];
+      this.offlineSince[p] = -1;
+    }
+    for (let k = 0; k < this.rf; k++) {
+      if (k === j) continue;
+      const f = p * this.rf + k;
+      // followers drop whatever the new leader does not have, and fetch from it
+      this.rep[f] = Math.min(this.rep[f], end);
+      this.known[f] = this.rep[f];
+      this.slotEvent(f);
+      if (this.alive[this.brokerOf(p, k)] === 1) {
+        this.fetchState[f] = PARKED;
+        this.wake(p, k);
+      } else this.fetchState[f] = OUT;
+    }
+    this.advance(p);
+    this.arrived(p);
+  }
+
+  override networkChanged(): void {
+    for (let p = 0; p < this.logs.length; p++) for (let j = 0; j < this.rf; j++) this.wake(p, j);
   }
 
   // ---------- consumers ----------
@@ -220,12 +515,6 @@ export class Topic extends Station {
     }
   }
 
-  override restart(instance: number): void {
-    super.restart(instance);
-    // the partitions it leads can be read again
-    for (let p = 0; p < this.leader.length; p++) if (this.leader[p] === instance) this.arrived(p);
-  }
-
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
     let retained = 0;
@@ -236,6 +525,8 @@ export class Topic extends Station {
       bytes += log.bytes;
       held += log.held;
     }
+    let offlineMs = this.offlineMs;
+    for (const since of this.offlineSince) if (since >= 0) offlineMs += now - since;
     return {
       ...base,
       partitions: this.logs.length,
@@ -248,6 +539,31 @@ export class Topic extends Station {
       heldInMemory: held,
       fetches: this.fetches,
       emptyFetches: this.emptyFetches,
+      ...(this.rf > 1
+        ? {
+            replication: {
+              factor: this.rf,
+              acks: this.tcfg.acks,
+              failovers: this.failovers,
+              truncated: this.truncated,
+              acknowledgedLost: this.acknowledgedLost,
+              offlineMs,
+              underReplicated: this.underReplicated(),
+            },
+          }
+        : {}),
     };
+  }
+
+  /** Partitions with a replica out of sync at the end. */
+  private underReplicated(): number {
+    let n = 0;
+    for (let p = 0; p < this.logs.length; p++)
+      for (let j = 0; j < this.rf; j++)
+        if (this.inSync[p * this.rf + j] === 0 || this.leaderSlot[p] < 0) {
+          n++;
+          break;
+        }
+    return n;
   }
 }

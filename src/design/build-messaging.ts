@@ -81,6 +81,9 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
     retentionBytes: c.retention?.size ?? Number.POSITIVE_INFINITY,
     groups,
     fetchWaitMs: c.fetchWait ?? D.fetchWait,
+    replicationFactor: c.replication?.factor ?? 1,
+    acks: (c.replication?.acks ?? D.acks) === "all" ? "all" : "leader",
+    failoverMs: c.replication?.failover ?? D.failover,
   });
 }
 

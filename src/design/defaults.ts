@@ -153,6 +153,9 @@ export const DEFAULTS = {
     /** Kafka's fetch.max.wait.ms */
     fetchWait: 500,
     messageSize: ms(1024),
+    acks: 1 as 1 | "all",
+    /** KRaft's broker.session.timeout.ms */
+    failover: 9000,
   },
   /**
    * broker node profiles from the catalogue (1.2, MQ-09): a Kafka broker

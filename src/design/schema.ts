@@ -717,6 +717,25 @@ export const TopicSchema = z.strictObject({
   segment: PositiveInt.optional().meta({
     description: "messages per log segment; retention deletes whole segments (default 1000)",
   }),
+  replication: z
+    .strictObject({
+      factor: PositiveInt.meta({
+        description:
+          "replicas of each partition, the leader included, on consecutive brokers (at most brokers)",
+      }),
+      acks: z
+        .union([z.literal(1), z.literal("all")])
+        .optional()
+        .meta({
+          description:
+            "when a publish is acknowledged: 1 (default) once the leader has appended it, all once every in-sync replica has it",
+        }),
+      failover: PositiveDuration.optional().meta({
+        description: "time from a leader's death to an in-sync follower taking over (default 9s)",
+      }),
+    })
+    .optional()
+    .meta({ description: "copies of each partition on other brokers, and leader failover" }),
   fetchWait: PositiveDuration.optional().meta({
     description:
       "longest a consumer's fetch waits at the broker for messages before it is answered empty (default 500ms)",

@@ -33,6 +33,24 @@ export function topicProblems(name: string, c: Extract<ComponentSpec, { kind: "t
       expected: `at most ${partitions} brokers, or more partitions`,
       atKey: true,
     });
+  const factor = c.replication?.factor ?? 1;
+  if (factor > brokers)
+    out.push({
+      path: ["components", name, "replication", "factor"],
+      message: `${factor} replicas of each partition need ${factor} brokers; the topic has ${brokers}`,
+      expected: `at most ${brokers}, or more brokers`,
+    });
+  if (
+    factor === 1 &&
+    c.replication &&
+    (c.replication.acks !== undefined || c.replication.failover !== undefined)
+  )
+    out.push({
+      path: ["components", name, "replication", c.replication.acks !== undefined ? "acks" : "failover"],
+      message: "with a single replica there is no follower to wait for or to fail over to",
+      hint: "raise replication.factor",
+      atKey: true,
+    });
   return out;
 }
 

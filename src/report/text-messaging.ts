@@ -25,8 +25,32 @@ interface ConsumerSummary {
 
 const n = (v: number) => v.toLocaleString("en-US");
 
+interface TopicSummary {
+  messages: number;
+  deletedByRetention: number;
+  replication?: {
+    factor: number;
+    acks: number | string;
+    failovers: number;
+    truncated: number;
+    acknowledgedLost: number;
+  };
+}
+
 export function messagingLines(rep: Report): string[] {
   const out: string[] = [];
+  for (const [name, comp] of Object.entries(rep.components)) {
+    if (comp.kind !== "topic") continue;
+    const t = comp as unknown as TopicSummary;
+    const r = t.replication;
+    out.push(
+      `${name}: ${n(t.messages)} messages${t.deletedByRetention > 0 ? `, ${n(t.deletedByRetention)} deleted by retention` : ""}` +
+        (r
+          ? `; ${r.factor} replicas, acks ${r.acks}: ${r.failovers} failover${r.failovers === 1 ? "" : "s"}, ` +
+            `${n(r.truncated)} truncated, ${n(r.acknowledgedLost)} acknowledged and lost`
+          : ""),
+    );
+  }
   for (const [name, comp] of Object.entries(rep.components)) {
     if (comp.kind !== "consumer") continue;
     const c = comp as unknown as ConsumerSummary;
