@@ -184,6 +184,8 @@ describe("docs/design-file.md", () => {
         "quorum-store",
         "multi-leader",
         "cdn",
+        "gateway",
+        "limiter-store",
       ]),
     );
     for (const p of [

@@ -39,6 +39,9 @@ export class Job {
   /** user, session and origin region of the request */
   user = 0;
   ip = 0;
+  /** the API key the request carries, and the plan (tier) of that key: index in Sim.tiers, 0 for none */
+  apiKey = 0;
+  tier = 0;
   /** index of the request's header set (Sim.headerSets) */
   headers = 0;
   region = 0;
@@ -110,6 +113,8 @@ export class Job {
     this.key = 0;
     this.user = 0;
     this.ip = 0;
+    this.apiKey = 0;
+    this.tier = 0;
     this.headers = 0;
     this.region = 0;
     this.start = 0;
@@ -171,6 +176,8 @@ export class Job {
     this.key = from.key;
     this.user = from.user;
     this.ip = from.ip;
+    this.apiKey = from.apiKey;
+    this.tier = from.tier;
     this.headers = from.headers;
     this.region = from.region;
     this.priority = from.priority;

@@ -88,6 +88,8 @@ export class Sim {
   readonly pool = new JobPool();
   readonly components: Component[] = [];
   readonly routes: string[] = [];
+  /** users' plans (tiers), by name; index 0 is no tier */
+  readonly tiers: string[] = [""];
   /** distinct header sets requests carry; index 0 is no headers */
   readonly headerSets: Record<string, string>[] = [{}];
   /** judges every read and acknowledged write of every database (null: no database) */
@@ -130,6 +132,12 @@ export class Sim {
   routeIndex(name: string): number {
     let i = this.routes.indexOf(name);
     if (i < 0) i = this.routes.push(name) - 1;
+    return i;
+  }
+
+  tierIndex(name: string): number {
+    let i = this.tiers.indexOf(name);
+    if (i < 0) i = this.tiers.push(name) - 1;
     return i;
   }
 

@@ -40,6 +40,8 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildCdn } from "./build-cdn.js";
+import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
+import type { Gateway } from "../components/gateway.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -106,6 +108,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         for (const s of steps) if ("call" in s && s.route) sim.routeIndex(s.route);
       }
 
+  registerTiers(d, sim);
+
   const zonesOf = (c: ComponentSpec): number[] => {
     const names =
       "zones" in c && c.zones ? c.zones : "zone" in c && c.zone ? [c.zone] : [spec.regions[0].zones[0]];
@@ -129,6 +133,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       });
     else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
+    else if (c.kind === "limiter-store") comp = buildLimiterStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "cache") {
       const C = DEFAULTS.cache;
@@ -162,6 +167,15 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       byName.set(name, comp);
     }
   }
+
+  // gateways are stations too (balancers may spread over them); their limiter stores are built
+  for (const [name, c] of entries)
+    if (c.kind === "gateway") {
+      const gw = buildGateway(name, c, sim, byName);
+      gw.zones = zonesOf(c);
+      sim.add(gw);
+      byName.set(name, gw);
+    }
 
   // a cache's store is the one the steps that use it read and write (validation makes it one)
   for (const [, c] of entries)
@@ -310,6 +324,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     byName.set(name, lb);
   }
 
+  // a gateway's routes may go to balancers
+  for (const [name, c] of entries)
+    if (c.kind === "gateway") defineGatewayRoutes(byName.get(name) as Gateway, c, sim, byName);
+
   // CDNs after balancers: their origin may be one
   for (const [name, c] of entries)
     if (c.kind === "cdn") {
@@ -394,7 +412,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||
-      c.kind === "multi-leader",
+      c.kind === "multi-leader" ||
+      (c.kind === "gateway" && (c.limits ?? []).some((l) => l.key !== "global")),
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);
@@ -417,6 +436,11 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         arrivals: arrivals(c, d.duration),
         users,
         ips: c.population?.ips ?? users,
+        apiKeys: c.population?.apiKeys ?? users,
+        tiers: Object.entries(c.population?.tiers ?? {}).map(([t, weight]) => ({
+          tier: sim.tierIndex(t),
+          weight,
+        })),
         regions: regionShares.map(([r, share]) => ({ region: net.region(r), weight: share })),
         startMs: 0,
         stopMs: d.duration,

@@ -113,6 +113,17 @@ export const DEFAULTS = {
     resolverTime: logn(4, 20),
     healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 3, probe: 1 },
   },
+  gateway: {
+    instances: 1,
+    concurrency: 8,
+    queue: 1000,
+    compute: ms(0.1),
+    onStoreFailure: "open" as const,
+    storeTimeout: 50,
+    atomic: true,
+  },
+  /** a Redis-like node: single-threaded, ~50K scripted checks per second */
+  limiterStore: { instances: 1, concurrency: 1, queue: 10000, opTime: ms(0.02) },
   partitionTimeout: 1000,
   occRetries: 3,
   keys: 1e6,

@@ -13,8 +13,11 @@ import {
   type WriteStrategy,
 } from "../components/cache-writes.js";
 import { DNS_POLICIES } from "../components/dns.js";
+import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
+import { LIMIT_KEYS } from "../components/limit-set.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
+import { RATE_ALGORITHMS } from "../mechanisms/rate-limiters.js";
 import type { UnitError } from "./errors.js";
 import {
   KEYS_EXPECTED,
@@ -211,9 +214,19 @@ export const WorkloadSchema = z.strictObject({
         .record(z.string(), Percent)
         .optional()
         .meta({ description: "share of users per region, e.g. { us-east: 70%, eu-west: 30% }" }),
+      apiKeys: PositiveInt.optional().meta({
+        description:
+          "distinct API keys the users hold; users sharing one are one organisation (default = users)",
+      }),
+      tiers: z.record(z.string(), Percent).optional().meta({
+        description:
+          "share of API keys on each plan, e.g. { free: 80%, pro: 15%, enterprise: 5% }; a key's plan is fixed (default: no plans)",
+      }),
     })
     .optional()
-    .meta({ description: "who the users are: how many, behind how many IPs, where" }),
+    .meta({
+      description: "who the users are: how many, behind how many IPs and API keys, on which plans, where",
+    }),
 });
 
 // ---------- load balancer ----------
@@ -498,6 +511,130 @@ export const ServiceSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: "instances are spread over these zones in turn" }),
+});
+
+// ---------- gateway ----------
+
+/** A plan's rate; "unlimited" is read as an infinite rate. */
+const TierRate = unit(
+  (v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : parseRate(v)),
+  'a rate such as 1000/min, or "unlimited"',
+  ["1000/min", "unlimited"],
+);
+
+const LimitSchema = z.strictObject({
+  key: z.enum(LIMIT_KEYS).meta({
+    description:
+      "what is counted: each user, each client ip, each apiKey, each tier (one counter per plan) or global (one counter)",
+  }),
+  algorithm: z.enum(RATE_ALGORITHMS).meta({
+    description:
+      "token-bucket, leaky-bucket (the bucket as a meter, GCRA), leaky-queue (the bucket as a queue: requests wait their turn), fixed-window, sliding-log or sliding-counter",
+  }),
+  limit: PositiveCount.optional().meta({
+    description: "window algorithms: units admitted per key and window",
+  }),
+  window: PositiveDuration.optional().meta({
+    description:
+      "window algorithms: the window; bucket algorithms: the window the report measures throughput over (default burst / rate)",
+  }),
+  rate: Rate.optional().meta({
+    description: "bucket algorithms: units per second refilled (token-bucket) or drained (leaky-*)",
+  }),
+  burst: PositiveCount.optional().meta({
+    description:
+      "bucket algorithms: the bucket's capacity in units, the largest burst admitted at once (leaky-queue: the queue's size)",
+  }),
+  routes: z.array(Name).min(1).optional().meta({
+    description: "only requests of these routes are counted and limited (default: every route)",
+  }),
+  cost: z.record(z.string(), PositiveInt).optional().meta({
+    description: "units a request of each route costs, e.g. { GET /search: 5 } (default 1)",
+  }),
+  tiers: z.record(z.string(), TierRate).optional().meta({
+    description:
+      "per plan (the workload population's tiers): its rate, which scales limit (or rate and burst) in proportion, or unlimited; plans not listed get the limit as written",
+  }),
+  name: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "the limit's name in the report (default: key and algorithm)" }),
+});
+
+const BackendList = z.union([Name, z.array(Name).min(1)]).meta({
+  description: "a service or load balancer, or a list of them called at once (API composition)",
+});
+
+export const GatewaySchema = z.strictObject({
+  kind: z.literal("gateway").meta({
+    description: "an API gateway: authentication, rate limits and routing (or composition) to services",
+  }),
+  instances: PositiveInt.optional().meta({ description: "number of instances (default 1)" }),
+  concurrency: PositiveInt.optional().meta({
+    description: "requests one instance processes at once (default 8)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "requests waiting per instance for a worker before rejecting (default 1000)" }),
+  compute: DurationDist.optional().meta({
+    description: "the gateway's own work per request, holding a worker (default 100us)",
+  }),
+  auth: z
+    .strictObject({
+      time: DurationDist.meta({ description: "time to check a request's credentials, holding a worker" }),
+      failRate: Percent.optional().meta({
+        description: "share of requests whose credentials are refused (unauthorized; default 0%)",
+      }),
+    })
+    .optional()
+    .meta({ description: "authentication of every request (default: none)" }),
+  routes: z.record(z.string(), BackendList).meta({
+    description: 'where each route goes; "*" serves any route without its own entry',
+  }),
+  limits: z.array(LimitSchema).max(16).optional().meta({
+    description: "rate limits; a request must pass every limit that covers its route",
+  }),
+  store: Name.optional().meta({
+    description: 'where the counters live: "local" (each instance its own; default) or a limiter-store',
+  }),
+  onStoreFailure: z.enum(STORE_FAILURE_POLICIES).optional().meta({
+    description:
+      "when the store fails or times out: open (let the request through; default), closed (refuse it) or local (the instance's own counters decide)",
+  }),
+  storeTimeout: PositiveDuration.optional().meta({
+    description: "how long to wait for the store before its failure policy applies (default 50ms)",
+  }),
+  atomic: z.boolean().optional().meta({
+    description:
+      "true (default): one atomic check-and-increment per request; false: a read, then a separate increment, racing other instances",
+  }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z
+    .array(Name)
+    .min(1)
+    .optional()
+    .meta({ description: "instances are spread over these zones in turn" }),
+});
+
+export const LimiterStoreSchema = z.strictObject({
+  kind: z.literal("limiter-store").meta({
+    description: "a central store of rate-limit counters (Redis-like) that gateways ask on every request",
+  }),
+  instances: PositiveInt.optional().meta({
+    description: "nodes; a request's keys are checked on the node owning its first limit's key (default 1)",
+  }),
+  concurrency: PositiveInt.optional().meta({
+    description: "checks one node runs at once (default 1, single-threaded like Redis)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "checks waiting per node before rejecting (default 10000)" }),
+  opTime: DurationDist.optional().meta({ description: "time one check takes (default 20us)" }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
 });
 
 // ---------- cache ----------
@@ -1009,6 +1146,8 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   QuorumStoreSchema,
   MultiLeaderSchema,
   CdnSchema,
+  GatewaySchema,
+  LimiterStoreSchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -1021,6 +1160,8 @@ export const COMPONENT_KINDS = [
   "quorum-store",
   "multi-leader",
   "cdn",
+  "gateway",
+  "limiter-store",
 ] as const;
 
 // ---------- faults ----------

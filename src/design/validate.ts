@@ -6,6 +6,7 @@ import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { cdnProblems } from "./validate-cdn.js";
+import { gatewayProblems } from "./validate-gateway.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -161,7 +162,7 @@ export function validateDesign(d: Design): Problem[] {
     switch (c.kind) {
       case "workload": {
         workloads++;
-        ref(at("target"), c.target, ["dns", "load-balancer", "service", "cdn"], "target");
+        ref(at("target"), c.target, ["dns", "load-balancer", "service", "cdn", "gateway"], "target");
         if (!c.arrival === !c.closed)
           out.push({
             path: at(),
@@ -212,11 +213,17 @@ export function validateDesign(d: Design): Problem[] {
             message: `load balancer "${name}" needs a backend (or rules at layer 7)`,
             atKey: true,
           });
-        const backend = c.backend ? ref(at("backend"), c.backend, ["service"], "backend") : undefined;
+        const backend = c.backend
+          ? ref(at("backend"), c.backend, ["service", "gateway"], "backend")
+          : undefined;
         c.rules?.forEach((r, i) => {
-          ref(at("rules", i, "backend"), r.backend, ["service"], "backend");
+          ref(at("rules", i, "backend"), r.backend, ["service", "gateway"], "backend");
         });
-        if (c.weights && backend?.kind === "service" && c.weights.length !== (backend.instances ?? 1))
+        if (
+          c.weights &&
+          (backend?.kind === "service" || backend?.kind === "gateway") &&
+          c.weights.length !== (backend.instances ?? 1)
+        )
           out.push({
             path: at("weights"),
             message: `${c.weights.length} weights for ${backend.instances ?? 1} instances of "${c.backend}"`,
@@ -340,6 +347,17 @@ export function validateDesign(d: Design): Problem[] {
       }
       case "cdn":
         out.push(...cdnProblems(name, c, d, Object.keys(regions)));
+        break;
+      case "gateway":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...gatewayProblems(name, c, d, ref));
+        break;
+      case "limiter-store":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
         break;
       case "cache": {
         const err = capacityError(c.capacity);
@@ -466,7 +484,7 @@ export function validateDesign(d: Design): Problem[] {
       const c = ref(
         [...p, "kill"],
         f.kill,
-        ["service", "cache", "database", "quorum-store", "multi-leader"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "gateway", "limiter-store"],
         "kill target",
       );
       if (c && typeof f.instance === "number") {
@@ -492,7 +510,7 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "slow"],
         f.slow,
-        ["service", "cache", "database", "quorum-store", "multi-leader"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "gateway", "limiter-store"],
         "slow target",
       );
     else if ("outage" in f) {
@@ -536,13 +554,23 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "link", "from"],
         f.link.from,
-        ["workload", "load-balancer", "service", "cdn"],
+        ["workload", "load-balancer", "service", "cdn", "gateway"],
         "link source",
       );
       ref(
         [...p, "link", "to"],
         f.link.to,
-        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
+        [
+          "load-balancer",
+          "service",
+          "cache",
+          "database",
+          "quorum-store",
+          "multi-leader",
+          "cdn",
+          "gateway",
+          "limiter-store",
+        ],
         "link destination",
       );
     }
@@ -1226,6 +1254,9 @@ function cycles(d: Design): Problem[] {
         list.push({ to: e.target, path: ["components", name, "endpoints", i, "target"] });
       });
     if (c.kind === "cdn") list.push({ to: c.origin, path: ["components", name, "origin"] });
+    if (c.kind === "gateway")
+      for (const [route, to] of Object.entries(c.routes))
+        for (const b of [to].flat()) list.push({ to: b, path: ["components", name, "routes", route] });
     if (c.kind === "load-balancer") {
       if (c.backend) list.push({ to: c.backend, path: ["components", name, "backend"] });
       c.rules?.forEach((r, i) => {
@@ -1288,6 +1319,18 @@ function routeCoverage(d: Design): Problem[] {
       reach(backend, route, headers, path);
     } else if (c.kind === "cdn") {
       reach(c.origin, route, headers, path);
+    } else if (c.kind === "gateway") {
+      const to = c.routes[route] ?? c.routes["*"];
+      if (to === undefined) {
+        out.push({
+          path,
+          message: `gateway "${target}" has no entry for route "${route}"`,
+          expected: `a routes entry "${route}" or "*"`,
+          suggestion: didYouMean(route, Object.keys(c.routes)),
+        });
+        return;
+      }
+      for (const b of [to].flat()) reach(b, route, headers, path);
     } else if (c.kind === "service") {
       const steps = c.routes[route] ?? c.routes["*"];
       if (!steps) {

@@ -93,6 +93,8 @@ export function renderText(rep: Report): string {
   if (data.length) out.push("", ...data);
   const dns = dnsLines(rep);
   if (dns.length) out.push("", ...dns);
+  const gateways = gatewayLines(rep);
+  if (gateways.length) out.push("", ...gateways);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
@@ -206,6 +208,58 @@ function dnsLines(rep: Report): string[] {
       out.push(
         `  ${f.endpoint} down: out of answers after ${t(f.detectionMs)}, traffic 50% moved after ${t(f.moved50Ms)}, 99% after ${t(f.moved99Ms)}; ${f.errors.toLocaleString("en-US")} errors`,
       );
+  }
+  return out;
+}
+
+interface GatewayReport {
+  kind: string;
+  admitted: number;
+  limited: number;
+  unauthorized: number;
+  delayed: number;
+  limits: {
+    name: string;
+    limited: number;
+    maxPerWindow: { windowMs: number; units: number; limit: number; ratio: number } | null;
+  }[];
+  store: {
+    name: string;
+    calls: number;
+    failures: number;
+    timeouts: number;
+    failOpenPasses: number;
+    failClosedRefusals: number;
+    fallbackChecks: number;
+  } | null;
+}
+
+/** One line per gateway, then one per limit (the most a key got through a window) and its store's troubles. */
+function gatewayLines(rep: Report): string[] {
+  const out: string[] = [];
+  const n = (v: number) => v.toLocaleString("en-US");
+  for (const [name, c] of Object.entries(rep.components)) {
+    if (c.kind !== "gateway") continue;
+    const g = c as unknown as GatewayReport;
+    const parts = [`${n(g.admitted)} admitted`, `${n(g.limited)} rate-limited`];
+    if (g.unauthorized) parts.push(`${n(g.unauthorized)} unauthorized`);
+    if (g.delayed) parts.push(`${n(g.delayed)} delayed by a leaky queue`);
+    out.push(`${name}: ${parts.join(", ")}`);
+    for (const l of g.limits) {
+      const m = l.maxPerWindow;
+      const most = m
+        ? `; at most ${n(m.units)} in ${ms(m.windowMs)} for one key, ${m.ratio.toFixed(2)}x its limit of ${Number.isInteger(m.limit) ? n(m.limit) : num(m.limit)}`
+        : "";
+      out.push(`  ${l.name}: ${n(l.limited)} refused${most}`);
+    }
+    const s = g.store;
+    if (s) {
+      const troubles = [`${n(s.failures)} failed`, `${n(s.timeouts)} timed out`];
+      if (s.failOpenPasses) troubles.push(`${n(s.failOpenPasses)} let through (fail-open)`);
+      if (s.failClosedRefusals) troubles.push(`${n(s.failClosedRefusals)} refused (fail-closed)`);
+      if (s.fallbackChecks) troubles.push(`${n(s.fallbackChecks)} checked locally`);
+      out.push(`  store ${s.name}: ${n(s.calls)} calls, ${troubles.join(", ")}`);
+    }
   }
   return out;
 }
