@@ -110,7 +110,9 @@ export class Gateway extends Station {
     super(name, config);
     this.gc = config;
     this.local = Array.from({ length: config.instances }, () => new LimitSet(config.limits));
-    this.meters = config.limitInfo.map((i) => new SlidingLog(Number.POSITIVE_INFINITY, i.windowMs));
+    this.meters = config.limitInfo.map(
+      (info, l) => new SlidingLog(Number.POSITIVE_INFINITY, info.windowMs, config.limits[l].keySpace),
+    );
     this.limitAdmitted = new Float64Array(config.limits.length);
     this.limitLimited = new Float64Array(config.limits.length);
     this.maxSeen = config.limits.map(() => ({ ratio: 0, units: 0, key: -1, tier: 0, atMs: 0 }));

@@ -26,6 +26,8 @@ export interface LimitDef {
   routes: boolean[] | null;
   /** by route index: units a request of that route costs (absent entries: 1) */
   cost: number[];
+  /** every key is a whole number below this (0: unknown, keys are hashed) */
+  keySpace: number;
 }
 
 export function keyOf(key: LimitKey, job: Job): number {
@@ -56,7 +58,7 @@ export class LimitSet {
 
   constructor(readonly defs: readonly LimitDef[]) {
     if (defs.length > MAX_LIMITS) throw new RangeError(`at most ${MAX_LIMITS} limits, got ${defs.length}`);
-    this.limiters = defs.map((d) => d.perTier.map((spec) => (spec ? createLimiter(spec) : null)));
+    this.limiters = defs.map((d) => d.perTier.map((spec) => (spec ? createLimiter(spec, d.keySpace) : null)));
   }
 
   /** Whether limit `l` covers the route. */

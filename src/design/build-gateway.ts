@@ -2,7 +2,7 @@
 // limiter per plan (a tier's rate scales the limit, or the rate and burst, in
 // proportion), the routes it covers and their costs, and each route's backends.
 import { Gateway, type LimitInfo } from "../components/gateway.js";
-import type { LimitDef } from "../components/limit-set.js";
+import type { LimitDef, LimitKey } from "../components/limit-set.js";
 import { LimiterStore } from "../components/limiter-store.js";
 import { QUEUE_FULL } from "../components/outcomes.js";
 import type { Component, Sim } from "../components/runtime.js";
@@ -39,6 +39,7 @@ export function buildLimiterStore(name: string, c: StoreSpec): LimiterStore {
 export function buildGateway(
   name: string,
   c: GatewaySpec,
+  d: Design,
   sim: Sim,
   byName: Map<string, Component>,
 ): Gateway {
@@ -52,7 +53,7 @@ export function buildGateway(
     rejectCause: QUEUE_FULL,
     compute: sampler(c.compute ?? D.compute),
     auth: c.auth ? { time: sampler(c.auth.time), failRate: c.auth.failRate ?? 0 } : null,
-    limits: limits.map((l) => limitDef(l, sim)),
+    limits: limits.map((l) => limitDef(l, sim, keySpace(d, l.key, sim))),
     limitInfo: limits.map((l, i) => limitInfo(l, i, limits, sim)),
     store,
     onStoreFailure: c.onStoreFailure ?? D.onStoreFailure,
@@ -108,10 +109,28 @@ function byRoute(sim: Sim, names: string[], value: (name: string) => number): nu
   return out;
 }
 
-function limitDef(l: LimitSpec, sim: Sim): LimitDef {
+/** Largest index a key of this kind can have, plus one, over every workload: keys are found by index below it. */
+function keySpace(d: Design, key: LimitKey, sim: Sim): number {
+  if (key === "global") return 1;
+  if (key === "tier") return sim.tiers.length;
+  let n = 1;
+  for (const c of Object.values(d.components)) {
+    if (c.kind !== "workload") continue;
+    const users = c.population?.users ?? (c.closed ? c.closed.users : DEFAULTS.users);
+    const of = { user: users, ip: c.population?.ips ?? users, apiKey: c.population?.apiKeys ?? users };
+    n = Math.max(n, Math.ceil(of[key]));
+  }
+  // beyond this an index costs more memory than hashing the keys
+  return n <= MAX_INDEXED_KEYS ? n : 0;
+}
+
+const MAX_INDEXED_KEYS = 1 << 24;
+
+function limitDef(l: LimitSpec, sim: Sim, keys: number): LimitDef {
   const scope = l.routes ? byRoute(sim, l.routes, () => 1) : null;
   return {
     key: l.key,
+    keySpace: keys,
     perTier: perTier(l, sim),
     routes: scope ? Array.from(scope, (v) => v === 1) : null,
     cost: byRoute(sim, Object.keys(l.cost ?? {}), (n) => l.cost![n]),

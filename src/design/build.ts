@@ -171,7 +171,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   // gateways are stations too (balancers may spread over them); their limiter stores are built
   for (const [name, c] of entries)
     if (c.kind === "gateway") {
-      const gw = buildGateway(name, c, sim, byName);
+      const gw = buildGateway(name, c, d, sim, byName);
       gw.zones = zonesOf(c);
       sim.add(gw);
       byName.set(name, gw);

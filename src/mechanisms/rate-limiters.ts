@@ -28,9 +28,10 @@
 //
 // Memory is bounded as Redis key TTLs bound it: a key idle for as long as its
 // state takes to become a fresh key's (a full bucket, a window gone by) is
-// dropped lazily, on a later call, oldest first. Dropping such a key changes
-// no decision. A sliding log holds one entry per admitted request of the last
-// window, so its memory grows with the limit.
+// dropped lazily, by a sweep that looks at two keys per count, so at most
+// about twice the keys active within that time are held. Dropping such a key
+// changes no decision. A sliding log holds one entry per admitted request of
+// the last window, so its memory grows with the limit.
 //
 // `now` is in ms and must not go backwards between calls on one limiter.
 
@@ -93,20 +94,24 @@ export interface RateLimiter {
   clear(): void;
 }
 
-export function createLimiter(spec: LimiterSpec): RateLimiter {
+/**
+ * A limiter for `spec`. With `keySpace`, every key must be a whole number
+ * below it (user ids, say), and keys are found by index rather than hashed.
+ */
+export function createLimiter(spec: LimiterSpec, keySpace = 0): RateLimiter {
   switch (spec.algorithm) {
     case "token-bucket":
-      return new TokenBucket(spec.ratePerSec, spec.burst);
+      return new TokenBucket(spec.ratePerSec, spec.burst, keySpace);
     case "leaky-bucket":
-      return new LeakyBucketMeter(spec.ratePerSec, spec.burst);
+      return new LeakyBucketMeter(spec.ratePerSec, spec.burst, keySpace);
     case "leaky-queue":
-      return new LeakyBucketQueue(spec.ratePerSec, spec.burst);
+      return new LeakyBucketQueue(spec.ratePerSec, spec.burst, keySpace);
     case "fixed-window":
-      return new FixedWindow(spec.limit, spec.windowMs);
+      return new FixedWindow(spec.limit, spec.windowMs, keySpace);
     case "sliding-log":
-      return new SlidingLog(spec.limit, spec.windowMs);
+      return new SlidingLog(spec.limit, spec.windowMs, keySpace);
     case "sliding-counter":
-      return new SlidingCounter(spec.limit, spec.windowMs);
+      return new SlidingCounter(spec.limit, spec.windowMs, keySpace);
   }
 }
 
@@ -125,8 +130,12 @@ function positive(what: string, v: number): void {
 }
 
 /**
- * Keys to slots, with lazy expiry of idle keys: slots are chained in the
- * order of their last take, so the expired ones are always at the head.
+ * Keys to slots, with lazy expiry of idle keys: each new count also looks at
+ * the next two slots in turn and drops them if idle, as Redis samples keys
+ * with a TTL, so a sweep of every slot takes half as many counts as there are
+ * slots, and at most twice the keys active within the idle time are held.
+ * A slot found idle but not yet swept is a fresh key to every algorithm
+ * (that is what the idle time means), so when a key goes changes nothing.
  * Subclasses keep their state in columns indexed by slot.
  */
 abstract class Keyed {
@@ -135,20 +144,31 @@ abstract class Keyed {
   maxKeys = 0;
   private readonly slots = new Map<number, number>();
   private keyOf = new Float64Array(16);
-  private touched = new Float64Array(16);
-  private prev = new Int32Array(16);
-  private next = new Int32Array(16);
-  private head = -1;
-  private tail = -1;
+  /** time of each slot's last take; NaN for a free slot */
+  private touched = new Float64Array(16).fill(Number.NaN);
   private readonly free: number[] = [];
   private used = 0;
   private slotCapacity = 16;
+  private cursor = 0;
 
-  /** keys this long without a take are dropped (Infinity: kept for ever) */
-  constructor(public idleMs: number) {}
+  /** with a key space: slot + 1 of each key (0: none), in place of the map */
+  private readonly dense: Int32Array | null;
+  private live = 0;
+
+  /**
+   * Keys this long without a take are dropped (Infinity: kept for ever). With
+   * a key space (every key a whole number below it), keys are found by index
+   * rather than by hashing, for 4 bytes per possible key.
+   */
+  constructor(
+    public idleMs: number,
+    keySpace = 0,
+  ) {
+    this.dense = keySpace > 0 ? new Int32Array(keySpace) : null;
+  }
 
   get keys(): number {
-    return this.slots.size;
+    return this.live;
   }
 
   /** Fresh state in a new slot. */
@@ -158,70 +178,69 @@ abstract class Keyed {
   /** A slot's key was dropped (expired or cleared). */
   protected dropped(_slot: number): void {}
 
-  /** The key's slot, or -1 for a key without state (a fresh key); drops expired keys first. */
-  protected lookup(key: number, now: number): number {
-    this.expire(now);
-    return this.slots.get(key) ?? -1;
+  /** the key last looked up and its slot: a take follows its peek with the same key */
+  private lastKey = Number.NaN;
+  private lastSlot = -1;
+
+  /** The key's slot, or -1 for a key without state (a fresh key). */
+  protected lookup(key: number, _now: number): number {
+    if (key === this.lastKey) return this.lastSlot;
+    const s = this.dense !== null ? this.dense[key] - 1 : (this.slots.get(key) ?? -1);
+    this.lastKey = key;
+    this.lastSlot = s;
+    return s;
   }
 
   /** The key's slot, created fresh if needed, marked as taken from at `now`. */
   protected claim(key: number, now: number): number {
-    this.expire(now);
-    let s = this.slots.get(key);
-    if (s === undefined) {
+    this.sweep(now);
+    let s = this.lookup(key, now);
+    if (s < 0) {
       s = this.free.pop() ?? this.used++;
       if (s >= this.slotCapacity) this.enlarge();
-      this.slots.set(key, s);
-      if (this.slots.size > this.maxKeys) this.maxKeys = this.slots.size;
+      if (this.dense !== null) this.dense[key] = s + 1;
+      else this.slots.set(key, s);
+      this.lastSlot = s;
+      if (++this.live > this.maxKeys) this.maxKeys = this.live;
       this.keyOf[s] = key;
       this.reset(s);
-      this.link(s);
-    } else if (s !== this.tail) {
-      this.unlink(s);
-      this.link(s);
     }
     this.touched[s] = now;
     return s;
   }
 
   clear(): void {
-    while (this.head >= 0) this.drop(this.head);
+    for (let s = 0; s < this.used; s++) if (!Number.isNaN(this.touched[s])) this.drop(s);
   }
 
-  private expire(now: number): void {
-    while (this.head >= 0 && this.touched[this.head] + this.idleMs <= now) this.drop(this.head);
+  /** Drops the next two slots in turn if they have been idle long enough. */
+  private sweep(now: number): void {
+    for (let k = 0; k < 2 && this.used > 0; k++) {
+      const s = this.cursor;
+      this.cursor = s + 1 < this.used ? s + 1 : 0;
+      if (this.touched[s] + this.idleMs <= now) this.drop(s);
+    }
   }
 
   private drop(s: number): void {
-    this.unlink(s);
-    this.slots.delete(this.keyOf[s]);
+    if (s === this.lastSlot) {
+      this.lastKey = Number.NaN;
+      this.lastSlot = -1;
+    }
+    if (this.dense !== null) this.dense[this.keyOf[s]] = 0;
+    else this.slots.delete(this.keyOf[s]);
+    this.touched[s] = Number.NaN;
+    this.live--;
     this.free.push(s);
     this.dropped(s);
-  }
-
-  private link(s: number): void {
-    this.prev[s] = this.tail;
-    this.next[s] = -1;
-    if (this.tail >= 0) this.next[this.tail] = s;
-    else this.head = s;
-    this.tail = s;
-  }
-
-  private unlink(s: number): void {
-    const p = this.prev[s];
-    const n = this.next[s];
-    if (p >= 0) this.next[p] = n;
-    else this.head = n;
-    if (n >= 0) this.prev[n] = p;
-    else this.tail = p;
   }
 
   private enlarge(): void {
     const cap = this.slotCapacity * 2;
     this.keyOf = grown(this.keyOf, cap);
-    this.touched = grown(this.touched, cap);
-    this.prev = grownInt(this.prev, cap);
-    this.next = grownInt(this.next, cap);
+    const touched = new Float64Array(cap).fill(Number.NaN);
+    touched.set(this.touched);
+    this.touched = touched;
     this.slotCapacity = cap;
     this.grow(cap);
   }
@@ -275,10 +294,11 @@ export class TokenBucket extends Keyed implements RateLimiter {
   constructor(
     readonly ratePerSec: number,
     readonly burst: number,
+    keySpace = 0,
   ) {
     positive("rate", ratePerSec);
     positive("burst", burst);
-    super((burst * 1000) / ratePerSec);
+    super((burst * 1000) / ratePerSec, keySpace);
     this.perMs = ratePerSec / 1000;
   }
 
@@ -332,10 +352,11 @@ export class LeakyBucketMeter extends Keyed implements RateLimiter {
   constructor(
     readonly ratePerSec: number,
     readonly burst: number,
+    keySpace = 0,
   ) {
     positive("rate", ratePerSec);
     positive("burst", burst);
-    super((burst * 1000) / ratePerSec);
+    super((burst * 1000) / ratePerSec, keySpace);
     this.t = 1000 / ratePerSec;
   }
 
@@ -378,10 +399,11 @@ export class LeakyBucketQueue extends Keyed implements RateLimiter {
   constructor(
     readonly ratePerSec: number,
     readonly queueSize: number,
+    keySpace = 0,
   ) {
     positive("rate", ratePerSec);
     positive("queue size", queueSize);
-    super((queueSize * 1000) / ratePerSec);
+    super((queueSize * 1000) / ratePerSec, keySpace);
     this.t = 1000 / ratePerSec;
   }
 
@@ -430,10 +452,11 @@ export class FixedWindow extends Keyed implements RateLimiter {
   constructor(
     readonly limit: number,
     readonly windowMs: number,
+    keySpace = 0,
   ) {
     positive("limit", limit);
     positive("window", windowMs);
-    super(windowMs);
+    super(windowMs, keySpace);
   }
 
   peek(key: number, now: number, cost: number): boolean {
@@ -468,32 +491,41 @@ export class FixedWindow extends Keyed implements RateLimiter {
 }
 
 /**
- * The exact sliding window: per key, a ring of (time, cost) of the requests
- * admitted in the last window (now - W, now]. A request is admitted if the
- * ring's units plus its own fit in `limit`; otherwise once enough of the
- * oldest entries have aged out. With an infinite limit it is a meter: the
- * units any key got through in the last window (`unitsInWindow`).
+ * The exact sliding window: per key, the (time, cost) of the requests
+ * admitted in the last window (now - W, now], oldest first. A request is
+ * admitted if their units plus its own fit in `limit`; otherwise once enough
+ * of the oldest entries have aged out. With an infinite limit it is a meter:
+ * the units any key got through in the last window (`unitsInWindow`).
+ *
+ * The entries of every key live in one pool (a linked queue per key), so a
+ * request costs no allocation and a key no array of its own.
  */
 export class SlidingLog extends Keyed implements RateLimiter {
   readonly algorithm = "sliding-log";
   /** after a take: the key's units in the window, the new request's included */
   unitsInWindow = 0;
-  private times: (Float64Array | null)[] = new Array(16).fill(null);
-  private costs: (Float64Array | null)[] = new Array(16).fill(null);
+  /** per slot: its oldest and newest entry (-1: none) and the units they hold */
   private first = new Int32Array(16);
-  private len = new Int32Array(16);
+  private last = new Int32Array(16);
   private sum = new Float64Array(16);
-  /** entries held over all keys */
+  /** the entry pool: time, cost and the next entry of the same key (or of the free list) */
+  private at = new Float64Array(64);
+  private cost = new Float64Array(64);
+  private chain = new Int32Array(64);
+  private freeEntry = -1;
+  private usedEntries = 0;
+  /** entries held over all keys, now and at most */
   entries = 0;
   maxEntries = 0;
 
   constructor(
     readonly limit: number,
     readonly windowMs: number,
+    keySpace = 0,
   ) {
     positive("limit", limit);
     positive("window", windowMs);
-    super(windowMs);
+    super(windowMs, keySpace);
   }
 
   peek(key: number, now: number, cost: number): boolean {
@@ -505,27 +537,23 @@ export class SlidingLog extends Keyed implements RateLimiter {
     if (this.sum[s] + cost <= this.limit) return true;
     // the oldest entries must age out until the request fits
     const need = this.sum[s] + cost - this.limit;
-    const times = this.times[s]!;
-    const costs = this.costs[s]!;
-    const cap = times.length;
     let freed = 0;
-    let i = this.first[s];
-    for (;;) {
-      freed += costs[i];
-      if (freed >= need) return this.admitAt(times[i] + this.windowMs, now);
-      i = (i + 1) % cap;
+    for (let e = this.first[s]; ; e = this.chain[e]) {
+      freed += this.cost[e];
+      if (freed >= need) return this.admitAt(this.at[e] + this.windowMs, now);
     }
   }
 
   take(key: number, now: number, cost: number): void {
     const s = this.claim(key, now);
     this.trim(s, now);
-    let times = this.times[s];
-    if (times === null || this.len[s] === times.length) times = this.widen(s);
-    const at = (this.first[s] + this.len[s]) % times.length;
-    times[at] = now;
-    this.costs[s]![at] = cost;
-    this.len[s]++;
+    const e = this.newEntry();
+    this.at[e] = now;
+    this.cost[e] = cost;
+    this.chain[e] = -1;
+    if (this.last[s] >= 0) this.chain[this.last[s]] = e;
+    else this.first[s] = e;
+    this.last[s] = e;
     this.sum[s] += cost;
     this.unitsInWindow = this.sum[s];
     if (++this.entries > this.maxEntries) this.maxEntries = this.entries;
@@ -533,57 +561,59 @@ export class SlidingLog extends Keyed implements RateLimiter {
 
   /** Drops the key's entries that have left the window. */
   private trim(s: number, now: number): void {
-    const times = this.times[s];
-    if (times === null) return;
-    const costs = this.costs[s]!;
-    const cap = times.length;
-    while (this.len[s] > 0 && times[this.first[s]] + this.windowMs <= now + TIME_EPSILON_MS) {
-      this.sum[s] -= costs[this.first[s]];
-      this.first[s] = (this.first[s] + 1) % cap;
-      this.len[s]--;
-      this.entries--;
+    let e = this.first[s];
+    while (e >= 0 && this.at[e] + this.windowMs <= now + TIME_EPSILON_MS) {
+      this.sum[s] -= this.cost[e];
+      const n = this.chain[e];
+      this.freeOne(e);
+      e = n;
     }
-    if (this.len[s] === 0) this.sum[s] = 0; // no rounding residue from many subtractions
+    this.first[s] = e;
+    if (e < 0) {
+      this.last[s] = -1;
+      this.sum[s] = 0; // no rounding residue from many subtractions
+    }
   }
 
-  /** Doubles a key's ring, keeping its entries in order from index 0. */
-  private widen(s: number): Float64Array {
-    const old = this.times[s];
-    const oldCosts = this.costs[s];
-    const cap = old === null ? 4 : old.length * 2;
-    const times = new Float64Array(cap);
-    const costs = new Float64Array(cap);
-    if (old !== null && oldCosts !== null)
-      for (let j = 0; j < this.len[s]; j++) {
-        const i = (this.first[s] + j) % old.length;
-        times[j] = old[i];
-        costs[j] = oldCosts[i];
-      }
-    this.times[s] = times;
-    this.costs[s] = costs;
-    this.first[s] = 0;
-    return times;
+  private newEntry(): number {
+    const e = this.freeEntry;
+    if (e >= 0) {
+      this.freeEntry = this.chain[e];
+      return e;
+    }
+    if (this.usedEntries === this.at.length) {
+      const cap = this.at.length * 2;
+      this.at = grown(this.at, cap);
+      this.cost = grown(this.cost, cap);
+      this.chain = grownInt(this.chain, cap);
+    }
+    return this.usedEntries++;
+  }
+
+  private freeOne(e: number): void {
+    this.chain[e] = this.freeEntry;
+    this.freeEntry = e;
+    this.entries--;
   }
 
   protected reset(s: number): void {
-    // a reused slot keeps its ring, to be refilled
-    this.first[s] = 0;
-    this.len[s] = 0;
+    this.first[s] = -1;
+    this.last[s] = -1;
     this.sum[s] = 0;
   }
 
   protected override dropped(s: number): void {
-    this.entries -= this.len[s];
-    this.len[s] = 0;
+    for (let e = this.first[s]; e >= 0;) {
+      const n = this.chain[e];
+      this.freeOne(e);
+      e = n;
+    }
+    this.reset(s);
   }
 
   protected grow(cap: number): void {
-    this.times.length = cap;
-    this.times.fill(null, cap / 2);
-    this.costs.length = cap;
-    this.costs.fill(null, cap / 2);
     this.first = grownInt(this.first, cap);
-    this.len = grownInt(this.len, cap);
+    this.last = grownInt(this.last, cap);
     this.sum = grown(this.sum, cap);
   }
 }
@@ -604,10 +634,11 @@ export class SlidingCounter extends Keyed implements RateLimiter {
   constructor(
     readonly limit: number,
     readonly windowMs: number,
+    keySpace = 0,
   ) {
     positive("limit", limit);
     positive("window", windowMs);
-    super(2 * windowMs);
+    super(2 * windowMs, keySpace);
   }
 
   /** The estimate of the key's units in the sliding window at `now`. */
