@@ -185,25 +185,30 @@ limits:
     expect(m.ratio).toBeLessThanOrEqual(1);
   });
 
-  it("sets an exact Retry-After on every rate-limited answer", () => {
+  it("sets an exact Retry-After on every rate-limited answer, which a balancer in front passes on", () => {
     const text = design({
       gateway: `compute: 0ms
 routes: { "*": api }
 limits: [{ key: user, algorithm: fixed-window, limit: 3, window: 1s }]`,
       rate: "200/s",
+      extra: "  lb: { kind: load-balancer, backend: gw, cost: 0ms }",
     });
-    const simulation = buildSimulation(loadDesign(text, "t.yaml").design, 1);
-    const w = simulation.workloads[0];
-    const onReply = w.onReply.bind(w);
-    const seen: { t: number; retryAfterMs: number }[] = [];
-    w.onReply = (job) => {
-      if (job.outcome === RATE_LIMITED) seen.push({ t: simulation.sim.now, retryAfterMs: job.retryAfterMs });
-      onReply(job);
-    };
-    simulation.run({ maxEvents: 1e8, maxWallMs: 60_000 });
-    expect(seen.length).toBeGreaterThan(100);
-    // decided as the request arrived (no network, no processing): the next window starts then
-    for (const s of seen) expect(s.retryAfterMs).toBeCloseTo((Math.floor(s.t / 1000) + 1) * 1000 - s.t, 6);
+    for (const target of ["gw", "lb"]) {
+      const loaded = loadDesign(text.replace("target: gw", `target: ${target}`), "t.yaml");
+      const simulation = buildSimulation(loaded.design, 1);
+      const w = simulation.workloads[0];
+      const onReply = w.onReply.bind(w);
+      const seen: { t: number; retryAfterMs: number }[] = [];
+      w.onReply = (job) => {
+        if (job.outcome === RATE_LIMITED)
+          seen.push({ t: simulation.sim.now, retryAfterMs: job.retryAfterMs });
+        onReply(job);
+      };
+      simulation.run({ maxEvents: 1e8, maxWallMs: 60_000 });
+      expect(seen.length).toBeGreaterThan(100);
+      // decided as the request arrived (no network, no processing): the next window starts then
+      for (const s of seen) expect(s.retryAfterMs).toBeCloseTo((Math.floor(s.t / 1000) + 1) * 1000 - s.t, 6);
+    }
   });
 
   it("leaky-queue: requests wait their turn and leave evenly, at the drain rate", () => {

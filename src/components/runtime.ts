@@ -171,6 +171,7 @@ export class Sim {
     job.outcome = c.outcome;
     job.version = c.version;
     job.hit = c.hit;
+    job.retryAfterMs = c.retryAfterMs;
     this.pool.release(c);
     this.reply(job);
   }
