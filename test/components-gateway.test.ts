@@ -211,6 +211,34 @@ limits: [{ key: user, algorithm: fixed-window, limit: 3, window: 1s }]`,
     }
   });
 
+  it("clients that honour Retry-After retry into the next window and get through; blind retries are refused again", () => {
+    // each user sends 2 requests a second on average against a limit of 3 a second:
+    // only the seconds where a user happens to send more than 3 refuse anything
+    const run = (honour: boolean) =>
+      runText(
+        design({
+          gateway: `compute: 0ms
+routes: { "*": api }
+limits: [{ key: user, algorithm: fixed-window, limit: 3, window: 1s }]`,
+          rate: "40/s",
+          users: 20,
+          duration: "30s",
+        }).replace(
+          "    routes: [{ route: GET /item }]",
+          `    routes: [{ route: GET /item }]\n    client: { retry: { attempts: 4, backoff: none, honourRetryAfter: ${honour} } }`,
+        ),
+      );
+    const blind = run(false);
+    const polite = run(true);
+    // retried at once, with no network, every attempt of a refused request finds the same full window
+    expect(gw(blind).limited).toBe(4 * blind.requests.byOutcome["rate-limited"]);
+    // retried when the window turns over, almost every one gets through, for far fewer refusals
+    expect(polite.requests.byOutcome["rate-limited"] ?? 0).toBeLessThan(
+      0.1 * blind.requests.byOutcome["rate-limited"],
+    );
+    expect(gw(polite).limited).toBeLessThan(0.5 * gw(blind).limited);
+  });
+
   it("leaky-queue: requests wait their turn and leave evenly, at the drain rate", () => {
     const r = runText(
       design({

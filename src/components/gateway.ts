@@ -73,8 +73,9 @@ export class Gateway extends Station {
   private readonly meters: SlidingLog[];
   /** requests held without a worker, answered for if their instance dies */
   private readonly suspended = new Set<number>();
-  /** store calls awaited: the request's serial (as an int32 token) -> the request */
+  /** store calls awaited: the call's number (an int32) -> the request */
   private readonly waiting = new Map<number, number>();
+  private storeSeq = 0;
 
   private admitted = 0;
   private limited = 0;
@@ -183,9 +184,10 @@ export class Gateway extends Station {
     const store = this.gc.store!;
     const c = this.sim.child(job, this, job.instance);
     c.op = op;
-    // the request's serial names this use of its pooled job: a late answer finds it gone
-    c.key = job.serial;
-    const token = job.serial | 0;
+    // each store call has a number of its own: an answer that comes after its request
+    // stopped waiting finds its number gone (even if the request is waiting on another call)
+    const token = ++this.storeSeq | 0;
+    c.key = token;
     job.phase = WAIT_STORE;
     this.waiting.set(token, job.id);
     this.storeStats.calls++;
@@ -200,7 +202,7 @@ export class Gateway extends Station {
       if (c.outcome !== OK) this.storeStats.failures++;
       return sim.release(c);
     }
-    const token = c.key | 0;
+    const token = c.key;
     if (this.waiting.get(token) !== c.parent) {
       // the request stopped waiting (timed out) and has gone on without this answer
       this.storeStats.lateReplies++;
@@ -362,8 +364,7 @@ export class Gateway extends Station {
       const job = this.sim.pool.jobs[id];
       if (job.instance !== instance) continue;
       this.suspended.delete(id);
-      const copy = this.sim.pool.alloc();
-      copy.copyCall(job);
+      const copy = this.sim.standIn(job);
       copy.enqueued = job.enqueued;
       job.cancelled = true;
       this.respond(copy, INSTANCE_DOWN);

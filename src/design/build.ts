@@ -42,6 +42,7 @@ import { RequestMetrics } from "../metrics/requests.js";
 import { buildCdn } from "./build-cdn.js";
 import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
 import type { Gateway } from "../components/gateway.js";
+import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -125,6 +126,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
+        shedAt: shedThresholds(c.shedding, queueCap(c.queue, DEFAULTS.service.queue)),
         localCache: c.localCache && {
           ...capacityLimits(c.localCache.capacity),
           ttlMs: c.localCache.ttl,
@@ -194,6 +196,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         ttlMs: c.sharding.cacheTtl ?? DEFAULTS.database.directoryTtl,
       };
 
+  const lateCalls: { step: Extract<Step, { type: "call" }>; name: string }[] = [];
   for (const [name, c] of entries) {
     if (c.kind === "service") {
       const plans = new Map<number, Step[]>();
@@ -201,12 +204,16 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       for (const [route, steps] of Object.entries(c.routes)) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
-          if ("call" in s)
-            return {
+          if ("call" in s) {
+            const step: Step = {
               type: "call",
               target: byName.get(s.call)!,
               route: s.route ? sim.routeIndex(s.route) : -1,
             };
+            // a load balancer is built after the plans (it needs every route): aim at it then
+            if (!step.target) lateCalls.push({ step, name: s.call });
+            return step;
+          }
           if ("read" in s) {
             const store = byName.get(s.read) as Store;
             const isolation = s.isolation ?? null;
@@ -432,6 +439,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
           perUser: r.keys?.perUser ?? false,
           missing: r.keys?.missing ?? 0,
+          priority: priorityIndex(r.priority),
         })),
         arrivals: arrivals(c, d.duration),
         users,
@@ -452,6 +460,15 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     sim.add(w);
     byName.set(name, w);
     workloads.push(w);
+  }
+  for (const { step, name } of lateCalls) step.target = byName.get(name)!;
+  // guards once every component has its index
+  for (const [name, c] of entries) {
+    if (c.kind === "service")
+      for (const [target, policy] of Object.entries(c.calls ?? {}))
+        guardCalls(sim, byName.get(name)!, byName.get(target)!, policy);
+    if (c.kind === "workload" && c.client)
+      guardCalls(sim, byName.get(name)!, byName.get(c.target)!, c.client);
   }
   // faults last: they may name any component, workloads included
   return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName, net)), metrics);

@@ -16,6 +16,8 @@ import { DNS_POLICIES } from "../components/dns.js";
 import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
 import { LIMIT_KEYS } from "../components/limit-set.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
+import { JITTERS } from "../mechanisms/backoff.js";
+import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import { RATE_ALGORITHMS } from "../mechanisms/rate-limiters.js";
 import type { UnitError } from "./errors.js";
@@ -118,6 +120,113 @@ export const NetworkSchema = z
   })
   .meta({ description: "where components run and how long messages take between them" });
 
+// ---------- calls between components (resilience) ----------
+
+/** failure causes a caller can see from a call (every cause but ok) */
+const FailureCause = z.enum(CAUSES.slice(1) as [Cause, ...Cause[]]);
+
+const BackoffSchema = z.union([
+  z.literal("none").meta({ description: "retry at once" }),
+  z
+    .strictObject({
+      base: PositiveDuration.optional().meta({
+        description: "the first retry's wait before jitter (default 100ms)",
+      }),
+      cap: PositiveDuration.optional().meta({ description: "the longest wait (default 10s)" }),
+      multiplier: z.number().min(1).optional().meta({ description: "growth per retry (default 2)" }),
+      jitter: z.enum(JITTERS).optional().meta({
+        description:
+          "none (every client waits the same), full (uniform in 0..wait), equal (half fixed, half random) or decorrelated (grows from the previous wait); default full",
+      }),
+    })
+    .meta({ description: "capped exponential backoff with jitter" }),
+]);
+
+const RetrySchema = z
+  .strictObject({
+    attempts: z.number().int().min(2).max(100).meta({
+      description: "most attempts per call, the first included (3 = the call and up to 2 retries)",
+    }),
+    backoff: BackoffSchema.optional().meta({
+      description: "wait before each retry (default exponential, full jitter)",
+    }),
+    on: z.array(FailureCause).min(1).optional().meta({
+      description:
+        "the failure causes that are retried (default: error, timeout, queue-full, no-healthy-backend, instance-down, pool-exhausted, rate-limited, shed, not-primary, quorum-failed)",
+    }),
+    budget: z
+      .union([
+        Percent,
+        z.strictObject({
+          ratio: Percent.meta({ description: "retries allowed per call made in the window, e.g. 20%" }),
+          minPerSecond: z.number().min(0).optional().meta({
+            description: "retries always allowed per second (default 10)",
+          }),
+          window: PositiveDuration.optional().meta({
+            description: "the window calls and retries are counted over, whole seconds (default 10s)",
+          }),
+        }),
+      ])
+      .optional()
+      .meta({
+        description:
+          "a retry budget: retries may not exceed this share of calls over the window (e.g. 20%), so load is multiplied by at most 1 + budget",
+      }),
+    honourRetryAfter: z.boolean().optional().meta({
+      description:
+        "wait at least a rate limiter's Retry-After before retrying a rate-limited call (default true)",
+    }),
+  })
+  .meta({ description: "retry failed attempts" });
+
+const BreakerSchema = z
+  .strictObject({
+    failureRate: Percent.optional().meta({
+      description: "failure rate that opens the circuit (default 50%)",
+    }),
+    window: PositiveInt.optional().meta({
+      description: "outcomes remembered: the last N calls (default 20)",
+    }),
+    minCalls: PositiveInt.optional().meta({
+      description: "outcomes needed before the rate is judged (default: window)",
+    }),
+    open: PositiveDuration.optional().meta({
+      description: "time the circuit stays open, failing calls at once, before probing (default 30s)",
+    }),
+    probes: PositiveInt.optional().meta({
+      description:
+        "calls let through half-open; they close the circuit unless their failure rate reaches failureRate (default 1)",
+    }),
+  })
+  .meta({
+    description: "a circuit breaker per caller instance: closed, open (fail fast), half-open (probe)",
+  });
+
+export const CallPolicySchema = z
+  .strictObject({
+    timeout: PositiveDuration.optional().meta({
+      description:
+        "the caller stops waiting for an attempt after this long and sees timeout; the callee keeps working on it unless the deadline is propagated (default: no timeout)",
+    }),
+    retry: RetrySchema.optional(),
+    breaker: BreakerSchema.optional(),
+    bulkhead: PositiveInt.optional().meta({
+      description:
+        "most calls in flight at once from one caller instance to this dependency; more fail at once with bulkhead-full (default: no cap)",
+    }),
+    propagateDeadline: z.boolean().optional().meta({
+      description:
+        "the call carries its deadline (the sooner of now + timeout and its request's): callees drop work whose deadline has passed instead of serving it, and pass the deadline on (default false)",
+    }),
+    fallback: z.boolean().optional().meta({
+      description:
+        "a call that fails for good (retries spent, circuit open, bulkhead full) is answered with a degraded fallback (a cached or default answer) instead of its error; the request succeeds but counts as degraded (default false)",
+    }),
+  })
+  .meta({ description: "what a caller does around each call to one dependency" });
+
+export const PRIORITIES = ["critical", "high", "normal", "low"] as const;
+
 // ---------- workload ----------
 
 const KeysSchema = z
@@ -149,6 +258,10 @@ const RouteMix = z.strictObject({
     .record(z.string(), z.string())
     .optional()
     .meta({ description: "headers these requests carry (for L7 header rules), e.g. { x-tier: premium }" }),
+  priority: z.enum(PRIORITIES).optional().meta({
+    description:
+      "the requests' priority class, for load shedding: critical, high, normal or low (default normal)",
+  }),
 });
 
 const ArrivalSchema = z.discriminatedUnion("process", [
@@ -201,6 +314,9 @@ export const WorkloadSchema = z.strictObject({
     .optional()
     .meta({ description: "closed loop: each user sends, waits for the answer, thinks, repeats" }),
   routes: z.array(RouteMix).min(1).meta({ description: "the mix of requests sent" }),
+  client: CallPolicySchema.optional().meta({
+    description: "the users' client: a timeout, retries, a circuit breaker... on every request it sends",
+  }),
   population: z
     .strictObject({
       users: PositiveInt.optional().meta({
@@ -369,7 +485,7 @@ const StepSchema = z.union([
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
   }),
   z.strictObject({
-    call: Name.meta({ description: "a service to call and wait for" }),
+    call: Name.meta({ description: "a service (or a load balancer in front of one) to call and wait for" }),
     route: z.string().optional().meta({ description: "route to call it with (default: the same route)" }),
   }),
   z.strictObject({
@@ -505,6 +621,23 @@ export const ServiceSchema = z.strictObject({
     })
     .optional()
     .meta({ description: "an in-process (L1) cache in every instance, for read steps with l1: true" }),
+  calls: z.record(z.string(), CallPolicySchema).optional().meta({
+    description:
+      "per dependency (a component this service calls, reads or writes): timeout, retries, circuit breaker, bulkhead, deadline propagation, fallback",
+  }),
+  shedding: z
+    .strictObject({
+      low: Percent.optional().meta({ description: "queue fill at which low-priority arrivals are shed" }),
+      normal: Percent.optional().meta({
+        description: "queue fill at which normal-priority arrivals are shed",
+      }),
+      high: Percent.optional().meta({ description: "queue fill at which high-priority arrivals are shed" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "load shedding by priority: an arrival that would wait behind a queue filled to its class's share is refused with shed (critical requests only when the queue is full); needs a bounded queue",
+    }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)

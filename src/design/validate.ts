@@ -7,6 +7,7 @@ import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { gatewayProblems } from "./validate-gateway.js";
+import { callProblems, policyProblems } from "./validate-calls.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -159,6 +160,9 @@ export function validateDesign(d: Design): Problem[] {
   for (const [name, c] of Object.entries(comps)) {
     const at = (...p: (string | number)[]) => ["components", name, ...p];
     if ("zone" in c && c.zone) zoneRef(at("zone"), c.zone);
+    if (c.kind === "service") out.push(...callProblems(name, c, d));
+    if (c.kind === "workload" && c.client)
+      out.push(...policyProblems(["components", name, "client"], c.client));
     switch (c.kind) {
       case "workload": {
         workloads++;
@@ -250,7 +254,7 @@ export function validateDesign(d: Design): Problem[] {
         for (const [route, steps] of Object.entries(c.routes))
           steps.forEach((s, i) => {
             const p = at("routes", route, i);
-            if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
+            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer"], "call");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
                 path: [...p, "l1"],

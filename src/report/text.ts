@@ -1,4 +1,5 @@
 // Human summary tables for the terminal.
+import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
@@ -39,6 +40,17 @@ function routeRow(name: string, r: RouteReport): string[] {
   ];
 }
 
+/** A caller's calls to one dependency, in a few words: retries, timeouts, breaker, fallbacks. */
+function callNote(target: string, g: GuardReport): string {
+  const parts = [`x${g.amplification.toFixed(2)} attempts`];
+  if (g.timeouts > 0) parts.push(`${g.timeouts} timeouts`);
+  if (g.retriesDenied > 0) parts.push(`${g.retriesDenied} retries denied`);
+  if (g.breaker) parts.push(`breaker opened ${g.breaker.opened}x, ${g.breaker.shortCircuited} failed fast`);
+  if (g.bulkheadRejected) parts.push(`${g.bulkheadRejected} bulkhead-full`);
+  if (g.fallbacks > 0) parts.push(`${g.fallbacks} fallbacks`);
+  return `-> ${target}: ${parts.join(", ")}`;
+}
+
 export function renderText(rep: Report): string {
   const out: string[] = [];
   out.push(
@@ -75,13 +87,17 @@ export function renderText(rep: Report): string {
     if (Array.isArray(c.healthEvents) && c.healthEvents.length)
       extra.push(`${c.healthEvents.length} health changes`);
     if (typeof c.writes === "number") extra.push(`${c.reads} reads, ${c.writes} writes`);
+    if (typeof c.expired === "number") extra.push(`${c.expired} expired dropped`);
+    if (typeof c.shed === "number" && c.shed > 0) extra.push(`shed ${c.shed}`);
+    for (const [target, g] of Object.entries((c.calls ?? {}) as Record<string, GuardReport>))
+      extra.push(callNote(target, g));
     const q = typeof c.queueLength === "number" ? c.queueLength.toFixed(2) : "-";
     const mq = typeof c.maxQueueLength === "number" ? String(c.maxQueueLength) : "-";
     const lat = c.latencyMs as { p99?: number } | undefined;
     return [
       name,
       c.kind,
-      pct(c.utilization),
+      c.kind === "workload" ? "-" : pct(c.utilization),
       q,
       mq,
       lat?.p99 !== undefined ? ms(lat.p99) : "-",
