@@ -274,6 +274,21 @@ ${extra}`;
     expect(m.ratio).toBeLessThanOrEqual(4);
   });
 
+  it("an instance's own counters die with it: restarted, it admits a fresh limit", () => {
+    const r = runText(
+      design({
+        gateway: `compute: 0ms
+routes: { "*": api }
+limits: [{ key: user, algorithm: fixed-window, limit: 5, window: 10s }]`,
+        arrival: "{ process: constant, rate: 100/s }",
+        users: 1,
+        faults: "faults: [{ kill: gw, at: 2s, for: 1s }]",
+      }),
+    );
+    // the first window: 5 at the start, and 5 more once the instance is back at 3s
+    expect(gw(r).series.admitted).toEqual([5, 0, 0, 5, 0, 0, 0, 0, 0, 0]);
+  });
+
   it("a central store holds the limit, and adds its round trip", () => {
     const net = "network: { latency: { sameZone: 0.5ms, client: 0ms } }";
     const local = runText(design({ gateway: limited(""), rate: "400/s", users: 2, net }));
