@@ -18,7 +18,7 @@ import {
   KeyTable,
 } from "../src/mechanisms/idempotency.js";
 import type { Report } from "../src/report/json.js";
-import { rejection, runText } from "./support/run.js";
+import { rejection, runFile, runText } from "./support/run.js";
 
 interface IdempotencyReport {
   hits: number;
@@ -38,6 +38,7 @@ interface DbReport {
 const db = (r: Report, name: string) => r.components[name] as unknown as DbReport;
 const guard = (r: Report, caller: string, callee: string) =>
   (r.components[caller].calls as Record<string, GuardReport>)[callee];
+const generated = (r: Report, workload: string) => r.components[workload].generated as number;
 
 describe("mechanisms", () => {
   it("call paths: the same steps give the same number, other steps or other parents another", () => {
@@ -116,6 +117,79 @@ describe("mechanisms", () => {
     for (let req = 0; req < 50; req++) keys.add(idempotencyKey(req, 5, false));
     expect(keys.size).toBe(50 * 101);
     expect(idempotencyKey(3, 0, false)).toBe(idempotencyKey(3, 2, false));
+  });
+});
+
+describe("examples/resilience/payments-idempotency.yaml", () => {
+  const r = runFile("examples/resilience/payments-idempotency.yaml");
+  const stack = (v: string) => ({
+    ledger: db(r, `ledger-${v}`),
+    dbCalls: guard(r, `api-${v}`, `ledger-${v}`),
+    client: guard(r, `users-${v}`, `api-${v}`),
+    generated: generated(r, `users-${v}`),
+  });
+
+  it("every payment is a row of its own, so the rows written twice are the duplicates: the count agrees", () => {
+    for (const v of ["none", "per-attempt", "atomic", "check-then-insert", "short-ttl"]) {
+      const { ledger, generated: n } = stack(v);
+      expect(ledger.duplicateApplies).toBe(ledger.writes - ledger.keysWritten);
+      // traffic stopped at 40s: every payment reached the ledger
+      expect(ledger.keysWritten).toBe(n);
+      expect(r.requests.inFlight).toBe(0);
+    }
+  });
+
+  it("without keys, every retry of a committed write charges again, from both faults and nowhere else", () => {
+    const { ledger, dbCalls, generated: n } = stack("none");
+    // every attempt the api sent was applied: the calls beyond one per payment are duplicates
+    expect(ledger.duplicateApplies).toBe(dbCalls.attempts - n);
+    expect(dbCalls.retries).toBeGreaterThan(0);
+    expect(ledger.idempotency).toBeUndefined();
+    const s = ledger.series.duplicateApplies;
+    const during = (from: number, to: number) => s.slice(from, to).reduce((a, x) => a + x, 0);
+    // the slow ledger (10-15s) and the slow notify (25-30s), and the retries' tails
+    expect(during(10, 17)).toBeGreaterThan(0);
+    expect(during(25, 33)).toBeGreaterThan(0);
+    expect(during(10, 17) + during(25, 33)).toBe(ledger.duplicateApplies);
+  });
+
+  it("per-attempt keys catch the api's retries but not the users': their duplicates equal the users' retries", () => {
+    const { ledger, dbCalls, client } = stack("per-attempt");
+    const k = ledger.idempotency!;
+    expect(ledger.duplicateApplies).toBe(client.retries);
+    expect(k.newKeyDuplicates).toBe(ledger.duplicateApplies);
+    // each retry of the api's write found the key of its attempt
+    expect(k.hits).toBe(dbCalls.retries);
+    expect(k.inserts).toBe(ledger.writes);
+  });
+
+  it("per-request keys checked atomically: no payment is charged twice, every repeat gets the stored result", () => {
+    const { ledger, dbCalls, generated: n } = stack("atomic");
+    const k = ledger.idempotency!;
+    expect(ledger.duplicateApplies).toBe(0);
+    expect(ledger.writes).toBe(n);
+    expect(k.inserts).toBe(n);
+    expect(k.hits).toBe(dbCalls.attempts - n);
+    expect(k.hits).toBeGreaterThan(stack("none").ledger.duplicateApplies / 2);
+  });
+
+  it("check-then-insert: a few races, where a retry started before the first write committed", () => {
+    const { ledger, dbCalls } = stack("check-then-insert");
+    const k = ledger.idempotency!;
+    expect(k.raceDuplicates).toBeGreaterThan(0);
+    expect(k.raceDuplicates).toBe(ledger.duplicateApplies);
+    // only the api's quick retries can overlap a write still running; the users' come a second later
+    expect(k.raceDuplicates).toBeLessThanOrEqual(dbCalls.retries);
+    expect(ledger.duplicateApplies).toBeLessThan(stack("none").ledger.duplicateApplies / 20);
+    expect(k.hits + ledger.writes).toBe(dbCalls.attempts);
+  });
+
+  it("a 500ms key: the users' retries, a second later, find it expired and charge again", () => {
+    const { ledger, dbCalls, client } = stack("short-ttl");
+    const k = ledger.idempotency!;
+    expect(k.expiredReapplies).toBe(ledger.duplicateApplies);
+    expect(ledger.duplicateApplies).toBe(client.retries);
+    expect(k.hits).toBe(dbCalls.retries);
   });
 });
 
