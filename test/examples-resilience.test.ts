@@ -82,3 +82,26 @@ describe("examples/resilience/bulkhead.yaml", () => {
     );
   });
 });
+
+describe("examples/resilience/cache-outage.yaml", () => {
+  const r = runFile("examples/resilience/cache-outage.yaml");
+  const dbReads = (v: string) => (r.components[`db-${v}`].series as { reads: number[] }).reads;
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+
+  it("without protection, the database takes every read while redis is down and the api backs up", () => {
+    // 10 connections at ~4ms: ~2500 reads/s at most, for 3000/s offered
+    expect(mean(dbReads("naive").slice(22, 39))).toBeGreaterThan(2300);
+    expect(r.routes["GET /naive"].requests.byOutcome["queue-full"]).toBeGreaterThan(0);
+    expect(r.routes["GET /naive"].latencyMs.p99).toBeGreaterThan(500);
+  });
+
+  it("with an L1, a bulkhead and a fallback, users see no error and the database stays under its capacity", () => {
+    const p = r.routes["GET /protected"];
+    expect(p.availability).toBe(1);
+    expect(p.latencyMs.p99).toBeLessThan(100);
+    expect(mean(dbReads("protected").slice(22, 39))).toBeLessThan(0.7 * mean(dbReads("naive").slice(22, 39)));
+    // the few calls beyond the bulkhead were answered by the fallback
+    expect(p.requests.degraded).toBe(guard(r, "api-protected", "db-protected").fallbacks);
+    expect(p.requests.degraded).toBeLessThan(0.02 * p.requests.total);
+  });
+});

@@ -240,6 +240,21 @@ components:
     );
   });
 
+  it("refuses a fallback on a cache, whose misses already fall back to the store", () => {
+    const msg = rejection(`
+duration: 1s
+components:
+  users: { kind: workload, target: api, arrival: { process: constant, rate: 10/s }, routes: [{ route: GET /x }] }
+  api:
+    kind: service
+    routes: { "*": [{ read: db, cache: redis }] }
+    calls: { redis: { timeout: 5ms, fallback: true } }
+  redis: { kind: cache, capacity: 100 }
+  db: { kind: database }
+`);
+    expect(msg).toMatch(/a failed lookup in cache "redis" already falls back: to the store/);
+  });
+
   it("needs a bounded queue to shed by priority, and sheds the least important first", () => {
     expect(rejection(base("{}", "queue: unbounded\n    shedding: { low: 50% }"))).toMatch(
       /load shedding needs a bounded queue/,
@@ -257,5 +272,43 @@ components:
   api: { kind: service, routes: { "*": [{ compute: uniform(1ms, 3ms) }] } }
 `);
     expect(msg).toMatch(/a comma ends the value: quote it/);
+  });
+});
+
+describe("backpressure", () => {
+  it("a slow service at the end of a chain fills each caller in turn, and the overload surfaces at the front door", () => {
+    // a -> b -> c -> d, each holding a worker while its call is out; d slows
+    // from 10s to 20s to 25ms a call (10 workers: 400/s for 500/s offered)
+    const r = runText(`
+duration: 30s
+network: { latency: { sameZone: 0.2ms, client: 1ms } }
+components:
+  users: { kind: workload, target: a, arrival: { process: poisson, rate: 500/s }, routes: [{ route: GET /x }] }
+  a: { kind: service, concurrency: 80, queue: 100, routes: { "*": [{ compute: exp(1ms) }, { call: b }] } }
+  b: { kind: service, concurrency: 40, queue: 100, routes: { "*": [{ compute: exp(1ms) }, { call: c }] } }
+  c: { kind: service, concurrency: 20, queue: 100, routes: { "*": [{ compute: exp(1ms) }, { call: d }] } }
+  d: { kind: service, concurrency: 10, queue: 100, routes: { "*": [{ compute: exp(5ms) }] } }
+faults:
+  - { slow: d, by: 20ms, at: 10s, for: 10s }
+`);
+    type S = { utilization: number[]; queueLength: number[] };
+    const series = (n: string) => r.components[n].series as S;
+    const workers: Record<string, number> = { a: 80, b: 40, c: 20, d: 10 };
+    for (const n of ["a", "b", "c", "d"]) {
+      // every tier is saturated during the slowdown...
+      expect(
+        series(n)
+          .utilization.slice(11, 20)
+          .every((u) => u > 0.99),
+      ).toBe(true);
+    }
+    // ...but a callee's queue never holds more than its caller's workers can send it
+    expect(Math.max(...series("d").queueLength)).toBeLessThanOrEqual(workers.c - workers.d);
+    expect(Math.max(...series("c").queueLength)).toBeLessThanOrEqual(workers.b - workers.c);
+    expect(Math.max(...series("b").queueLength)).toBeLessThanOrEqual(workers.a - workers.b);
+    // so only the front door turns requests away
+    expect(r.components.a.rejected as number).toBeGreaterThan(0);
+    for (const n of ["b", "c", "d"]) expect(r.components[n].rejected).toBe(0);
+    expect(r.requests.byOutcome["queue-full"]).toBe(r.components.a.rejected);
   });
 });

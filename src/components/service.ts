@@ -134,6 +134,7 @@ export class Service extends Station {
       this.sendRead(job, store, policy);
     },
     finish: (job, outcome) => this.finish(job, outcome),
+    fellBack: (job) => this.skipStep(job),
   });
 
   constructor(name: string, config: ServiceConfig) {
@@ -331,6 +332,7 @@ export class Service extends Station {
       sim.release(c);
       return this.finish(job, outcome);
     }
+    if (c.degraded) return this.fellBack(job, c, step);
     if (step.type === "read" && step.versionCheck && c.version < job.ownAtStart && job.aux >= 0)
       return this.versionBehind(job, c, step);
     if (step.type === "read") {
@@ -345,6 +347,27 @@ export class Service extends Station {
       if (step.cache) this.caches.wrote(job, c, step);
     }
     sim.release(c);
+    job.phase = 0;
+    job.step++;
+    this.advance(job);
+  }
+
+  /**
+   * A call answered by its fallback (a default or cached answer, not the
+   * store's): the step is done, but nothing was read or written, so there is
+   * nothing to judge, cache or acknowledge. A pending cache load is let go.
+   */
+  private fellBack(job: Job, c: Job, step: Step): void {
+    // the cache is not filled, and requests waiting for the same load fall back too
+    if (step.type === "read" && step.cache && job.phase === ASK_STORE) this.caches.loaded(job, c, step);
+    this.sim.release(c);
+    this.skipStep(job);
+  }
+
+  /** Ends the current step with no data: a fallback answered it. */
+  private skipStep(job: Job): void {
+    job.degraded = true;
+    job.version = -1;
     job.phase = 0;
     job.step++;
     this.advance(job);

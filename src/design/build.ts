@@ -8,6 +8,7 @@ import { Database, PRIMARY_READS } from "../components/database.js";
 import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
+import { Cdn } from "../components/cdn.js";
 import { Dns } from "../components/dns.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
@@ -39,7 +40,7 @@ import {
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
-import { buildCdn } from "./build-cdn.js";
+import { buildBrowser, buildCdn } from "./build-cdn.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -103,6 +104,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const net = new Network(spec);
   const sim = new Sim(seed, net, zero);
   const byName = new Map<string, Component>();
+  /** a CDN with a browser cache: the browser its workloads send to */
+  const viaBrowser = new Map<string, Component>();
   const entries = Object.entries(d.components);
 
   // every route name and header set gets an index up front, in order of first mention
@@ -168,6 +171,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         vnodes: c.vnodes ?? C.vnodes,
         ejectMs: c.ejectAfter ?? C.ejectAfter,
         failoverMs: c.failoverAfter ?? C.failoverAfter,
+        // bytes per second in the design, per ms in the simulation
+        resyncBytesPerMs: (c.resyncBandwidth ?? C.resyncBandwidth) / 1000,
         hotKeys: c.hotKeys ? { top: c.hotKeys.top, copies: c.hotKeys.copies } : null,
       });
     }
@@ -343,6 +348,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       const cdn = buildCdn(name, c, d, spec, sim, net, byName);
       sim.add(cdn);
       byName.set(name, cdn);
+      // users of a CDN with a browser cache reach it through their browser
+      const browser = buildBrowser(name, c, sim, cdn);
+      if (browser) {
+        sim.add(browser);
+        viaBrowser.set(name, browser);
+      }
     }
 
   // DNS names resolve to the balancers and services built above
@@ -355,13 +366,20 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       {
         policy: c.policy ?? D.policy,
         ttlMs: c.ttl ?? D.ttl,
+        addresses: c.addresses ?? D.addresses,
         endpoints: c.endpoints.map((e) => {
           const target = byName.get(e.target)!;
-          return {
-            target,
-            region: e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)],
-            weight: e.weight ?? D.weight,
-          };
+          const users = net.regionNames.map((_, r) => r);
+          // a CDN is reached anywhere, at the PoP nearest each user (anycast)
+          if (target instanceof Cdn)
+            return {
+              target,
+              region: -1,
+              regionFor: users.map((r) => net.zoneRegion[target.homeZone(r)]),
+              weight: e.weight ?? D.weight,
+            };
+          const region = e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)];
+          return { target, region, regionFor: users.map(() => region), weight: e.weight ?? D.weight };
         }),
         healthCheck: hc
           ? {
@@ -417,6 +435,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const readsUsers = specs.some(
     (c) =>
       c.kind === "dns" ||
+      (c.kind === "cdn" &&
+        (c.browser !== undefined || Object.values(c.routes ?? {}).some((r) => r.perUser))) ||
       (c.kind === "load-balancer" && c.sticky) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
@@ -432,7 +452,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     const w = new Workload(
       name,
       {
-        target: byName.get(c.target)!,
+        target: viaBrowser.get(c.target) ?? byName.get(c.target)!,
         routes: c.routes.map((r) => ({
           route: sim.routeIndex(r.route),
           headers: sim.headerSetIndex(lowerKeys(r.headers ?? {})),

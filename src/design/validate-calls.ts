@@ -45,6 +45,13 @@ export function callProblems(name: string, c: ServiceSpec, d: Design): Problem[]
         expected: deps.length ? `one of its dependencies: ${deps.join(", ")}` : "a component its steps call",
         suggestion: didYouMean(target, deps),
       });
+    if (policy.fallback && d.components[target]?.kind === "cache")
+      out.push({
+        path: [...path, "fallback"],
+        message: `a failed lookup in cache "${target}" already falls back: to the store`,
+        expected: "no fallback on a cache (put it on the store the cache stands in front of)",
+        atKey: true,
+      });
     out.push(...policyProblems(path, policy));
   }
   const shed = c.shedding;
