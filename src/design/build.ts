@@ -8,6 +8,7 @@ import { Database, PRIMARY_READS } from "../components/database.js";
 import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
+import { Cdn } from "../components/cdn.js";
 import { Dns } from "../components/dns.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
@@ -39,7 +40,7 @@ import {
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
-import { buildCdn } from "./build-cdn.js";
+import { buildBrowser, buildCdn } from "./build-cdn.js";
 import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
 import type { Gateway } from "../components/gateway.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
@@ -55,6 +56,19 @@ import {
   updateConflicts,
   updateIsolation,
 } from "./validate.js";
+
+type IdempotencySpec = true | { ttl?: number; key?: "per-request" | "per-attempt"; check?: string };
+
+/** The database's index of a step's idempotency-key policy (0: none; validation allows keys on databases only). */
+function keyPolicy(store: Component | undefined, spec: IdempotencySpec | undefined): number {
+  if (spec === undefined || !(store instanceof Database)) return 0;
+  const p = spec === true ? {} : spec;
+  return store.idempotencyPolicy({
+    ttlMs: p.ttl ?? DEFAULTS.database.idempotencyTtl,
+    perAttempt: p.key === "per-attempt",
+    atomic: p.check !== "check-then-insert",
+  });
+}
 
 function isZero(d: DistSpec): boolean {
   return d.type === "constant" && d.value === 0;
@@ -92,6 +106,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const net = new Network(spec);
   const sim = new Sim(seed, net, zero);
   const byName = new Map<string, Component>();
+  /** a CDN with a browser cache: the browser its workloads send to */
+  const viaBrowser = new Map<string, Component>();
   const entries = Object.entries(d.components);
 
   // every route name and header set gets an index up front, in order of first mention
@@ -160,6 +176,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         vnodes: c.vnodes ?? C.vnodes,
         ejectMs: c.ejectAfter ?? C.ejectAfter,
         failoverMs: c.failoverAfter ?? C.failoverAfter,
+        // bytes per second in the design, per ms in the simulation
+        resyncBytesPerMs: (c.resyncBandwidth ?? C.resyncBandwidth) / 1000,
         hotKeys: c.hotKeys ? { top: c.hotKeys.top, copies: c.hotKeys.copies } : null,
       });
     }
@@ -251,7 +269,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             };
           }
           if ("transaction" in s)
-            return { type: "transaction", store: byName.get(s.transaction) as Store, keys: s.keys ?? 2 };
+            return {
+              type: "transaction",
+              store: byName.get(s.transaction) as Store,
+              keys: s.keys ?? 2,
+              idem: keyPolicy(byName.get(s.transaction), s.idempotency),
+            };
           if ("update" in s) {
             const store = byName.get(s.update) as Store;
             const isolation = updateIsolation(s, d);
@@ -267,6 +290,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
                 ...(s.from === "replica" && { from: "replica", pick: s.pick ?? "round-robin" }),
                 isolation,
               }),
+              idem: keyPolicy(store, s.idempotency),
             };
           }
           const store = byName.get(s.write) as Store;
@@ -277,6 +301,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             policy: store instanceof QuorumStore ? store.readPolicy({ w: s.consistency }) : 0,
             salt: s.salt,
             saltKeys: s.saltKeys,
+            idem: keyPolicy(store, s.idempotency),
           };
         });
         if (route === "*") fallback = plan;
@@ -341,6 +366,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       const cdn = buildCdn(name, c, d, spec, sim, net, byName);
       sim.add(cdn);
       byName.set(name, cdn);
+      // users of a CDN with a browser cache reach it through their browser
+      const browser = buildBrowser(name, c, sim, cdn);
+      if (browser) {
+        sim.add(browser);
+        viaBrowser.set(name, browser);
+      }
     }
 
   // DNS names resolve to the balancers and services built above
@@ -353,13 +384,20 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       {
         policy: c.policy ?? D.policy,
         ttlMs: c.ttl ?? D.ttl,
+        addresses: c.addresses ?? D.addresses,
         endpoints: c.endpoints.map((e) => {
           const target = byName.get(e.target)!;
-          return {
-            target,
-            region: e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)],
-            weight: e.weight ?? D.weight,
-          };
+          const users = net.regionNames.map((_, r) => r);
+          // a CDN is reached anywhere, at the PoP nearest each user (anycast)
+          if (target instanceof Cdn)
+            return {
+              target,
+              region: -1,
+              regionFor: users.map((r) => net.zoneRegion[target.homeZone(r)]),
+              weight: e.weight ?? D.weight,
+            };
+          const region = e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)];
+          return { target, region, regionFor: users.map(() => region), weight: e.weight ?? D.weight };
         }),
         healthCheck: hc
           ? {
@@ -415,6 +453,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const readsUsers = specs.some(
     (c) =>
       c.kind === "dns" ||
+      (c.kind === "cdn" &&
+        (c.browser !== undefined || Object.values(c.routes ?? {}).some((r) => r.perUser))) ||
       (c.kind === "load-balancer" && c.sticky) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
@@ -431,7 +471,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     const w = new Workload(
       name,
       {
-        target: byName.get(c.target)!,
+        target: viaBrowser.get(c.target) ?? byName.get(c.target)!,
         routes: c.routes.map((r) => ({
           route: sim.routeIndex(r.route),
           headers: sim.headerSetIndex(lowerKeys(r.headers ?? {})),

@@ -63,6 +63,8 @@ export const DEFAULTS = {
     replicationFormat: "row" as const,
     nondeterministic: 0,
     statementSize: ms(100),
+    /** idempotency keys: Stripe keeps them 24 hours */
+    idempotencyTtl: 24 * 3600 * 1000,
   },
   quorumStore: {
     nodes: 3,
@@ -111,6 +113,8 @@ export const DEFAULTS = {
     ejectAfter: 1000,
     // Redis Cluster's cluster-node-timeout
     failoverAfter: 15_000,
+    /** a full resync's snapshot over a 1 Gbit/s link, in bytes per second */
+    resyncBandwidth: 125e6,
   },
   /** node profiles from the catalogue (CA-43, CA-44): ~100K ops/s single-threaded vs multi-threaded */
   cacheProfiles: {
@@ -126,12 +130,15 @@ export const DEFAULTS = {
     cacheControl: "max-age=3600",
     size: ms(64 * 1024),
     onUpdate: "purge" as const,
+    /** anycast route withdrawal or a CDN mapping update: seconds */
+    failover: 10_000,
   },
   lb: { l4Cost: 0.02, l7Cost: 0.1, tlsCost: 0.15, workers: 8, vnodes: 150 },
   healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 2, probe: 1 },
   dns: {
     policy: "geo" as const,
     ttl: 60_000,
+    addresses: 1,
     weight: 1,
     lookupTime: logn(30, 120),
     resolverTime: logn(4, 20),

@@ -27,6 +27,7 @@ import {
   parseDistribution,
   parseDuration,
   parseKeyRange,
+  parseBandwidth,
   parsePercent,
   parseRate,
   parseSize,
@@ -55,6 +56,10 @@ export const Duration = unit(parseDuration, "a duration such as 250ms, 2s or 1.5
 export const PositiveDuration = Duration.refine((v) => v > 0, "must be greater than zero");
 export const Rate = unit(parseRate, "a rate such as 500/s, 10k/s or 100/min", ["500/s", "10k/s"]);
 export const Size = unit(parseSize, "a size such as 512B, 64MiB or 4GB", ["1KiB", "64MiB"]);
+export const Bandwidth = unit(parseBandwidth, "a bandwidth such as 10Gbps, 100Mbit/s or 50MB/s", [
+  "10Gbps",
+  "50MB/s",
+]);
 export const Count = unit(parseCount, "a count such as 100, 10k or 1e6", [100, "10k", "1e6"]);
 export const Percent = unit(parsePercent, "a percentage such as 99.9% (or a fraction such as 0.999)", [
   "99.9%",
@@ -439,9 +444,12 @@ export const DnsSchema = z.strictObject({
   endpoints: z
     .array(
       z.strictObject({
-        target: Name.meta({ description: "a load balancer or service the name can resolve to" }),
+        target: Name.meta({
+          description:
+            "a load balancer, service or cdn the name can resolve to (a cdn is reached at the PoP nearest each user)",
+        }),
         region: Name.optional().meta({
-          description: "the region it is in (default: the region of its zone)",
+          description: "the region it is in (default: the region of its zone); not for a cdn",
         }),
         weight: PositiveCount.optional().meta({
           description: "policy weighted: relative share of answers (default 1)",
@@ -450,6 +458,10 @@ export const DnsSchema = z.strictObject({
     )
     .min(1)
     .meta({ description: "the addresses the name can resolve to; for failover, primary first" }),
+  addresses: PositiveInt.optional().meta({
+    description:
+      "addresses in each answer, in the policy's order of preference (default 1); a client whose request to one fails to connect (instance-down, no-healthy-backend, timeout) retries the next",
+  }),
   healthCheck: DnsHealthCheckSchema.optional(),
   lookupTime: DurationDist.optional().meta({
     description:
@@ -479,6 +491,29 @@ const Isolation = z.enum(ISOLATION_LEVELS).meta({
   description:
     "read-uncommitted (reads may see writes not yet committed), read-committed, repeatable-read (snapshot: a read-modify-write whose key changed since its read fails, first committer wins) or serializable (reads take shared row locks until the transaction ends)",
 });
+
+const IdempotencySchema = z
+  .union([
+    z.literal(true).meta({ description: "keys with the defaults (24h, per-request, atomic)" }),
+    z.strictObject({
+      ttl: PositiveDuration.optional().meta({
+        description:
+          "how long the database keeps a key; a retry after that applies the write again (default 24h)",
+      }),
+      key: z.enum(["per-request", "per-attempt"]).optional().meta({
+        description:
+          "per-request (default): the client sends the same key on every retry of the request; per-attempt: it makes a new random key each time it retries, so only the service's own retries share one",
+      }),
+      check: z.enum(["atomic", "check-then-insert"]).optional().meta({
+        description:
+          "atomic (default): the key is looked up and inserted in one step as the write commits; check-then-insert: looked up when the write starts and inserted when it commits, so two attempts whose writes overlap can both apply",
+      }),
+    }),
+  ])
+  .meta({
+    description:
+      "an idempotency key on this write: the database keeps key -> result for ttl in a table of its own, and a write whose key is there gets the stored result without being applied",
+  });
 
 const StepSchema = z.union([
   z.strictObject({
@@ -550,6 +585,7 @@ const StepSchema = z.union([
     keys: z.number().int().min(2).max(64).optional().meta({
       description: "keys written: the request's and keys - 1 others, e.g. 2 for a transfer (default 2)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     update: Name.meta({
@@ -577,6 +613,7 @@ const StepSchema = z.union([
     pick: z.enum(["round-robin", "least-loaded", "nearest", "sticky"]).optional().meta({
       description: "from: replica: how the replica is chosen (default round-robin)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     write: Name.meta({ description: "a database or quorum store to write the request's key to" }),
@@ -591,6 +628,7 @@ const StepSchema = z.union([
     saltKeys: PositiveInt.optional().meta({
       description: "salt only the saltKeys most popular keys (default all)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
 ]);
 
@@ -800,6 +838,10 @@ export const CacheSchema = z.strictObject({
   failoverAfter: Duration.optional().meta({
     description: "with replicas: time until a replica takes over a dead primary (default 15s)",
   }),
+  resyncBandwidth: Bandwidth.optional().meta({
+    description:
+      "with replicas: how fast a replica that (re)joins copies its primary's data in a full resync, during which it cannot be promoted (default 1Gbps)",
+  }),
   agingWindow: PositiveCount.optional().meta({
     description: "eviction: lfu-aging: references between halvings of the counts (default 10 × capacity)",
   }),
@@ -951,6 +993,17 @@ const CdnRouteSchema = z
       description:
         "when an update changes an object: purge (default) drops the copies, each PoP after its own purgeDelay; versioned URLs make the new content a new key; none leaves copies to expire",
     }),
+    perUser: z.boolean().optional().meta({
+      description:
+        "the response carries the requesting user's own data (an account page): a copy served to another user is a leak (default false)",
+    }),
+    variesBy: z.array(z.string()).optional().meta({
+      description: "request headers the response's content depends on, e.g. [accept-language] (default none)",
+    }),
+    vary: z.array(z.string()).optional().meta({
+      description:
+        "the Vary header the origin sends: the edge keeps a copy per value of these request headers (default variesBy; fewer serves the wrong variant)",
+    }),
   })
   .meta({ description: "how the edge treats one route's responses" });
 
@@ -982,6 +1035,39 @@ export const CdnSchema = z.strictObject({
   }),
   purgeDelay: DurationDist.optional().meta({
     description: "time a purge takes to reach one PoP, drawn per PoP (default uniform(2s, 10s))",
+  }),
+  failover: Duration.optional().meta({
+    description:
+      "time from a PoP going down (or coming back) until users are steered to the next-nearest PoP that is up (or back): anycast route withdrawal or a CDN mapping update (default 10s)",
+  }),
+  workers: PositiveInt.optional().meta({
+    description: "requests each PoP (and the shield) works on at once (default unbounded)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0)])
+    .optional()
+    .meta({
+      description:
+        "with workers: requests waiting for a worker at each PoP before it refuses more with queue-full (default unbounded)",
+    }),
+  bandwidth: Bandwidth.optional().meta({
+    description:
+      "each PoP's (and the shield's) link to those it answers, shared by the bodies crossing it at once (default unlimited: no transfer time)",
+  }),
+  browser: z
+    .strictObject({
+      capacity: Size.refine((v) => v > 0, "must be greater than zero").meta({
+        description: "bytes each user's browser keeps (its disk cache, e.g. 1GB)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "each user's browser cache in front of the CDN: copies kept for max-age, revalidated with If-None-Match when stale (default none)",
+    }),
+  originBandwidth: Bandwidth.optional().meta({
+    description:
+      "the origin's link to the CDN, shared by the bodies it sends at once (default unlimited: no transfer time)",
   }),
   routes: z
     .record(z.string(), CdnRouteSchema)

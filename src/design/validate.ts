@@ -8,6 +8,7 @@ import { cacheProblems } from "./validate-cache.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { gatewayProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
+import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -277,6 +278,8 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("write" in s || "update" in s || "transaction" in s)
+              out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {
               const upd = ref([...p, "update"], s.update, ["database"], "update");
               if (roundRobin(upd))
@@ -398,6 +401,12 @@ export function validateDesign(d: Design): Problem[] {
           (c.replicas ?? 0) > 0,
           "a cache with replicas",
         );
+        onlyWith(
+          "resyncBandwidth",
+          c.resyncBandwidth !== undefined,
+          (c.replicas ?? 0) > 0,
+          "a cache with replicas",
+        );
         break;
       }
       case "database":
@@ -488,7 +497,7 @@ export function validateDesign(d: Design): Problem[] {
       const c = ref(
         [...p, "kill"],
         f.kill,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "gateway", "limiter-store"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "gateway", "limiter-store"],
         "kill target",
       );
       if (c && typeof f.instance === "number") {
@@ -503,18 +512,24 @@ export function validateDesign(d: Design): Problem[] {
                   ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
                   : c.kind === "cache"
                     ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
-                    : 1;
+                    : c.kind === "cdn"
+                      ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
+                      : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
             message: `instance ${f.instance} does not exist: "${f.kill}" has ${n} (0..${n - 1})`,
+            hint:
+              c.kind === "cdn"
+                ? "a cdn's instances are its PoPs in the order of pops (every region of the network, in order, by default), then its shield"
+                : undefined,
           });
       }
     } else if ("slow" in f)
       ref(
         [...p, "slow"],
         f.slow,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "gateway", "limiter-store"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "gateway", "limiter-store"],
         "slow target",
       );
     else if ("outage" in f) {
@@ -667,7 +682,12 @@ function dnsProblems(
   const policy = c.policy ?? DEFAULTS.dns.policy;
   const seen = new Map<string, number>();
   c.endpoints.forEach((e, i) => {
-    const target = ref(at("endpoints", i, "target"), e.target, ["load-balancer", "service"], "endpoint");
+    const target = ref(
+      at("endpoints", i, "target"),
+      e.target,
+      ["load-balancer", "service", "cdn"],
+      "endpoint",
+    );
     const before = seen.get(e.target);
     if (before !== undefined)
       out.push({
@@ -683,6 +703,15 @@ function dnsProblems(
         hint: "add policy: weighted, or remove the weights",
         atKey: true,
       });
+    if (e.region !== undefined && target?.kind === "cdn") {
+      out.push({
+        path: at("endpoints", i, "region"),
+        message: `endpoint "${e.target}" is a cdn: users reach it at their nearest PoP, in no one region`,
+        hint: "remove region",
+        atKey: true,
+      });
+      return;
+    }
     if (e.region !== undefined && !(e.region in regions)) {
       out.push({
         path: at("endpoints", i, "region"),

@@ -109,6 +109,8 @@ export function renderText(rep: Report): string {
   if (data.length) out.push("", ...data);
   const dns = dnsLines(rep);
   if (dns.length) out.push("", ...dns);
+  const cdn = cdnLines(rep);
+  if (cdn.length) out.push("", ...cdn);
   const gateways = gatewayLines(rep);
   if (gateways.length) out.push("", ...gateways);
   if (rep.faults.length) {
@@ -146,6 +148,13 @@ export function renderText(rep: Report): string {
 }
 
 interface DataReport {
+  duplicateApplies?: number;
+  idempotency?: {
+    hits: number;
+    expiredReapplies: number;
+    raceDuplicates: number;
+    newKeyDuplicates: number;
+  };
   consistency?: {
     reads: number;
     staleReads: number;
@@ -176,6 +185,21 @@ function dataLines(rep: Report): string[] {
       `${k.reads.toLocaleString("en-US")} reads judged: ${k.staleReads} stale, ${k.rywViolations} read-your-writes and ${k.monotonicViolations} monotonic-read violations`,
       `${k.lostAcknowledgedWrites} acknowledged writes lost`,
     ];
+    const dup = d.duplicateApplies ?? 0;
+    const keys = d.idempotency;
+    if (dup > 0 || keys) {
+      let line = `${dup.toLocaleString("en-US")} duplicate writes (a write applied again for the same request)`;
+      if (keys) {
+        const causes = [
+          [keys.newKeyDuplicates, "under a new key"],
+          [keys.raceDuplicates, "racing another attempt"],
+          [keys.expiredReapplies, "after the key expired"],
+        ].filter(([n]) => (n as number) > 0);
+        line += causes.length ? `: ${causes.map(([n, why]) => `${n} ${why}`).join(", ")}` : "";
+        line += `; ${keys.hits.toLocaleString("en-US")} repeats answered from the idempotency keys`;
+      }
+      parts.push(line);
+    }
     if (d.replication) {
       const lags = d.replication.nodes.filter((n) => n.role !== "primary").map((n) => ms(n.maxLagMs));
       parts.push(`${d.replication.mode} replication, max lag ${lags.join(" / ")}`);
@@ -197,6 +221,8 @@ interface DnsReport {
   ttlMs: number;
   queries: number;
   lookups: number;
+  retries: number;
+  retriedOk: number;
   endpoints: Record<string, { trafficShare: number; failed: number }>;
   failovers: {
     endpoint: string;
@@ -219,11 +245,62 @@ function dnsLines(rep: Report): string[] {
     out.push(
       `${name}: ${d.policy}, ttl ${ms(d.ttlMs)}, ${d.lookups.toLocaleString("en-US")} lookups for ${d.queries.toLocaleString("en-US")} requests; traffic ${split}`,
     );
+    if (d.retries > 0)
+      out.push(
+        `  ${d.retries.toLocaleString("en-US")} requests retried at the next address after a failure to connect, ${d.retriedOk.toLocaleString("en-US")} of them ok`,
+      );
     const t = (v: number | null) => (v === null ? "never" : ms(v));
     for (const f of d.failovers)
       out.push(
         `  ${f.endpoint} down: out of answers after ${t(f.detectionMs)}, traffic 50% moved after ${t(f.moved50Ms)}, 99% after ${t(f.moved99Ms)}; ${f.errors.toLocaleString("en-US")} errors`,
       );
+  }
+  return out;
+}
+
+interface CdnPop {
+  downMs: number;
+  refused: number;
+  failedOver: number;
+  takenOver: number;
+  rejected: number;
+}
+interface CdnReport {
+  hitRatio: number;
+  originOffload: number;
+  staleIfError: number;
+  leaked: number;
+  wrongVariant: number;
+  pops: Record<string, CdnPop>;
+  shield: CdnPop | null;
+}
+
+/** One line per CDN, then its PoPs that went down or refused work, and any caching hazard seen. */
+function cdnLines(rep: Report): string[] {
+  const out: string[] = [];
+  const n = (v: number) => v.toLocaleString("en-US");
+  for (const [name, c] of Object.entries(rep.components)) {
+    if (c.kind !== "cdn") continue;
+    const d = c as unknown as CdnReport;
+    const extra: string[] = [];
+    if (d.staleIfError) extra.push(`${n(d.staleIfError)} stale answers while the origin failed`);
+    if (d.leaked) extra.push(`${n(d.leaked)} responses leaked to other users`);
+    if (d.wrongVariant) extra.push(`${n(d.wrongVariant)} in the wrong variant`);
+    out.push(
+      `${name}: hit ratio ${pct(d.hitRatio)}, origin offload ${pct(d.originOffload)}${extra.length ? `; ${extra.join(", ")}` : ""}`,
+    );
+    const tiers: [string, CdnPop][] = Object.entries(d.pops).map(([region, p]) => [`PoP ${region}`, p]);
+    if (d.shield) tiers.push(["shield", d.shield]);
+    for (const [what, p] of tiers) {
+      const parts: string[] = [];
+      if (p.downMs > 0)
+        parts.push(
+          `down ${ms(p.downMs)}: ${n(p.refused)} requests refused, ${n(p.failedOver)} failed over to other PoPs`,
+        );
+      if (p.takenOver > 0) parts.push(`served ${n(p.takenOver)} for other PoPs' users`);
+      if (p.rejected > 0) parts.push(`${n(p.rejected)} refused with queue-full`);
+      if (parts.length) out.push(`  ${what} ${parts.join("; ")}`);
+    }
   }
   return out;
 }
