@@ -323,6 +323,24 @@ describe("docs/report.md", () => {
     ]).toEqual([]);
   });
 
+  it("mentions every field of an autoscaled service's fleet", () => {
+    const f = "examples/resilience/autoscaling-spike.yaml";
+    const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 150_000 });
+    const svc = obj(obj(JSON.parse(JSON.stringify(run)).components)["fast-boot"]);
+    const at = "components.<service>";
+    const capacity = obj(svc.capacity);
+    const autoscaling = obj(capacity.autoscaling);
+    const events = autoscaling.events as unknown[];
+    expect(events.length).toBeGreaterThan(0);
+    expect([
+      ...unmentioned(keys(svc), at),
+      ...unmentioned(keys(svc.series), `${at}.series`),
+      ...unmentioned(keys(capacity), `${at}.capacity`),
+      ...unmentioned(keys(autoscaling), `${at}.capacity.autoscaling`),
+      ...events.flatMap((e) => unmentioned(keys(e), `${at}.capacity.autoscaling.events[]`)),
+    ]).toEqual([]);
+  });
+
   it("mentions every field of a replicated database's report", () => {
     const f = "examples/data/failover.yaml";
     const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 35_000 });

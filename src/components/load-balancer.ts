@@ -6,6 +6,7 @@
 import type { BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { type BackendView, type Balancer, createBalancer } from "../mechanisms/balancing.js";
 import { hash32 } from "../mechanisms/hashing.js";
+import { BOOTING, IN_SERVICE, STOPPED } from "./fleet.js";
 import type { Job } from "./job.js";
 import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
 import { Component, type ComponentReport, type Sim } from "./runtime.js";
@@ -55,6 +56,8 @@ class Pool implements BackendView {
   readonly failStreak: Int32Array;
   readonly forwarded: Float64Array;
   readonly balancer: Balancer;
+  /** the backend's lifecycle phase per instance: only instances in service take requests */
+  private readonly phase: Uint8Array;
   constructor(
     readonly cfg: PoolConfig,
     algorithm: BalancerAlgorithm,
@@ -69,9 +72,15 @@ class Pool implements BackendView {
     this.failStreak = new Int32Array(n);
     this.forwarded = new Float64Array(n);
     this.balancer = createBalancer(algorithm, { count: n, weights: cfg.weights, vnodes });
+    this.phase = cfg.backend.fleet.phase;
   }
   usable(i: number): boolean {
-    return this.healthy[i] === 1;
+    return this.healthy[i] === 1 && this.phase[i] === IN_SERVICE;
+  }
+  /** Whether the instance is launched at all: probes of stopped or booting slots are not sent. */
+  probed(i: number): boolean {
+    const p = this.phase[i];
+    return p !== STOPPED && p !== BOOTING;
   }
   active(i: number): number {
     return this.conns[i];
@@ -116,6 +125,15 @@ export class LoadBalancer extends Component {
   }
 
   override start(): void {
+    // an instance that comes into service was registered healthy (its boot
+    // time covers its first health checks); its old health record is gone
+    for (const pool of this.pools)
+      pool.cfg.backend.fleet.onPhase((i, phase) => {
+        if (phase !== IN_SERVICE) return;
+        pool.healthy[i] = 1;
+        pool.okStreak[i] = 0;
+        pool.failStreak[i] = 0;
+      });
     const hc = this.cfg.healthCheck;
     if (!hc) return;
     // stagger the first probes over one interval, as independent checkers would be
@@ -151,7 +169,7 @@ export class LoadBalancer extends Component {
     if (this.cfg.sticky) {
       const session = pi * 4294967296 + job.user;
       const pinned = this.sessions.get(session);
-      if (pinned !== undefined && pool.healthy[pinned] === 1) return pinned;
+      if (pinned !== undefined && pool.usable(pinned)) return pinned;
       const b = pool.balancer.pick(pool, this.hashKey(job), this.rand);
       if (b >= 0) {
         if (pinned !== undefined) this.repinned++;
@@ -208,6 +226,8 @@ export class LoadBalancer extends Component {
     const pool = this.pools[arg >> 16];
     const i = arg & 0xffff;
     const backend = pool.cfg.backend;
+    // a stopped or booting slot is not registered: nothing to probe, nothing to record
+    if (!pool.probed(i)) return this.sim.q.schedule(hc.intervalMs, this.probeEv, arg);
     let ok = 0;
     let wait = hc.timeoutMs;
     if (backend.isAlive(i)) {
@@ -234,6 +254,7 @@ export class LoadBalancer extends Component {
     const arg = encoded >> 1;
     const pool = this.pools[arg >> 16];
     const i = arg & 0xffff;
+    if (!pool.probed(i)) return; // stopped while the probe was out
     if ((encoded & 1) === 1) {
       pool.failStreak[i] = 0;
       if (++pool.okStreak[i] >= hc.healthyThreshold && pool.healthy[i] === 0) this.setHealth(pool, i, true);
@@ -274,6 +295,6 @@ export class LoadBalancer extends Component {
 }
 
 function anyAlive(s: Station): boolean {
-  for (let i = 0; i < s.instances(); i++) if (s.isAlive(i)) return true;
+  for (let i = 0; i < s.instances(); i++) if (s.isAlive(i) && s.fleet.phase[i] === IN_SERVICE) return true;
   return false;
 }

@@ -130,7 +130,7 @@ export class Service extends Station {
   constructor(name: string, config: ServiceConfig) {
     super(name, config);
     this.l1 = config.localCache
-      ? new LocalCache(config.instances, config.localCache, () => this.rng.next())
+      ? new LocalCache(this.instances(), config.localCache, () => this.rng.next())
       : null;
   }
 
@@ -553,6 +553,12 @@ export class Service extends Station {
   override restart(instance: number): void {
     super.restart(instance);
     this.l1?.clear(instance);
+  }
+
+  /** A newly launched instance starts cold: no in-process cache, no cached directory answers. */
+  override instanceStarted(instance: number): void {
+    this.l1?.clear(instance);
+    this.lookups[instance]?.clear();
   }
 
   report(now: number): ComponentReport {

@@ -40,6 +40,7 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildCdn } from "./build-cdn.js";
+import { configureFleet } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -52,6 +53,7 @@ import {
   updateConflicts,
   updateIsolation,
 } from "./validate.js";
+import { fleetSlots, initialInstances } from "./validate-capacity.js";
 
 function isZero(d: DistSpec): boolean {
   return d.type === "constant" && d.value === 0;
@@ -115,9 +117,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   // stations first: balancers and workloads hold references to them
   for (const [name, c] of entries) {
     let comp: Component | null = null;
-    if (c.kind === "service")
+    if (c.kind === "service") {
       comp = new Service(name, {
-        instances: c.instances ?? DEFAULTS.service.instances,
+        instances: initialInstances(c),
+        slots: fleetSlots(c),
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
@@ -127,7 +130,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           policy: c.localCache.eviction ?? "lru",
         },
       });
-    else if (c.kind === "database") comp = database(name, c, d);
+      configureFleet(comp as Service, c);
+    } else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "cache") {

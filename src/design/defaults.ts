@@ -13,6 +13,22 @@ export const DEFAULTS = {
     client: logn(10, 40),
   },
   service: { instances: 1, concurrency: 1, queue: 1000 },
+  /**
+   * Capacity changes. The seeds give no autoscaling policy (catalogue §19), so
+   * these are the documented defaults of the usual tools: the 1-minute metric
+   * period target tracking evaluates, AWS Application Auto Scaling's 300 s
+   * scale-out and scale-in cooldowns, EC2 Auto Scaling's 300 s default
+   * instance warm-up, the Kubernetes HPA's 10% tolerance, and an ALB target
+   * group's 300 s deregistration delay (connection draining).
+   */
+  capacity: {
+    metric: "utilization" as const,
+    interval: 60_000,
+    cooldown: 300_000,
+    tolerance: 0.1,
+    bootTime: 300_000,
+    drain: 300_000,
+  },
   database: {
     connections: 100,
     queue: 1000,

@@ -12,6 +12,7 @@ import {
   WRITE_STRATEGIES,
   type WriteStrategy,
 } from "../components/cache-writes.js";
+import { SCALING_METRICS, type ScalingMetric } from "../components/autoscaler.js";
 import { DNS_POLICIES } from "../components/dns.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
@@ -465,11 +466,67 @@ const StepSchema = z.union([
   }),
 ]);
 
+// ---------- capacity changes (autoscaling, resize, deployments) ----------
+
+const AutoscaleSchema = z
+  .strictObject({
+    min: PositiveInt.meta({ description: "fewest instances the fleet scales in to" }),
+    max: PositiveInt.meta({ description: "most instances the fleet scales out to" }),
+    metric: z
+      .enum(SCALING_METRICS as [ScalingMetric, ...ScalingMetric[]])
+      .optional()
+      .meta({
+        description:
+          "what is tracked, per instance in service: utilization (busy workers), rps-per-instance (arrivals) or queue (waiting requests); default utilization",
+      }),
+    target: z.union([z.string(), z.number()]).meta({
+      description:
+        "the metric's target per instance: a percentage for utilization (60%), a rate for rps-per-instance (100/s), a count for queue (5)",
+      examples: ["60%", "100/s", 5],
+    }),
+    tolerance: Percent.optional().meta({
+      description: "dead band around the target in which the fleet is left alone (default 10%)",
+    }),
+    interval: PositiveDuration.optional().meta({
+      description: "time between evaluations; the metric is averaged over it (default 60s)",
+    }),
+    cooldown: z
+      .union([
+        Duration,
+        z.strictObject({
+          out: Duration.optional().meta({
+            description: "after a scale-out, time before the next scale-out (default 300s)",
+          }),
+          in: Duration.optional().meta({
+            description: "after any scaling, time before a scale-in (default 300s)",
+          }),
+        }),
+      ])
+      .optional()
+      .meta({
+        description: "wait after scaling before scaling again: one duration, or { out, in } (default 300s)",
+      }),
+    bootTime: DurationDist.optional().meta({
+      description: "time from launch until a new instance takes traffic (default 300s)",
+    }),
+  })
+  .meta({ description: "horizontal autoscaling by target tracking" });
+
 export const ServiceSchema = z.strictObject({
   kind: z.literal("service").meta({ description: "instances with workers and queues running route steps" }),
-  instances: PositiveInt.optional().meta({ description: "number of instances (default 1)" }),
+  instances: PositiveInt.optional().meta({
+    description: "number of instances (at the start, with autoscale; default 1, or autoscale.min)",
+  }),
   concurrency: PositiveInt.optional().meta({
     description: "requests one instance works on at once (default 1)",
+  }),
+  autoscale: AutoscaleSchema.optional(),
+  drain: Duration.optional().meta({
+    description:
+      "connection draining: how long an instance taken out of service may finish its in-flight requests before they are cut (default 300s; 0: cut at once)",
+  }),
+  costPerHour: z.number().min(0).optional().meta({
+    description: "dollars per instance-hour, for the report's cost (default: not priced)",
   }),
   queue: z
     .union([PositiveInt, z.literal(0), z.literal("unbounded")])

@@ -5,6 +5,7 @@ import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
+import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -216,7 +217,12 @@ export function validateDesign(d: Design): Problem[] {
         c.rules?.forEach((r, i) => {
           ref(at("rules", i, "backend"), r.backend, ["service"], "backend");
         });
-        if (c.weights && backend?.kind === "service" && c.weights.length !== (backend.instances ?? 1))
+        if (
+          c.weights &&
+          backend?.kind === "service" &&
+          !backend.autoscale &&
+          c.weights.length !== (backend.instances ?? 1)
+        )
           out.push({
             path: at("weights"),
             message: `${c.weights.length} weights for ${backend.instances ?? 1} instances of "${c.backend}"`,
@@ -236,6 +242,7 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        out.push(...capacityProblems(name, c, d));
         if (c.localCache) {
           const err = capacityError(c.localCache.capacity);
           if (err) out.push({ path: at("localCache", "capacity"), ...err });
@@ -471,8 +478,8 @@ export function validateDesign(d: Design): Problem[] {
       );
       if (c && typeof f.instance === "number") {
         const n =
-          "instances" in c
-            ? (c.instances ?? 1)
+          c.kind === "service"
+            ? initialInstances(c)
             : c.kind === "database"
               ? Math.max(c.shards ?? 1, c.reshard?.shards ?? 1) * (1 + (c.replicas ?? 0))
               : c.kind === "quorum-store"

@@ -1,5 +1,6 @@
 // Human summary tables for the terminal.
 import type { Report, RouteReport } from "./json.js";
+import { capacityLines } from "./text-capacity.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
 function table(head: string[], rows: string[][], align = `l${"r".repeat(head.length - 1)}`): string {
@@ -93,6 +94,8 @@ export function renderText(rep: Report): string {
   if (data.length) out.push("", ...data);
   const dns = dnsLines(rep);
   if (dns.length) out.push("", ...dns);
+  const capacity = capacityLines(rep);
+  if (capacity.length) out.push("", ...capacity);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");

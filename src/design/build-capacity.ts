@@ -1,0 +1,47 @@
+// Wires a service's capacity changes into its fleet: the price of its
+// instances and the controllers that change the fleet over time.
+import { Autoscaler } from "../components/autoscaler.js";
+import type { Service } from "../components/service.js";
+import { sampler } from "../kernel/distributions.js";
+import { DEFAULTS } from "./defaults.js";
+import type { ComponentSpec } from "./schema.js";
+import { autoscaleTarget } from "./validate-capacity.js";
+
+type ServiceSpec = Extract<ComponentSpec, { kind: "service" }>;
+
+/** Whether the service's fleet is reported (instance-seconds, cost, series): it changes, or it is priced. */
+export function hasFleetReport(c: ServiceSpec): boolean {
+  return c.autoscale !== undefined || c.costPerHour !== undefined;
+}
+
+export function configureFleet(service: Service, c: ServiceSpec): void {
+  if (!hasFleetReport(c)) return;
+  const D = DEFAULTS.capacity;
+  service.fleet.configure(c.costPerHour ?? 0);
+  const drainMs = c.drain ?? D.drain;
+  const a = c.autoscale;
+  if (a) {
+    const metric = a.metric ?? D.metric;
+    const cooldown = a.cooldown ?? D.cooldown;
+    const [outMs, inMs] =
+      typeof cooldown === "number"
+        ? [cooldown, cooldown]
+        : [cooldown.out ?? D.cooldown, cooldown.in ?? D.cooldown];
+    service.fleet.addController(
+      new Autoscaler(service, {
+        policy: {
+          min: a.min,
+          max: a.max,
+          target: autoscaleTarget(metric, a.target),
+          tolerance: a.tolerance ?? D.tolerance,
+          outCooldownMs: outMs,
+          inCooldownMs: inMs,
+        },
+        metric,
+        intervalMs: a.interval ?? D.interval,
+        boot: sampler(a.bootTime ?? { type: "constant", value: D.bootTime }),
+        drainMs,
+      }),
+    );
+  }
+}

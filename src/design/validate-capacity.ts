@@ -1,0 +1,96 @@
+// Checks of a service's capacity changes (autoscale, drain, cost) that the
+// schema cannot express, and the few derived figures the builder shares with
+// them: the autoscaling target in the metric's unit, the fleet's initial size
+// and how many instance slots to allocate.
+import type { ScalingMetric } from "../components/autoscaler.js";
+import { DEFAULTS } from "./defaults.js";
+import type { UnitError } from "./errors.js";
+import type { ComponentSpec, Design } from "./schema.js";
+import { parseCount, parsePercent, parseRate } from "./units.js";
+import type { Problem } from "./validate.js";
+
+type ServiceSpec = Extract<ComponentSpec, { kind: "service" }>;
+
+const TARGET_UNITS: Record<ScalingMetric, { parse: (v: string | number) => number; expected: string }> = {
+  utilization: { parse: parsePercent, expected: "a percentage such as 60%" },
+  "rps-per-instance": { parse: parseRate, expected: "a rate per instance such as 100/s" },
+  queue: { parse: parseCount, expected: "a number of waiting requests per instance, such as 5" },
+};
+
+/** The autoscaling target in the metric's own unit (a fraction, requests per second, a count). */
+export function autoscaleTarget(metric: ScalingMetric, raw: string | number): number {
+  return TARGET_UNITS[metric].parse(raw);
+}
+
+/** Instances a service starts with: `instances`, else autoscale.min, else 1. */
+export function initialInstances(c: ServiceSpec): number {
+  return c.instances ?? c.autoscale?.min ?? DEFAULTS.service.instances;
+}
+
+/**
+ * Instance slots to allocate: twice the largest fleet, so that a whole fleet
+ * can be launched while as many instances are still draining.
+ */
+export function fleetSlots(c: ServiceSpec): number {
+  const fleet = Math.max(initialInstances(c), c.autoscale?.max ?? 0);
+  return c.autoscale ? 2 * fleet : fleet;
+}
+
+export function capacityProblems(name: string, c: ServiceSpec, d: Design): Problem[] {
+  const out: Problem[] = [];
+  const at = (...p: (string | number)[]) => ["components", name, ...p];
+  const a = c.autoscale;
+  if (a) {
+    if (a.min > a.max)
+      out.push({
+        path: at("autoscale", "max"),
+        message: `autoscale.max (${a.max}) is below autoscale.min (${a.min})`,
+        expected: `a whole number >= ${a.min}`,
+      });
+    if (c.instances !== undefined && (c.instances < a.min || c.instances > a.max))
+      out.push({
+        path: at("instances"),
+        message: `the fleet starts with ${c.instances} instances, outside autoscale's ${a.min}..${a.max}`,
+        hint: "leave instances out to start at autoscale.min",
+      });
+    const metric = a.metric ?? "utilization";
+    const unit = TARGET_UNITS[metric];
+    let target = Number.NaN;
+    try {
+      target = unit.parse(a.target);
+    } catch (e) {
+      const err = e as UnitError;
+      out.push({
+        path: at("autoscale", "target"),
+        message: `${metric} target: ${err.message}`,
+        expected: unit.expected,
+        suggestion: err.suggestion,
+        hint: err.hint,
+      });
+    }
+    if (!Number.isNaN(target) && !(target > 0))
+      out.push({ path: at("autoscale", "target"), message: "the target must be greater than zero" });
+    else if (metric === "utilization" && target > 1)
+      out.push({
+        path: at("autoscale", "target"),
+        message: `a utilization target of ${target * 100}% can never be reached`,
+        expected: "a percentage up to 100%, typically 50% to 70%",
+      });
+    if (a.tolerance !== undefined && a.tolerance >= 1)
+      out.push({
+        path: at("autoscale", "tolerance"),
+        message: "a tolerance of 100% or more never lets the fleet scale in",
+        expected: "a percentage below 100%, typically 10%",
+      });
+    // a balancer's weights name instances one by one; an autoscaled fleet's change
+    for (const [lbName, lb] of Object.entries(d.components))
+      if (lb.kind === "load-balancer" && lb.backend === name && lb.weights)
+        out.push({
+          path: ["components", lbName, "weights"],
+          message: `weights give each instance of "${name}" a share, but "${name}" is autoscaled: its instances come and go`,
+          hint: "remove weights (autoscaled instances are identical)",
+          atKey: true,
+        });
+  }
+  return out;
+}

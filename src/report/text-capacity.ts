@@ -1,0 +1,32 @@
+// Terminal lines for services whose fleet changes or is priced: how the fleet
+// moved, what it cost, and what draining did.
+import type { Report } from "./json.js";
+
+interface CapacityReport {
+  instanceSeconds: number;
+  cost: number;
+  peakInstances: number;
+  drainTimeouts: number;
+  cutByDrainTimeout: number;
+  autoscaling?: { events: { from: number; to: number }[] };
+}
+
+export function capacityLines(rep: Report): string[] {
+  const lines: string[] = [];
+  for (const [name, c] of Object.entries(rep.components)) {
+    const cap = c.capacity as CapacityReport | undefined;
+    if (!cap) continue;
+    const parts: string[] = [];
+    const events = cap.autoscaling?.events ?? [];
+    if (events.length) {
+      const path = [events[0].from, ...events.map((e) => e.to)].join("→");
+      parts.push(`instances ${path} (${events.length} scaling${events.length === 1 ? "" : "s"})`);
+    } else parts.push(`${cap.peakInstances} instances at most`);
+    parts.push(`${Math.round(cap.instanceSeconds).toLocaleString("en-US")} instance-s`);
+    if (cap.cost > 0) parts.push(`$${cap.cost.toFixed(cap.cost < 10 ? 3 : 2)}`);
+    if (cap.drainTimeouts > 0)
+      parts.push(`${cap.drainTimeouts} drains cut short (${cap.cutByDrainTimeout} requests)`);
+    lines.push(`  ${name}: ${parts.join(", ")}`);
+  }
+  return lines.length ? ["capacity:", ...lines] : [];
+}
