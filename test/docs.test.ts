@@ -339,6 +339,16 @@ describe("docs/report.md", () => {
       ...unmentioned(keys(autoscaling), `${at}.capacity.autoscaling`),
       ...events.flatMap((e) => unmentioned(keys(e), `${at}.capacity.autoscaling.events[]`)),
     ]).toEqual([]);
+    const v = "examples/resilience/vertical-scaling.yaml";
+    const resized = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(v, "utf8"), v), { durationMs: 200_000 })),
+    );
+    const resize = obj(obj(obj(obj(resized.components).fleet).capacity).resize);
+    expect(resize.finishedAt).toBeNull();
+    expect([
+      ...unmentioned(keys(resize), `${at}.capacity.resize`),
+      ...unmentioned(keys(resize.to), `${at}.capacity.resize.to`),
+    ]).toEqual([]);
   });
 
   it("mentions every field of a replicated database's report", () => {

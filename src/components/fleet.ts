@@ -25,6 +25,11 @@ export interface InstanceType {
   costPerHour: number;
 }
 
+/** Instance types by generation: a resize adds one, and instances remember theirs. */
+interface TypeRecord extends InstanceType {
+  generation: number;
+}
+
 /** Something that wants to hear when an instance changes phase (a balancer, a controller). */
 export type PhaseListener = (instance: number, phase: number) => void;
 
@@ -51,7 +56,9 @@ export class Fleet {
   private readonly listeners: PhaseListener[] = [];
   private readonly controllers: FleetController[] = [];
   /** the type new launches get */
-  template: InstanceType;
+  template: TypeRecord;
+  /** the type generation each instance was launched with */
+  readonly typeOf: Int32Array;
   inService: number;
   booting = 0;
   draining = 0;
@@ -83,7 +90,8 @@ export class Fleet {
     this.price = new Float64Array(slots);
     this.gen = new Int32Array(slots);
     this.drainAt = new Float64Array(slots);
-    this.template = { concurrency, speed: 1, costPerHour: 0 };
+    this.template = { concurrency, speed: 1, costPerHour: 0, generation: 0 };
+    this.typeOf = new Int32Array(slots);
     this.inService = initial;
     this.peak = initial;
     this.launchedTW.change(initial, 0);
@@ -104,6 +112,11 @@ export class Fleet {
         this.price[i] = costPerHour;
         this.spendTW.change(costPerHour, 0);
       }
+  }
+
+  /** New launches get this type (a new generation); running instances keep theirs until relaunched. */
+  setType(t: InstanceType): void {
+    this.template = { ...t, generation: this.template.generation + 1 };
   }
 
   onPhase(listener: PhaseListener): void {
@@ -146,6 +159,7 @@ export class Fleet {
     this.workers[i] = t.concurrency;
     this.timeScale[i] = 1 / t.speed;
     this.price[i] = t.costPerHour;
+    this.typeOf[i] = t.generation;
     this.gen[i]++;
     this.phase[i] = BOOTING;
     this.booting++;
@@ -202,9 +216,9 @@ export class Fleet {
 
   private cutOff(i: number): void {
     this.drainTimeouts++;
-    // phase first: the failures answered below must not find it draining
-    this.stop(i);
+    // the work goes before the instance stops: whoever hears of the stop may relaunch the slot
     this.cut += this.host.dropWork(i);
+    this.stop(i);
   }
 
   private stop(i: number): void {

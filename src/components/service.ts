@@ -179,7 +179,8 @@ export class Service extends Station {
       const step = plan[job.step];
       switch (step.type) {
         case "compute": {
-          const d = step.time.sample(this.rng);
+          // an instance's type (speed) and version scale its own work, not its calls
+          const d = step.time.sample(this.rng) * this.fleet.timeScale[job.instance];
           if (d > 0) {
             sim.q.schedule(d, this.computeDone, job.id);
             return;

@@ -1,6 +1,7 @@
 // Wires a service's capacity changes into its fleet: the price of its
 // instances and the controllers that change the fleet over time.
 import { Autoscaler } from "../components/autoscaler.js";
+import { Resize } from "../components/resize.js";
 import type { Service } from "../components/service.js";
 import { sampler } from "../kernel/distributions.js";
 import { DEFAULTS } from "./defaults.js";
@@ -11,7 +12,7 @@ type ServiceSpec = Extract<ComponentSpec, { kind: "service" }>;
 
 /** Whether the service's fleet is reported (instance-seconds, cost, series): it changes, or it is priced. */
 export function hasFleetReport(c: ServiceSpec): boolean {
-  return c.autoscale !== undefined || c.costPerHour !== undefined;
+  return c.autoscale !== undefined || c.resize !== undefined || c.costPerHour !== undefined;
 }
 
 export function configureFleet(service: Service, c: ServiceSpec): void {
@@ -44,4 +45,19 @@ export function configureFleet(service: Service, c: ServiceSpec): void {
       }),
     );
   }
+  const r = c.resize;
+  if (r)
+    service.fleet.addController(
+      new Resize(service, {
+        atMs: r.at,
+        to: {
+          ...(r.concurrency !== undefined && { concurrency: r.concurrency }),
+          ...(r.speed !== undefined && { speed: r.speed }),
+          ...(r.costPerHour !== undefined && { costPerHour: r.costPerHour }),
+        },
+        batch: r.batch ?? D.batch,
+        restart: sampler(r.restartTime ?? { type: "constant", value: D.restartTime }),
+        drainMs,
+      }),
+    );
 }

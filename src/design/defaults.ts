@@ -19,7 +19,8 @@ export const DEFAULTS = {
    * period target tracking evaluates, AWS Application Auto Scaling's 300 s
    * scale-out and scale-in cooldowns, EC2 Auto Scaling's 300 s default
    * instance warm-up, the Kubernetes HPA's 10% tolerance, and an ALB target
-   * group's 300 s deregistration delay (connection draining).
+   * group's 300 s deregistration delay (connection draining). A resize's
+   * restart takes the ~10 minutes the seeds give for an upgrade (SC-01).
    */
   capacity: {
     metric: "utilization" as const,
@@ -28,6 +29,8 @@ export const DEFAULTS = {
     tolerance: 0.1,
     bootTime: 300_000,
     drain: 300_000,
+    restartTime: 600_000,
+    batch: 1,
   },
   database: {
     connections: 100,

@@ -512,6 +512,25 @@ const AutoscaleSchema = z
   })
   .meta({ description: "horizontal autoscaling by target tracking" });
 
+const ResizeSchema = z
+  .strictObject({
+    at: Duration.meta({ description: "when the instance type changes" }),
+    concurrency: PositiveInt.optional().meta({ description: "workers per instance of the new type" }),
+    speed: PositiveCount.optional().meta({
+      description: "how much faster the new type computes than the old: compute steps take time / speed",
+    }),
+    costPerHour: z
+      .number()
+      .min(0)
+      .optional()
+      .meta({ description: "dollars per instance-hour of the new type" }),
+    restartTime: DurationDist.optional().meta({
+      description: "time an instance is out of service while it restarts as the new type (default 10m)",
+    }),
+    batch: PositiveInt.optional().meta({ description: "instances restarted at once (default 1)" }),
+  })
+  .meta({ description: "vertical scaling: a new instance type, rolled out by restarting instances" });
+
 export const ServiceSchema = z.strictObject({
   kind: z.literal("service").meta({ description: "instances with workers and queues running route steps" }),
   instances: PositiveInt.optional().meta({
@@ -521,6 +540,7 @@ export const ServiceSchema = z.strictObject({
     description: "requests one instance works on at once (default 1)",
   }),
   autoscale: AutoscaleSchema.optional(),
+  resize: ResizeSchema.optional(),
   drain: Duration.optional().meta({
     description:
       "connection draining: how long an instance taken out of service may finish its in-flight requests before they are cut (default 300s; 0: cut at once)",

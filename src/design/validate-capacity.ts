@@ -92,5 +92,27 @@ export function capacityProblems(name: string, c: ServiceSpec, d: Design): Probl
           atKey: true,
         });
   }
+  const r = c.resize;
+  if (r) {
+    if (r.concurrency === undefined && r.speed === undefined && r.costPerHour === undefined)
+      out.push({
+        path: at("resize"),
+        message: "a resize changes nothing: give the new type's concurrency, speed or costPerHour",
+        atKey: true,
+      });
+    if (r.costPerHour !== undefined && c.costPerHour === undefined)
+      out.push({
+        path: at("resize", "costPerHour"),
+        message: "the new type has a price but the old one has none",
+        hint: "add costPerHour to the service: the price of the type it starts with",
+        atKey: true,
+      });
+    if (r.at >= d.duration)
+      out.push({
+        path: at("resize", "at"),
+        message: `the resize at ${r.at / 1000}s comes after the run ends (${d.duration / 1000}s)`,
+        hint: "move it earlier, or make the run longer",
+      });
+  }
   return out;
 }

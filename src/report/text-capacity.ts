@@ -9,6 +9,7 @@ interface CapacityReport {
   drainTimeouts: number;
   cutByDrainTimeout: number;
   autoscaling?: { events: { from: number; to: number }[] };
+  resize?: { restarted: number; minInService: number | null; finishedAt: number | null };
 }
 
 export function capacityLines(rep: Report): string[] {
@@ -21,7 +22,12 @@ export function capacityLines(rep: Report): string[] {
     if (events.length) {
       const path = [events[0].from, ...events.map((e) => e.to)].join("→");
       parts.push(`instances ${path} (${events.length} scaling${events.length === 1 ? "" : "s"})`);
-    } else parts.push(`${cap.peakInstances} instances at most`);
+    } else parts.push(`${cap.peakInstances} instance${cap.peakInstances === 1 ? "" : "s"} at most`);
+    const r = cap.resize;
+    if (r?.restarted)
+      parts.push(
+        `resized: ${r.restarted} restarted${r.finishedAt === null ? " (unfinished)" : ""}, ${r.minInService} in service at the low`,
+      );
     parts.push(`${Math.round(cap.instanceSeconds).toLocaleString("en-US")} instance-s`);
     if (cap.cost > 0) parts.push(`$${cap.cost.toFixed(cap.cost < 10 ? 3 : 2)}`);
     if (cap.drainTimeouts > 0)
