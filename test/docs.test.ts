@@ -345,6 +345,24 @@ describe("docs/report.md", () => {
     );
     const resize = obj(obj(obj(obj(resized.components).fleet).capacity).resize);
     expect(resize.finishedAt).toBeNull();
+    const c = "examples/resilience/canary.yaml";
+    const deployed = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(c, "utf8"), c), { durationMs: 150_000 })),
+    );
+    const capacity2 = obj(obj(obj(deployed.components)["canary-bad"]).capacity);
+    const deployments = capacity2.deployments as Record<string, unknown>[];
+    const versions = Object.values(obj(capacity2.versions)).map(obj);
+    expect(deployments[0].abortReason).not.toBeNull();
+    expect([
+      ...deployments.flatMap((d) => unmentioned(keys(d), `${at}.capacity.deployments[]`)),
+      ...deployments.flatMap((d) =>
+        (d.events as unknown[]).flatMap((e) => unmentioned(keys(e), `${at}.capacity.deployments[].events[]`)),
+      ),
+      ...versions.flatMap((v) => unmentioned(keys(v), `${at}.capacity.versions.<version>`)),
+      ...versions.flatMap((v) =>
+        unmentioned(keys(v.latencyMs), `${at}.capacity.versions.<version>.latencyMs`),
+      ),
+    ]).toEqual([]);
     expect([
       ...unmentioned(keys(resize), `${at}.capacity.resize`),
       ...unmentioned(keys(resize.to), `${at}.capacity.resize.to`),

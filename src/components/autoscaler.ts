@@ -82,6 +82,7 @@ export class Autoscaler implements FleetController {
     const fleet = this.station.fleet;
     const metric = this.measure(now);
     const from = fleet.inService + fleet.booting;
+    if (fleet.scalingPaused) return sim.q.schedule(this.cfg.intervalMs, this.evalEv, 0);
     const d = this.tracker.decide(now, { inService: fleet.inService, booting: fleet.booting }, metric);
     if (d) {
       let to = from;

@@ -8,6 +8,7 @@
 import { TimeWeighted } from "../metrics/time-weighted.js";
 import type { Sim } from "./runtime.js";
 import type { Station } from "./station.js";
+import type { Versions } from "./versions.js";
 
 /** Lifecycle phases; IN_SERVICE is 0 so that a fresh array means "all serving". */
 export const IN_SERVICE = 0;
@@ -59,6 +60,14 @@ export class Fleet {
   template: TypeRecord;
   /** the type generation each instance was launched with */
   readonly typeOf: Int32Array;
+  /** the software version each instance runs (an index into `versions`) */
+  readonly version: Int32Array;
+  /** the version new launches run */
+  launchVersion = 0;
+  /** set when the service has deployments */
+  versions: Versions | null = null;
+  /** an autoscaler makes no decisions while this is set (a blue-green or canary deployment is under way) */
+  scalingPaused = false;
   inService: number;
   booting = 0;
   draining = 0;
@@ -92,6 +101,7 @@ export class Fleet {
     this.drainAt = new Float64Array(slots);
     this.template = { concurrency, speed: 1, costPerHour: 0, generation: 0 };
     this.typeOf = new Int32Array(slots);
+    this.version = new Int32Array(slots);
     this.inService = initial;
     this.peak = initial;
     this.launchedTW.change(initial, 0);
@@ -151,13 +161,14 @@ export class Fleet {
     return -1;
   }
 
-  /** Launches a stopped slot with the current template; it serves after `bootMs`. */
-  launchSlot(i: number, bootMs: number): void {
+  /** Launches a stopped slot with the current type and `version`; it serves after `bootMs`. */
+  launchSlot(i: number, bootMs: number, version = this.launchVersion): void {
     if (this.phase[i] !== STOPPED) throw new Error(`${this.host.name}[${i}] is not stopped`);
     const now = this.sim.now;
     const t = this.template;
     this.workers[i] = t.concurrency;
-    this.timeScale[i] = 1 / t.speed;
+    this.version[i] = version;
+    this.timeScale[i] = (this.versions?.specs[version].latency ?? 1) / t.speed;
     this.price[i] = t.costPerHour;
     this.typeOf[i] = t.generation;
     this.gen[i]++;
@@ -221,12 +232,21 @@ export class Fleet {
     this.stop(i);
   }
 
+  /** Takes an instance out: one in service is drained; one still booting is stopped at once. */
+  retire(i: number, drainMs: number): void {
+    if (this.phase[i] === IN_SERVICE) this.drain(i, drainMs);
+    else if (this.phase[i] === BOOTING) this.stop(i);
+  }
+
   private stop(i: number): void {
     const now = this.sim.now;
+    if (this.phase[i] === BOOTING) this.booting--;
+    else {
+      this.draining--;
+      this.host.capacityChanged(-this.workers[i]);
+    }
     this.phase[i] = STOPPED;
-    this.draining--;
     this.gen[i]++;
-    this.host.capacityChanged(-this.workers[i]);
     this.launchedTW.change(-1, now);
     this.spendTW.change(-this.price[i], now);
     this.price[i] = 0;
@@ -265,6 +285,7 @@ export class Fleet {
       cutByDrainTimeout: this.cut,
     };
     for (const c of this.controllers) capacity[c.key] = c.section(now);
+    if (this.versions) capacity.versions = this.versions.report();
     return { series: { instances: this.inServiceSeries, launched: this.launchedSeries }, capacity };
   }
 }

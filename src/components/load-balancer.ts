@@ -58,6 +58,9 @@ class Pool implements BackendView {
   readonly balancer: Balancer;
   /** the backend's lifecycle phase per instance: only instances in service take requests */
   private readonly phase: Uint8Array;
+  private readonly versionOf: Int32Array;
+  /** during a deployment's traffic split: the version this pick is for (-1: any) */
+  want = -1;
   constructor(
     readonly cfg: PoolConfig,
     algorithm: BalancerAlgorithm,
@@ -73,9 +76,14 @@ class Pool implements BackendView {
     this.forwarded = new Float64Array(n);
     this.balancer = createBalancer(algorithm, { count: n, weights: cfg.weights, vnodes });
     this.phase = cfg.backend.fleet.phase;
+    this.versionOf = cfg.backend.fleet.version;
   }
   usable(i: number): boolean {
-    return this.healthy[i] === 1 && this.phase[i] === IN_SERVICE;
+    return (
+      this.healthy[i] === 1 &&
+      this.phase[i] === IN_SERVICE &&
+      (this.want < 0 || this.versionOf[i] === this.want)
+    );
   }
   /** Whether the instance is launched at all: probes of stopped or booting slots are not sent. */
   probed(i: number): boolean {
@@ -166,16 +174,37 @@ export class LoadBalancer extends Component {
   }
 
   private choose(pool: Pool, pi: number, job: Job): number {
+    const versions = pool.cfg.backend.fleet.versions;
     if (this.cfg.sticky) {
       const session = pi * 4294967296 + job.user;
       const pinned = this.sessions.get(session);
-      if (pinned !== undefined && pool.usable(pinned)) return pinned;
-      const b = pool.balancer.pick(pool, this.hashKey(job), this.rand);
+      if (
+        pinned !== undefined &&
+        pool.usable(pinned) &&
+        (!versions || versions.routed(pool.cfg.backend.fleet.version[pinned]))
+      )
+        return pinned;
+      const b = this.pickIn(pool, job);
       if (b >= 0) {
         if (pinned !== undefined) this.repinned++;
         this.sessions.set(session, b);
       }
       return b;
+    }
+    return this.pickIn(pool, job);
+  }
+
+  /**
+   * A deployment's traffic split chooses the version first, then the policy
+   * picks among its instances; if none of that version is usable, any will do.
+   */
+  private pickIn(pool: Pool, job: Job): number {
+    const versions = pool.cfg.backend.fleet.versions;
+    if (versions?.splitting) {
+      pool.want = versions.choose();
+      const b = pool.balancer.pick(pool, this.hashKey(job), this.rand);
+      pool.want = -1;
+      if (b >= 0) return b;
     }
     return pool.balancer.pick(pool, this.hashKey(job), this.rand);
   }

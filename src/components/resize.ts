@@ -36,7 +36,6 @@ export class Resize implements FleetController {
       batch: cfg.batch,
       restartMs: () => cfg.restart.sample(this.rng),
       drainMs: cfg.drainMs,
-      stale: (i) => fleet.typeOf[i] !== this.generation,
       done: () => {
         this.finishedAt = station.sim.now;
       },
@@ -61,7 +60,7 @@ export class Resize implements FleetController {
     fleet.setType(this.to);
     this.generation = fleet.template.generation;
     this.startedAt = this.station.sim.now;
-    this.roll.start();
+    this.roll.start((i) => fleet.typeOf[i] !== this.generation);
   }
 
   section(): unknown {

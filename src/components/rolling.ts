@@ -13,10 +13,12 @@ export interface RollConfig {
   /** draws the time a relaunched instance takes to serve again */
   restartMs: () => number;
   drainMs: number;
-  /** whether instance i still needs replacing */
-  stale: (i: number) => boolean;
   /** the roll has replaced every instance */
   done: () => void;
+  /** a batch is being taken out */
+  onBatch?: (instances: number[]) => void;
+  /** a halted roll's last batch is back in service */
+  stopped?: () => void;
 }
 
 export class Roll {
@@ -24,7 +26,11 @@ export class Roll {
   private readonly inBatch: Uint8Array;
   private pending = 0;
   private active = false;
+  /** whether instance i still needs replacing, for the roll under way */
+  private stale: (i: number) => boolean = () => false;
   restarted = 0;
+  /** instances replaced at once */
+  batchSize: number;
   /** the fewest instances in service while the roll ran */
   minInService = Number.POSITIVE_INFINITY;
 
@@ -33,6 +39,7 @@ export class Roll {
     private readonly cfg: RollConfig,
   ) {
     this.inBatch = new Uint8Array(fleet.slots);
+    this.batchSize = cfg.batch;
     fleet.onPhase((i, phase) => this.changed(i, phase));
   }
 
@@ -40,31 +47,34 @@ export class Roll {
     return this.active;
   }
 
-  start(): void {
+  start(stale: (i: number) => boolean): void {
+    this.stale = stale;
     this.active = true;
     this.minInService = this.fleet.inService;
     this.next();
   }
 
-  /** Stops starting batches; the instances of the current batch still come back. */
+  /** Stops starting batches; the instances of the current batch still come back, then `stopped` is called. */
   halt(): void {
     this.active = false;
+    if (this.pending === 0) this.cfg.stopped?.();
   }
 
   private next(): void {
-    if (!this.active) return;
+    if (!this.active) return this.cfg.stopped?.();
     const fleet = this.fleet;
     const batch: number[] = [];
-    for (let i = 0; i < fleet.slots && batch.length < this.cfg.batch; i++)
-      if (fleet.phase[i] === IN_SERVICE && this.cfg.stale(i)) batch.push(i);
+    for (let i = 0; i < fleet.slots && batch.length < this.batchSize; i++)
+      if (fleet.phase[i] === IN_SERVICE && this.stale(i)) batch.push(i);
     if (batch.length === 0) {
       // stale instances still booting (launched before the change) are replaced once they serve
-      for (let i = 0; i < fleet.slots; i++) if (fleet.phase[i] !== STOPPED && this.cfg.stale(i)) return;
+      for (let i = 0; i < fleet.slots; i++) if (fleet.phase[i] !== STOPPED && this.stale(i)) return;
       this.active = false;
       return this.cfg.done();
     }
     this.pending = batch.length;
     for (const i of batch) this.inBatch[i] = 1;
+    this.cfg.onBatch?.(batch);
     for (const i of batch) fleet.drain(i, this.cfg.drainMs);
   }
 
@@ -72,7 +82,7 @@ export class Roll {
     if (this.active && this.fleet.inService < this.minInService) this.minInService = this.fleet.inService;
     if (this.inBatch[i] === 0) {
       // a stale instance that came into service while the roll waited for one
-      if (this.active && this.pending === 0 && phase === IN_SERVICE && this.cfg.stale(i)) this.next();
+      if (this.active && this.pending === 0 && phase === IN_SERVICE && this.stale(i)) this.next();
       return;
     }
     if (phase === STOPPED) {

@@ -17,7 +17,7 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import { CONFLICT, OK } from "./outcomes.js";
+import { CONFLICT, ERROR, OK } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import { Station, type StationConfig } from "./station.js";
@@ -250,7 +250,9 @@ export class Service extends Station {
         }
       }
     }
-    this.finish(job, OK);
+    // a version with a bug fails some requests after doing their work
+    const versions = this.fleet.versions;
+    this.finish(job, versions?.fails(this.fleet.version[job.instance]) ? ERROR : OK);
   }
 
   private afterCompute(id: number): void {

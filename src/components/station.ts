@@ -127,13 +127,27 @@ export abstract class Station extends Component {
     return this.pickInstance();
   }
 
-  /** Callers without a load balancer spread calls round robin over live instances in service. */
+  /**
+   * Callers without a load balancer spread calls round robin over live
+   * instances in service (of the version a deployment's traffic split
+   * chooses, if any has one in service).
+   */
   private pickInstance(): number {
+    const want = this.fleet.versions?.choose() ?? -1;
+    if (want >= 0) {
+      const i = this.nextInstance(want);
+      if (i >= 0) return i;
+    }
+    return this.nextInstance(-1);
+  }
+
+  private nextInstance(version: number): number {
     const n = this.busy.length;
     const phase = this.fleet.phase;
+    const versionOf = this.fleet.version;
     for (let k = 0; k < n; k++) {
       const i = (this.rr + k) % n;
-      if (this.alive[i] === 1 && phase[i] === IN_SERVICE) {
+      if (this.alive[i] === 1 && phase[i] === IN_SERVICE && (version < 0 || versionOf[i] === version)) {
         this.rr = i + 1;
         return i;
       }
@@ -190,6 +204,9 @@ export abstract class Station extends Component {
     }
     job.outcome = outcome;
     const i = job.instance;
+    const versions = this.fleet.versions;
+    if (versions && this.isTraffic(job))
+      versions.served(this.fleet.version[i], outcome, this.sim.now - job.enqueued);
     this.sim.reply(job);
     this.beginReady();
     if (this.fleet.phase[i] === DRAINING) this.fleet.checkDrained(i);

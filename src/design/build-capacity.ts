@@ -1,7 +1,9 @@
 // Wires a service's capacity changes into its fleet: the price of its
 // instances and the controllers that change the fleet over time.
 import { Autoscaler } from "../components/autoscaler.js";
+import { type DeploymentConfig, Deployer } from "../components/deployment.js";
 import { Resize } from "../components/resize.js";
+import { Versions } from "../components/versions.js";
 import type { Service } from "../components/service.js";
 import { sampler } from "../kernel/distributions.js";
 import { DEFAULTS } from "./defaults.js";
@@ -12,7 +14,12 @@ type ServiceSpec = Extract<ComponentSpec, { kind: "service" }>;
 
 /** Whether the service's fleet is reported (instance-seconds, cost, series): it changes, or it is priced. */
 export function hasFleetReport(c: ServiceSpec): boolean {
-  return c.autoscale !== undefined || c.resize !== undefined || c.costPerHour !== undefined;
+  return (
+    c.autoscale !== undefined ||
+    c.resize !== undefined ||
+    c.deployments !== undefined ||
+    c.costPerHour !== undefined
+  );
 }
 
 export function configureFleet(service: Service, c: ServiceSpec): void {
@@ -60,4 +67,29 @@ export function configureFleet(service: Service, c: ServiceSpec): void {
         drainMs,
       }),
     );
+  if (c.deployments) {
+    const P = DEFAULTS.deploy;
+    const versions = new Versions({ name: c.version ?? P.version, latency: 1, errorRate: 0 });
+    const cfgs = [...c.deployments]
+      .sort((a, b) => a.at - b.at)
+      .map((x): DeploymentConfig => ({
+        atMs: x.at,
+        version: { name: x.version, latency: x.latency ?? 1, errorRate: x.errorRate ?? 0 },
+        strategy: x.strategy ?? P.strategy,
+        batch: x.batch ?? D.batch,
+        boot: sampler(x.bootTime ?? { type: "constant", value: D.bootTime }),
+        // a last step of 100% is the promotion every canary ends with
+        steps: (x.steps ?? P.steps).filter((share) => share < 1),
+        bakeMs: x.bake ?? P.bake,
+        abort: x.abort
+          ? {
+              errorRate: x.abort.errorRate ?? null,
+              p99Ms: x.abort.p99 ?? null,
+              windowMs: x.abort.window ?? P.window,
+              minRequests: x.abort.minRequests ?? P.minRequests,
+            }
+          : null,
+      }));
+    service.fleet.addController(new Deployer(service, versions, cfgs, drainMs));
+  }
 }

@@ -32,6 +32,20 @@ export const DEFAULTS = {
     restartTime: 600_000,
     batch: 1,
   },
+  /**
+   * Deployments: AWS CodeDeploy's Canary10Percent5Minutes (10% of traffic for
+   * five minutes, then all of it) and ECS blue/green's 5-minute wait before
+   * the original fleet goes; the abort rule's window is a 1-minute metric
+   * period. The 100-request floor is archsim's own (no seed gives one).
+   */
+  deploy: {
+    version: "v1",
+    strategy: "rolling" as const,
+    steps: [0.1],
+    bake: 300_000,
+    window: 60_000,
+    minRequests: 100,
+  },
   database: {
     connections: 100,
     queue: 1000,

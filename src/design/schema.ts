@@ -13,6 +13,7 @@ import {
   type WriteStrategy,
 } from "../components/cache-writes.js";
 import { SCALING_METRICS, type ScalingMetric } from "../components/autoscaler.js";
+import { STRATEGIES, type Strategy } from "../components/deployment.js";
 import { DNS_POLICIES } from "../components/dns.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
@@ -531,6 +532,53 @@ const ResizeSchema = z
   })
   .meta({ description: "vertical scaling: a new instance type, rolled out by restarting instances" });
 
+const DeploymentSchema = z.strictObject({
+  at: Duration.meta({ description: "when the deployment starts" }),
+  version: Name.meta({ description: "name of the new version" }),
+  strategy: z
+    .enum(STRATEGIES as [Strategy, ...Strategy[]])
+    .optional()
+    .meta({
+      description:
+        "rolling (a batch at a time), blue-green (a second fleet, then one switch) or canary (a share of traffic, step by step); default rolling",
+    }),
+  latency: PositiveCount.optional().meta({
+    description: "factor on the service's compute times in the new version (default 1)",
+  }),
+  errorRate: Percent.optional().meta({
+    description: "share of the new version's requests that fail with error (default 0%)",
+  }),
+  batch: PositiveInt.optional().meta({ description: "rolling: instances replaced at once (default 1)" }),
+  bootTime: DurationDist.optional().meta({
+    description: "time a new-version instance takes to serve after its launch or restart (default 300s)",
+  }),
+  steps: z.array(Percent).min(1).optional().meta({
+    description:
+      "canary: the shares of traffic sent to the new version, in turn, before all of it (default [10%])",
+  }),
+  bake: Duration.optional().meta({
+    description:
+      "canary: how long each step is held; blue-green: how long the old fleet is kept after the switch (default 5m)",
+  }),
+  abort: z
+    .strictObject({
+      errorRate: Percent.optional().meta({
+        description: "roll back when more than this share of the new version's requests fail",
+      }),
+      p99: PositiveDuration.optional().meta({
+        description: "roll back when the new version's p99 is above this",
+      }),
+      window: PositiveDuration.optional().meta({
+        description: "the new version is judged on each window of this length (default 1m)",
+      }),
+      minRequests: PositiveInt.optional().meta({
+        description: "windows with fewer of the new version's requests are not judged (default 100)",
+      }),
+    })
+    .optional()
+    .meta({ description: "automatic rollback on an SLO breach of the new version" }),
+});
+
 export const ServiceSchema = z.strictObject({
   kind: z.literal("service").meta({ description: "instances with workers and queues running route steps" }),
   instances: PositiveInt.optional().meta({
@@ -541,6 +589,10 @@ export const ServiceSchema = z.strictObject({
   }),
   autoscale: AutoscaleSchema.optional(),
   resize: ResizeSchema.optional(),
+  version: Name.optional().meta({ description: "name of the version the service starts with (default v1)" }),
+  deployments: z.array(DeploymentSchema).min(1).optional().meta({
+    description: "new versions deployed over the run, one after another",
+  }),
   drain: Duration.optional().meta({
     description:
       "connection draining: how long an instance taken out of service may finish its in-flight requests before they are cut (default 300s; 0: cut at once)",

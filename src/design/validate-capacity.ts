@@ -33,7 +33,8 @@ export function initialInstances(c: ServiceSpec): number {
  */
 export function fleetSlots(c: ServiceSpec): number {
   const fleet = Math.max(initialInstances(c), c.autoscale?.max ?? 0);
-  return c.autoscale ? 2 * fleet : fleet;
+  const beside = c.deployments?.some((x) => x.strategy === "blue-green" || x.strategy === "canary");
+  return c.autoscale || beside ? 2 * fleet : fleet;
 }
 
 export function capacityProblems(name: string, c: ServiceSpec, d: Design): Problem[] {
@@ -114,5 +115,58 @@ export function capacityProblems(name: string, c: ServiceSpec, d: Design): Probl
         hint: "move it earlier, or make the run longer",
       });
   }
+  out.push(...deploymentProblems(c, at, d));
+  return out;
+}
+
+function deploymentProblems(
+  c: ServiceSpec,
+  at: (...p: (string | number)[]) => (string | number)[],
+  d: Design,
+) {
+  const out: Problem[] = [];
+  const names = new Set([c.version ?? DEFAULTS.deploy.version]);
+  c.deployments?.forEach((x, k) => {
+    const p = (...rest: (string | number)[]) => at("deployments", k, ...rest);
+    const strategy = x.strategy ?? DEFAULTS.deploy.strategy;
+    if (names.has(x.version))
+      out.push({
+        path: p("version"),
+        message: `version "${x.version}" is already running or deployed: each deployment brings a new version`,
+        hint: "give each deployment its own version name",
+      });
+    names.add(x.version);
+    if (x.at >= d.duration)
+      out.push({
+        path: p("at"),
+        message: `the deployment at ${x.at / 1000}s comes after the run ends (${d.duration / 1000}s)`,
+      });
+    const only = (field: "batch" | "steps" | "bake", allowed: string[]) => {
+      if (x[field] !== undefined && !allowed.includes(strategy))
+        out.push({
+          path: p(field),
+          message: `${field} applies to ${allowed.join(" and ")} deployments, not ${strategy}`,
+          hint: `remove ${field}, or set strategy: ${allowed[0]}`,
+          atKey: true,
+        });
+    };
+    only("batch", ["rolling"]);
+    only("steps", ["canary"]);
+    only("bake", ["canary", "blue-green"]);
+    x.steps?.forEach((share, i) => {
+      const prev = i > 0 ? x.steps![i - 1] : 0;
+      if (!(share > prev))
+        out.push({
+          path: p("steps", i),
+          message: `canary steps must grow: ${share * 100}% follows ${prev * 100}%`,
+        });
+    });
+    if (x.abort && x.abort.errorRate === undefined && x.abort.p99 === undefined)
+      out.push({
+        path: p("abort"),
+        message: "an abort rule needs a threshold: errorRate, p99 or both",
+        atKey: true,
+      });
+  });
   return out;
 }

@@ -10,6 +10,14 @@ interface CapacityReport {
   cutByDrainTimeout: number;
   autoscaling?: { events: { from: number; to: number }[] };
   resize?: { restarted: number; minInService: number | null; finishedAt: number | null };
+  deployments?: {
+    version: string;
+    strategy: string;
+    outcome: string;
+    finishedAt: number | null;
+    abortReason: string | null;
+  }[];
+  versions?: Record<string, { requests: number; errors: number }>;
 }
 
 export function capacityLines(rep: Report): string[] {
@@ -33,6 +41,15 @@ export function capacityLines(rep: Report): string[] {
     if (cap.drainTimeouts > 0)
       parts.push(`${cap.drainTimeouts} drains cut short (${cap.cutByDrainTimeout} requests)`);
     lines.push(`  ${name}: ${parts.join(", ")}`);
+    for (const d of cap.deployments ?? []) {
+      const when = d.finishedAt !== null ? ` at ${(d.finishedAt / 1000).toFixed(1)}s` : "";
+      const why = d.abortReason ? ` (${d.abortReason})` : "";
+      const v = cap.versions?.[d.version];
+      const served = v
+        ? `; it served ${v.requests.toLocaleString("en-US")} requests, ${v.errors.toLocaleString("en-US")} failed`
+        : "";
+      lines.push(`    ${d.strategy} deployment of ${d.version}: ${d.outcome}${when}${why}${served}`);
+    }
   }
   return lines.length ? ["capacity:", ...lines] : [];
 }
