@@ -345,6 +345,12 @@ describe("docs/report.md", () => {
     );
     const resize = obj(obj(obj(obj(resized.components).fleet).capacity).resize);
     expect(resize.finishedAt).toBeNull();
+    const f2 = "examples/resilience/discovery.yaml";
+    const found = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(f2, "utf8"), f2), { durationMs: 70_000 })),
+    );
+    const client = obj(obj(found.components)["client-side"]);
+    expect(unmentioned(keys(client.discovery), `${at}.discovery`)).toEqual([]);
     const c = "examples/resilience/canary.yaml";
     const deployed = JSON.parse(
       JSON.stringify(runDesign(loadDesign(readFileSync(c, "utf8"), c), { durationMs: 150_000 })),

@@ -54,6 +54,12 @@ export class Fleet {
   private readonly gen: Int32Array;
   /** when each draining instance began to drain */
   private readonly drainAt: Float64Array;
+  /**
+   * Calls sent to each instance that have not arrived yet (a balancer's
+   * forwards, direct callers' calls): a drain waits for them too, as a load
+   * balancer's deregistration waits for its requests in flight.
+   */
+  readonly inbound: Int32Array;
   private readonly listeners: PhaseListener[] = [];
   private readonly controllers: FleetController[] = [];
   /** the type new launches get */
@@ -99,6 +105,7 @@ export class Fleet {
     this.price = new Float64Array(slots);
     this.gen = new Int32Array(slots);
     this.drainAt = new Float64Array(slots);
+    this.inbound = new Int32Array(slots);
     this.template = { concurrency, speed: 1, costPerHour: 0, generation: 0 };
     this.typeOf = new Int32Array(slots);
     this.version = new Int32Array(slots);
@@ -171,6 +178,7 @@ export class Fleet {
     this.timeScale[i] = (this.versions?.specs[version].latency ?? 1) / t.speed;
     this.price[i] = t.costPerHour;
     this.typeOf[i] = t.generation;
+    this.inbound[i] = 0;
     this.gen[i]++;
     this.phase[i] = BOOTING;
     this.booting++;
@@ -207,17 +215,22 @@ export class Fleet {
     this.draining++;
     this.drainAt[i] = this.sim.now;
     this.notify(i);
-    if (this.host.idle(i)) return this.checkDrained(i);
+    if (this.quiet(i)) return this.checkDrained(i);
     if (timeoutMs <= 0) return this.cutOff(i);
     if (Number.isFinite(timeoutMs)) this.sim.q.schedule(timeoutMs, this.drainEv, this.encode(i));
   }
 
   /** Called when a draining instance may have finished its last request. */
   checkDrained(i: number): void {
-    if (this.phase[i] === DRAINING && this.host.idle(i)) {
+    if (this.phase[i] === DRAINING && this.quiet(i)) {
       this.drained++;
       this.stop(i);
     }
+  }
+
+  /** Nothing held and nothing on its way. */
+  private quiet(i: number): boolean {
+    return this.inbound[i] === 0 && this.host.idle(i);
   }
 
   private drainTimedOut(arg: number): void {

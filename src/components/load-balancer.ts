@@ -168,6 +168,7 @@ export class LoadBalancer extends Component {
     }
     pool.conns[backend]++;
     pool.forwarded[backend]++;
+    pool.cfg.backend.fleet.inbound[backend]++;
     const c = this.sim.child(job, this, -1);
     c.op = job.op;
     this.sim.send(c, pool.cfg.backend, backend, this.cfg.costMs);

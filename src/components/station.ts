@@ -8,6 +8,7 @@ import { TimeWeighted } from "../metrics/time-weighted.js";
 import { IntQueue } from "./int-queue.js";
 import { type Job, QUEUED, RUNNING } from "./job.js";
 import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
+import type { ClientDiscovery } from "./discovery.js";
 import { DRAINING, Fleet, IN_SERVICE } from "./fleet.js";
 import { Component, type ComponentReport, type Sim } from "./runtime.js";
 
@@ -30,6 +31,8 @@ export abstract class Station extends Component {
   protected readonly alive: Uint8Array;
   /** launches, drains and stops instances, and keeps their per-instance type */
   readonly fleet: Fleet;
+  /** client-side discovery: direct callers pick from their own cached instance lists */
+  discovery: ClientDiscovery | null = null;
   protected readonly queues: IntQueue[];
   /** jobs given a worker by `finish`, waiting for `beginReady` */
   private readonly ready = new IntQueue();
@@ -67,6 +70,7 @@ export abstract class Station extends Component {
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.fleet.attach(sim);
+    this.discovery?.attach(sim);
   }
 
   override start(): void {
@@ -108,11 +112,15 @@ export abstract class Station extends Component {
     if (this.isTraffic(job)) this.arrivals++;
     let i = job.instance;
     if (i < 0) {
-      i = this.pickInstance();
+      i = this.discovery ? this.discovery.pick(job.caller) : this.pickInstance();
       if (i < 0) return this.refuse(job, NO_HEALTHY_BACKEND);
       job.instance = i;
+    } else if (this.fleet.inbound[i] > 0) this.fleet.inbound[i]--;
+    if (this.alive[i] === 0 || !this.fleet.admits(i, job.start)) {
+      this.refuse(job, INSTANCE_DOWN);
+      if (this.fleet.phase[i] === DRAINING) this.fleet.checkDrained(i);
+      return;
     }
-    if (this.alive[i] === 0 || !this.fleet.admits(i, job.start)) return this.refuse(job, INSTANCE_DOWN);
     job.enqueued = this.sim.now;
     if (this.busy[i] < this.fleet.workers[i]) this.startJob(job);
     // internal work (a replica's log apply) waits its turn but is never turned away
@@ -123,8 +131,11 @@ export abstract class Station extends Component {
     } else this.refuse(job, this.cfg.rejectCause);
   }
 
-  override pick(_job: Job): number {
-    return this.pickInstance();
+  /** The instance a direct caller's call goes to; it is on its way, which a drain waits for. */
+  override pick(job: Job): number {
+    const i = this.discovery ? this.discovery.pick(job.caller) : this.pickInstance();
+    if (i >= 0) this.fleet.inbound[i]++;
+    return i;
   }
 
   /**
@@ -251,6 +262,7 @@ export abstract class Station extends Component {
   override kill(instance: number): void {
     if (this.alive[instance] === 0) return;
     this.alive[instance] = 0;
+    this.discovery?.killed(instance);
     this.dropWork(instance);
     if (this.fleet.phase[instance] === DRAINING) this.fleet.checkDrained(instance);
   }
@@ -355,6 +367,7 @@ export abstract class Station extends Component {
         ...fleet?.series,
       },
       ...(fleet && { capacity: fleet.capacity }),
+      ...(this.discovery && { discovery: this.discovery.report() }),
     };
   }
 }

@@ -2,6 +2,7 @@
 // instances and the controllers that change the fleet over time.
 import { Autoscaler } from "../components/autoscaler.js";
 import { type DeploymentConfig, Deployer } from "../components/deployment.js";
+import { ClientDiscovery } from "../components/discovery.js";
 import { Resize } from "../components/resize.js";
 import { Versions } from "../components/versions.js";
 import type { Service } from "../components/service.js";
@@ -23,6 +24,11 @@ export function hasFleetReport(c: ServiceSpec): boolean {
 }
 
 export function configureFleet(service: Service, c: ServiceSpec): void {
+  if (c.discovery)
+    service.discovery = new ClientDiscovery(service.fleet, (i) => service.isAlive(i), {
+      refreshMs: c.discovery.refresh ?? DEFAULTS.discovery.refresh,
+      evictAfterMs: c.discovery.evictAfter ?? DEFAULTS.discovery.evictAfter,
+    });
   if (!hasFleetReport(c)) return;
   const D = DEFAULTS.capacity;
   service.fleet.configure(c.costPerHour ?? 0);

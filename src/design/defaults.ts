@@ -38,6 +38,8 @@ export const DEFAULTS = {
    * the original fleet goes; the abort rule's window is a 1-minute metric
    * period. The 100-request floor is archsim's own (no seed gives one).
    */
+  /** client-side discovery: Eureka's 30 s registry fetch interval and 90 s lease expiration */
+  discovery: { refresh: 30_000, evictAfter: 90_000 },
   deploy: {
     version: "v1",
     strategy: "rolling" as const,

@@ -590,6 +590,21 @@ export const ServiceSchema = z.strictObject({
   autoscale: AutoscaleSchema.optional(),
   resize: ResizeSchema.optional(),
   version: Name.optional().meta({ description: "name of the version the service starts with (default v1)" }),
+  discovery: z
+    .strictObject({
+      refresh: PositiveDuration.optional().meta({
+        description: "how often each caller fetches the instance list again (default 30s)",
+      }),
+      evictAfter: Duration.optional().meta({
+        description:
+          "how long the registry keeps listing an instance that crashed, until its lease expires (default 90s)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "client-side discovery: callers without a load balancer pick from their own cached copy of the registry's instance list",
+    }),
   deployments: z.array(DeploymentSchema).min(1).optional().meta({
     description: "new versions deployed over the run, one after another",
   }),

@@ -116,6 +116,14 @@ export function capacityProblems(name: string, c: ServiceSpec, d: Design): Probl
       });
   }
   out.push(...deploymentProblems(c, at, d));
+  const split = c.deployments?.find((x) => x.strategy === "blue-green" || x.strategy === "canary");
+  if (c.discovery && split)
+    out.push({
+      path: at("discovery"),
+      message: `a ${split.strategy} deployment splits traffic between versions, which callers picking from their own cached instance lists do not do`,
+      hint: "put a load balancer in front of the service and remove discovery, or deploy with strategy: rolling",
+      atKey: true,
+    });
   return out;
 }
 

@@ -53,3 +53,16 @@ export function capacityLines(rep: Report): string[] {
   }
   return lines.length ? ["capacity:", ...lines] : [];
 }
+
+/** Client-side discovery: how stale the callers' instance lists made them. */
+export function discoveryLines(rep: Report): string[] {
+  const lines: string[] = [];
+  for (const [name, c] of Object.entries(rep.components)) {
+    const d = c.discovery as { refreshes: number; staleCalls: number } | undefined;
+    if (!d) continue;
+    lines.push(
+      `  ${name}: ${d.refreshes.toLocaleString("en-US")} list refreshes, ${d.staleCalls.toLocaleString("en-US")} calls to instances no longer serving`,
+    );
+  }
+  return lines.length ? ["client-side discovery:", ...lines] : [];
+}
