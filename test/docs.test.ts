@@ -351,6 +351,12 @@ describe("docs/report.md", () => {
     );
     const client = obj(obj(found.components)["client-side"]);
     expect(unmentioned(keys(client.discovery), `${at}.discovery`)).toEqual([]);
+    const f3 = "examples/resilience/sessions.yaml";
+    const sess = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(f3, "utf8"), f3), { durationMs: 5_000 })),
+    );
+    for (const name of ["sticky-memory", "shared"])
+      expect(unmentioned(keys(obj(obj(sess.components)[name]).sessions), `${at}.sessions`)).toEqual([]);
     const c = "examples/resilience/canary.yaml";
     const deployed = JSON.parse(
       JSON.stringify(runDesign(loadDesign(readFileSync(c, "utf8"), c), { durationMs: 150_000 })),

@@ -20,6 +20,7 @@ import {
 import { CONFLICT, ERROR, OK } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
+import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
 
@@ -74,6 +75,14 @@ export type Step =
       policy: number;
       salt?: number;
       saltKeys?: number;
+    }
+  | {
+      /** shared sessions: read the user's session from the session store (a cache or a database) */
+      type: "session";
+      store: Component;
+      /** the store is a cache: a miss means the session is gone, and it is created again */
+      cache: boolean;
+      policy: number;
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
@@ -110,6 +119,8 @@ export class Service extends Station {
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
   private readonly l1: LocalCache | null;
+  /** where users' sessions live (null: the service keeps none) */
+  sessions: Sessions | null = null;
   /** what read and write steps do with their caches */
   private readonly caches = new CacheClient({
     component: this,
@@ -161,6 +172,7 @@ export class Service extends Station {
   }
 
   protected begin(job: Job): void {
+    if (this.sessions?.mode === "in-memory") this.sessions.touch(job.user, job.instance);
     if (this.slowMs > 0) {
       // a slowed instance spends the extra time once per request, holding its worker
       job.step = -1;
@@ -222,6 +234,14 @@ export class Service extends Station {
           c.op = OP_READ;
           c.policy = step.policy;
           sim.send(c, step.cache ?? step.store, -1);
+          return;
+        }
+        case "session": {
+          const c = sim.child(job, this, job.instance);
+          c.op = OP_READ;
+          c.key = job.user;
+          c.policy = step.policy;
+          sim.send(c, step.store, -1);
           return;
         }
         case "transaction":
@@ -302,6 +322,15 @@ export class Service extends Station {
         sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
       this.l1?.invalidate(job.instance, step.store.storeId, c.key);
       if (step.cache) this.caches.wrote(job, c, step);
+    } else if (step.type === "session" && step.cache && !c.hit) {
+      // the session is not in the cache (never created, or evicted): log in again, store it
+      this.sessions!.missed(job.user);
+      const w = sim.child(job, this, job.instance);
+      w.parent = -1;
+      w.op = OP_WRITE;
+      w.key = job.user;
+      w.version = 1;
+      sim.send(w, step.store, -1);
     }
     sim.release(c);
     job.phase = 0;
@@ -553,6 +582,11 @@ export class Service extends Station {
     store.noteRead(flags);
   }
 
+  override kill(instance: number): void {
+    super.kill(instance);
+    if (this.sessions?.mode === "in-memory") this.sessions.drop(instance);
+  }
+
   override restart(instance: number): void {
     super.restart(instance);
     this.l1?.clear(instance);
@@ -566,6 +600,7 @@ export class Service extends Station {
 
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
+    if (this.sessions) base.sessions = this.sessions.report();
     if (!this.l1) return base;
     const l1 = this.l1;
     return {

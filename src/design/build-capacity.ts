@@ -5,7 +5,13 @@ import { type DeploymentConfig, Deployer } from "../components/deployment.js";
 import { ClientDiscovery } from "../components/discovery.js";
 import { Resize } from "../components/resize.js";
 import { Versions } from "../components/versions.js";
-import type { Service } from "../components/service.js";
+import { Cache } from "../components/cache.js";
+import { PRIMARY_READS } from "../components/database.js";
+import { STOPPED } from "../components/fleet.js";
+import type { Component } from "../components/runtime.js";
+import type { Service, Step } from "../components/service.js";
+import { Sessions } from "../components/sessions.js";
+import type { Store } from "../components/store.js";
 import { sampler } from "../kernel/distributions.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec } from "./schema.js";
@@ -98,4 +104,28 @@ export function configureFleet(service: Service, c: ServiceSpec): void {
       }));
     service.fleet.addController(new Deployer(service, versions, cfgs, drainMs));
   }
+}
+
+/** In-memory sessions die with their instance; shared ones are read from their store by a first step. */
+export function configureSessions(service: Service, c: ServiceSpec): void {
+  if (!c.sessions) return;
+  const sessions = new Sessions(c.sessions, service.instances());
+  service.sessions = sessions;
+  if (c.sessions === "in-memory")
+    service.fleet.onPhase((i, phase) => {
+      if (phase === STOPPED) sessions.drop(i);
+    });
+}
+
+/** The step that reads a user's session from the shared store, before a route's own steps. */
+export function sessionStep(c: ServiceSpec, byName: Map<string, Component>): Step | null {
+  if (c.sessions !== "shared" || !c.sessionStore) return null;
+  const store = byName.get(c.sessionStore)!;
+  const cache = store instanceof Cache;
+  return {
+    type: "session",
+    store,
+    cache,
+    policy: cache ? 0 : (store as unknown as Store).readPolicy(PRIMARY_READS),
+  };
 }

@@ -40,7 +40,7 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildCdn } from "./build-cdn.js";
-import { configureFleet } from "./build-capacity.js";
+import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -131,6 +131,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         },
       });
       configureFleet(comp as Service, c);
+      configureSessions(comp as Service, c);
     } else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
@@ -262,6 +263,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             saltKeys: s.saltKeys,
           };
         });
+        const session = sessionStep(c, byName);
+        if (session) plan.unshift(session);
         if (route === "*") fallback = plan;
         else plans.set(sim.routeIndex(route), plan);
       }
@@ -395,6 +398,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     (c) =>
       c.kind === "dns" ||
       (c.kind === "load-balancer" && c.sticky) ||
+      (c.kind === "service" && c.sessions !== undefined) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||

@@ -590,6 +590,13 @@ export const ServiceSchema = z.strictObject({
   autoscale: AutoscaleSchema.optional(),
   resize: ResizeSchema.optional(),
   version: Name.optional().meta({ description: "name of the version the service starts with (default v1)" }),
+  sessions: z.enum(["in-memory", "shared"]).optional().meta({
+    description:
+      "users' sessions: in-memory (on the instance that created them, lost when a request lands elsewhere or the instance dies) or shared (in sessionStore, read on every request); default none",
+  }),
+  sessionStore: Name.optional().meta({
+    description: "with sessions: shared, the cache or database holding them (sessions only)",
+  }),
   discovery: z
     .strictObject({
       refresh: PositiveDuration.optional().meta({

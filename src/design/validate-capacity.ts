@@ -6,6 +6,7 @@ import type { ScalingMetric } from "../components/autoscaler.js";
 import { DEFAULTS } from "./defaults.js";
 import type { UnitError } from "./errors.js";
 import type { ComponentSpec, Design } from "./schema.js";
+import { didYouMean } from "./suggest.js";
 import { parseCount, parsePercent, parseRate } from "./units.js";
 import type { Problem } from "./validate.js";
 
@@ -116,6 +117,7 @@ export function capacityProblems(name: string, c: ServiceSpec, d: Design): Probl
       });
   }
   out.push(...deploymentProblems(c, at, d));
+  out.push(...sessionProblems(name, c, at, d));
   const split = c.deployments?.find((x) => x.strategy === "blue-green" || x.strategy === "canary");
   if (c.discovery && split)
     out.push({
@@ -176,5 +178,74 @@ function deploymentProblems(
         atKey: true,
       });
   });
+  return out;
+}
+
+function sessionProblems(
+  name: string,
+  c: ServiceSpec,
+  at: (...p: (string | number)[]) => (string | number)[],
+  d: Design,
+): Problem[] {
+  const out: Problem[] = [];
+  if (c.sessions === "shared" && c.sessionStore === undefined)
+    out.push({
+      path: at("sessions"),
+      message: "shared sessions live in a store every instance reads: name it",
+      hint: "add sessionStore: <a cache or database>",
+      atKey: true,
+    });
+  if (c.sessionStore === undefined) return out;
+  if (c.sessions !== "shared") {
+    out.push({
+      path: at("sessionStore"),
+      message: `a session store is for shared sessions, and "${name}" has ${c.sessions ? `${c.sessions} sessions` : "none"}`,
+      hint: "add sessions: shared, or remove sessionStore",
+      atKey: true,
+    });
+    return out;
+  }
+  const store = d.components[c.sessionStore];
+  const candidates = Object.keys(d.components).filter((n) =>
+    ["cache", "database"].includes(d.components[n].kind),
+  );
+  if (!store || (store.kind !== "cache" && store.kind !== "database")) {
+    out.push({
+      path: at("sessionStore"),
+      message: store
+        ? `session store "${c.sessionStore}" is a ${store.kind}`
+        : `session store "${c.sessionStore}" is not a component of this design`,
+      expected: candidates.length ? `one of ${candidates.join(", ")}` : "a cache or a database",
+      suggestion: store ? undefined : didYouMean(c.sessionStore, candidates),
+    });
+    return out;
+  }
+  if (store.kind === "cache" && store.reads === "read-through")
+    out.push({
+      path: at("sessionStore"),
+      message: `cache "${c.sessionStore}" reads through to a database on a miss, but sessions are only ever created by the service`,
+      hint: "use a cache-aside cache (the default) for sessions",
+    });
+  if (store.kind === "database" && store.sharding?.directory)
+    out.push({
+      path: at("sessionStore"),
+      message: `database "${c.sessionStore}" finds keys through a directory service; sessions are read straight by user`,
+      hint: "keep sessions in a database sharded by hash (or not sharded)",
+    });
+  // sessions are keyed by user: data keys in the same store would be the same keys
+  for (const [other, o] of Object.entries(d.components))
+    if (o.kind === "service")
+      for (const [route, steps] of Object.entries(o.routes))
+        steps.forEach((s, i) => {
+          const names = Object.entries(s)
+            .filter(([k]) => ["read", "write", "update", "transaction", "cache"].includes(k))
+            .map(([, v]) => v);
+          if (names.includes(c.sessionStore))
+            out.push({
+              path: ["components", other, "routes", route, i],
+              message: `"${c.sessionStore}" is "${name}"'s session store; it holds sessions only`,
+              hint: "give the sessions a store of their own",
+            });
+        });
   return out;
 }

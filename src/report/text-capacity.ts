@@ -66,3 +66,18 @@ export function discoveryLines(rep: Report): string[] {
   }
   return lines.length ? ["client-side discovery:", ...lines] : [];
 }
+
+/** Sessions: how many users lost theirs. */
+export function sessionLines(rep: Report): string[] {
+  const lines: string[] = [];
+  for (const [name, c] of Object.entries(rep.components)) {
+    const s = c.sessions as { mode: string; created: number; lost: number; dropped?: number } | undefined;
+    if (!s) continue;
+    const dropped =
+      s.dropped !== undefined ? `, ${s.dropped.toLocaleString("en-US")} dropped with their instance` : "";
+    lines.push(
+      `  ${name} (${s.mode}): ${s.created.toLocaleString("en-US")} created, ${s.lost.toLocaleString("en-US")} lost${dropped}`,
+    );
+  }
+  return lines.length ? ["sessions:", ...lines] : [];
+}

@@ -1,6 +1,6 @@
 // Human summary tables for the terminal.
 import type { Report, RouteReport } from "./json.js";
-import { capacityLines, discoveryLines } from "./text-capacity.js";
+import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
 function table(head: string[], rows: string[][], align = `l${"r".repeat(head.length - 1)}`): string {
@@ -98,6 +98,8 @@ export function renderText(rep: Report): string {
   if (capacity.length) out.push("", ...capacity);
   const discovery = discoveryLines(rep);
   if (discovery.length) out.push("", ...discovery);
+  const sessions = sessionLines(rep);
+  if (sessions.length) out.push("", ...sessions);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
