@@ -14,7 +14,19 @@ type Cache = {
     ejections: number;
     rejoins: number;
     failovers: number;
-    nodes: { node: number; role: string; alive: boolean; inRing: boolean; gets: number; entries: number }[];
+    resyncs: number;
+    resyncMs: number;
+    unpromotable: number;
+    nodes: {
+      node: number;
+      role: string;
+      alive: boolean;
+      inRing: boolean;
+      syncing: boolean;
+      gets: number;
+      entries: number;
+      bytes: number;
+    }[];
   };
 };
 type Db = { series: { arrivals: number[] } };
@@ -112,6 +124,58 @@ describe("replicas per cache node", () => {
   });
 });
 
+describe("a replica that rejoins resyncs in full first", () => {
+  // node 1's primary (instance 2) dies at 10s and its replica (3) takes over
+  // at 11s; instance 2 comes back at 15s as 3's replica and copies 3's data
+  // (about 1,000 keys of 1KiB) at resyncBandwidth. Then 3 dies too: during
+  // the resync (20s) or after it (35s).
+  const run = (secondKill: number, bandwidth = "100KB/s") =>
+    runText(
+      cluster(
+        `, replicas: 1, failoverAfter: 1s, resyncBandwidth: ${bandwidth}`,
+        `{ kill: kv, instance: 2, at: 10s, for: 5s }, { kill: kv, instance: 3, at: ${secondKill}s }`,
+      ),
+    );
+  const during = run(20);
+  const after = run(35);
+
+  it("takes time proportional to the data: half the bandwidth, twice the time", () => {
+    const c = cache(after, "kv").cluster;
+    expect(c.resyncs).toBe(1);
+    // the primary's data when the resync began, at 100 KB/s
+    expect(c.resyncMs).toBeGreaterThan(0);
+    const slow = cache(run(35, "50KB/s"), "kv").cluster;
+    expect(slow.resyncMs).toBeCloseTo(2 * c.resyncMs, 6);
+    // ~1,000 keys of 1KiB at 100 KB/s: about 10s, ending before the second kill at 35s
+    expect(c.resyncMs).toBeLessThan(20_000);
+  });
+
+  it("after the resync, the replica holds the data and takes over again: no ejection", () => {
+    const c = cache(after, "kv").cluster;
+    expect(c.failovers).toBe(2);
+    expect(c.ejections).toBe(0);
+    expect(c.unpromotable).toBe(0);
+    expect(c.nodes[2].role).toBe("primary");
+    // it took over with (at least) what 3 held when the resync began
+    expect(c.nodes[2].entries).toBeGreaterThan(0.9 * c.nodes[3].entries);
+  });
+
+  it("during the resync, it holds nothing to take over with: it is passed over and the node is lost", () => {
+    const c = cache(during, "kv").cluster;
+    expect(c.failovers).toBe(1);
+    expect(c.unpromotable).toBe(1);
+    expect(c.ejections).toBe(1);
+    expect(c.nodes[2].syncing).toBe(false);
+    // both lose node 1's keys for the 1s before the failover decision; losing
+    // the node then remaps them to nodes that never held them: a miss storm on
+    // top, which the completed resync avoids
+    const lost = excess(db(during, "db").series.arrivals, 20, 25);
+    const kept = excess(db(after, "db").series.arrivals, 35, 40);
+    expect(kept).toBeGreaterThan(0);
+    expect(lost).toBeGreaterThan(kept);
+  });
+});
+
 describe("cache cluster settings are checked", () => {
   const base = (kv: string, faults = "") => `
 duration: 1s
@@ -134,6 +198,9 @@ ${faults}`;
     );
     expect(rejection(base("{ kind: cache, capacity: 1k, failoverAfter: 2s }"))).toMatch(
       /failoverAfter applies to a cache with replicas/,
+    );
+    expect(rejection(base("{ kind: cache, capacity: 1k, resyncBandwidth: 1Gbps }"))).toMatch(
+      /resyncBandwidth applies to a cache with replicas/,
     );
   });
 

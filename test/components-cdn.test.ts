@@ -40,7 +40,19 @@ interface CdnReport {
   bandwidthSaved: number;
   pops: Record<string, TierReport>;
   shield: TierReport | null;
-  routes: Record<string, { requests: number; hits: number; originFetches: number; staleHits: number }>;
+  routes: Record<
+    string,
+    {
+      requests: number;
+      hits: number;
+      originFetches: number;
+      staleHits: number;
+      leaked: number;
+      wrongVariant: number;
+    }
+  >;
+  leaked: number;
+  wrongVariant: number;
   byRegion: Record<
     string,
     { pop: string; requests: number; hitRatio: number; latencyMs: { p50: number; max: number } }
@@ -261,6 +273,96 @@ describe("Cache-Control", () => {
   });
 });
 
+describe("caching hazards (CDN-10)", () => {
+  it("a personal page cached as public is served to other users: every such hit leaks; private never does", () => {
+    // one URL for everyone's account page (the user is known by a cookie)
+    const account = (cc: string) =>
+      runText(
+        design({
+          rate: 1000,
+          routes: "      - { route: GET /account, keys: { count: 1 } }",
+          edge: `    routes: { GET /account: { cacheControl: "${cc}", size: 4KiB, perUser: true } }`,
+        }),
+        [],
+        { seed: 2 },
+      );
+    const bad = account("public, max-age=60");
+    const c = cdnOf(bad);
+    // a copy is the response to the user whose miss fetched it; any of the
+    // 10,000 users may ask next, so all but ~1 in 10,000 of the answers from
+    // copies (hits, and misses that joined another user's fetch) are theirs
+    const fromCopies = c.hits + c.collapsed;
+    expect(c.leaked).toBeGreaterThan(0.99 * c.hits);
+    expect(c.leaked).toBeLessThanOrEqual(fromCopies);
+    expect(c.routes["GET /account"].leaked).toBe(c.leaked);
+    const good = cdnOf(account("private"));
+    expect(good.leaked).toBe(0);
+    expect(good.hits).toBe(0);
+    // users are told apart even where nothing else needs them (one region)
+    const one = cdnOf(
+      runText(
+        design({
+          rate: 200,
+          regions: "{ us-east: 100% }",
+          routes: "      - { route: GET /account, keys: { count: 1 } }",
+          edge: `    routes: { GET /account: { cacheControl: "max-age=60", perUser: true } }`,
+        }),
+        [],
+        { seed: 2 },
+      ),
+    );
+    expect(one.leaked).toBeGreaterThan(0.99 * one.hits);
+  });
+
+  it("content that varies by a header the edge does not key on (a missing Vary) serves the wrong variant", () => {
+    // 70% of users ask in English, 30% in French
+    const home = (vary: string) =>
+      cdnOf(
+        runText(
+          design({
+            rate: 2000,
+            routes: `      - { route: GET /home/:id, weight: 7, keys: { count: 200 }, headers: { Accept-Language: en } }
+      - { route: GET /home/:id, weight: 3, keys: { count: 200 }, headers: { Accept-Language: fr } }`,
+            edge: `    routes: { GET /home/:id: { cacheControl: "max-age=2", size: 20KiB, variesBy: [Accept-Language]${vary} } }`,
+          }),
+          [],
+          { seed: 3 },
+        ),
+      );
+    const missing = home(", vary: []");
+    // a copy is in the language of the request that fetched it: English with
+    // probability 0.7, then wrong for the 30% asking in French, and the other
+    // way round: 0.7 x 0.3 + 0.3 x 0.7 = 0.42 of the answers from copies.
+    // Each copy's language is one draw, so the spread comes mostly from the
+    // number of copies (fetches) rather than the number of answers.
+    const p = 0.42;
+    const fromCopies = missing.hits + missing.collapsed;
+    let fetches = 0;
+    for (const region of REGIONS) fetches += missing.pops[region].fetches;
+    const sd = Math.sqrt((0.21 * 0.16) / fetches + (p * (1 - p)) / fromCopies);
+    expect(Math.abs(missing.wrongVariant / fromCopies - p)).toBeLessThan(4 * sd);
+    // keyed by the header (the default: vary follows variesBy), every answer is right, at the cost of a copy per language
+    const right = home("");
+    expect(right.wrongVariant).toBe(0);
+    expect(right.leaked).toBe(0);
+    expect(right.hitRatio).toBeLessThan(missing.hitRatio);
+  });
+
+  it("names only headers that requests carry, and pushes no per-user content", () => {
+    const msg = rejection(
+      design({
+        rate: 10,
+        routes: "      - { route: GET /a, keys: { count: 10 }, headers: { accept-language: en } }",
+        edge: `    routes: { GET /a: { variesBy: [accept-langauge], vary: [Cookie], perUser: true, push: 5 } }`,
+      }),
+    );
+    expect(msg).toMatch(/no workload sends header "accept-langauge" on route "GET \/a"/);
+    expect(msg).toMatch(/did you mean accept-language\?/);
+    expect(msg).toMatch(/hint: a response personal to each user is perUser: true/);
+    expect(msg).toMatch(/one pushed copy cannot serve every request/);
+  });
+});
+
 describe("purge and versioned URLs", () => {
   // the 50 most popular of 1,000 objects change at 8s
   const changing = (onUpdate: string, extra = "") =>
@@ -440,8 +542,13 @@ ${extra}`;
     expect(msg).toMatch(/did you mean GET \/a\?/);
   });
 
-  it("a cdn must not be the target of a kill fault", () => {
-    const msg = rejection(bad("    origin: web", "faults: [{ kill: edge, at: 1s }]"));
-    expect(msg).toMatch(/kill target "edge" is a cdn/);
+  it("a cdn's PoPs may be killed, but a link fault cannot start at a database", () => {
+    expect(() =>
+      loadDesign(bad("    origin: web", "faults: [{ kill: edge, instance: 1, at: 1s }]"), "ok.yaml"),
+    ).not.toThrow();
+    const msg = rejection(
+      bad("    origin: web", "faults: [{ link: { from: db, to: edge }, add: 5ms, at: 1s }]"),
+    );
+    expect(msg).toMatch(/link source "db" is a database/);
   });
 });

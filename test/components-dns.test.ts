@@ -60,6 +60,9 @@ interface Endpoint {
 }
 interface DnsReport {
   kind: string;
+  addresses: number;
+  retries: number;
+  retriedOk: number;
   queries: number;
   cacheHits: number;
   lookups: number;
@@ -496,6 +499,96 @@ describe("region outage (examples/edge/multi-region.yaml)", () => {
   });
 });
 
+describe("answers with several addresses: clients retry the next one", () => {
+  // the example's outage, with two addresses per answer: a US user's answer
+  // is [lb-us, lb-eu] (eu-west is the nearest other region), so a request
+  // refused by the dead region is sent again to Europe
+  const file = "examples/edge/multi-region.yaml";
+  const sets = ["components.dns-ttl60.addresses=2", "components.dns-ttl5.addresses=2"];
+  const r = runFile(file, sets, { seed: 1 });
+  const base = runFile(file, [], { seed: 1 });
+
+  it("loses no request to the outage: every failure to connect is retried, and succeeds", () => {
+    expect(base.requests.failed).toBeGreaterThan(0);
+    expect(r.requests.failed).toBe(0);
+    for (const name of ["dns-ttl60", "dns-ttl5"]) {
+      const d = dns(r, name);
+      expect(d.addresses).toBe(2);
+      expect(d.retries).toBeGreaterThan(0);
+      // each failure at the dead region was retried once, at an endpoint that was up
+      expect(d.retries).toBe(d.endpoints["lb-us"].failed);
+      expect(d.retriedOk).toBe(d.retries);
+      expect(d.endpoints["lb-eu"].failed + d.endpoints["lb-ap"].failed).toBe(0);
+      // the failovers still happen as before: the retries hide them from users
+      expect(d.failovers[0].errors).toBe(d.endpoints["lb-us"].failed);
+      expect(dns(base, name).retries).toBe(0);
+    }
+  });
+});
+
+describe("a CDN as a DNS endpoint", () => {
+  // www resolves to the CDN, else to the origin's balancer (bypassing the
+  // edge); every PoP dies at 10s for 20s
+  const text = (addresses: number) => `
+duration: 40s
+network:
+  regions: { us-east: [us-east-a], eu-west: [eu-west-a] }
+  latency: { pairs: { us-east<->eu-west: 40ms } }
+components:
+  users:
+    kind: workload
+    target: www
+    arrival: { process: poisson, rate: 400/s }
+    routes: [{ route: GET /page/:id, keys: { count: 100 } }]
+    population: { regions: { us-east: 50%, eu-west: 50% } }
+  www:
+    kind: dns
+    policy: failover
+    ttl: 10s
+    addresses: ${addresses}
+    endpoints: [{ target: edge }, { target: lb-us }]
+    healthCheck: { interval: 2s }
+  edge:
+    kind: cdn
+    origin: lb-us
+    failover: 1s
+    routes: { GET /page/:id: { cacheControl: "max-age=600", size: 10KiB } }
+  lb-us: { kind: load-balancer, backend: api-us, zone: us-east-a }
+${service("api-us", "us-east-a")}
+faults:
+  - { kill: edge, instance: all, at: 10s, for: 20s }
+`;
+
+  it("is reached anywhere (anycast); health checks take it out when every PoP is down, and put it back", () => {
+    const r = runText(text(1), [], { seed: 2 });
+    const d = dns(r, "www");
+    expect(d.endpoints.edge.region).toBe("anycast");
+    expect(Object.keys(d.series)).toEqual(
+      expect.arrayContaining(["requests:us-east", "requests:edge", "errors:edge"]),
+    );
+    expect(d.failovers.map((f) => [f.endpoint, f.downAtMs, f.upAtMs])).toEqual([["edge", 10_000, 30_000]]);
+    expect(d.healthEvents.map((e) => [e.endpoint, e.healthy])).toEqual([
+      ["edge", false],
+      ["edge", true],
+    ]);
+    // until users' answers move, requests to the dead edge fail
+    expect(r.requests.failed).toBeGreaterThan(0);
+    expect(d.endpoints["lb-us"].requests).toBeGreaterThan(0);
+    // those that reached a dead PoP, and any a PoP held when it died
+    const cdn = r.components.edge as unknown as { refused: number };
+    expect(cdn.refused).toBeGreaterThan(0);
+    expect(d.endpoints.edge.failed).toBeGreaterThanOrEqual(cdn.refused);
+  });
+
+  it("with two addresses, a request the dead edge refuses goes to the origin's balancer instead", () => {
+    const r = runText(text(2), [], { seed: 2 });
+    const d = dns(r, "www");
+    expect(r.requests.failed).toBe(0);
+    expect(d.retries).toBe(d.endpoints.edge.failed);
+    expect(d.retriedOk).toBe(d.retries);
+  });
+});
+
 describe("errors during a failover (stationary caches)", () => {
   // Two names, TTL 60s and 20s, over two regions; the outage comes after ten
   // minutes, when every user's cache has forgotten the empty start (the
@@ -604,6 +697,19 @@ ${faults}`;
     const w = rejection(base(`    endpoints: [{ target: lb-us, weight: 2 }, { target: lb-eu }]`));
     expect(w).toMatch(/weights apply to policy: weighted; www uses geo/);
     expect(w).toMatch(/hint: add policy: weighted/);
+  });
+
+  it("takes a cdn as an endpoint, but not with a region", () => {
+    const withCdn = (ep: string) =>
+      base(`    endpoints: [${ep}, { target: lb-eu }]`).replace(
+        "  notes: { kind: cache, capacity: 10 }",
+        "  edge: { kind: cdn, origin: lb-us }",
+      );
+    expect(() => loadDesign(withCdn("{ target: edge }"), "ok.yaml")).not.toThrow();
+    const msg = rejection(withCdn("{ target: edge, region: us-east }"));
+    expect(msg).toMatch(/endpoint "edge" is a cdn: users reach it at their nearest PoP/);
+    expect(msg).toMatch(/hint: remove region/);
+    expect(rejection(base(`${two}\n    addresses: 0`))).toMatch(/addresses/);
   });
 
   it("asks failover for a secondary and health checks, and resolverTime for resolvers", () => {

@@ -62,9 +62,36 @@ const designArb = fc.record({
     { maxLength: 3 },
   ),
   seed: fc.integer({ min: 0, max: 1e6 }),
+  // call policies: the users' client, and the api's calls to the database and the backend
+  client: fc.constantFrom(
+    "",
+    "client: { timeout: 30ms }",
+    "client: { timeout: 40ms, retry: { attempts: 3, backoff: none } }",
+    "client: { timeout: 25ms, retry: { attempts: 3, backoff: { base: 5ms }, budget: 20% }, propagateDeadline: true }",
+  ),
+  dbPolicy: fc.constantFrom(
+    "",
+    "{ timeout: 5ms }",
+    "{ timeout: 8ms, retry: { attempts: 3, backoff: none }, propagateDeadline: true }",
+    "{ retry: { attempts: 2, backoff: { base: 2ms, jitter: equal } }, breaker: { window: 5, open: 100ms, probes: 2 } }",
+    "{ timeout: 6ms, bulkhead: 1, fallback: true }",
+  ),
+  backendPolicy: fc.constantFrom(
+    "",
+    "{ timeout: 3ms, retry: { attempts: 2 } }",
+    "{ breaker: { window: 4, open: 50ms }, fallback: true }",
+  ),
 });
 
 type Params = typeof designArb extends fc.Arbitrary<infer T> ? T : never;
+
+function calls(p: Params): string {
+  const entries = [
+    p.dbPolicy ? `db: ${p.dbPolicy}` : "",
+    p.callBackend && p.backendPolicy ? `backend: ${p.backendPolicy}` : "",
+  ].filter(Boolean);
+  return entries.length ? `calls: { ${entries.join(", ")} }` : "";
+}
 
 /** `settle`: every fault ends within the run (faults outlasting it never end, and a write-behind cache would retry its flushes to a dead database forever) */
 function designText(p: Params, settle = false): string {
@@ -86,6 +113,7 @@ components:
   users:
     kind: workload
     target: ${p.useLb ? "lb" : "api"}
+    ${p.client}
     ${p.closedUsers ? `closed: { users: ${p.closedUsers}, thinkTime: exp(20ms) }` : `arrival: { process: poisson, rate: ${p.rate}/s }`}
     routes:
       - { route: GET /a, weight: ${6 - p.writeShare}, keys: { count: 500, popularity: zipf(1.1)${p.missingKeys ? ", missing: 10%" : ""} } }
@@ -100,6 +128,7 @@ components:
     instances: ${p.instances}
     concurrency: ${p.concurrency}
     queue: ${p.queue}
+    ${calls(p)}
     routes:
       GET /a:
         - { compute: exp(${p.computeMs}ms) }
@@ -130,7 +159,12 @@ describe("conservation of requests", () => {
         const r = simulation.run({ maxEvents: 5e6, maxWallMs: 60_000 });
         expect(r.stoppedBy).toBeNull();
         const recorded = r.metrics.counts.reduce((s, row) => s + row.reduce((a, b) => a + b, 0), 0);
-        const liveRoots = simulation.sim.pool.jobs.filter((j) => j.req === j.id && !j.cancelled).length;
+        // a request in flight is a call from the workload that someone still waits for (retries
+        // replace a request's job with a new one; an abandoned attempt is no longer awaited)
+        const users = simulation.workloads[0].index;
+        const liveRoots = simulation.sim.pool.jobs.filter(
+          (j) => j.req >= 0 && j.caller === users && !j.cancelled && !j.abandoned,
+        ).length;
         expect(recorded).toBe(r.answered);
         expect(r.answered + liveRoots).toBe(r.generated);
       }),

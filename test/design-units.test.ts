@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatRate,
   formatSize,
+  parseBandwidth,
   parseCount,
   parseDistribution,
   parseDuration,
@@ -182,6 +183,37 @@ describe("parseSize", () => {
 
   it("points at the decimal alternative of a binary guess", () => {
     expect(unitError(() => parseSize("64M")).hint).toBe("or 64MB for powers of 1000");
+  });
+});
+
+describe("parseBandwidth", () => {
+  it.each<[string, number]>([
+    ["10Gbps", 1.25e9],
+    ["100Mbps", 12.5e6],
+    ["100 Mbit/s", 12.5e6],
+    ["1Gb/s", 1.25e8],
+    ["8kbps", 1000],
+    ["50MB/s", 50e6],
+    ["1GiB/s", 2 ** 30],
+    ["10KB/ms", 10e6],
+    ["60MB/min", 1e6],
+    ["20MBps", 20e6],
+  ])("%j → %d bytes/s", (input, perSec) => {
+    expect(parseBandwidth(input)).toBeCloseTo(perSec, 6);
+  });
+
+  rejects(parseBandwidth, "a bandwidth such as 10Gbps", [
+    [100, "has no unit"],
+    ["64MB", "is a size, not a bandwidth", "64MB/s"],
+    ["10gb/s", 'is "gb" bits or bytes?'],
+    ["10MB/fortnight", 'unknown time unit "fortnight"'],
+    ["500/s", "is a rate, not a bandwidth"],
+    ["0Gbps", "must be greater than zero"],
+    ["fast", "is not a bandwidth"],
+  ]);
+
+  it("says how to write bits and bytes when the case is ambiguous", () => {
+    expect(unitError(() => parseBandwidth("10gb/s")).hint).toBe("write 10Gb/s for bits or 10GB/s for bytes");
   });
 });
 

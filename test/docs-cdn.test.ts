@@ -21,7 +21,9 @@ describe("docs/report.md for a cdn", () => {
   const obj = (v: unknown) => v as Record<string, unknown>;
   const unmentioned = (v: unknown, where: string) =>
     Object.keys(obj(v))
-      .map((k) => k.replace(/^hitRatio:.*/, "hitRatio:<pop>"))
+      .map((k) =>
+        k.replace(/^(hitRatio|fetches):.*/, "$1:<pop>").replace(/^latencyMs:.*/, "latencyMs:<region>"),
+      )
       .filter((k) => !mentioned.has(k))
       .map((k) => `${where}.${k}`);
 
@@ -46,5 +48,16 @@ describe("docs/report.md for a cdn", () => {
       ]),
       ...updates.flatMap((u) => unmentioned(u, `${at}.updates[]`)),
     ]).toEqual([]);
+  });
+
+  it("mentions every field of a browser cache's report", () => {
+    const withBrowser = runText(
+      yaml.replace("    shield: us-east", "    shield: us-east\n    browser: { capacity: 1GB }"),
+      ["components.viewers.arrival.rate=100/s", "duration=10s"],
+    );
+    const b = JSON.parse(JSON.stringify(withBrowser.components["edge.browser"])) as Record<string, unknown>;
+    expect(b.kind).toBe("browser-cache");
+    expect(mentioned.has("browser-cache")).toBe(true);
+    expect([...unmentioned(b, "components.<cdn>.browser")]).toEqual([]);
   });
 });

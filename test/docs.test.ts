@@ -19,6 +19,7 @@ import { CAUSES } from "../src/components/outcomes.js";
 import { loadDesign } from "../src/design/load.js";
 import { jsonSchema } from "../src/design/schema.js";
 import { runDesign } from "../src/run.js";
+import { runText } from "./support/run.js";
 
 interface SchemaNode {
   type?: string | string[];
@@ -378,6 +379,64 @@ describe("docs/report.md", () => {
     expect([
       ...unmentioned(keys(resize), `${at}.capacity.resize`),
       ...unmentioned(keys(resize.to), `${at}.capacity.resize.to`),
+    ]).toEqual([]);
+  });
+
+  it("mentions every field of a caller's calls and of a guarded workload", () => {
+    // one design that uses every part of a call policy, so every key appears
+    const text = `
+duration: 20s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 300/s }
+    routes: [{ route: GET /a, priority: low }, { route: GET /b, priority: critical }]
+    client: { timeout: 150ms, retry: { attempts: 2, budget: 10% }, propagateDeadline: true }
+  api:
+    kind: service
+    instances: 2
+    concurrency: 8
+    queue: 20
+    shedding: { low: 50% }
+    routes: { "*": [{ compute: exp(1ms) }, { call: backend }] }
+    calls:
+      backend:
+        timeout: 30ms
+        retry: { attempts: 3, backoff: { base: 5ms, jitter: decorrelated }, budget: { ratio: 20%, window: 5s } }
+        breaker: { window: 10, open: 1s, probes: 2 }
+        bulkhead: 4
+        fallback: true
+  backend: { kind: service, instances: 1, concurrency: 4, queue: 50, routes: { "*": [{ compute: exp(10ms) }] } }
+faults:
+  - { slow: backend, by: 40ms, at: 5s, for: 5s }
+  - { slow: api, by: 100ms, at: 14s, for: 3s }
+`;
+    const rep = JSON.parse(JSON.stringify(runText(text))) as Record<string, unknown>;
+    const comps = obj(rep.components);
+    const api = obj(comps.api);
+    const users = obj(comps.users);
+    const g = obj(obj(api.calls).backend);
+    const breaker = obj(g.breaker);
+    expect((breaker.transitions as unknown[]).length).toBeGreaterThan(0);
+    expect(g.fallbacks).toBeGreaterThan(0);
+    expect(api.shed).toBeGreaterThan(0);
+    expect(api.expired).toBeGreaterThan(0);
+    expect(rep.series).toHaveProperty("degraded");
+    expect([
+      ...unmentioned(keys(api), "components.<service>"),
+      ...unmentioned(keys(users), "components.<workload>"),
+      ...unmentioned(keys(g), "calls.<dependency>"),
+      ...unmentioned(keys(obj(obj(users.calls).api)), "calls.<dependency>"),
+      ...unmentioned(keys(breaker), "calls.<dependency>.breaker"),
+      ...(breaker.transitions as unknown[]).flatMap((t) => unmentioned(keys(t), "breaker.transitions[]")),
+      ...unmentioned(keys(g.series), "calls.<dependency>.series"),
+      ...unmentioned(
+        keys(rep.series).filter((k) => !k.startsWith("errors:")),
+        "series",
+      ),
+      ...unmentioned(keys(obj(obj(rep.requests))), "requests"),
     ]).toEqual([]);
   });
 

@@ -11,6 +11,7 @@ describe("Cache-Control at the edge", () => {
       revalidate: false,
       ttlMs: 3_600_000,
       swrMs: 0,
+      sieMs: 0,
     });
     expect(policy("max-age=600, s-maxage=60").ttlMs).toBe(60_000);
     expect(policy("public").ttlMs).toBe(Number.POSITIVE_INFINITY);
@@ -29,6 +30,11 @@ describe("Cache-Control at the edge", () => {
     expect(policy("max-age=1, stale-while-revalidate=30").swrMs).toBe(30_000);
     expect(policy("max-age=1, stale-while-revalidate=30, must-revalidate").swrMs).toBe(0);
     expect(policy("max-age=1, stale-while-revalidate=30, proxy-revalidate").swrMs).toBe(0);
+  });
+
+  it("serves stale if the origin fails (RFC 5861), unless must-revalidate forbids stale copies", () => {
+    expect(policy("max-age=60, stale-if-error=86400")).toMatchObject({ swrMs: 0, sieMs: 86_400_000 });
+    expect(policy("max-age=60, stale-if-error=600, must-revalidate").sieMs).toBe(0);
   });
 
   it("reads names case-insensitively and quoted values", () => {

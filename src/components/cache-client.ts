@@ -29,6 +29,8 @@ export interface CacheClientHost {
   /** read the store for the request (the cache missed, or cannot answer) */
   readStore(job: Job, store: Store, policy: number): void;
   finish(job: Job, outcome: number): void;
+  /** the step is done with a fallback answer (the store's read failed and its caller's policy fell back) */
+  fellBack(job: Job): void;
 }
 
 /** job.phase of a call that refreshes a key in the background (its parent is no one) */
@@ -116,7 +118,7 @@ export class CacheClient {
   loaded(job: Job, c: Job, step: CachedStep): void {
     const cache = step.cache!;
     const cfg = strategyOf(cache);
-    if (c.outcome === OK && (!notFound(c.key, c.version) || cfg.negativeTtlMs > 0))
+    if (c.outcome === OK && !c.degraded && (!notFound(c.key, c.version) || cfg.negativeTtlMs > 0))
       this.fire(job, job.instance, cache, OP_WRITE, c.version, c.size, this.sim.now - c.start);
     else if (cfg.stampede.defence === "lock") this.fire(job, job.instance, cache, OP_DELETE, 0, 0, UNLOCK);
     this.settle(job, c, step);
@@ -137,6 +139,7 @@ export class CacheClient {
       const w = sim.pool.jobs[id];
       if (w.cancelled) sim.release(w);
       else if (c.outcome !== OK) this.host.finish(w, c.outcome);
+      else if (c.degraded) this.host.fellBack(w);
       else this.host.serve(w, step.store, c.version, c.size, false);
     }
   }

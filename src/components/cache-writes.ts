@@ -622,8 +622,7 @@ export class CacheBehaviour {
       const job = sim.pool.jobs[id];
       if (job.instance !== instance) continue;
       this.suspended.delete(id);
-      const copy = sim.pool.alloc();
-      copy.copyCall(job);
+      const copy = sim.standIn(job);
       copy.enqueued = job.enqueued;
       job.cancelled = true; // released when its store call returns
       this.host.respond(copy, INSTANCE_DOWN);

@@ -4,8 +4,11 @@
 // mod N or rendezvous); a dead node is taken out of the ring once clients
 // notice, which remaps its keys, and with mod N most of everyone else's too:
 // the miss storm lands on the database. Each node may have replicas that
-// receive its writes asynchronously and take over when it dies. Values carry
-// the data version they were read at, so stale hits can be measured.
+// receive its writes asynchronously and take over when it dies; a replica
+// that comes back (or a primary that returns after it was replaced) first
+// copies its primary's whole data set, a full resync whose length grows with
+// the data, and cannot be promoted until it is done. Values carry the data
+// version they were read at, so stale hits can be measured.
 import type { Sampler } from "../kernel/distributions.js";
 import { HashRing, hash32, modN, rendezvous, type UsableSet } from "../mechanisms/hashing.js";
 import { CacheStore, type EvictionPolicyName } from "../mechanisms/cache-store.js";
@@ -14,6 +17,9 @@ import { type Job, OP_DELETE, OP_PUT, OP_READ, OP_WRITE } from "./job.js";
 import { NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
+
+/** event arguments carry (generation, instance) pairs */
+const INSTANCE_SPAN = 65536;
 
 export type CacheSharding = "consistent-hash" | "hash" | "rendezvous";
 
@@ -35,6 +41,8 @@ export interface CacheConfig extends StationConfig {
   ejectMs: number;
   /** time for a replica to be promoted when its node's primary dies */
   failoverMs: number;
+  /** bytes per ms a full resync copies from a primary to a replica that (re)joins it */
+  resyncBytesPerMs: number;
   /** the most popular keys (numbered from 0) are kept on `copies` nodes each, and read from any */
   hotKeys: { top: number; copies: number } | null;
   /** read and write strategies, stampede and penetration defences (cache-writes.ts) */
@@ -46,6 +54,16 @@ export class Cache extends Station implements UsableSet {
   private done = -1;
   private ejectEv = -1;
   private failoverEv = -1;
+  private resyncEv = -1;
+  /** per instance: holds its node's data (a replica in sync, or a primary); 0 while a resync is due or running */
+  private readonly synced: Uint8Array;
+  /** per instance: a resync in progress (its completion event carries the generation, so a kill voids it) */
+  private readonly syncing: Uint8Array;
+  private readonly syncGen: Float64Array;
+  private readonly syncStart: Float64Array;
+  private resyncs = 0;
+  private resyncMs = 0;
+  private unpromotable = 0;
   private readonly stores: CacheStore[];
   private readonly per: number;
   /** per node: the member (0..replicas) serving it, and whether clients keep it in the ring */
@@ -84,6 +102,10 @@ export class Cache extends Station implements UsableSet {
     this.ring =
       cc.sharding === "consistent-hash" && cc.nodes > 1 ? new HashRing(this.ringNodes, cc.vnodes) : null;
     this.diedAt = new Float64Array(cc.instances).fill(-1);
+    this.synced = new Uint8Array(cc.instances).fill(1);
+    this.syncing = new Uint8Array(cc.instances);
+    this.syncGen = new Float64Array(cc.instances);
+    this.syncStart = new Float64Array(cc.instances);
     this.gets = new Float64Array(cc.instances);
     this.hits = new Float64Array(cc.instances);
     this.behaviour = new CacheBehaviour(cc.strategy ?? PLAIN_CACHE, cc.ttlMs ?? 0, {
@@ -117,6 +139,7 @@ export class Cache extends Station implements UsableSet {
     this.done = sim.q.on((id) => this.complete(id));
     this.ejectEv = sim.q.on((instance) => this.eject(instance));
     this.failoverEv = sim.q.on((node) => this.promote(node));
+    this.resyncEv = sim.q.on((arg) => this.resynced(arg % INSTANCE_SPAN, Math.floor(arg / INSTANCE_SPAN)));
     this.behaviour.attach(sim, this.rng);
   }
 
@@ -255,12 +278,17 @@ export class Cache extends Station implements UsableSet {
     this.sim.send(c, this, to);
   }
 
-  /** A primary streams its sets and deletes to its node's replicas, asynchronously. */
+  /**
+   * A primary streams its sets and deletes to its node's replicas,
+   * asynchronously. A replica in a full resync gets none: the copy it
+   * receives at the end already holds them (the primary buffers them, as
+   * Redis does).
+   */
   private replicate(job: Job, from: number, op: number): void {
     const node = Math.floor(from / this.per);
     for (let m = 0; m < this.per; m++) {
       const to = node * this.per + m;
-      if (to === from || this.alive[to] === 0) continue;
+      if (to === from || this.alive[to] === 0 || this.synced[to] === 0) continue;
       this.internalCall(job, from, to, op);
     }
   }
@@ -277,19 +305,29 @@ export class Cache extends Station implements UsableSet {
     this.behaviour.killed(instance);
     this.diedAt[instance] = this.sim.now;
     const node = Math.floor(instance / this.per);
+    // its own resync ends with it; a primary's death ends its replicas' resyncs too
+    this.stopResync(instance);
+    this.synced[instance] = 0;
     if (this.primaryOf[node] !== instance - node * this.per) return;
+    for (let m = 0; m < this.per; m++) this.stopResync(node * this.per + m);
     if (this.per > 1) this.sim.q.schedule(this.cc.failoverMs, this.failoverEv, node);
     else this.sim.q.schedule(this.cc.ejectMs, this.ejectEv, instance);
   }
 
-  /** A replica of a node whose primary died takes over, holding what it was sent; else clients give the node up. */
+  /**
+   * A replica of a node whose primary died takes over, holding what it was
+   * sent; one that never finished its resync holds nothing to take over
+   * with, and is passed over. With none left, clients give the node up.
+   */
   private promote(node: number): void {
     const base = node * this.per;
     if (this.alive[base + this.primaryOf[node]] === 1) return; // it came back meanwhile
     for (let m = 0; m < this.per; m++) {
-      if (this.alive[base + m] === 1) {
+      if (this.alive[base + m] === 1 && this.synced[base + m] === 0) this.unpromotable++;
+      if (this.alive[base + m] === 1 && this.synced[base + m] === 1) {
         this.primaryOf[node] = m;
         this.failovers++;
+        this.resyncReplicas(node);
         return;
       }
     }
@@ -322,13 +360,66 @@ export class Cache extends Station implements UsableSet {
     this.stores[instance] = this.newStore();
     this.diedAt[instance] = -1;
     const node = Math.floor(instance / this.per);
-    if (this.alive[node * this.per + this.primaryOf[node]] === 0)
-      this.primaryOf[node] = instance - node * this.per;
+    const m = instance - node * this.per;
+    if (this.primaryOf[node] === m || this.alive[node * this.per + this.primaryOf[node]] === 0) {
+      // no primary to copy from: it serves the node, empty
+      this.primaryOf[node] = m;
+      this.synced[instance] = 1;
+    } else this.synced[instance] = 0;
     if (this.inRing[node] === 0) {
       this.inRing[node] = 1;
       this.rejoins++;
       this.ringNodes = Array.from({ length: this.cc.nodes }, (_, n) => n).filter((n) => this.inRing[n] === 1);
     }
+    this.resyncReplicas(node);
+  }
+
+  // ---------- full resync ----------
+
+  /**
+   * Every live replica of the node that does not hold its data starts a
+   * full resync from the node's primary: a snapshot of the primary's data
+   * crosses at resyncBytesPerMs, and the writes made meanwhile follow it.
+   */
+  private resyncReplicas(node: number): void {
+    const primary = node * this.per + this.primaryOf[node];
+    if (this.alive[primary] === 0) return;
+    for (let m = 0; m < this.per; m++) {
+      const i = node * this.per + m;
+      if (i === primary || this.alive[i] === 0 || this.synced[i] === 1 || this.syncing[i] === 1) continue;
+      this.syncing[i] = 1;
+      this.syncStart[i] = this.sim.now;
+      this.resyncs++;
+      const ms = this.stores[primary].bytes / this.cc.resyncBytesPerMs;
+      this.sim.q.schedule(ms, this.resyncEv, this.syncGen[i] * INSTANCE_SPAN + i);
+    }
+  }
+
+  /** A resync in progress is cut short (the replica or its primary died): it holds nothing usable. */
+  private stopResync(i: number): void {
+    if (this.syncing[i] === 0) return;
+    this.resyncMs += this.sim.now - this.syncStart[i];
+    this.syncing[i] = 0;
+    this.syncGen[i]++;
+  }
+
+  /** A resync is done: the replica now holds exactly what its primary holds (with the same expiry times). */
+  private resynced(i: number, gen: number): void {
+    if (gen !== this.syncGen[i] || this.syncing[i] === 0) return;
+    const node = Math.floor(i / this.per);
+    const from = this.stores[node * this.per + this.primaryOf[node]];
+    const to = this.stores[i];
+    const now = this.sim.now;
+    to.clear();
+    for (const key of from.keys()) {
+      const e = from.peek(key, now);
+      if (!e) continue;
+      const life = e.expiresAt - now;
+      to.set(key, { version: e.version, size: e.size }, now, life === Number.POSITIVE_INFINITY ? 0 : life);
+    }
+    this.resyncMs += now - this.syncStart[i];
+    this.syncing[i] = 0;
+    this.synced[i] = 1;
   }
 
   override tick(second: number): void {
@@ -385,6 +476,9 @@ export class Cache extends Station implements UsableSet {
         ejections: this.ejections,
         rejoins: this.rejoins,
         failovers: this.failovers,
+        resyncs: this.resyncs,
+        resyncMs: this.resyncMs,
+        unpromotable: this.unpromotable,
         nodes: Array.from({ length: this.cc.instances }, (_, i) => {
           const node = Math.floor(i / this.per);
           const s = this.stores[i];
@@ -393,6 +487,7 @@ export class Cache extends Station implements UsableSet {
             role: i === node * this.per + this.primaryOf[node] ? "primary" : "replica",
             alive: this.alive[i] === 1,
             inRing: this.inRing[node] === 1,
+            syncing: this.syncing[i] === 1,
             gets: this.gets[i],
             hitRatio: this.gets[i] > 0 ? this.hits[i] / this.gets[i] : 0,
             entries: s.size,

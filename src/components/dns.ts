@@ -5,12 +5,17 @@
 // changed answer reaches users only as their cached copies expire. The stub
 // resolver runs inside the client: it costs no network hop, only the lookup
 // round trip on a cache miss; the request then travels from the user to the
-// endpoint over the user's internet path.
+// endpoint over the user's internet path. An answer may hold several
+// addresses, in the policy's order of preference: a client whose request to
+// one fails to connect (the endpoint down, nothing healthy behind it, a
+// timeout) retries the next, as browsers do. An endpoint may be a CDN,
+// reached at the PoP nearest each user (anycast).
 import type { Sampler } from "../kernel/distributions.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
+import { Cdn } from "./cdn.js";
 import type { Job } from "./job.js";
 import { LoadBalancer } from "./load-balancer.js";
-import { OK } from "./outcomes.js";
+import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK, TIMEOUT } from "./outcomes.js";
 import { Component, type ComponentReport, type Sim } from "./runtime.js";
 import { Station } from "./station.js";
 
@@ -19,8 +24,10 @@ export type DnsPolicy = (typeof DNS_POLICIES)[number];
 
 export interface DnsEndpoint {
   target: Component;
-  /** region index (Network) the endpoint is in */
+  /** region index (Network) the endpoint is in; -1 for a CDN reached anywhere (anycast) */
   region: number;
+  /** per user region, the region the user reaches the endpoint in (its own, or for a CDN its PoP's) */
+  regionFor: number[];
   weight: number;
 }
 
@@ -36,6 +43,8 @@ export interface DnsHealthCheck {
 export interface DnsConfig {
   policy: DnsPolicy;
   ttlMs: number;
+  /** addresses in each answer, best first: the ones a client retries after a failure */
+  addresses: number;
   endpoints: DnsEndpoint[];
   healthCheck: DnsHealthCheck | null;
   /** round trip of a lookup answered by the authoritative servers */
@@ -60,7 +69,7 @@ const EWMA_ALPHA = 0.1;
  */
 const MEASURE_HALF_LIFE_MS = 30_000;
 
-/** What users cached: per user id, the endpoint answered and when the answer expires. */
+/** What users cached: per user id, the answer (an index into the answer lists) and when it expires. */
 class AnswerCache {
   answer = new Int32Array(0);
   expiry = new Float64Array(0);
@@ -144,10 +153,16 @@ export class Dns extends Component {
   private readonly episodes: Episode[] = [];
   private readonly open: Episode[] = [];
 
-  /** regions with an endpoint, and their per-second series */
-  private readonly seriesRegions: number[];
+  /** per-second series by group: each region with an endpoint, and each anycast endpoint on its own */
+  private readonly groupOf: Int32Array;
+  private readonly groupNames: string[];
   private readonly secondSent: Float64Array;
   private readonly secondErrors: Float64Array;
+  /** the distinct answers given so far (lists of endpoints, best first), and their index by content */
+  private readonly lists: number[][] = [];
+  private readonly listIds = new Map<string, number>();
+  private retries = 0;
+  private retriedOk = 0;
   private secondLookups = 0;
   private readonly series: Record<string, number[]> = {};
 
@@ -163,10 +178,10 @@ export class Dns extends Component {
     this.resolverAnswer = new Int32Array(regions * cfg.resolvers).fill(-1);
     this.resolverExpiry = new Float64Array(regions * cfg.resolvers);
     this.resolverPending = new Float64Array(regions * cfg.resolvers);
-    this.netMs = regionNames.map((_, r) => cfg.endpoints.map((e) => clientMean(r, e.region)));
+    this.netMs = regionNames.map((_, r) => cfg.endpoints.map((e) => clientMean(r, e.regionFor[r])));
     this.order = this.netMs.map((row, r) =>
       row
-        .map((ms, i) => ({ i, home: cfg.endpoints[i].region === r ? 0 : 1, ms }))
+        .map((ms, i) => ({ i, home: cfg.endpoints[i].regionFor[r] === r ? 0 : 1, ms }))
         .sort((a, b) => a.home - b.home || a.ms - b.ms || a.i - b.i)
         .map((x) => x.i),
     );
@@ -184,12 +199,21 @@ export class Dns extends Component {
     this.byUserRegion = cfg.endpoints.map(() => new Float64Array(regions));
     this.markTotal = new Float64Array(n);
     this.markSent = new Float64Array(n);
-    this.seriesRegions = [...new Set(cfg.endpoints.map((e) => e.region))].sort((a, b) => a - b);
-    this.secondSent = new Float64Array(regions);
-    this.secondErrors = new Float64Array(regions);
-    for (const r of this.seriesRegions) {
-      this.series[`requests:${regionNames[r]}`] = [];
-      this.series[`errors:${regionNames[r]}`] = [];
+    const groups = [
+      ...[...new Set(cfg.endpoints.filter((e) => e.region >= 0).map((e) => e.region))]
+        .sort((a, b) => a - b)
+        .map((r) => regionNames[r]),
+      ...cfg.endpoints.filter((e) => e.region < 0).map((e) => e.target.name),
+    ];
+    this.groupNames = groups;
+    this.groupOf = Int32Array.from(cfg.endpoints, (e) =>
+      groups.indexOf(e.region >= 0 ? regionNames[e.region] : e.target.name),
+    );
+    this.secondSent = new Float64Array(groups.length);
+    this.secondErrors = new Float64Array(groups.length);
+    for (const g of groups) {
+      this.series[`requests:${g}`] = [];
+      this.series[`errors:${g}`] = [];
     }
     this.series.lookups = [];
   }
@@ -298,54 +322,65 @@ export class Dns extends Component {
     this.resolverPending[slot] = 0;
   }
 
-  /** The authoritative answer for a user in `region`, counted. */
+  /** The authoritative answer for a user in `region` (an answer list's index), counted by its first address. */
   private decide(region: number): number {
-    const a = this.answer(region);
-    this.answers[a]++;
-    return a;
+    const list = this.answer(region);
+    this.answers[list[0]]++;
+    const key = list.join(",");
+    let id = this.listIds.get(key);
+    if (id === undefined) {
+      id = this.lists.push(list) - 1;
+      this.listIds.set(key, id);
+    }
+    return id;
   }
 
-  /** The policy's answer for a user in `region`, among the healthy endpoints. */
-  private answer(region: number): number {
+  /**
+   * The policy's answer for a user in `region`: up to `addresses` healthy
+   * endpoints, best first (with none healthy, any: fail open, as managed
+   * DNS services do).
+   */
+  private answer(region: number): number[] {
     const eps = this.cfg.endpoints;
-    // with every endpoint unhealthy, answer as if all were healthy (fail open)
+    const n = this.cfg.addresses;
     let anyHealthy = false;
     for (let i = 0; i < eps.length; i++) if (this.healthy[i] === 1) anyHealthy = true;
     const ok = (i: number) => !anyHealthy || this.healthy[i] === 1;
     switch (this.cfg.policy) {
-      case "geo": {
-        for (const i of this.order[region]) if (ok(i)) return i;
-        return 0;
-      }
-      case "failover": {
-        for (let i = 0; i < eps.length; i++) if (ok(i)) return i;
-        return 0;
-      }
-      case "latency": {
-        let best = -1;
-        let bestMs = Number.POSITIVE_INFINITY;
-        for (let i = 0; i < eps.length; i++) {
-          if (!ok(i)) continue;
-          const ms = 2 * this.netMs[region][i] + this.measured(i);
-          if (ms < bestMs) {
-            best = i;
-            bestMs = ms;
-          }
-        }
-        return Math.max(best, 0);
-      }
+      case "geo":
+        return this.order[region].filter(ok).slice(0, n);
+      case "failover":
+        return eps
+          .map((_, i) => i)
+          .filter(ok)
+          .slice(0, n);
+      case "latency":
+        return eps
+          .map((_, i) => i)
+          .filter(ok)
+          .map((i) => ({ i, ms: 2 * this.netMs[region][i] + this.measured(i) }))
+          .sort((a, b) => a.ms - b.ms || a.i - b.i)
+          .slice(0, n)
+          .map((x) => x.i);
       case "weighted": {
-        let total = 0;
-        for (let i = 0; i < eps.length; i++) if (ok(i)) total += eps[i].weight;
-        let u = this.rng.next() * total;
-        let last = 0;
-        for (let i = 0; i < eps.length; i++) {
-          if (!ok(i)) continue;
-          last = i;
-          u -= eps[i].weight;
-          if (u < 0) return i;
+        // drawn by weight without replacement: one draw per address
+        const left = eps.map((_, i) => i).filter(ok);
+        const out: number[] = [];
+        while (out.length < n && left.length > 0) {
+          const total = left.reduce((s, i) => s + eps[i].weight, 0);
+          let u = this.rng.next() * total;
+          let k = left.length - 1;
+          for (let j = 0; j < left.length; j++) {
+            u -= eps[left[j]].weight;
+            if (u < 0) {
+              k = j;
+              break;
+            }
+          }
+          out.push(left[k]);
+          left.splice(k, 1);
         }
-        return last;
+        return out;
       }
     }
   }
@@ -364,12 +399,19 @@ export class Dns extends Component {
     return age > 0 ? this.serverMs[e] * 0.5 ** (age / MEASURE_HALF_LIFE_MS) : this.serverMs[e];
   }
 
-  private forward(job: Job, e: number): void {
+  /** Sends the request to the first address of its answer; the user's job remembers which answer (step) and address (phase). */
+  private forward(job: Job, answer: number): void {
+    job.step = answer;
+    job.phase = 0;
+    this.send(job, this.lists[answer][0]);
+  }
+
+  private send(job: Job, e: number): void {
     const ep = this.cfg.endpoints[e];
     this.sent[e]++;
     this.sentTotal++;
     this.byUserRegion[e][job.region]++;
-    this.secondSent[ep.region]++;
+    this.secondSent[this.groupOf[e]]++;
     for (const ev of this.open) {
       const bin = Math.floor((this.sim.now - ev.downAt) / ev.windowMs);
       while (ev.total.length <= bin) {
@@ -384,27 +426,39 @@ export class Dns extends Component {
     }
     const c = this.sim.child(job, this, -1);
     c.op = job.op;
-    c.aux = e;
     this.sim.send(c, ep.target, -1);
   }
 
+  /**
+   * An endpoint answered. The call is known by its parent (the user's
+   * request), which a callee that dies keeps in the copy it answers with. A
+   * failure to connect is retried at the answer's next address, if any.
+   */
   override onReply(c: Job): void {
     const sim = this.sim;
-    const e = c.aux;
-    const ep = this.cfg.endpoints[e];
+    const job = sim.pool.jobs[c.parent];
+    const list = this.lists[job.step];
+    const e = list[job.phase];
     if (c.outcome === OK) {
       this.ok[e]++;
       // the latency policy learns the endpoint's response time beyond the known network delay
       if (this.cfg.policy === "latency") this.learn(e, sim.now - c.start, c.region);
     } else {
       this.failed[e]++;
-      this.secondErrors[ep.region]++;
+      this.secondErrors[this.groupOf[e]]++;
       for (const ev of this.open)
         if (ev.endpoint === e) {
           ev.errors++;
           ev.lastErrorAt = sim.now;
         }
+      if (job.phase + 1 < list.length && retriable(c.outcome)) {
+        this.retries++;
+        sim.release(c);
+        job.phase++;
+        return this.send(job, list[job.phase]);
+      }
     }
+    if (job.phase > 0 && c.outcome === OK) this.retriedOk++;
     sim.relay(c);
   }
 
@@ -423,9 +477,11 @@ export class Dns extends Component {
     if (serving(ep.target)) {
       const net = this.sim.net;
       const zone = ep.target.zoneOf(-1);
+      // checkers probe from the endpoint's region (an anycast one's first PoP's)
+      const from = ep.region >= 0 ? ep.region : net.zoneRegion[zone];
       const rtt =
-        net.clientDelay(ep.region, zone, this.probeRng) +
-        net.clientDelay(ep.region, zone, this.probeRng) +
+        net.clientDelay(from, zone, this.probeRng) +
+        net.clientDelay(from, zone, this.probeRng) +
         hc.probeMs +
         (ep.target instanceof Station ? ep.target.slowness() : 0);
       if (rtt <= hc.timeoutMs) {
@@ -496,11 +552,10 @@ export class Dns extends Component {
   }
 
   override tick(_second: number): void {
-    for (const r of this.seriesRegions) {
-      const name = this.regionNames[r];
-      this.series[`requests:${name}`].push(this.secondSent[r]);
-      this.series[`errors:${name}`].push(this.secondErrors[r]);
-    }
+    this.groupNames.forEach((name, g) => {
+      this.series[`requests:${name}`].push(this.secondSent[g]);
+      this.series[`errors:${name}`].push(this.secondErrors[g]);
+    });
     this.series.lookups.push(this.secondLookups);
     this.secondSent.fill(0);
     this.secondErrors.fill(0);
@@ -520,11 +575,14 @@ export class Dns extends Component {
       lookups: this.lookups,
       resolverHits: this.resolverHits,
       authoritativeAnswers: answered,
+      addresses: this.cfg.addresses,
+      retries: this.retries,
+      retriedOk: this.retriedOk,
       endpoints: Object.fromEntries(
         eps.map((ep, i) => [
           ep.target.name,
           {
-            region: this.regionNames[ep.region],
+            region: ep.region >= 0 ? this.regionNames[ep.region] : "anycast",
             weight: ep.weight,
             answers: this.answers[i],
             answerShare: answered > 0 ? this.answers[i] / answered : 0,
@@ -550,12 +608,17 @@ export class Dns extends Component {
 
 /** Whether a request sent to `c` now could be served. */
 export function serving(c: Component): boolean {
-  if (c instanceof LoadBalancer) return c.serving();
+  if (c instanceof LoadBalancer || c instanceof Cdn) return c.serving();
   if (c instanceof Station) {
     for (let i = 0; i < c.instances(); i++) if (c.isAlive(i)) return true;
     return false;
   }
   return true;
+}
+
+/** Failures to connect, which a client retries at the next address: not answers it got (queue-full, errors). */
+function retriable(outcome: number): boolean {
+  return outcome === INSTANCE_DOWN || outcome === NO_HEALTHY_BACKEND || outcome === TIMEOUT;
 }
 
 /** Window width (ms) expected to hold about WINDOW_REQUESTS requests. */
@@ -582,7 +645,7 @@ function movedAfter(ev: Episode, fraction: number): number | null {
 function failoverReport(ev: Episode, ep: DnsEndpoint, regionNames: readonly string[]) {
   return {
     endpoint: ep.target.name,
-    region: regionNames[ep.region],
+    region: ep.region >= 0 ? regionNames[ep.region] : "anycast",
     downAtMs: ev.downAt,
     upAtMs: ev.upAt,
     detectionMs: ev.detectedAt === null ? null : ev.detectedAt - ev.downAt,

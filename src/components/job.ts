@@ -93,6 +93,12 @@ export class Job {
   attempt = 0;
   /** what the caller put in aux before a guarded send, restored for a retry */
   callerAux = 0;
+  /** the wait before this attempt (decorrelated jitter grows from it) */
+  waitedMs = 0;
+  /** the caller's guard for this call (-1: none), its timeout timer slot, and its circuit-breaker ticket */
+  guard = -1;
+  timer = -1;
+  ticket = -1;
   /** distinguishes this use of the pooled job from earlier and later ones (timers check it) */
   serial = 0;
 
@@ -138,6 +144,10 @@ export class Job {
     this.abandoned = false;
     this.attempt = 0;
     this.callerAux = 0;
+    this.waitedMs = 0;
+    this.guard = -1;
+    this.timer = -1;
+    this.ticket = -1;
   }
 
   /** Copies the call itself (who called whom, for what) from `from`. */
@@ -162,6 +172,11 @@ export class Job {
     this.abandoned = from.abandoned;
     this.attempt = from.attempt;
     this.callerAux = from.callerAux;
+    this.waitedMs = from.waitedMs;
+    this.guard = from.guard;
+    this.timer = from.timer;
+    this.ticket = from.ticket;
+    this.size = from.size;
   }
 
   /** Copies the request-level context of `from` (for a child call). */
@@ -174,6 +189,7 @@ export class Job {
     this.headers = from.headers;
     this.region = from.region;
     this.priority = from.priority;
+    this.deadline = from.deadline;
   }
 }
 

@@ -7,6 +7,7 @@ import type { Network } from "../kernel/network.js";
 import { type Rng, stream } from "../kernel/rng.js";
 import { type Job, JobPool } from "./job.js";
 import { TIMEOUT } from "./outcomes.js";
+import { CallGuards } from "./call-guard.js";
 
 export interface ComponentReport {
   kind: string;
@@ -30,6 +31,8 @@ export abstract class Component {
    * and its replies cross no network.
    */
   readonly inClient: boolean = false;
+  /** guard index (Sim.guards) per callee component index, for calls this component guards; null: none */
+  guardOf: number[] | null = null;
 
   constructor(readonly name: string) {}
 
@@ -108,11 +111,12 @@ export class Sim {
       const job = this.pool.jobs[id];
       this.components[job.callee].accept(job);
     });
-    this.replyEv = this.q.on((id) => {
-      const job = this.pool.jobs[id];
-      this.components[job.caller].onReply(job);
-    });
+    this.replyEv = this.q.on((id) => this.delivered(this.pool.jobs[id]));
+    this.guards = new CallGuards(this);
   }
+
+  /** timeouts, retries, breakers and bulkheads of the components' calls */
+  readonly guards: CallGuards;
 
   get now(): number {
     return this.q.now;
@@ -157,12 +161,29 @@ export class Sim {
     this.pool.release(job);
   }
 
+  /**
+   * A copy of `job` that answers its caller in its place (the callee died
+   * under it and the original stays behind until its pending work lets go of
+   * it): the call's timeout, if armed, now watches the copy.
+   */
+  standIn(job: Job): Job {
+    const copy = this.pool.alloc();
+    copy.copyCall(job);
+    if (job.timer >= 0) {
+      this.guards.retarget(job.timer, copy);
+      job.timer = -1;
+    }
+    return copy;
+  }
+
   /** A proxy's call came back: its answer becomes the answer to the call it was made for. */
   relay(c: Job): void {
     const job = this.pool.jobs[c.parent];
     job.outcome = c.outcome;
     job.version = c.version;
     job.hit = c.hit;
+    job.degraded = c.degraded;
+    job.retryAfterMs = c.retryAfterMs;
     this.pool.release(c);
     this.reply(job);
   }
@@ -172,6 +193,18 @@ export class Sim {
    * after `processing` ms spent by the sender (folded into the same event).
    */
   send(job: Job, callee: Component, instance: number, processing = 0): void {
+    const guards = this.components[job.caller].guardOf;
+    if (guards !== null && job.guard < 0) {
+      const g = guards[callee.index];
+      // fire-and-forget calls (a cache fill) have nobody waiting to time out or retry
+      if (g !== undefined && (job.parent >= 0 || this.components[job.caller].isClient))
+        return this.guards.first(g, job, callee, instance, processing);
+    }
+    this.transmit(job, callee, instance, processing);
+  }
+
+  /** Sends one attempt of a call, guarded or not. */
+  transmit(job: Job, callee: Component, instance: number, processing: number): void {
     job.callee = callee.index;
     job.instance = instance < 0 ? callee.pick(job) : instance;
     if (this.net.partitioned && this.cutOff(job, callee)) return this.lost(job);
@@ -196,8 +229,21 @@ export class Sim {
     }
     const d = this.hop(job, false);
     if (d > 0) this.q.schedule(d, this.replyEv, job.id);
-    else this.components[job.caller].onReply(job);
+    else this.delivered(job);
     return d;
+  }
+
+  /** An answer reached its caller's side: dropped if nobody waits, judged by the call's guard if it has one. */
+  private delivered(job: Job): void {
+    if (job.abandoned) return this.pool.release(job);
+    if (job.guard >= 0) return this.guards.settle(job);
+    this.answer(job);
+  }
+
+  /** Hands a call's final answer to its caller; a degraded answer makes the request degraded. */
+  answer(job: Job): void {
+    if (job.degraded && job.parent >= 0) this.pool.jobs[job.parent].degraded = true;
+    this.components[job.caller].onReply(job);
   }
 
   /**

@@ -17,7 +17,7 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import { CONFLICT, ERROR, OK } from "./outcomes.js";
+import { CONFLICT, ERROR, OK, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
@@ -136,6 +136,7 @@ export class Service extends Station {
       this.sendRead(job, store, policy);
     },
     finish: (job, outcome) => this.finish(job, outcome),
+    fellBack: (job) => this.skipStep(job),
   });
 
   constructor(name: string, config: ServiceConfig) {
@@ -188,6 +189,8 @@ export class Service extends Station {
     const plan = this.plan(job);
     const sim = this.sim;
     while (job.step < plan.length) {
+      // a request whose deadline has passed makes no more calls: its caller has given up
+      if (job.deadline <= sim.now) return this.finish(job, TIMEOUT);
       const step = plan[job.step];
       switch (step.type) {
         case "compute": {
@@ -310,6 +313,7 @@ export class Service extends Station {
       sim.release(c);
       return this.finish(job, outcome);
     }
+    if (c.degraded) return this.fellBack(job, c, step);
     if (step.type === "read" && step.versionCheck && c.version < job.ownAtStart && job.aux >= 0)
       return this.versionBehind(job, c, step);
     if (step.type === "read") {
@@ -333,6 +337,27 @@ export class Service extends Station {
       sim.send(w, step.store, -1);
     }
     sim.release(c);
+    job.phase = 0;
+    job.step++;
+    this.advance(job);
+  }
+
+  /**
+   * A call answered by its fallback (a default or cached answer, not the
+   * store's): the step is done, but nothing was read or written, so there is
+   * nothing to judge, cache or acknowledge. A pending cache load is let go.
+   */
+  private fellBack(job: Job, c: Job, step: Step): void {
+    // the cache is not filled, and requests waiting for the same load fall back too
+    if (step.type === "read" && step.cache && job.phase === ASK_STORE) this.caches.loaded(job, c, step);
+    this.sim.release(c);
+    this.skipStep(job);
+  }
+
+  /** Ends the current step with no data: a fallback answered it. */
+  private skipStep(job: Job): void {
+    job.degraded = true;
+    job.version = -1;
     job.phase = 0;
     job.step++;
     this.advance(job);

@@ -53,6 +53,7 @@ export class Simulation {
   private tick(second: number): void {
     this.metrics.tick(second);
     for (const c of this.sim.components) c.tick(second);
+    this.sim.guards.tick();
     if ((second + 1) * 1000 <= this.durationMs) this.sim.q.at((second + 1) * 1000, this.tickEv, second + 1);
   }
 
@@ -83,7 +84,14 @@ export class Simulation {
     if (!stoppedBy) q.advanceTo(durationMs);
     const now = q.now;
     const components: Record<string, ComponentReport> = {};
-    for (const c of sim.components) if (c.kind !== "workload") components[c.name] = c.report(now);
+    for (const c of sim.components)
+      if (c.kind !== "workload" || c.guardOf !== null) components[c.name] = c.report(now);
+    // each caller's guarded calls, by dependency
+    for (const g of sim.guards.list) {
+      const r = components[g.caller.name];
+      const calls = (r.calls ??= {}) as Record<string, unknown>;
+      calls[g.callee.name] = g.report(now);
+    }
     return {
       durationMs,
       simulatedMs: now,

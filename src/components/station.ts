@@ -6,8 +6,8 @@
 import { LatencyRecorder } from "../metrics/latency.js";
 import { TimeWeighted } from "../metrics/time-weighted.js";
 import { IntQueue } from "./int-queue.js";
-import { type Job, QUEUED, RUNNING } from "./job.js";
-import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
+import { type Job, OP_ABORT, OP_COMMIT, QUEUED, RUNNING } from "./job.js";
+import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK, SHED, TIMEOUT } from "./outcomes.js";
 import type { ClientDiscovery } from "./discovery.js";
 import { DRAINING, Fleet, IN_SERVICE } from "./fleet.js";
 import { Component, type ComponentReport, type Sim } from "./runtime.js";
@@ -23,6 +23,11 @@ export interface StationConfig {
   queue: number;
   /** cause reported when the queue is full */
   rejectCause: number;
+  /**
+   * load shedding: per priority class (0 = most important), the queue length
+   * at which arrivals of that class are refused with `shed`; absent: none
+   */
+  shedAt?: number[];
 }
 
 export abstract class Station extends Component {
@@ -49,6 +54,9 @@ export abstract class Station extends Component {
   protected rejected = 0;
   protected completed = 0;
   protected failed = 0;
+  /** calls dropped unserved because their deadline had passed, and arrivals shed */
+  protected expired = 0;
+  protected shed = 0;
   private utilSeries: number[] = [];
   private queueSeries: number[] = [];
   private arrivalSeries: number[] = [];
@@ -123,6 +131,14 @@ export abstract class Station extends Component {
     }
     job.enqueued = this.sim.now;
     if (this.busy[i] < this.fleet.workers[i]) this.startJob(job);
+    else if (
+      this.cfg.shedAt &&
+      this.queues[i].length >= this.cfg.shedAt[job.priority] &&
+      this.isTraffic(job)
+    ) {
+      this.shed++;
+      this.refuse(job, SHED);
+    }
     // internal work (a replica's log apply) waits its turn but is never turned away
     else if (this.queues[i].length < this.cfg.queue || !this.isTraffic(job)) {
       job.state = QUEUED;
@@ -176,7 +192,30 @@ export abstract class Station extends Component {
     job.state = RUNNING;
     this.busy[job.instance]++;
     this.busyTW.change(1, this.sim.now);
+    this.work(job);
+  }
+
+  /**
+   * Begins a job that has a worker, unless nobody waits for it any more: work
+   * whose propagated deadline has passed is dropped unserved (its caller has
+   * already given up), which frees the worker for work that still matters.
+   */
+  private work(job: Job): void {
+    if (job.deadline <= this.sim.now && this.droppable(job)) {
+      this.expired++;
+      return this.finish(job, TIMEOUT);
+    }
     this.begin(job);
+  }
+
+  /**
+   * Whether expired work may be dropped: traffic somebody awaited, and not the
+   * second round of a two-phase commit (a commit or abort must land whatever
+   * the request's deadline, or its rows stay locked).
+   */
+  private droppable(job: Job): boolean {
+    if (!this.isTraffic(job) || job.op === OP_COMMIT || job.op === OP_ABORT) return false;
+    return job.parent >= 0 || this.sim.components[job.caller].isClient;
   }
 
   /** The job's work is done: free the worker, start the next in line, reply. */
@@ -253,7 +292,7 @@ export abstract class Station extends Component {
     this.beginning = true;
     while (this.ready.length > 0) {
       const job = this.sim.pool.jobs[this.ready.shift()];
-      if (job.state === RUNNING) this.begin(job);
+      if (job.state === RUNNING) this.work(job);
       else if (job.cancelled) this.sim.release(job); // killed before it began: nothing else holds it
     }
     this.beginning = false;
@@ -288,8 +327,7 @@ export abstract class Station extends Component {
     for (const job of this.sim.pool.jobs) {
       if (job.state !== RUNNING || job.callee !== this.index || job.instance !== instance || job.cancelled)
         continue;
-      const copy = this.sim.pool.alloc();
-      copy.copyCall(job);
+      const copy = this.sim.standIn(job);
       copy.outcome = INSTANCE_DOWN;
       job.cancelled = true;
       job.parent = -1;
@@ -360,6 +398,8 @@ export abstract class Station extends Component {
       failed: this.failed,
       rejected: this.rejected,
       latencyMs: this.latency.summary(),
+      ...(this.expired > 0 ? { expired: this.expired } : {}),
+      ...(this.cfg.shedAt ? { shed: this.shed } : {}),
       series: {
         utilization: this.utilSeries,
         queueLength: this.queueSeries,

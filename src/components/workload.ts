@@ -19,6 +19,8 @@ export interface WorkloadRoute {
   perUser?: boolean;
   /** share of requests for keys that exist nowhere (MISSING_KEYS + the key drawn) */
   missing?: number;
+  /** priority class (0 = critical), for load shedding */
+  priority?: number;
 }
 
 export type Arrivals =
@@ -138,6 +140,7 @@ export class Workload extends Component {
     const r = cfg.routes.length === 1 ? cfg.routes[0] : cfg.routes[pick(this.routeCum, this.rng.next())];
     job.route = r.route;
     job.headers = r.headers;
+    job.priority = r.priority ?? 0;
     job.key = r.perUser ? user : cfg.needsKeys ? r.keys.sample(this.keyRng) : 0;
     // a draw only for routes that ask for missing keys, so other designs keep their keys
     if (r.missing && cfg.needsKeys && this.keyRng.next() < r.missing) job.key += MISSING_KEYS;
@@ -158,7 +161,7 @@ export class Workload extends Component {
   override onReply(job: Job): void {
     const sim = this.sim;
     this.answered++;
-    this.metrics.record(job.route, job.outcome, sim.now - job.start);
+    this.metrics.record(job.route, job.outcome, sim.now - job.start, job.degraded);
     const user = job.user;
     sim.release(job);
     const a = this.cfg.arrivals;

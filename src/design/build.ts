@@ -8,6 +8,7 @@ import { Database, PRIMARY_READS } from "../components/database.js";
 import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
+import { Cdn } from "../components/cdn.js";
 import { Dns } from "../components/dns.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
@@ -39,7 +40,8 @@ import {
   SlotPartitioner,
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
-import { buildCdn } from "./build-cdn.js";
+import { buildBrowser, buildCdn } from "./build-cdn.js";
+import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -91,6 +93,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const net = new Network(spec);
   const sim = new Sim(seed, net, zero);
   const byName = new Map<string, Component>();
+  /** a CDN with a browser cache: the browser its workloads send to */
+  const viaBrowser = new Map<string, Component>();
   const entries = Object.entries(d.components);
 
   // every route name and header set gets an index up front, in order of first mention
@@ -124,6 +128,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
+        shedAt: shedThresholds(c.shedding, queueCap(c.queue, DEFAULTS.service.queue)),
         localCache: c.localCache && {
           ...capacityLimits(c.localCache.capacity),
           ttlMs: c.localCache.ttl,
@@ -158,6 +163,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         vnodes: c.vnodes ?? C.vnodes,
         ejectMs: c.ejectAfter ?? C.ejectAfter,
         failoverMs: c.failoverAfter ?? C.failoverAfter,
+        // bytes per second in the design, per ms in the simulation
+        resyncBytesPerMs: (c.resyncBandwidth ?? C.resyncBandwidth) / 1000,
         hotKeys: c.hotKeys ? { top: c.hotKeys.top, copies: c.hotKeys.copies } : null,
       });
     }
@@ -185,6 +192,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         ttlMs: c.sharding.cacheTtl ?? DEFAULTS.database.directoryTtl,
       };
 
+  const lateCalls: { step: Extract<Step, { type: "call" }>; name: string }[] = [];
   for (const [name, c] of entries) {
     if (c.kind === "service") {
       const plans = new Map<number, Step[]>();
@@ -192,12 +200,16 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       for (const [route, steps] of Object.entries(c.routes)) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
-          if ("call" in s)
-            return {
+          if ("call" in s) {
+            const step: Step = {
               type: "call",
               target: byName.get(s.call)!,
               route: s.route ? sim.routeIndex(s.route) : -1,
             };
+            // a load balancer is built after the plans (it needs every route): aim at it then
+            if (!step.target) lateCalls.push({ step, name: s.call });
+            return step;
+          }
           if ("read" in s) {
             const store = byName.get(s.read) as Store;
             const isolation = s.isolation ?? null;
@@ -323,6 +335,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       const cdn = buildCdn(name, c, d, spec, sim, net, byName);
       sim.add(cdn);
       byName.set(name, cdn);
+      // users of a CDN with a browser cache reach it through their browser
+      const browser = buildBrowser(name, c, sim, cdn);
+      if (browser) {
+        sim.add(browser);
+        viaBrowser.set(name, browser);
+      }
     }
 
   // DNS names resolve to the balancers and services built above
@@ -335,13 +353,20 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       {
         policy: c.policy ?? D.policy,
         ttlMs: c.ttl ?? D.ttl,
+        addresses: c.addresses ?? D.addresses,
         endpoints: c.endpoints.map((e) => {
           const target = byName.get(e.target)!;
-          return {
-            target,
-            region: e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)],
-            weight: e.weight ?? D.weight,
-          };
+          const users = net.regionNames.map((_, r) => r);
+          // a CDN is reached anywhere, at the PoP nearest each user (anycast)
+          if (target instanceof Cdn)
+            return {
+              target,
+              region: -1,
+              regionFor: users.map((r) => net.zoneRegion[target.homeZone(r)]),
+              weight: e.weight ?? D.weight,
+            };
+          const region = e.region ? net.region(e.region) : net.zoneRegion[target.zoneOf(-1)];
+          return { target, region, regionFor: users.map(() => region), weight: e.weight ?? D.weight };
         }),
         healthCheck: hc
           ? {
@@ -397,6 +422,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   const readsUsers = specs.some(
     (c) =>
       c.kind === "dns" ||
+      (c.kind === "cdn" &&
+        (c.browser !== undefined || Object.values(c.routes ?? {}).some((r) => r.perUser))) ||
       (c.kind === "load-balancer" && c.sticky) ||
       (c.kind === "service" && c.sessions !== undefined) ||
       (hashing(c) && hashOn(c) !== "key") ||
@@ -413,7 +440,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     const w = new Workload(
       name,
       {
-        target: byName.get(c.target)!,
+        target: viaBrowser.get(c.target) ?? byName.get(c.target)!,
         routes: c.routes.map((r) => ({
           route: sim.routeIndex(r.route),
           headers: sim.headerSetIndex(lowerKeys(r.headers ?? {})),
@@ -421,6 +448,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
           perUser: r.keys?.perUser ?? false,
           missing: r.keys?.missing ?? 0,
+          priority: priorityIndex(r.priority),
         })),
         arrivals: arrivals(c, d.duration),
         users,
@@ -436,6 +464,15 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     sim.add(w);
     byName.set(name, w);
     workloads.push(w);
+  }
+  for (const { step, name } of lateCalls) step.target = byName.get(name)!;
+  // guards once every component has its index
+  for (const [name, c] of entries) {
+    if (c.kind === "service")
+      for (const [target, policy] of Object.entries(c.calls ?? {}))
+        guardCalls(sim, byName.get(name)!, byName.get(target)!, policy);
+    if (c.kind === "workload" && c.client)
+      guardCalls(sim, byName.get(name)!, byName.get(c.target)!, c.client);
   }
   // faults last: they may name any component, workloads included
   return new Simulation(sim, d.duration, workloads, new Nemesis(sim, faults(d, byName, net)), metrics);

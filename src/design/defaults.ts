@@ -32,14 +32,14 @@ export const DEFAULTS = {
     restartTime: 600_000,
     batch: 1,
   },
+  /** client-side discovery: Eureka's 30 s registry fetch interval and 90 s lease expiration */
+  discovery: { refresh: 30_000, evictAfter: 90_000 },
   /**
    * Deployments: AWS CodeDeploy's Canary10Percent5Minutes (10% of traffic for
    * five minutes, then all of it) and ECS blue/green's 5-minute wait before
    * the original fleet goes; the abort rule's window is a 1-minute metric
    * period. The 100-request floor is archsim's own (no seed gives one).
    */
-  /** client-side discovery: Eureka's 30 s registry fetch interval and 90 s lease expiration */
-  discovery: { refresh: 30_000, evictAfter: 90_000 },
   deploy: {
     version: "v1",
     strategy: "rolling" as const,
@@ -47,6 +47,30 @@ export const DEFAULTS = {
     bake: 300_000,
     window: 60_000,
     minRequests: 100,
+  },
+  calls: {
+    retryOn: [
+      "error",
+      "timeout",
+      "queue-full",
+      "no-healthy-backend",
+      "instance-down",
+      "pool-exhausted",
+      "rate-limited",
+      "shed",
+      "not-primary",
+      "quorum-failed",
+    ],
+    backoffBase: 100,
+    backoffCap: 10_000,
+    backoffMultiplier: 2,
+    jitter: "full" as const,
+    budgetMinPerSecond: 10,
+    budgetWindow: 10_000,
+    breakerFailureRate: 0.5,
+    breakerWindow: 20,
+    breakerOpen: 30_000,
+    breakerProbes: 1,
   },
   database: {
     connections: 100,
@@ -122,6 +146,8 @@ export const DEFAULTS = {
     ejectAfter: 1000,
     // Redis Cluster's cluster-node-timeout
     failoverAfter: 15_000,
+    /** a full resync's snapshot over a 1 Gbit/s link, in bytes per second */
+    resyncBandwidth: 125e6,
   },
   /** node profiles from the catalogue (CA-43, CA-44): ~100K ops/s single-threaded vs multi-threaded */
   cacheProfiles: {
@@ -137,12 +163,15 @@ export const DEFAULTS = {
     cacheControl: "max-age=3600",
     size: ms(64 * 1024),
     onUpdate: "purge" as const,
+    /** anycast route withdrawal or a CDN mapping update: seconds */
+    failover: 10_000,
   },
   lb: { l4Cost: 0.02, l7Cost: 0.1, tlsCost: 0.15, workers: 8, vnodes: 150 },
   healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 2, probe: 1 },
   dns: {
     policy: "geo" as const,
     ttl: 60_000,
+    addresses: 1,
     weight: 1,
     lookupTime: logn(30, 120),
     resolverTime: logn(4, 20),

@@ -163,6 +163,8 @@ interface Issue {
   options?: unknown[];
   discriminator?: string;
   minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
   origin?: string;
   params?: { expected?: string; suggestion?: string; hint?: string };
 }
@@ -247,6 +249,8 @@ function describeIssue(issue: Issue, prefix: Path, data: unknown): Problem[] {
               message: keys.length ? `"${keys[0]}" does not start any form allowed here` : "empty mapping",
               expected: `a mapping with one of: ${vocabulary.join(", ")}`,
               suggestion: keys.length ? didYouMean(keys[0], vocabulary) : undefined,
+              // `{ compute: uniform(1ms, 3ms) }` splits at the comma into two keys
+              hint: keys.some((k) => /[=)]/.test(k)) ? FLOW_COMMA_HINT : undefined,
             },
           ];
         }
@@ -255,12 +259,27 @@ function describeIssue(issue: Issue, prefix: Path, data: unknown): Problem[] {
       return best.flatMap((i) => describeIssue(i, base, data));
     }
     case "too_small":
+    case "too_big": {
+      if (issue.origin === "array" && issue.code === "too_small")
+        return [{ path, message: `needs at least ${issue.minimum} item(s)` }];
+      if (issue.origin !== "number") return [{ path, message: issue.message }];
+      const small = issue.code === "too_small";
+      const bound = small ? issue.minimum : issue.maximum;
+      const words = small
+        ? issue.inclusive === false
+          ? "greater than"
+          : "at least"
+        : issue.inclusive === false
+          ? "less than"
+          : "at most";
       return [
         {
           path,
-          message: issue.origin === "array" ? `needs at least ${issue.minimum} item(s)` : issue.message,
+          message: `${typeof last === "string" ? last : "the value"} ${String(value)} is too ${small ? "small" : "large"}`,
+          expected: `a number ${words} ${String(bound)}`,
         },
       ];
+    }
     case "custom":
       if (/missing "\)"/.test(issue.message) && !issue.params?.hint)
         issue.params = { ...issue.params, hint: FLOW_COMMA_HINT };

@@ -16,6 +16,8 @@ import { SCALING_METRICS, type ScalingMetric } from "../components/autoscaler.js
 import { STRATEGIES, type Strategy } from "../components/deployment.js";
 import { DNS_POLICIES } from "../components/dns.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
+import { JITTERS } from "../mechanisms/backoff.js";
+import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import type { UnitError } from "./errors.js";
 import {
@@ -24,6 +26,7 @@ import {
   parseDistribution,
   parseDuration,
   parseKeyRange,
+  parseBandwidth,
   parsePercent,
   parseRate,
   parseSize,
@@ -52,6 +55,10 @@ export const Duration = unit(parseDuration, "a duration such as 250ms, 2s or 1.5
 export const PositiveDuration = Duration.refine((v) => v > 0, "must be greater than zero");
 export const Rate = unit(parseRate, "a rate such as 500/s, 10k/s or 100/min", ["500/s", "10k/s"]);
 export const Size = unit(parseSize, "a size such as 512B, 64MiB or 4GB", ["1KiB", "64MiB"]);
+export const Bandwidth = unit(parseBandwidth, "a bandwidth such as 10Gbps, 100Mbit/s or 50MB/s", [
+  "10Gbps",
+  "50MB/s",
+]);
 export const Count = unit(parseCount, "a count such as 100, 10k or 1e6", [100, "10k", "1e6"]);
 export const Percent = unit(parsePercent, "a percentage such as 99.9% (or a fraction such as 0.999)", [
   "99.9%",
@@ -117,6 +124,113 @@ export const NetworkSchema = z
   })
   .meta({ description: "where components run and how long messages take between them" });
 
+// ---------- calls between components (resilience) ----------
+
+/** failure causes a caller can see from a call (every cause but ok) */
+const FailureCause = z.enum(CAUSES.slice(1) as [Cause, ...Cause[]]);
+
+const BackoffSchema = z.union([
+  z.literal("none").meta({ description: "retry at once" }),
+  z
+    .strictObject({
+      base: PositiveDuration.optional().meta({
+        description: "the first retry's wait before jitter (default 100ms)",
+      }),
+      cap: PositiveDuration.optional().meta({ description: "the longest wait (default 10s)" }),
+      multiplier: z.number().min(1).optional().meta({ description: "growth per retry (default 2)" }),
+      jitter: z.enum(JITTERS).optional().meta({
+        description:
+          "none (every client waits the same), full (uniform in 0..wait), equal (half fixed, half random) or decorrelated (grows from the previous wait); default full",
+      }),
+    })
+    .meta({ description: "capped exponential backoff with jitter" }),
+]);
+
+const RetrySchema = z
+  .strictObject({
+    attempts: z.number().int().min(2).max(100).meta({
+      description: "most attempts per call, the first included (3 = the call and up to 2 retries)",
+    }),
+    backoff: BackoffSchema.optional().meta({
+      description: "wait before each retry (default exponential, full jitter)",
+    }),
+    on: z.array(FailureCause).min(1).optional().meta({
+      description:
+        "the failure causes that are retried (default: error, timeout, queue-full, no-healthy-backend, instance-down, pool-exhausted, rate-limited, shed, not-primary, quorum-failed)",
+    }),
+    budget: z
+      .union([
+        Percent,
+        z.strictObject({
+          ratio: Percent.meta({ description: "retries allowed per call made in the window, e.g. 20%" }),
+          minPerSecond: z.number().min(0).optional().meta({
+            description: "retries always allowed per second (default 10)",
+          }),
+          window: PositiveDuration.optional().meta({
+            description: "the window calls and retries are counted over, whole seconds (default 10s)",
+          }),
+        }),
+      ])
+      .optional()
+      .meta({
+        description:
+          "a retry budget: retries may not exceed this share of calls over the window (e.g. 20%), so load is multiplied by at most 1 + budget",
+      }),
+    honourRetryAfter: z.boolean().optional().meta({
+      description:
+        "wait at least a rate limiter's Retry-After before retrying a rate-limited call (default true)",
+    }),
+  })
+  .meta({ description: "retry failed attempts" });
+
+const BreakerSchema = z
+  .strictObject({
+    failureRate: Percent.optional().meta({
+      description: "failure rate that opens the circuit (default 50%)",
+    }),
+    window: PositiveInt.optional().meta({
+      description: "outcomes remembered: the last N calls (default 20)",
+    }),
+    minCalls: PositiveInt.optional().meta({
+      description: "outcomes needed before the rate is judged (default: window)",
+    }),
+    open: PositiveDuration.optional().meta({
+      description: "time the circuit stays open, failing calls at once, before probing (default 30s)",
+    }),
+    probes: PositiveInt.optional().meta({
+      description:
+        "calls let through half-open; they close the circuit unless their failure rate reaches failureRate (default 1)",
+    }),
+  })
+  .meta({
+    description: "a circuit breaker per caller instance: closed, open (fail fast), half-open (probe)",
+  });
+
+export const CallPolicySchema = z
+  .strictObject({
+    timeout: PositiveDuration.optional().meta({
+      description:
+        "the caller stops waiting for an attempt after this long and sees timeout; the callee keeps working on it unless the deadline is propagated (default: no timeout)",
+    }),
+    retry: RetrySchema.optional(),
+    breaker: BreakerSchema.optional(),
+    bulkhead: PositiveInt.optional().meta({
+      description:
+        "most calls in flight at once from one caller instance to this dependency; more fail at once with bulkhead-full (default: no cap)",
+    }),
+    propagateDeadline: z.boolean().optional().meta({
+      description:
+        "the call carries its deadline (the sooner of now + timeout and its request's): callees drop work whose deadline has passed instead of serving it, and pass the deadline on (default false)",
+    }),
+    fallback: z.boolean().optional().meta({
+      description:
+        "a call that fails for good (retries spent, circuit open, bulkhead full) is answered with a degraded fallback (a cached or default answer) instead of its error; the request succeeds but counts as degraded (default false)",
+    }),
+  })
+  .meta({ description: "what a caller does around each call to one dependency" });
+
+export const PRIORITIES = ["critical", "high", "normal", "low"] as const;
+
 // ---------- workload ----------
 
 const KeysSchema = z
@@ -148,6 +262,10 @@ const RouteMix = z.strictObject({
     .record(z.string(), z.string())
     .optional()
     .meta({ description: "headers these requests carry (for L7 header rules), e.g. { x-tier: premium }" }),
+  priority: z.enum(PRIORITIES).optional().meta({
+    description:
+      "the requests' priority class, for load shedding: critical, high, normal or low (default normal)",
+  }),
 });
 
 const ArrivalSchema = z.discriminatedUnion("process", [
@@ -200,6 +318,9 @@ export const WorkloadSchema = z.strictObject({
     .optional()
     .meta({ description: "closed loop: each user sends, waits for the answer, thinks, repeats" }),
   routes: z.array(RouteMix).min(1).meta({ description: "the mix of requests sent" }),
+  client: CallPolicySchema.optional().meta({
+    description: "the users' client: a timeout, retries, a circuit breaker... on every request it sends",
+  }),
   population: z
     .strictObject({
       users: PositiveInt.optional().meta({
@@ -312,9 +433,12 @@ export const DnsSchema = z.strictObject({
   endpoints: z
     .array(
       z.strictObject({
-        target: Name.meta({ description: "a load balancer or service the name can resolve to" }),
+        target: Name.meta({
+          description:
+            "a load balancer, service or cdn the name can resolve to (a cdn is reached at the PoP nearest each user)",
+        }),
         region: Name.optional().meta({
-          description: "the region it is in (default: the region of its zone)",
+          description: "the region it is in (default: the region of its zone); not for a cdn",
         }),
         weight: PositiveCount.optional().meta({
           description: "policy weighted: relative share of answers (default 1)",
@@ -323,6 +447,10 @@ export const DnsSchema = z.strictObject({
     )
     .min(1)
     .meta({ description: "the addresses the name can resolve to; for failover, primary first" }),
+  addresses: PositiveInt.optional().meta({
+    description:
+      "addresses in each answer, in the policy's order of preference (default 1); a client whose request to one fails to connect (instance-down, no-healthy-backend, timeout) retries the next",
+  }),
   healthCheck: DnsHealthCheckSchema.optional(),
   lookupTime: DurationDist.optional().meta({
     description:
@@ -358,7 +486,7 @@ const StepSchema = z.union([
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
   }),
   z.strictObject({
-    call: Name.meta({ description: "a service to call and wait for" }),
+    call: Name.meta({ description: "a service (or a load balancer in front of one) to call and wait for" }),
     route: z.string().optional().meta({ description: "route to call it with (default: the same route)" }),
   }),
   z.strictObject({
@@ -643,6 +771,23 @@ export const ServiceSchema = z.strictObject({
     })
     .optional()
     .meta({ description: "an in-process (L1) cache in every instance, for read steps with l1: true" }),
+  calls: z.record(z.string(), CallPolicySchema).optional().meta({
+    description:
+      "per dependency (a component this service calls, reads or writes): timeout, retries, circuit breaker, bulkhead, deadline propagation, fallback",
+  }),
+  shedding: z
+    .strictObject({
+      low: Percent.optional().meta({ description: "queue fill at which low-priority arrivals are shed" }),
+      normal: Percent.optional().meta({
+        description: "queue fill at which normal-priority arrivals are shed",
+      }),
+      high: Percent.optional().meta({ description: "queue fill at which high-priority arrivals are shed" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "load shedding by priority: an arrival that would wait behind a queue filled to its class's share is refused with shed (critical requests only when the queue is full); needs a bounded queue",
+    }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)
@@ -680,6 +825,10 @@ export const CacheSchema = z.strictObject({
   }),
   failoverAfter: Duration.optional().meta({
     description: "with replicas: time until a replica takes over a dead primary (default 15s)",
+  }),
+  resyncBandwidth: Bandwidth.optional().meta({
+    description:
+      "with replicas: how fast a replica that (re)joins copies its primary's data in a full resync, during which it cannot be promoted (default 1Gbps)",
   }),
   agingWindow: PositiveCount.optional().meta({
     description: "eviction: lfu-aging: references between halvings of the counts (default 10 × capacity)",
@@ -832,6 +981,17 @@ const CdnRouteSchema = z
       description:
         "when an update changes an object: purge (default) drops the copies, each PoP after its own purgeDelay; versioned URLs make the new content a new key; none leaves copies to expire",
     }),
+    perUser: z.boolean().optional().meta({
+      description:
+        "the response carries the requesting user's own data (an account page): a copy served to another user is a leak (default false)",
+    }),
+    variesBy: z.array(z.string()).optional().meta({
+      description: "request headers the response's content depends on, e.g. [accept-language] (default none)",
+    }),
+    vary: z.array(z.string()).optional().meta({
+      description:
+        "the Vary header the origin sends: the edge keeps a copy per value of these request headers (default variesBy; fewer serves the wrong variant)",
+    }),
   })
   .meta({ description: "how the edge treats one route's responses" });
 
@@ -863,6 +1023,39 @@ export const CdnSchema = z.strictObject({
   }),
   purgeDelay: DurationDist.optional().meta({
     description: "time a purge takes to reach one PoP, drawn per PoP (default uniform(2s, 10s))",
+  }),
+  failover: Duration.optional().meta({
+    description:
+      "time from a PoP going down (or coming back) until users are steered to the next-nearest PoP that is up (or back): anycast route withdrawal or a CDN mapping update (default 10s)",
+  }),
+  workers: PositiveInt.optional().meta({
+    description: "requests each PoP (and the shield) works on at once (default unbounded)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0)])
+    .optional()
+    .meta({
+      description:
+        "with workers: requests waiting for a worker at each PoP before it refuses more with queue-full (default unbounded)",
+    }),
+  bandwidth: Bandwidth.optional().meta({
+    description:
+      "each PoP's (and the shield's) link to those it answers, shared by the bodies crossing it at once (default unlimited: no transfer time)",
+  }),
+  browser: z
+    .strictObject({
+      capacity: Size.refine((v) => v > 0, "must be greater than zero").meta({
+        description: "bytes each user's browser keeps (its disk cache, e.g. 1GB)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "each user's browser cache in front of the CDN: copies kept for max-age, revalidated with If-None-Match when stale (default none)",
+    }),
+  originBandwidth: Bandwidth.optional().meta({
+    description:
+      "the origin's link to the CDN, shared by the bodies it sends at once (default unlimited: no transfer time)",
   }),
   routes: z
     .record(z.string(), CdnRouteSchema)

@@ -15,6 +15,7 @@ export const RATE_EXPECTED = "a rate such as 500/s, 10k/s or 100/min";
 export const SIZE_EXPECTED = "a size such as 512B, 64MiB or 4GB";
 export const COUNT_EXPECTED = "a count such as 100, 10k or 1e6";
 export const PERCENT_EXPECTED = "a percentage such as 99.9% (or a fraction such as 0.999)";
+export const BANDWIDTH_EXPECTED = "a bandwidth such as 10Gbps, 100Mbit/s or 50MB/s";
 
 const DURATION_UNIT_LIST = "ns, us (µs), ms, s, m (min), h, d";
 
@@ -368,6 +369,70 @@ function sizeError(s: string): UnitError {
     `"${s}": unknown size unit "${lx.unit}"`,
     `${SIZE_EXPECTED} (units: B, KB, MB, GB, TB in powers of 1000; KiB, MiB, GiB, TiB in powers of 1024)`,
   );
+}
+
+// ---------------------------------------------------------------- bandwidths
+
+/** bits: `10Gbps`, `100Mbit/s`, `1Gb/s` (a lower-case b is a bit, as networks write it) */
+const BITS_RE = new RegExp(`^(${NUM})\\s*([kKMGT]?)(?:bps|bits?\\/s|b\\/s)$`);
+/** bytes: a size with its unit, per time unit (`50MB/s`, `1GiB/s`, `10KB/ms`) or `MBps` */
+const BYTES_RE = new RegExp(`^(${NUM}\\s*[A-Za-z]+)\\s*(?:\\/\\s*([A-Za-zµμ]+)|ps)$`);
+
+function tryBandwidth(s: string): number | undefined {
+  const t = s.trim();
+  const bits = BITS_RE.exec(t);
+  if (bits) return scaled(bits[1], MULTIPLIERS[bits[2]]) / 8;
+  const bytes = BYTES_RE.exec(t);
+  if (!bytes) return undefined;
+  // `gb/s` could be either: only an upper-case B is a byte
+  if (!/B$/.test(bytes[1])) return undefined;
+  const size = trySize(bytes[1], false);
+  const per = bytes[2] === undefined ? "s" : bytes[2];
+  if (size === undefined || !(per in RATE_DENOMINATORS)) return undefined;
+  const [shift, div] = RATE_DENOMINATORS[per];
+  return scaled(String(size), shift) / div;
+}
+
+/** A bandwidth in bytes per second: `10Gbps`, `100Mbit/s`, `1Gb/s` (bits), `50MB/s`, `1GiB/s`, `10KB/ms` (bytes). */
+export function parseBandwidth(x: string | number): number {
+  const input = asText(x, "a bandwidth", BANDWIDTH_EXPECTED);
+  const text = String(input).trim();
+  if (typeof input === "number")
+    throw new UnitError(
+      `${text} has no unit`,
+      BANDWIDTH_EXPECTED,
+      undefined,
+      `write a unit, e.g. ${text}Mbps (bits) or ${text}MB/s (bytes)`,
+    );
+  if (text === "") throw new UnitError("empty bandwidth", BANDWIDTH_EXPECTED);
+  const v = tryBandwidth(text);
+  if (v === undefined) throw bandwidthError(text);
+  checkFinite(v, `"${text}"`, BANDWIDTH_EXPECTED);
+  if (v <= 0) throw new UnitError(`bandwidth "${text}" must be greater than zero`, BANDWIDTH_EXPECTED);
+  return v;
+}
+
+function bandwidthError(s: string): UnitError {
+  const lx = lex(s);
+  if (!lx) return notANumber(s, "a bandwidth", BANDWIDTH_EXPECTED);
+  if (trySize(s, false) !== undefined)
+    return new UnitError(`"${s}" is a size, not a bandwidth`, BANDWIDTH_EXPECTED, `${s}/s`);
+  const slash = /^([A-Za-z]+)\s*\/\s*(.+)$/.exec(lx.unit);
+  if (slash && /^[kmgt]b$/.test(slash[1]))
+    return new UnitError(
+      `"${s}": is "${slash[1]}" bits or bytes?`,
+      BANDWIDTH_EXPECTED,
+      undefined,
+      `write ${lx.num}${slash[1][0].toUpperCase()}b/${slash[2]} for bits or ${lx.num}${slash[1].toUpperCase()}/${slash[2]} for bytes`,
+    );
+  if (slash && trySize(`${lx.num}${slash[1]}`, false) !== undefined)
+    return new UnitError(
+      `"${s}": unknown time unit "${slash[2]}"`,
+      `${BANDWIDTH_EXPECTED} (per ${DURATION_UNIT_LIST})`,
+    );
+  if (tryRate(s, false) !== undefined)
+    return new UnitError(`"${s}" is a rate, not a bandwidth`, BANDWIDTH_EXPECTED);
+  return new UnitError(`"${s}" is not a bandwidth`, BANDWIDTH_EXPECTED);
 }
 
 // ---------------------------------------------------------------- counts and percentages

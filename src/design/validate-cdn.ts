@@ -55,15 +55,40 @@ export function cdnProblems(name: string, c: CdnSpec, d: Design, regions: string
     seen.add(r);
   });
   if (c.shield !== undefined) region(at("shield"), c.shield, "shield");
+  if (c.browser && d.components[`${name}.browser`])
+    out.push({
+      path: at("browser"),
+      message: `the browser cache is named "${name}.browser", and a component of that name exists`,
+      hint: `rename the component "${name}.browser"`,
+      atKey: true,
+    });
+  if (c.browser && !Object.values(d.components).some((w) => w.kind === "workload" && w.target === name))
+    out.push({
+      path: at("browser"),
+      message: `no workload targets cdn "${name}" directly: its browser cache would see no request`,
+      hint: `set a workload's target to ${name}`,
+      atKey: true,
+    });
+  if (c.queue !== undefined && c.workers === undefined)
+    out.push({
+      path: at("queue"),
+      message: "a queue without workers: with unbounded workers nothing ever waits",
+      hint: "set workers (requests a PoP works on at once), or remove queue",
+      atKey: true,
+    });
 
-  // the routes that reach this CDN (any workload's, if none targets it)
+  // the routes that reach this CDN, directly or through a DNS name (any workload's, if none does)
+  const reaches = (target: string) => {
+    const t = d.components[target];
+    return target === name || (t?.kind === "dns" && t.endpoints.some((e) => e.target === name));
+  };
   const sent = new Set<string>();
   const all = new Set<string>();
   for (const w of Object.values(d.components))
     if (w.kind === "workload")
       for (const r of w.routes) {
         all.add(r.route);
-        if (w.target === name) sent.add(r.route);
+        if (reaches(w.target)) sent.add(r.route);
       }
   const routes = sent.size ? sent : all;
   const routeRef = (path: (string | number)[], route: string, atKey: boolean) => {
@@ -77,8 +102,44 @@ export function cdnProblems(name: string, c: CdnSpec, d: Design, regions: string
       });
   };
 
+  // the request headers workloads send on each route (names lower-cased, as requests carry them)
+  const headersOn = new Map<string, Set<string>>();
+  for (const w of Object.values(d.components))
+    if (w.kind === "workload")
+      for (const r of w.routes) {
+        const set = headersOn.get(r.route) ?? new Set<string>();
+        for (const h of Object.keys(r.headers ?? {})) set.add(h.toLowerCase());
+        headersOn.set(r.route, set);
+      }
+
   for (const [route, rs] of Object.entries(c.routes ?? {})) {
     if (route !== "*") routeRef(at("routes", route), route, true);
+    const sentHeaders = new Set(
+      route === "*" ? [...headersOn.values()].flatMap((h) => [...h]) : [...(headersOn.get(route) ?? [])],
+    );
+    for (const field of ["variesBy", "vary"] as const)
+      rs[field]?.forEach((h, i) => {
+        if (sentHeaders.has(h.toLowerCase())) return;
+        const personal = ["cookie", "authorization"].includes(h.toLowerCase());
+        out.push({
+          path: at("routes", route, field, i),
+          message: `no workload sends header "${h}" on route "${route}"`,
+          expected: sentHeaders.size
+            ? `one of ${[...sentHeaders].join(", ")}`
+            : "a header set under the workload route's headers",
+          suggestion: didYouMean(h.toLowerCase(), sentHeaders),
+          hint: personal
+            ? "a response personal to each user is perUser: true; the fix for caching it is cacheControl: private"
+            : undefined,
+        });
+      });
+    if (rs.push !== undefined && (rs.perUser || rs.variesBy?.length || rs.vary?.length))
+      out.push({
+        path: at("routes", route, "push"),
+        message: `route "${route}" has content per user or per header: one pushed copy cannot serve every request`,
+        hint: "remove push, or perUser, variesBy and vary",
+        atKey: true,
+      });
     let policy: ReturnType<typeof edgePolicy> | null = null;
     try {
       policy = edgePolicy(parseCacheControl(rs.cacheControl ?? DEFAULTS.cdn.cacheControl));

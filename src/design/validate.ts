@@ -7,6 +7,7 @@ import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
+import { callProblems, policyProblems } from "./validate-calls.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -159,6 +160,9 @@ export function validateDesign(d: Design): Problem[] {
   for (const [name, c] of Object.entries(comps)) {
     const at = (...p: (string | number)[]) => ["components", name, ...p];
     if ("zone" in c && c.zone) zoneRef(at("zone"), c.zone);
+    if (c.kind === "service") out.push(...callProblems(name, c, d));
+    if (c.kind === "workload" && c.client)
+      out.push(...policyProblems(["components", name, "client"], c.client));
     switch (c.kind) {
       case "workload": {
         workloads++;
@@ -250,7 +254,7 @@ export function validateDesign(d: Design): Problem[] {
         for (const [route, steps] of Object.entries(c.routes))
           steps.forEach((s, i) => {
             const p = at("routes", route, i);
-            if ("call" in s) ref([...p, "call"], s.call, ["service"], "call");
+            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer"], "call");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
                 path: [...p, "l1"],
@@ -383,6 +387,12 @@ export function validateDesign(d: Design): Problem[] {
           (c.replicas ?? 0) > 0,
           "a cache with replicas",
         );
+        onlyWith(
+          "resyncBandwidth",
+          c.resyncBandwidth !== undefined,
+          (c.replicas ?? 0) > 0,
+          "a cache with replicas",
+        );
         break;
       }
       case "database":
@@ -473,7 +483,7 @@ export function validateDesign(d: Design): Problem[] {
       const c = ref(
         [...p, "kill"],
         f.kill,
-        ["service", "cache", "database", "quorum-store", "multi-leader"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
         "kill target",
       );
       if (c && typeof f.instance === "number") {
@@ -488,18 +498,24 @@ export function validateDesign(d: Design): Problem[] {
                   ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
                   : c.kind === "cache"
                     ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
-                    : 1;
+                    : c.kind === "cdn"
+                      ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
+                      : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
             message: `instance ${f.instance} does not exist: "${f.kill}" has ${n} (0..${n - 1})`,
+            hint:
+              c.kind === "cdn"
+                ? "a cdn's instances are its PoPs in the order of pops (every region of the network, in order, by default), then its shield"
+                : undefined,
           });
       }
     } else if ("slow" in f)
       ref(
         [...p, "slow"],
         f.slow,
-        ["service", "cache", "database", "quorum-store", "multi-leader"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
         "slow target",
       );
     else if ("outage" in f) {
@@ -642,7 +658,12 @@ function dnsProblems(
   const policy = c.policy ?? DEFAULTS.dns.policy;
   const seen = new Map<string, number>();
   c.endpoints.forEach((e, i) => {
-    const target = ref(at("endpoints", i, "target"), e.target, ["load-balancer", "service"], "endpoint");
+    const target = ref(
+      at("endpoints", i, "target"),
+      e.target,
+      ["load-balancer", "service", "cdn"],
+      "endpoint",
+    );
     const before = seen.get(e.target);
     if (before !== undefined)
       out.push({
@@ -658,6 +679,15 @@ function dnsProblems(
         hint: "add policy: weighted, or remove the weights",
         atKey: true,
       });
+    if (e.region !== undefined && target?.kind === "cdn") {
+      out.push({
+        path: at("endpoints", i, "region"),
+        message: `endpoint "${e.target}" is a cdn: users reach it at their nearest PoP, in no one region`,
+        hint: "remove region",
+        atKey: true,
+      });
+      return;
+    }
     if (e.region !== undefined && !(e.region in regions)) {
       out.push({
         path: at("endpoints", i, "region"),

@@ -1,7 +1,8 @@
 // HTTP Cache-Control (RFC 9111, RFC 5861) as a shared cache such as a CDN
 // edge reads it: whether a response may be stored at all, how long it stays
-// fresh, how long a stale copy may still be served while it is refreshed,
-// and whether every use must be revalidated with the origin. Pure: the text
+// fresh, how long a stale copy may still be served while it is refreshed or
+// when the origin fails, and whether every use must be revalidated with the
+// origin. Pure: the text
 // of the header in, the edge's policy out.
 
 export interface CacheControl {
@@ -15,6 +16,7 @@ export interface CacheControl {
   maxAge?: number;
   sMaxage?: number;
   staleWhileRevalidate?: number;
+  staleIfError?: number;
 }
 
 /** What a shared cache does with a response carrying a Cache-Control. */
@@ -27,6 +29,8 @@ export interface EdgePolicy {
   ttlMs: number;
   /** how long after it goes stale a copy may be served while it is refreshed in the background (ms) */
   swrMs: number;
+  /** how long after it goes stale a copy may be served when the origin fails (ms) */
+  sieMs: number;
 }
 
 export const CACHE_CONTROL_DIRECTIVES = [
@@ -37,13 +41,14 @@ export const CACHE_CONTROL_DIRECTIVES = [
   "max-age",
   "s-maxage",
   "stale-while-revalidate",
+  "stale-if-error",
   "must-revalidate",
   "proxy-revalidate",
   "immutable",
   "no-transform",
 ] as const;
 
-const WITH_SECONDS = new Set(["max-age", "s-maxage", "stale-while-revalidate"]);
+const WITH_SECONDS = new Set(["max-age", "s-maxage", "stale-while-revalidate", "stale-if-error"]);
 
 export class CacheControlError extends Error {
   constructor(
@@ -58,8 +63,8 @@ export class CacheControlError extends Error {
 
 /**
  * Parses a Cache-Control header value: comma-separated directives, names
- * case-insensitive, `max-age`, `s-maxage` and `stale-while-revalidate`
- * taking whole seconds (optionally quoted). Throws CacheControlError on an
+ * case-insensitive, `max-age`, `s-maxage`, `stale-while-revalidate` and
+ * `stale-if-error` taking whole seconds (optionally quoted). Throws CacheControlError on an
  * unknown or repeated directive, a missing or malformed value, or a value
  * given to a directive that takes none.
  */
@@ -99,7 +104,8 @@ export function parseCacheControl(text: string): CacheControl {
       const seconds = Number(v);
       if (name === "max-age") cc.maxAge = seconds;
       else if (name === "s-maxage") cc.sMaxage = seconds;
-      else cc.staleWhileRevalidate = seconds;
+      else if (name === "stale-while-revalidate") cc.staleWhileRevalidate = seconds;
+      else cc.staleIfError = seconds;
       continue;
     }
     if (raw !== undefined) throw new CacheControlError(`"${name}" takes no value`, name);
@@ -117,7 +123,8 @@ export function parseCacheControl(text: string): CacheControl {
 /**
  * The shared cache's reading: private and no-store responses are never
  * stored; s-maxage overrides max-age; must-revalidate (or proxy-revalidate)
- * forbids serving a stale copy, so it cancels stale-while-revalidate.
+ * forbids serving a stale copy, so it cancels stale-while-revalidate and
+ * stale-if-error.
  */
 export function edgePolicy(cc: CacheControl): EdgePolicy {
   const store = !cc.private && !cc.noStore;
@@ -127,5 +134,6 @@ export function edgePolicy(cc: CacheControl): EdgePolicy {
     revalidate: store && cc.noCache,
     ttlMs: age === undefined ? Number.POSITIVE_INFINITY : age * 1000,
     swrMs: cc.mustRevalidate ? 0 : (cc.staleWhileRevalidate ?? 0) * 1000,
+    sieMs: cc.mustRevalidate ? 0 : (cc.staleIfError ?? 0) * 1000,
   };
 }

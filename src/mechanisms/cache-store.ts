@@ -16,12 +16,15 @@ export interface CacheValue {
   version: number;
   /** bytes the value occupies */
   size: number;
+  /** what else the holder records about the value (e.g. whose response it is); 0 if absent */
+  tag?: number;
 }
 
 export interface CacheEntry {
   readonly key: number;
   readonly version: number;
   readonly size: number;
+  readonly tag: number;
   /** absolute expiry time in ms (Infinity: never) */
   readonly expiresAt: number;
 }
@@ -79,6 +82,7 @@ export function emptyCacheStats(): CacheStats {
 class StoredEntry extends PolicyNode implements CacheEntry {
   version = 0;
   size = 0;
+  tag = 0;
 }
 
 /**
@@ -195,6 +199,7 @@ export class CacheStore {
       this.usedBytes += size - e.size;
       e.size = size;
       e.version = value.version;
+      e.tag = value.tag ?? 0;
       e.expiresAt = expiresAt;
       e.seq = ++this.seq;
       this.policy.update(e);
@@ -225,6 +230,7 @@ export class CacheStore {
     fresh.key = key;
     fresh.version = value.version;
     fresh.size = size;
+    fresh.tag = value.tag ?? 0;
     fresh.expiresAt = expiresAt;
     fresh.seq = ++this.seq;
     this.map.set(key, fresh);

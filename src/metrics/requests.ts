@@ -10,6 +10,9 @@ export class RequestMetrics {
   readonly counts: number[][] = [];
   /** requests sent per route */
   readonly issued: number[] = [];
+  /** successful requests per route answered (in part) by a fallback */
+  readonly degraded: number[] = [];
+  private windowDegraded = 0;
   private readonly window = new LatencyRecorder(2);
   private windowDone = 0;
   private windowFailed = 0;
@@ -26,6 +29,7 @@ export class RequestMetrics {
 
   private addRoute(): void {
     this.issued.push(0);
+    this.degraded.push(0);
     this.latency.push(new LatencyRecorder());
     this.counts.push(new Array(this.causes.length).fill(0));
   }
@@ -36,9 +40,13 @@ export class RequestMetrics {
     this.issued[route]++;
   }
 
-  record(route: number, cause: number, latencyMs: number): void {
+  record(route: number, cause: number, latencyMs: number, degraded = false): void {
     while (route >= this.counts.length) this.addRoute();
     this.counts[route][cause]++;
+    if (degraded && cause === 0) {
+      this.degraded[route]++;
+      this.windowDegraded++;
+    }
     this.windowDone++;
     if (cause === 0) {
       this.latency[route].record(latencyMs);
@@ -57,6 +65,8 @@ export class RequestMetrics {
     s.get("errors").push(this.windowFailed);
     s.get("p50").push(this.window.percentile(50));
     s.get("p99").push(this.window.percentile(99));
+    if (this.windowDegraded > 0 || s.has("degraded")) s.get("degraded").push(this.windowDegraded);
+    this.windowDegraded = 0;
     for (let c = 1; c < this.causes.length; c++) {
       if (this.windowByCause[c] > 0 || this.hasSeries(c))
         s.get(`errors:${this.causes[c]}`).push(this.windowByCause[c]);

@@ -16,6 +16,8 @@ export interface RequestCounts {
   ok: number;
   failed: number;
   inFlight: number;
+  /** successful requests answered (in part) by a fallback */
+  degraded: number;
   byOutcome: Record<string, number>;
 }
 
@@ -58,6 +60,7 @@ function routeReport(
   latency: LatencyRecorder,
   seconds: number,
   inFlight: number,
+  degraded: number,
 ): RouteReport {
   const ok = counts[0];
   const failed = counts.reduce((s, n) => s + n, 0) - ok;
@@ -67,7 +70,7 @@ function routeReport(
   });
   const { count: _count, ...lat } = latency.summary();
   return {
-    requests: { total: ok + failed + inFlight, ok, failed, inFlight, byOutcome },
+    requests: { total: ok + failed + inFlight, ok, failed, inFlight, degraded, byOutcome },
     latencyMs: lat,
     throughputPerSec: seconds > 0 ? ok / seconds : 0,
     availability: ok + failed > 0 ? ok / (ok + failed) : 1,
@@ -98,6 +101,7 @@ export function buildReport(
   const overallLatency = new LatencyRecorder();
   const totalCounts = new Array(CAUSES.length).fill(0);
   const routes: Record<string, RouteReport> = {};
+  let degraded = 0;
   r.routes.forEach((name, i) => {
     const counts = m.counts[i] ?? new Array(CAUSES.length).fill(0);
     const done = counts.reduce((s: number, n: number) => s + n, 0);
@@ -106,10 +110,11 @@ export function buildReport(
     counts.forEach((n: number, c: number) => {
       totalCounts[c] += n;
     });
-    routes[name] = routeReport(counts, m.latency[i], seconds, (m.issued[i] ?? 0) - done);
+    degraded += m.degraded[i] ?? 0;
+    routes[name] = routeReport(counts, m.latency[i], seconds, (m.issued[i] ?? 0) - done, m.degraded[i] ?? 0);
   });
   const inFlight = r.generated - r.answered;
-  const overall = routeReport(totalCounts, overallLatency, seconds, inFlight);
+  const overall = routeReport(totalCounts, overallLatency, seconds, inFlight, degraded);
   const slo = meta.slo.map((s) => evaluateSlo(parseSlo(s), overall, routes));
   return {
     archsim: { version: meta.version, report: REPORT_VERSION },

@@ -1,4 +1,5 @@
 // Human summary tables for the terminal.
+import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
 import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
@@ -40,6 +41,17 @@ function routeRow(name: string, r: RouteReport): string[] {
   ];
 }
 
+/** A caller's calls to one dependency, in a few words: retries, timeouts, breaker, fallbacks. */
+function callNote(target: string, g: GuardReport): string {
+  const parts = [`x${g.amplification.toFixed(2)} attempts`];
+  if (g.timeouts > 0) parts.push(`${g.timeouts} timeouts`);
+  if (g.retriesDenied > 0) parts.push(`${g.retriesDenied} retries denied`);
+  if (g.breaker) parts.push(`breaker opened ${g.breaker.opened}x, ${g.breaker.shortCircuited} failed fast`);
+  if (g.bulkheadRejected) parts.push(`${g.bulkheadRejected} bulkhead-full`);
+  if (g.fallbacks > 0) parts.push(`${g.fallbacks} fallbacks`);
+  return `-> ${target}: ${parts.join(", ")}`;
+}
+
 export function renderText(rep: Report): string {
   const out: string[] = [];
   out.push(
@@ -76,13 +88,17 @@ export function renderText(rep: Report): string {
     if (Array.isArray(c.healthEvents) && c.healthEvents.length)
       extra.push(`${c.healthEvents.length} health changes`);
     if (typeof c.writes === "number") extra.push(`${c.reads} reads, ${c.writes} writes`);
+    if (typeof c.expired === "number") extra.push(`${c.expired} expired dropped`);
+    if (typeof c.shed === "number" && c.shed > 0) extra.push(`shed ${c.shed}`);
+    for (const [target, g] of Object.entries((c.calls ?? {}) as Record<string, GuardReport>))
+      extra.push(callNote(target, g));
     const q = typeof c.queueLength === "number" ? c.queueLength.toFixed(2) : "-";
     const mq = typeof c.maxQueueLength === "number" ? String(c.maxQueueLength) : "-";
     const lat = c.latencyMs as { p99?: number } | undefined;
     return [
       name,
       c.kind,
-      pct(c.utilization),
+      c.kind === "workload" ? "-" : pct(c.utilization),
       q,
       mq,
       lat?.p99 !== undefined ? ms(lat.p99) : "-",
@@ -94,6 +110,8 @@ export function renderText(rep: Report): string {
   if (data.length) out.push("", ...data);
   const dns = dnsLines(rep);
   if (dns.length) out.push("", ...dns);
+  const cdn = cdnLines(rep);
+  if (cdn.length) out.push("", ...cdn);
   const capacity = capacityLines(rep);
   if (capacity.length) out.push("", ...capacity);
   const discovery = discoveryLines(rep);
@@ -186,6 +204,8 @@ interface DnsReport {
   ttlMs: number;
   queries: number;
   lookups: number;
+  retries: number;
+  retriedOk: number;
   endpoints: Record<string, { trafficShare: number; failed: number }>;
   failovers: {
     endpoint: string;
@@ -208,11 +228,62 @@ function dnsLines(rep: Report): string[] {
     out.push(
       `${name}: ${d.policy}, ttl ${ms(d.ttlMs)}, ${d.lookups.toLocaleString("en-US")} lookups for ${d.queries.toLocaleString("en-US")} requests; traffic ${split}`,
     );
+    if (d.retries > 0)
+      out.push(
+        `  ${d.retries.toLocaleString("en-US")} requests retried at the next address after a failure to connect, ${d.retriedOk.toLocaleString("en-US")} of them ok`,
+      );
     const t = (v: number | null) => (v === null ? "never" : ms(v));
     for (const f of d.failovers)
       out.push(
         `  ${f.endpoint} down: out of answers after ${t(f.detectionMs)}, traffic 50% moved after ${t(f.moved50Ms)}, 99% after ${t(f.moved99Ms)}; ${f.errors.toLocaleString("en-US")} errors`,
       );
+  }
+  return out;
+}
+
+interface CdnPop {
+  downMs: number;
+  refused: number;
+  failedOver: number;
+  takenOver: number;
+  rejected: number;
+}
+interface CdnReport {
+  hitRatio: number;
+  originOffload: number;
+  staleIfError: number;
+  leaked: number;
+  wrongVariant: number;
+  pops: Record<string, CdnPop>;
+  shield: CdnPop | null;
+}
+
+/** One line per CDN, then its PoPs that went down or refused work, and any caching hazard seen. */
+function cdnLines(rep: Report): string[] {
+  const out: string[] = [];
+  const n = (v: number) => v.toLocaleString("en-US");
+  for (const [name, c] of Object.entries(rep.components)) {
+    if (c.kind !== "cdn") continue;
+    const d = c as unknown as CdnReport;
+    const extra: string[] = [];
+    if (d.staleIfError) extra.push(`${n(d.staleIfError)} stale answers while the origin failed`);
+    if (d.leaked) extra.push(`${n(d.leaked)} responses leaked to other users`);
+    if (d.wrongVariant) extra.push(`${n(d.wrongVariant)} in the wrong variant`);
+    out.push(
+      `${name}: hit ratio ${pct(d.hitRatio)}, origin offload ${pct(d.originOffload)}${extra.length ? `; ${extra.join(", ")}` : ""}`,
+    );
+    const tiers: [string, CdnPop][] = Object.entries(d.pops).map(([region, p]) => [`PoP ${region}`, p]);
+    if (d.shield) tiers.push(["shield", d.shield]);
+    for (const [what, p] of tiers) {
+      const parts: string[] = [];
+      if (p.downMs > 0)
+        parts.push(
+          `down ${ms(p.downMs)}: ${n(p.refused)} requests refused, ${n(p.failedOver)} failed over to other PoPs`,
+        );
+      if (p.takenOver > 0) parts.push(`served ${n(p.takenOver)} for other PoPs' users`);
+      if (p.rejected > 0) parts.push(`${n(p.rejected)} refused with queue-full`);
+      if (parts.length) out.push(`  ${what} ${parts.join("; ")}`);
+    }
   }
   return out;
 }
