@@ -483,6 +483,18 @@ faults:
     ]).toEqual([]);
   });
 
+  it("mentions every field of a database's idempotency report", () => {
+    const f = "examples/resilience/payments-idempotency.yaml";
+    const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 16_000 });
+    const db = obj(obj(JSON.parse(JSON.stringify(run)).components)["ledger-check-then-insert"]);
+    const at = "components.<database>";
+    expect([
+      ...unmentioned(keys(db), at),
+      ...unmentioned(keys(db.series), `${at}.series`),
+      ...unmentioned(keys(db.idempotency), `${at}.idempotency`),
+    ]).toEqual([]);
+  });
+
   it("mentions every field of a quorum store's report", () => {
     const f = "examples/data/cap-partition.yaml";
     const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 45_000 });

@@ -52,6 +52,8 @@ export type Step =
       type: "transaction";
       store: Store;
       keys: number;
+      /** the store's index of the idempotency-key policy its commits carry (absent or 0: no key) */
+      idem?: number;
     }
   | {
       /** read-modify-write: read the key, write it back based on the version read */
@@ -67,6 +69,8 @@ export type Step =
       isolation: Isolation;
       /** where the read goes (a replica's copy may be stale), and its level */
       policy: number;
+      /** the store's index of the idempotency-key policy its write carries (absent or 0: no key) */
+      idem?: number;
     }
   | {
       type: "write";
@@ -75,6 +79,8 @@ export type Step =
       policy: number;
       salt?: number;
       saltKeys?: number;
+      /** the store's index of the idempotency-key policy the write carries (absent or 0: no key) */
+      idem?: number;
     }
   | {
       /** shared sessions: read the user's session from the session store (a cache or a database) */
@@ -116,6 +122,9 @@ export class Service extends Station {
   private recheck = -1;
   private readonly plans: (Step[] | undefined)[] = [];
   private fallback: Step[] | null = null;
+  /** per route, the call-path site of each step (a transaction's participants take one each) */
+  private readonly sites: (Int32Array | undefined)[] = [];
+  private fallbackSites: Int32Array | null = null;
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
   private readonly l1: LocalCache | null;
@@ -163,6 +172,36 @@ export class Service extends Station {
     this.caches.attach(sim);
   }
 
+  override start(): void {
+    super.start();
+    const paths = this.sim.paths;
+    const number = (plan: Step[]): Int32Array => {
+      const sites = new Int32Array(plan.length);
+      let next = paths.reserve(plan.reduce((n, s) => n + (s.type === "transaction" ? s.keys : 1), 0));
+      plan.forEach((s, i) => {
+        sites[i] = next;
+        next += s.type === "transaction" ? s.keys : 1;
+      });
+      return sites;
+    };
+    this.plans.forEach((plan, route) => {
+      if (plan) this.sites[route] = number(plan);
+    });
+    if (this.fallback) this.fallbackSites = number(this.fallback);
+  }
+
+  /**
+   * The call path of a call made by the request's current step (`part`: a
+   * transaction's participant): the same for every attempt of the request,
+   * so a write's path and request name its logical write.
+   */
+  private pathOf(job: Job, part: number): number {
+    const paths = this.sim.paths;
+    if (!paths.enabled) return job.path;
+    const sites = this.sites[job.route] ?? (this.fallbackSites as Int32Array);
+    return paths.extend(job.path, sites[job.step] + part);
+  }
+
   /** Whether this service has a plan for `route` (checked when a design is built). */
   handles(route: number): boolean {
     return this.plans[route] !== undefined || this.fallback !== null;
@@ -206,6 +245,7 @@ export class Service extends Station {
         case "call": {
           const c = sim.child(job, this, job.instance);
           c.op = OP_ROUTE;
+          c.path = this.pathOf(job, 0);
           if (step.route >= 0) c.route = step.route;
           sim.send(c, step.target, -1);
           return;
@@ -261,6 +301,8 @@ export class Service extends Station {
           const c = sim.child(job, this, job.instance);
           c.op = OP_WRITE;
           c.policy = step.policy;
+          c.path = this.pathOf(job, 0);
+          c.idem = step.idem ?? 0;
           // a salted write goes to one of the key's sub-keys, spreading a hot key over shards
           if (salted(step, job.key)) c.key = subKey(job.key, this.rng.int(step.salt!));
           // write-through and write-behind caches write the store themselves
@@ -382,6 +424,10 @@ export class Service extends Station {
       c.op = op;
       c.key = this.txnKey(job, i);
       c.txn = job.txn;
+      if (op === OP_COMMIT) {
+        c.path = this.pathOf(job, i);
+        c.idem = step.idem ?? 0;
+      }
       this.sim.send(c, step.store, -1);
     }
   }
@@ -462,6 +508,8 @@ export class Service extends Station {
       w.policy = step.policy;
       w.expect = version;
       w.conditional = step.occ;
+      w.path = this.pathOf(job, 0);
+      w.idem = step.idem ?? 0;
       sim.send(w, step.store, -1);
       return;
     }

@@ -57,6 +57,19 @@ import {
 } from "./validate.js";
 import { fleetSlots, initialInstances } from "./validate-capacity.js";
 
+type IdempotencySpec = true | { ttl?: number; key?: "per-request" | "per-attempt"; check?: string };
+
+/** The database's index of a step's idempotency-key policy (0: none; validation allows keys on databases only). */
+function keyPolicy(store: Component | undefined, spec: IdempotencySpec | undefined): number {
+  if (spec === undefined || !(store instanceof Database)) return 0;
+  const p = spec === true ? {} : spec;
+  return store.idempotencyPolicy({
+    ttlMs: p.ttl ?? DEFAULTS.database.idempotencyTtl,
+    perAttempt: p.key === "per-attempt",
+    atomic: p.check !== "check-then-insert",
+  });
+}
+
 function isZero(d: DistSpec): boolean {
   return d.type === "constant" && d.value === 0;
 }
@@ -247,7 +260,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             };
           }
           if ("transaction" in s)
-            return { type: "transaction", store: byName.get(s.transaction) as Store, keys: s.keys ?? 2 };
+            return {
+              type: "transaction",
+              store: byName.get(s.transaction) as Store,
+              keys: s.keys ?? 2,
+              idem: keyPolicy(byName.get(s.transaction), s.idempotency),
+            };
           if ("update" in s) {
             const store = byName.get(s.update) as Store;
             const isolation = updateIsolation(s, d);
@@ -263,6 +281,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
                 ...(s.from === "replica" && { from: "replica", pick: s.pick ?? "round-robin" }),
                 isolation,
               }),
+              idem: keyPolicy(store, s.idempotency),
             };
           }
           const store = byName.get(s.write) as Store;
@@ -273,6 +292,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             policy: store instanceof QuorumStore ? store.readPolicy({ w: s.consistency }) : 0,
             salt: s.salt,
             saltKeys: s.saltKeys,
+            idem: keyPolicy(store, s.idempotency),
           };
         });
         const session = sessionStep(c, byName);

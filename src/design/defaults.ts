@@ -98,6 +98,8 @@ export const DEFAULTS = {
     replicationFormat: "row" as const,
     nondeterministic: 0,
     statementSize: ms(100),
+    /** idempotency keys: Stripe keeps them 24 hours */
+    idempotencyTtl: 24 * 3600 * 1000,
   },
   quorumStore: {
     nodes: 3,

@@ -481,6 +481,29 @@ const Isolation = z.enum(ISOLATION_LEVELS).meta({
     "read-uncommitted (reads may see writes not yet committed), read-committed, repeatable-read (snapshot: a read-modify-write whose key changed since its read fails, first committer wins) or serializable (reads take shared row locks until the transaction ends)",
 });
 
+const IdempotencySchema = z
+  .union([
+    z.literal(true).meta({ description: "keys with the defaults (24h, per-request, atomic)" }),
+    z.strictObject({
+      ttl: PositiveDuration.optional().meta({
+        description:
+          "how long the database keeps a key; a retry after that applies the write again (default 24h)",
+      }),
+      key: z.enum(["per-request", "per-attempt"]).optional().meta({
+        description:
+          "per-request (default): the client sends the same key on every retry of the request; per-attempt: it makes a new random key each time it retries, so only the service's own retries share one",
+      }),
+      check: z.enum(["atomic", "check-then-insert"]).optional().meta({
+        description:
+          "atomic (default): the key is looked up and inserted in one step as the write commits; check-then-insert: looked up when the write starts and inserted when it commits, so two attempts whose writes overlap can both apply",
+      }),
+    }),
+  ])
+  .meta({
+    description:
+      "an idempotency key on this write: the database keeps key -> result for ttl in a table of its own, and a write whose key is there gets the stored result without being applied",
+  });
+
 const StepSchema = z.union([
   z.strictObject({
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
@@ -551,6 +574,7 @@ const StepSchema = z.union([
     keys: z.number().int().min(2).max(64).optional().meta({
       description: "keys written: the request's and keys - 1 others, e.g. 2 for a transfer (default 2)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     update: Name.meta({
@@ -578,6 +602,7 @@ const StepSchema = z.union([
     pick: z.enum(["round-robin", "least-loaded", "nearest", "sticky"]).optional().meta({
       description: "from: replica: how the replica is chosen (default round-robin)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     write: Name.meta({ description: "a database or quorum store to write the request's key to" }),
@@ -592,6 +617,7 @@ const StepSchema = z.union([
     saltKeys: PositiveInt.optional().meta({
       description: "salt only the saltKeys most popular keys (default all)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
 ]);
 

@@ -8,6 +8,7 @@ import { cacheProblems } from "./validate-cache.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
+import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -277,6 +278,8 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("write" in s || "update" in s || "transaction" in s)
+              out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {
               const upd = ref([...p, "update"], s.update, ["database"], "update");
               if (roundRobin(upd))

@@ -153,6 +153,13 @@ export function renderText(rep: Report): string {
 }
 
 interface DataReport {
+  duplicateApplies?: number;
+  idempotency?: {
+    hits: number;
+    expiredReapplies: number;
+    raceDuplicates: number;
+    newKeyDuplicates: number;
+  };
   consistency?: {
     reads: number;
     staleReads: number;
@@ -183,6 +190,21 @@ function dataLines(rep: Report): string[] {
       `${k.reads.toLocaleString("en-US")} reads judged: ${k.staleReads} stale, ${k.rywViolations} read-your-writes and ${k.monotonicViolations} monotonic-read violations`,
       `${k.lostAcknowledgedWrites} acknowledged writes lost`,
     ];
+    const dup = d.duplicateApplies ?? 0;
+    const keys = d.idempotency;
+    if (dup > 0 || keys) {
+      let line = `${dup.toLocaleString("en-US")} duplicate writes (a write applied again for the same request)`;
+      if (keys) {
+        const causes = [
+          [keys.newKeyDuplicates, "under a new key"],
+          [keys.raceDuplicates, "racing another attempt"],
+          [keys.expiredReapplies, "after the key expired"],
+        ].filter(([n]) => (n as number) > 0);
+        line += causes.length ? `: ${causes.map(([n, why]) => `${n} ${why}`).join(", ")}` : "";
+        line += `; ${keys.hits.toLocaleString("en-US")} repeats answered from the idempotency keys`;
+      }
+      parts.push(line);
+    }
     if (d.replication) {
       const lags = d.replication.nodes.filter((n) => n.role !== "primary").map((n) => ms(n.maxLagMs));
       parts.push(`${d.replication.mode} replication, max lag ${lags.join(" / ")}`);
