@@ -434,6 +434,17 @@ describe("gateway validation", () => {
     ).toMatch(/GET \/item/);
   });
 
+  it("knows how many instances a gateway and a store have, for kill faults", () => {
+    const text = (instance: number) =>
+      design({
+        gateway: `instances: 2\nroutes: { "*": api }\nlimits: [{ key: user, algorithm: sliding-log, limit: 5, window: 1s }]\nstore: counters`,
+        extra: "  counters: { kind: limiter-store, instances: 3 }",
+        faults: `faults: [{ kill: gw, instance: ${instance}, at: 1s }, { kill: counters, instance: 2, at: 1s }]`,
+      });
+    expect(() => runText(text(1), ["duration=2s"])).not.toThrow();
+    expect(rejection(text(2))).toMatch(/instance 2 does not exist: "gw" has 2/);
+  });
+
   it("checks routes, backends and the store", () => {
     expect(rejection(base(`routes: { GET /other: api }`))).toMatch(/no entry for route "GET \/item"/);
     expect(rejection(base(`routes: { "*": apu }`))).toMatch(/backend "apu"/);

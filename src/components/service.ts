@@ -17,9 +17,10 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import { CONFLICT, OK, TIMEOUT } from "./outcomes.js";
+import { CONFLICT, ERROR, OK, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
+import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
 
@@ -80,6 +81,14 @@ export type Step =
       saltKeys?: number;
       /** the store's index of the idempotency-key policy the write carries (absent or 0: no key) */
       idem?: number;
+    }
+  | {
+      /** shared sessions: read the user's session from the session store (a cache or a database) */
+      type: "session";
+      store: Component;
+      /** the store is a cache: a miss means the session is gone, and it is created again */
+      cache: boolean;
+      policy: number;
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
@@ -119,6 +128,8 @@ export class Service extends Station {
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
   private readonly l1: LocalCache | null;
+  /** where users' sessions live (null: the service keeps none) */
+  sessions: Sessions | null = null;
   /** what read and write steps do with their caches */
   private readonly caches = new CacheClient({
     component: this,
@@ -140,7 +151,7 @@ export class Service extends Station {
   constructor(name: string, config: ServiceConfig) {
     super(name, config);
     this.l1 = config.localCache
-      ? new LocalCache(config.instances, config.localCache, () => this.rng.next())
+      ? new LocalCache(this.instances(), config.localCache, () => this.rng.next())
       : null;
   }
 
@@ -201,6 +212,7 @@ export class Service extends Station {
   }
 
   protected begin(job: Job): void {
+    if (this.sessions?.mode === "in-memory") this.sessions.touch(job.user, job.instance);
     if (this.slowMs > 0) {
       // a slowed instance spends the extra time once per request, holding its worker
       job.step = -1;
@@ -221,7 +233,8 @@ export class Service extends Station {
       const step = plan[job.step];
       switch (step.type) {
         case "compute": {
-          const d = step.time.sample(this.rng);
+          // an instance's type (speed) and version scale its own work, not its calls
+          const d = step.time.sample(this.rng) * this.fleet.timeScale[job.instance];
           if (d > 0) {
             sim.q.schedule(d, this.computeDone, job.id);
             return;
@@ -266,6 +279,14 @@ export class Service extends Station {
           sim.send(c, step.cache ?? step.store, -1);
           return;
         }
+        case "session": {
+          const c = sim.child(job, this, job.instance);
+          c.op = OP_READ;
+          c.key = job.user;
+          c.policy = step.policy;
+          sim.send(c, step.store, -1);
+          return;
+        }
         case "transaction":
           job.txn = ++sim.txnSeq;
           return this.txnRound(job, step, OP_PREPARE, TXN_PREPARE);
@@ -294,7 +315,9 @@ export class Service extends Station {
         }
       }
     }
-    this.finish(job, OK);
+    // a version with a bug fails some requests after doing their work
+    const versions = this.fleet.versions;
+    this.finish(job, versions?.fails(this.fleet.version[job.instance]) ? ERROR : OK);
   }
 
   private afterCompute(id: number): void {
@@ -345,6 +368,15 @@ export class Service extends Station {
         sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
       this.l1?.invalidate(job.instance, step.store.storeId, c.key);
       if (step.cache) this.caches.wrote(job, c, step);
+    } else if (step.type === "session" && step.cache && !c.hit) {
+      // the session is not in the cache (never created, or evicted): log in again, store it
+      this.sessions!.missed(job.user);
+      const w = sim.child(job, this, job.instance);
+      w.parent = -1;
+      w.op = OP_WRITE;
+      w.key = job.user;
+      w.version = 1;
+      sim.send(w, step.store, -1);
     }
     sim.release(c);
     job.phase = 0;
@@ -623,13 +655,25 @@ export class Service extends Station {
     store.noteRead(flags);
   }
 
+  override kill(instance: number): void {
+    super.kill(instance);
+    if (this.sessions?.mode === "in-memory") this.sessions.drop(instance);
+  }
+
   override restart(instance: number): void {
     super.restart(instance);
     this.l1?.clear(instance);
   }
 
+  /** A newly launched instance starts cold: no in-process cache, no cached directory answers. */
+  override instanceStarted(instance: number): void {
+    this.l1?.clear(instance);
+    this.lookups[instance]?.clear();
+  }
+
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
+    if (this.sessions) base.sessions = this.sessions.report();
     if (!this.l1) return base;
     const l1 = this.l1;
     return {

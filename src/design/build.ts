@@ -44,6 +44,7 @@ import { buildBrowser, buildCdn } from "./build-cdn.js";
 import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
 import type { Gateway } from "../components/gateway.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
+import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -56,6 +57,7 @@ import {
   updateConflicts,
   updateIsolation,
 } from "./validate.js";
+import { fleetSlots, initialInstances } from "./validate-capacity.js";
 
 type IdempotencySpec = true | { ttl?: number; key?: "per-request" | "per-attempt"; check?: string };
 
@@ -136,9 +138,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   // stations first: balancers and workloads hold references to them
   for (const [name, c] of entries) {
     let comp: Component | null = null;
-    if (c.kind === "service")
+    if (c.kind === "service") {
       comp = new Service(name, {
-        instances: c.instances ?? DEFAULTS.service.instances,
+        instances: initialInstances(c),
+        slots: fleetSlots(c),
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
@@ -149,7 +152,9 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           policy: c.localCache.eviction ?? "lru",
         },
       });
-    else if (c.kind === "database") comp = database(name, c, d);
+      configureFleet(comp as Service, c);
+      configureSessions(comp as Service, c);
+    } else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "limiter-store") comp = buildLimiterStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
@@ -304,6 +309,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             idem: keyPolicy(store, s.idempotency),
           };
         });
+        const session = sessionStep(c, byName);
+        if (session) plan.unshift(session);
         if (route === "*") fallback = plan;
         else plans.set(sim.routeIndex(route), plan);
       }
@@ -456,6 +463,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       (c.kind === "cdn" &&
         (c.browser !== undefined || Object.values(c.routes ?? {}).some((r) => r.perUser))) ||
       (c.kind === "load-balancer" && c.sticky) ||
+      (c.kind === "service" && c.sessions !== undefined) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||

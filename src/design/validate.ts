@@ -5,6 +5,7 @@ import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
+import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { gatewayProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
@@ -226,7 +227,7 @@ export function validateDesign(d: Design): Problem[] {
         });
         if (
           c.weights &&
-          (backend?.kind === "service" || backend?.kind === "gateway") &&
+          (backend?.kind === "gateway" || (backend?.kind === "service" && !backend.autoscale)) &&
           c.weights.length !== (backend.instances ?? 1)
         )
           out.push({
@@ -248,6 +249,7 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        out.push(...capacityProblems(name, c, d));
         if (c.localCache) {
           const err = capacityError(c.localCache.capacity);
           if (err) out.push({ path: at("localCache", "capacity"), ...err });
@@ -502,8 +504,8 @@ export function validateDesign(d: Design): Problem[] {
       );
       if (c && typeof f.instance === "number") {
         const n =
-          "instances" in c
-            ? (c.instances ?? 1)
+          c.kind === "service"
+            ? initialInstances(c)
             : c.kind === "database"
               ? Math.max(c.shards ?? 1, c.reshard?.shards ?? 1) * (1 + (c.replicas ?? 0))
               : c.kind === "quorum-store"
@@ -514,7 +516,9 @@ export function validateDesign(d: Design): Problem[] {
                     ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
                     : c.kind === "cdn"
                       ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
-                      : 1;
+                      : c.kind === "gateway" || c.kind === "limiter-store"
+                        ? (c.instances ?? 1)
+                        : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],

@@ -1,6 +1,7 @@
 // Human summary tables for the terminal.
 import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
+import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
 function table(head: string[], rows: string[][], align = `l${"r".repeat(head.length - 1)}`): string {
@@ -111,6 +112,12 @@ export function renderText(rep: Report): string {
   if (dns.length) out.push("", ...dns);
   const cdn = cdnLines(rep);
   if (cdn.length) out.push("", ...cdn);
+  const capacity = capacityLines(rep);
+  if (capacity.length) out.push("", ...capacity);
+  const discovery = discoveryLines(rep);
+  if (discovery.length) out.push("", ...discovery);
+  const sessions = sessionLines(rep);
+  if (sessions.length) out.push("", ...sessions);
   const gateways = gatewayLines(rep);
   if (gateways.length) out.push("", ...gateways);
   if (rep.faults.length) {
