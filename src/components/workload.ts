@@ -3,6 +3,7 @@
 // each wait for their answer, then think), and records what each user saw.
 import type { Sampler } from "../kernel/distributions.js";
 import { HomeRegions } from "../kernel/home-region.js";
+import { HashedShares } from "../kernel/shares.js";
 import { type KeySampler, MISSING_KEYS } from "../kernel/keys.js";
 import { fmix32, type Rng } from "../kernel/rng.js";
 import type { RequestMetrics } from "../metrics/requests.js";
@@ -43,6 +44,10 @@ export interface WorkloadConfig {
   /** distinct client IP addresses users sit behind (NAT makes this smaller than users) */
   ips: number;
   regions: { region: number; weight: number }[];
+  /** distinct API keys users hold, several users may share an organisation's key (default: users) */
+  apiKeys?: number;
+  /** share of API keys on each plan (tier index in Sim.tiers); absent or empty: no tiers */
+  tiers?: { tier: number; weight: number }[];
   /** requests are generated in [startMs, stopMs) */
   startMs: number;
   stopMs: number;
@@ -62,6 +67,7 @@ export class Workload extends Component {
   private thinkEv = -1;
   private readonly routeCum: Float64Array;
   private readonly home: HomeRegions;
+  private readonly plans: HashedShares | null;
   generated = 0;
   answered = 0;
 
@@ -76,6 +82,12 @@ export class Workload extends Component {
       cfg.regions.map((r) => r.region),
       cfg.regions.map((r) => r.weight),
     );
+    this.plans = cfg.tiers?.length
+      ? new HashedShares(
+          cfg.tiers.map((t) => t.weight),
+          TIER_SALT,
+        )
+      : null;
   }
 
   private keyRng!: Rng;
@@ -134,6 +146,7 @@ export class Workload extends Component {
     const cfg = this.cfg;
     const job = sim.pool.alloc();
     job.req = job.id;
+    job.reqNo = job.serial;
     job.caller = this.index;
     job.op = OP_ROUTE;
     // a single choice consumes no randomness
@@ -146,6 +159,9 @@ export class Workload extends Component {
     if (r.missing && cfg.needsKeys && this.keyRng.next() < r.missing) job.key += MISSING_KEYS;
     job.user = user;
     job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;
+    // a user's API key, and the plan of that key, are functions of the user, as the region is
+    job.apiKey = fmix32(user ^ API_KEY_SALT) % (cfg.apiKeys ?? cfg.users);
+    if (this.plans) job.tier = cfg.tiers![this.plans.of(job.apiKey)].tier;
     // a user lives in one region: the region is a function of the user
     job.region = cfg.regions.length === 1 ? cfg.regions[0].region : this.home.of(user);
     job.start = sim.now;
@@ -175,6 +191,9 @@ export class Workload extends Component {
     return { kind: this.kind, utilization: 0, generated: this.generated, answered: this.answered };
   }
 }
+
+const API_KEY_SALT = 0x3c6ef372;
+const TIER_SALT = 0x1b873593;
 
 function cumulative(weights: number[]): Float64Array {
   const total = weights.reduce((s, w) => s + w, 0);

@@ -41,8 +41,11 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildBrowser, buildCdn } from "./build-cdn.js";
+import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
+import type { Gateway } from "../components/gateway.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
+import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -55,6 +58,20 @@ import {
   updateConflicts,
   updateIsolation,
 } from "./validate.js";
+import { fleetSlots, initialInstances } from "./validate-capacity.js";
+
+type IdempotencySpec = true | { ttl?: number; key?: "per-request" | "per-attempt"; check?: string };
+
+/** The database's index of a step's idempotency-key policy (0: none; validation allows keys on databases only). */
+function keyPolicy(store: Component | undefined, spec: IdempotencySpec | undefined): number {
+  if (spec === undefined || !(store instanceof Database)) return 0;
+  const p = spec === true ? {} : spec;
+  return store.idempotencyPolicy({
+    ttlMs: p.ttl ?? DEFAULTS.database.idempotencyTtl,
+    perAttempt: p.key === "per-attempt",
+    atomic: p.check !== "check-then-insert",
+  });
+}
 
 function isZero(d: DistSpec): boolean {
   return d.type === "constant" && d.value === 0;
@@ -112,6 +129,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       }
   registerMessagingRoutes(d, sim);
 
+  registerTiers(d, sim);
+
   const zonesOf = (c: ComponentSpec): number[] => {
     const names =
       "zones" in c && c.zones ? c.zones : "zone" in c && c.zone ? [c.zone] : [spec.regions[0].zones[0]];
@@ -121,9 +140,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   // stations first: balancers and workloads hold references to them
   for (const [name, c] of entries) {
     let comp: Component | null = null;
-    if (c.kind === "service")
+    if (c.kind === "service") {
       comp = new Service(name, {
-        instances: c.instances ?? DEFAULTS.service.instances,
+        instances: initialInstances(c),
+        slots: fleetSlots(c),
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
@@ -134,8 +154,11 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           policy: c.localCache.eviction ?? "lru",
         },
       });
-    else if (c.kind === "database") comp = database(name, c, d);
+      configureFleet(comp as Service, c);
+      configureSessions(comp as Service, c);
+    } else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
+    else if (c.kind === "limiter-store") comp = buildLimiterStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "cache") {
       const C = DEFAULTS.cache;
@@ -174,6 +197,14 @@ export function buildSimulation(d: Design, seed: number): Simulation {
 
   // topics and the consumer groups reading them (consumers are services whose requests are messages)
   buildMessaging(d, sim, byName, zonesOf);
+  // gateways are stations too (balancers may spread over them); their limiter stores are built
+  for (const [name, c] of entries)
+    if (c.kind === "gateway") {
+      const gw = buildGateway(name, c, d, sim, byName);
+      gw.zones = zonesOf(c);
+      sim.add(gw);
+      byName.set(name, gw);
+    }
 
   // a cache's store is the one the steps that use it read and write (validation makes it one)
   for (const [, c] of entries)
@@ -247,7 +278,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             };
           }
           if ("transaction" in s)
-            return { type: "transaction", store: byName.get(s.transaction) as Store, keys: s.keys ?? 2 };
+            return {
+              type: "transaction",
+              store: byName.get(s.transaction) as Store,
+              keys: s.keys ?? 2,
+              idem: keyPolicy(byName.get(s.transaction), s.idempotency),
+            };
           if ("update" in s) {
             const store = byName.get(s.update) as Store;
             const isolation = updateIsolation(s, d);
@@ -263,6 +299,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
                 ...(s.from === "replica" && { from: "replica", pick: s.pick ?? "round-robin" }),
                 isolation,
               }),
+              idem: keyPolicy(store, s.idempotency),
             };
           }
           if ("publish" in s) return publishStep(s, byName);
@@ -274,8 +311,11 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             policy: store instanceof QuorumStore ? store.readPolicy({ w: s.consistency }) : 0,
             salt: s.salt,
             saltKeys: s.saltKeys,
+            idem: keyPolicy(store, s.idempotency),
           };
         });
+        const session = c.kind === "service" ? sessionStep(c, byName) : null;
+        if (session) plan.unshift(session);
         if (route === "*") fallback = plan;
         else plans.set(sim.routeIndex(route), plan);
       }
@@ -327,6 +367,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     sim.add(lb);
     byName.set(name, lb);
   }
+
+  // a gateway's routes may go to balancers
+  for (const [name, c] of entries)
+    if (c.kind === "gateway") defineGatewayRoutes(byName.get(name) as Gateway, c, sim, byName);
 
   // CDNs after balancers: their origin may be one
   for (const [name, c] of entries)
@@ -425,10 +469,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       (c.kind === "cdn" &&
         (c.browser !== undefined || Object.values(c.routes ?? {}).some((r) => r.perUser))) ||
       (c.kind === "load-balancer" && c.sticky) ||
+      (c.kind === "service" && c.sessions !== undefined) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||
-      c.kind === "multi-leader",
+      c.kind === "multi-leader" ||
+      (c.kind === "gateway" && (c.limits ?? []).some((l) => l.key !== "global")),
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);
@@ -452,6 +498,11 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         arrivals: arrivals(c, d.duration),
         users,
         ips: c.population?.ips ?? users,
+        apiKeys: c.population?.apiKeys ?? users,
+        tiers: Object.entries(c.population?.tiers ?? {}).map(([t, weight]) => ({
+          tier: sim.tierIndex(t),
+          weight,
+        })),
         regions: regionShares.map(([r, share]) => ({ region: net.region(r), weight: share })),
         startMs: 0,
         stopMs: d.duration,

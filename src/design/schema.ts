@@ -12,11 +12,16 @@ import {
   WRITE_STRATEGIES,
   type WriteStrategy,
 } from "../components/cache-writes.js";
+import { SCALING_METRICS, type ScalingMetric } from "../components/autoscaler.js";
+import { STRATEGIES, type Strategy } from "../components/deployment.js";
 import { DNS_POLICIES } from "../components/dns.js";
+import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
+import { LIMIT_KEYS } from "../components/limit-set.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
+import { RATE_ALGORITHMS } from "../mechanisms/rate-limiters.js";
 import { UnitError } from "./errors.js";
 import {
   KEYS_EXPECTED,
@@ -332,9 +337,19 @@ export const WorkloadSchema = z.strictObject({
         .record(z.string(), Percent)
         .optional()
         .meta({ description: "share of users per region, e.g. { us-east: 70%, eu-west: 30% }" }),
+      apiKeys: PositiveInt.optional().meta({
+        description:
+          "distinct API keys the users hold; users sharing one are one organisation (default = users)",
+      }),
+      tiers: z.record(z.string(), Percent).optional().meta({
+        description:
+          "share of API keys on each plan, e.g. { free: 80%, pro: 15%, enterprise: 5% }; a key's plan is fixed (default: no plans)",
+      }),
     })
     .optional()
-    .meta({ description: "who the users are: how many, behind how many IPs, where" }),
+    .meta({
+      description: "who the users are: how many, behind how many IPs and API keys, on which plans, where",
+    }),
 });
 
 // ---------- load balancer ----------
@@ -479,6 +494,29 @@ const Isolation = z.enum(ISOLATION_LEVELS).meta({
     "read-uncommitted (reads may see writes not yet committed), read-committed, repeatable-read (snapshot: a read-modify-write whose key changed since its read fails, first committer wins) or serializable (reads take shared row locks until the transaction ends)",
 });
 
+const IdempotencySchema = z
+  .union([
+    z.literal(true).meta({ description: "keys with the defaults (24h, per-request, atomic)" }),
+    z.strictObject({
+      ttl: PositiveDuration.optional().meta({
+        description:
+          "how long the database keeps a key; a retry after that applies the write again (default 24h)",
+      }),
+      key: z.enum(["per-request", "per-attempt"]).optional().meta({
+        description:
+          "per-request (default): the client sends the same key on every retry of the request; per-attempt: it makes a new random key each time it retries, so only the service's own retries share one",
+      }),
+      check: z.enum(["atomic", "check-then-insert"]).optional().meta({
+        description:
+          "atomic (default): the key is looked up and inserted in one step as the write commits; check-then-insert: looked up when the write starts and inserted when it commits, so two attempts whose writes overlap can both apply",
+      }),
+    }),
+  ])
+  .meta({
+    description:
+      "an idempotency key on this write: the database keeps key -> result for ttl in a table of its own, and a write whose key is there gets the stored result without being applied",
+  });
+
 const StepSchema = z.union([
   z.strictObject({
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
@@ -549,6 +587,7 @@ const StepSchema = z.union([
     keys: z.number().int().min(2).max(64).optional().meta({
       description: "keys written: the request's and keys - 1 others, e.g. 2 for a transfer (default 2)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     update: Name.meta({
@@ -576,6 +615,7 @@ const StepSchema = z.union([
     pick: z.enum(["round-robin", "least-loaded", "nearest", "sticky"]).optional().meta({
       description: "from: replica: how the replica is chosen (default round-robin)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     write: Name.meta({ description: "a database or quorum store to write the request's key to" }),
@@ -590,6 +630,7 @@ const StepSchema = z.union([
     saltKeys: PositiveInt.optional().meta({
       description: "salt only the saltKeys most popular keys (default all)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     publish: Name.meta({
@@ -604,11 +645,160 @@ const StepSchema = z.union([
   }),
 ]);
 
+// ---------- capacity changes (autoscaling, resize, deployments) ----------
+
+const AutoscaleSchema = z
+  .strictObject({
+    min: PositiveInt.meta({ description: "fewest instances the fleet scales in to" }),
+    max: PositiveInt.meta({ description: "most instances the fleet scales out to" }),
+    metric: z
+      .enum(SCALING_METRICS as [ScalingMetric, ...ScalingMetric[]])
+      .optional()
+      .meta({
+        description:
+          "what is tracked, per instance in service: utilization (busy workers), rps-per-instance (arrivals) or queue (waiting requests); default utilization",
+      }),
+    target: z.union([z.string(), z.number()]).meta({
+      description:
+        "the metric's target per instance: a percentage for utilization (60%), a rate for rps-per-instance (100/s), a count for queue (5)",
+      examples: ["60%", "100/s", 5],
+    }),
+    tolerance: Percent.optional().meta({
+      description: "dead band around the target in which the fleet is left alone (default 10%)",
+    }),
+    interval: PositiveDuration.optional().meta({
+      description: "time between evaluations; the metric is averaged over it (default 60s)",
+    }),
+    cooldown: z
+      .union([
+        Duration,
+        z.strictObject({
+          out: Duration.optional().meta({
+            description: "after a scale-out, time before the next scale-out (default 300s)",
+          }),
+          in: Duration.optional().meta({
+            description: "after any scaling, time before a scale-in (default 300s)",
+          }),
+        }),
+      ])
+      .optional()
+      .meta({
+        description: "wait after scaling before scaling again: one duration, or { out, in } (default 300s)",
+      }),
+    bootTime: DurationDist.optional().meta({
+      description: "time from launch until a new instance takes traffic (default 300s)",
+    }),
+  })
+  .meta({ description: "horizontal autoscaling by target tracking" });
+
+const ResizeSchema = z
+  .strictObject({
+    at: Duration.meta({ description: "when the instance type changes" }),
+    concurrency: PositiveInt.optional().meta({ description: "workers per instance of the new type" }),
+    speed: PositiveCount.optional().meta({
+      description: "how much faster the new type computes than the old: compute steps take time / speed",
+    }),
+    costPerHour: z
+      .number()
+      .min(0)
+      .optional()
+      .meta({ description: "dollars per instance-hour of the new type" }),
+    restartTime: DurationDist.optional().meta({
+      description: "time an instance is out of service while it restarts as the new type (default 10m)",
+    }),
+    batch: PositiveInt.optional().meta({ description: "instances restarted at once (default 1)" }),
+  })
+  .meta({ description: "vertical scaling: a new instance type, rolled out by restarting instances" });
+
+const DeploymentSchema = z.strictObject({
+  at: Duration.meta({ description: "when the deployment starts" }),
+  version: Name.meta({ description: "name of the new version" }),
+  strategy: z
+    .enum(STRATEGIES as [Strategy, ...Strategy[]])
+    .optional()
+    .meta({
+      description:
+        "rolling (a batch at a time), blue-green (a second fleet, then one switch) or canary (a share of traffic, step by step); default rolling",
+    }),
+  latency: PositiveCount.optional().meta({
+    description: "factor on the service's compute times in the new version (default 1)",
+  }),
+  errorRate: Percent.optional().meta({
+    description: "share of the new version's requests that fail with error (default 0%)",
+  }),
+  batch: PositiveInt.optional().meta({ description: "rolling: instances replaced at once (default 1)" }),
+  bootTime: DurationDist.optional().meta({
+    description: "time a new-version instance takes to serve after its launch or restart (default 300s)",
+  }),
+  steps: z.array(Percent).min(1).optional().meta({
+    description:
+      "canary: the shares of traffic sent to the new version, in turn, before all of it (default [10%])",
+  }),
+  bake: Duration.optional().meta({
+    description:
+      "canary: how long each step is held; blue-green: how long the old fleet is kept after the switch (default 5m)",
+  }),
+  abort: z
+    .strictObject({
+      errorRate: Percent.optional().meta({
+        description: "roll back when more than this share of the new version's requests fail",
+      }),
+      p99: PositiveDuration.optional().meta({
+        description: "roll back when the new version's p99 is above this",
+      }),
+      window: PositiveDuration.optional().meta({
+        description: "the new version is judged on each window of this length (default 1m)",
+      }),
+      minRequests: PositiveInt.optional().meta({
+        description: "windows with fewer of the new version's requests are not judged (default 100)",
+      }),
+    })
+    .optional()
+    .meta({ description: "automatic rollback on an SLO breach of the new version" }),
+});
+
 export const ServiceSchema = z.strictObject({
   kind: z.literal("service").meta({ description: "instances with workers and queues running route steps" }),
-  instances: PositiveInt.optional().meta({ description: "number of instances (default 1)" }),
+  instances: PositiveInt.optional().meta({
+    description: "number of instances (at the start, with autoscale; default 1, or autoscale.min)",
+  }),
   concurrency: PositiveInt.optional().meta({
     description: "requests one instance works on at once (default 1)",
+  }),
+  autoscale: AutoscaleSchema.optional(),
+  resize: ResizeSchema.optional(),
+  version: Name.optional().meta({ description: "name of the version the service starts with (default v1)" }),
+  sessions: z.enum(["in-memory", "shared"]).optional().meta({
+    description:
+      "users' sessions: in-memory (on the instance that created them, lost when a request lands elsewhere or the instance dies) or shared (in sessionStore, read on every request); default none",
+  }),
+  sessionStore: Name.optional().meta({
+    description: "with sessions: shared, the cache or database holding them (sessions only)",
+  }),
+  discovery: z
+    .strictObject({
+      refresh: PositiveDuration.optional().meta({
+        description: "how often each caller fetches the instance list again (default 30s)",
+      }),
+      evictAfter: Duration.optional().meta({
+        description:
+          "how long the registry keeps listing an instance that crashed, until its lease expires (default 90s)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "client-side discovery: callers without a load balancer pick from their own cached copy of the registry's instance list",
+    }),
+  deployments: z.array(DeploymentSchema).min(1).optional().meta({
+    description: "new versions deployed over the run, one after another",
+  }),
+  drain: Duration.optional().meta({
+    description:
+      "connection draining: how long an instance taken out of service may finish its in-flight requests before they are cut (default 300s; 0: cut at once)",
+  }),
+  costPerHour: z.number().min(0).optional().meta({
+    description: "dollars per instance-hour, for the report's cost (default: not priced)",
   }),
   queue: z
     .union([PositiveInt, z.literal(0), z.literal("unbounded")])
@@ -654,6 +844,130 @@ export const ServiceSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: "instances are spread over these zones in turn" }),
+});
+
+// ---------- gateway ----------
+
+/** A plan's rate; "unlimited" is read as an infinite rate. */
+const TierRate = unit(
+  (v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : parseRate(v)),
+  'a rate such as 1000/min, or "unlimited"',
+  ["1000/min", "unlimited"],
+);
+
+const LimitSchema = z.strictObject({
+  key: z.enum(LIMIT_KEYS).meta({
+    description:
+      "what is counted: each user, each client ip, each apiKey, each tier (one counter per plan) or global (one counter)",
+  }),
+  algorithm: z.enum(RATE_ALGORITHMS).meta({
+    description:
+      "token-bucket, leaky-bucket (the bucket as a meter, GCRA), leaky-queue (the bucket as a queue: requests wait their turn), fixed-window, sliding-log or sliding-counter",
+  }),
+  limit: PositiveCount.optional().meta({
+    description: "window algorithms: units admitted per key and window",
+  }),
+  window: PositiveDuration.optional().meta({
+    description:
+      "window algorithms: the window; bucket algorithms: the window the report measures throughput over (default burst / rate)",
+  }),
+  rate: Rate.optional().meta({
+    description: "bucket algorithms: units per second refilled (token-bucket) or drained (leaky-*)",
+  }),
+  burst: PositiveCount.optional().meta({
+    description:
+      "bucket algorithms: the bucket's capacity in units, the largest burst admitted at once (leaky-queue: the queue's size)",
+  }),
+  routes: z.array(Name).min(1).optional().meta({
+    description: "only requests of these routes are counted and limited (default: every route)",
+  }),
+  cost: z.record(z.string(), PositiveInt).optional().meta({
+    description: "units a request of each route costs, e.g. { GET /search: 5 } (default 1)",
+  }),
+  tiers: z.record(z.string(), TierRate).optional().meta({
+    description:
+      "per plan (the workload population's tiers): its rate, which scales limit (or rate and burst) in proportion, or unlimited; plans not listed get the limit as written",
+  }),
+  name: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "the limit's name in the report (default: key and algorithm)" }),
+});
+
+const BackendList = z.union([Name, z.array(Name).min(1)]).meta({
+  description: "a service or load balancer, or a list of them called at once (API composition)",
+});
+
+export const GatewaySchema = z.strictObject({
+  kind: z.literal("gateway").meta({
+    description: "an API gateway: authentication, rate limits and routing (or composition) to services",
+  }),
+  instances: PositiveInt.optional().meta({ description: "number of instances (default 1)" }),
+  concurrency: PositiveInt.optional().meta({
+    description: "requests one instance processes at once (default 8)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "requests waiting per instance for a worker before rejecting (default 1000)" }),
+  compute: DurationDist.optional().meta({
+    description: "the gateway's own work per request, holding a worker (default 100us)",
+  }),
+  auth: z
+    .strictObject({
+      time: DurationDist.meta({ description: "time to check a request's credentials, holding a worker" }),
+      failRate: Percent.optional().meta({
+        description: "share of requests whose credentials are refused (unauthorized; default 0%)",
+      }),
+    })
+    .optional()
+    .meta({ description: "authentication of every request (default: none)" }),
+  routes: z.record(z.string(), BackendList).meta({
+    description: 'where each route goes; "*" serves any route without its own entry',
+  }),
+  limits: z.array(LimitSchema).max(16).optional().meta({
+    description: "rate limits; a request must pass every limit that covers its route",
+  }),
+  store: Name.optional().meta({
+    description: 'where the counters live: "local" (each instance its own; default) or a limiter-store',
+  }),
+  onStoreFailure: z.enum(STORE_FAILURE_POLICIES).optional().meta({
+    description:
+      "when the store fails or times out: open (let the request through; default), closed (refuse it) or local (the instance's own counters decide)",
+  }),
+  storeTimeout: PositiveDuration.optional().meta({
+    description: "how long to wait for the store before its failure policy applies (default 50ms)",
+  }),
+  atomic: z.boolean().optional().meta({
+    description:
+      "true (default): one atomic check-and-increment per request; false: a read, then a separate increment, racing other instances",
+  }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z
+    .array(Name)
+    .min(1)
+    .optional()
+    .meta({ description: "instances are spread over these zones in turn" }),
+});
+
+export const LimiterStoreSchema = z.strictObject({
+  kind: z.literal("limiter-store").meta({
+    description: "a central store of rate-limit counters (Redis-like) that gateways ask on every request",
+  }),
+  instances: PositiveInt.optional().meta({
+    description: "nodes; a request's keys are checked on the node owning its first limit's key (default 1)",
+  }),
+  concurrency: PositiveInt.optional().meta({
+    description: "checks one node runs at once (default 1, single-threaded like Redis)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "checks waiting per node before rejecting (default 10000)" }),
+  opTime: DurationDist.optional().meta({ description: "time one check takes (default 20us)" }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
 });
 
 // ---------- messaging ----------
@@ -1388,6 +1702,8 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   CdnSchema,
   TopicSchema,
   ConsumerSchema,
+  GatewaySchema,
+  LimiterStoreSchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -1400,6 +1716,8 @@ export const COMPONENT_KINDS = [
   "quorum-store",
   "multi-leader",
   "cdn",
+  "gateway",
+  "limiter-store",
   "topic",
   "consumer",
 ] as const;

@@ -5,9 +5,12 @@ import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
+import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
+import { gatewayProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
 import { consumerProblems, routesOf, topicProblems } from "./validate-messaging.js";
+import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -166,7 +169,7 @@ export function validateDesign(d: Design): Problem[] {
     switch (c.kind) {
       case "workload": {
         workloads++;
-        ref(at("target"), c.target, ["dns", "load-balancer", "service", "cdn"], "target");
+        ref(at("target"), c.target, ["dns", "load-balancer", "service", "cdn", "gateway"], "target");
         if (!c.arrival === !c.closed)
           out.push({
             path: at(),
@@ -217,11 +220,17 @@ export function validateDesign(d: Design): Problem[] {
             message: `load balancer "${name}" needs a backend (or rules at layer 7)`,
             atKey: true,
           });
-        const backend = c.backend ? ref(at("backend"), c.backend, ["service"], "backend") : undefined;
+        const backend = c.backend
+          ? ref(at("backend"), c.backend, ["service", "gateway"], "backend")
+          : undefined;
         c.rules?.forEach((r, i) => {
-          ref(at("rules", i, "backend"), r.backend, ["service"], "backend");
+          ref(at("rules", i, "backend"), r.backend, ["service", "gateway"], "backend");
         });
-        if (c.weights && backend?.kind === "service" && c.weights.length !== (backend.instances ?? 1))
+        if (
+          c.weights &&
+          (backend?.kind === "gateway" || (backend?.kind === "service" && !backend.autoscale)) &&
+          c.weights.length !== (backend.instances ?? 1)
+        )
           out.push({
             path: at("weights"),
             message: `${c.weights.length} weights for ${backend.instances ?? 1} instances of "${c.backend}"`,
@@ -249,6 +258,7 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        if (c.kind === "service") out.push(...capacityProblems(name, c, d));
         if (c.localCache) {
           const err = capacityError(c.localCache.capacity);
           if (err) out.push({ path: at("localCache", "capacity"), ...err });
@@ -280,6 +290,8 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("write" in s || "update" in s || "transaction" in s)
+              out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {
               const upd = ref([...p, "update"], s.update, ["database"], "update");
               if (roundRobin(upd))
@@ -354,6 +366,17 @@ export function validateDesign(d: Design): Problem[] {
       }
       case "cdn":
         out.push(...cdnProblems(name, c, d, Object.keys(regions)));
+        break;
+      case "gateway":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...gatewayProblems(name, c, d, ref));
+        break;
+      case "limiter-store":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
         break;
       case "cache": {
         const err = capacityError(c.capacity);
@@ -486,13 +509,24 @@ export function validateDesign(d: Design): Problem[] {
       const c = ref(
         [...p, "kill"],
         f.kill,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "topic", "consumer"],
+        [
+          "service",
+          "cache",
+          "database",
+          "quorum-store",
+          "multi-leader",
+          "cdn",
+          "gateway",
+          "limiter-store",
+          "topic",
+          "consumer",
+        ],
         "kill target",
       );
       if (c && typeof f.instance === "number") {
         const n =
-          "instances" in c
-            ? (c.instances ?? 1)
+          c.kind === "service"
+            ? initialInstances(c)
             : c.kind === "database"
               ? Math.max(c.shards ?? 1, c.reshard?.shards ?? 1) * (1 + (c.replicas ?? 0))
               : c.kind === "quorum-store"
@@ -503,9 +537,11 @@ export function validateDesign(d: Design): Problem[] {
                     ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
                     : c.kind === "cdn"
                       ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
-                      : c.kind === "topic"
-                        ? (c.brokers ?? DEFAULTS.topic.brokers)
-                        : 1;
+                      : c.kind === "gateway" || c.kind === "limiter-store" || c.kind === "consumer"
+                        ? (c.instances ?? 1)
+                        : c.kind === "topic"
+                          ? (c.brokers ?? DEFAULTS.topic.brokers)
+                          : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -520,7 +556,18 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "slow"],
         f.slow,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "topic", "consumer"],
+        [
+          "service",
+          "cache",
+          "database",
+          "quorum-store",
+          "multi-leader",
+          "cdn",
+          "gateway",
+          "limiter-store",
+          "topic",
+          "consumer",
+        ],
         "slow target",
       );
     else if ("outage" in f) {
@@ -564,13 +611,24 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "link", "from"],
         f.link.from,
-        ["workload", "load-balancer", "service", "cdn", "consumer"],
+        ["workload", "load-balancer", "service", "cdn", "gateway", "consumer"],
         "link source",
       );
       ref(
         [...p, "link", "to"],
         f.link.to,
-        ["load-balancer", "service", "cache", "database", "quorum-store", "multi-leader", "cdn", "topic"],
+        [
+          "load-balancer",
+          "service",
+          "cache",
+          "database",
+          "quorum-store",
+          "multi-leader",
+          "cdn",
+          "gateway",
+          "limiter-store",
+          "topic",
+        ],
         "link destination",
       );
     }
@@ -1272,6 +1330,9 @@ function cycles(d: Design): Problem[] {
         list.push({ to: e.target, path: ["components", name, "endpoints", i, "target"] });
       });
     if (c.kind === "cdn") list.push({ to: c.origin, path: ["components", name, "origin"] });
+    if (c.kind === "gateway")
+      for (const [route, to] of Object.entries(c.routes))
+        for (const b of [to].flat()) list.push({ to: b, path: ["components", name, "routes", route] });
     if (c.kind === "load-balancer") {
       if (c.backend) list.push({ to: c.backend, path: ["components", name, "backend"] });
       c.rules?.forEach((r, i) => {
@@ -1334,6 +1395,18 @@ function routeCoverage(d: Design): Problem[] {
       reach(backend, route, headers, path);
     } else if (c.kind === "cdn") {
       reach(c.origin, route, headers, path);
+    } else if (c.kind === "gateway") {
+      const to = c.routes[route] ?? c.routes["*"];
+      if (to === undefined) {
+        out.push({
+          path,
+          message: `gateway "${target}" has no entry for route "${route}"`,
+          expected: `a routes entry "${route}" or "*"`,
+          suggestion: didYouMean(route, Object.keys(c.routes)),
+        });
+        return;
+      }
+      for (const b of [to].flat()) reach(b, route, headers, path);
     } else if (c.kind === "service") {
       const steps = c.routes[route] ?? c.routes["*"];
       if (!steps) {

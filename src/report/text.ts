@@ -2,6 +2,7 @@
 import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
 import { messagingLines } from "./text-messaging.js";
+import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
 function table(head: string[], rows: string[][], align = `l${"r".repeat(head.length - 1)}`): string {
@@ -114,6 +115,14 @@ export function renderText(rep: Report): string {
   if (cdn.length) out.push("", ...cdn);
   const messaging = messagingLines(rep);
   if (messaging.length) out.push("", ...messaging);
+  const capacity = capacityLines(rep);
+  if (capacity.length) out.push("", ...capacity);
+  const discovery = discoveryLines(rep);
+  if (discovery.length) out.push("", ...discovery);
+  const sessions = sessionLines(rep);
+  if (sessions.length) out.push("", ...sessions);
+  const gateways = gatewayLines(rep);
+  if (gateways.length) out.push("", ...gateways);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
@@ -149,6 +158,13 @@ export function renderText(rep: Report): string {
 }
 
 interface DataReport {
+  duplicateApplies?: number;
+  idempotency?: {
+    hits: number;
+    expiredReapplies: number;
+    raceDuplicates: number;
+    newKeyDuplicates: number;
+  };
   consistency?: {
     reads: number;
     staleReads: number;
@@ -179,6 +195,21 @@ function dataLines(rep: Report): string[] {
       `${k.reads.toLocaleString("en-US")} reads judged: ${k.staleReads} stale, ${k.rywViolations} read-your-writes and ${k.monotonicViolations} monotonic-read violations`,
       `${k.lostAcknowledgedWrites} acknowledged writes lost`,
     ];
+    const dup = d.duplicateApplies ?? 0;
+    const keys = d.idempotency;
+    if (dup > 0 || keys) {
+      let line = `${dup.toLocaleString("en-US")} duplicate writes (a write applied again for the same request)`;
+      if (keys) {
+        const causes = [
+          [keys.newKeyDuplicates, "under a new key"],
+          [keys.raceDuplicates, "racing another attempt"],
+          [keys.expiredReapplies, "after the key expired"],
+        ].filter(([n]) => (n as number) > 0);
+        line += causes.length ? `: ${causes.map(([n, why]) => `${n} ${why}`).join(", ")}` : "";
+        line += `; ${keys.hits.toLocaleString("en-US")} repeats answered from the idempotency keys`;
+      }
+      parts.push(line);
+    }
     if (d.replication) {
       const lags = d.replication.nodes.filter((n) => n.role !== "primary").map((n) => ms(n.maxLagMs));
       parts.push(`${d.replication.mode} replication, max lag ${lags.join(" / ")}`);
@@ -279,6 +310,58 @@ function cdnLines(rep: Report): string[] {
       if (p.takenOver > 0) parts.push(`served ${n(p.takenOver)} for other PoPs' users`);
       if (p.rejected > 0) parts.push(`${n(p.rejected)} refused with queue-full`);
       if (parts.length) out.push(`  ${what} ${parts.join("; ")}`);
+    }
+  }
+  return out;
+}
+
+interface GatewayReport {
+  kind: string;
+  admitted: number;
+  limited: number;
+  unauthorized: number;
+  delayed: number;
+  limits: {
+    name: string;
+    limited: number;
+    maxPerWindow: { windowMs: number; units: number; limit: number; ratio: number } | null;
+  }[];
+  store: {
+    name: string;
+    calls: number;
+    failures: number;
+    timeouts: number;
+    failOpenPasses: number;
+    failClosedRefusals: number;
+    fallbackChecks: number;
+  } | null;
+}
+
+/** One line per gateway, then one per limit (the most a key got through a window) and its store's troubles. */
+function gatewayLines(rep: Report): string[] {
+  const out: string[] = [];
+  const n = (v: number) => v.toLocaleString("en-US");
+  for (const [name, c] of Object.entries(rep.components)) {
+    if (c.kind !== "gateway") continue;
+    const g = c as unknown as GatewayReport;
+    const parts = [`${n(g.admitted)} admitted`, `${n(g.limited)} rate-limited`];
+    if (g.unauthorized) parts.push(`${n(g.unauthorized)} unauthorized`);
+    if (g.delayed) parts.push(`${n(g.delayed)} delayed by a leaky queue`);
+    out.push(`${name}: ${parts.join(", ")}`);
+    for (const l of g.limits) {
+      const m = l.maxPerWindow;
+      const most = m
+        ? `; at most ${n(m.units)} in ${ms(m.windowMs)} for one key, ${m.ratio.toFixed(2)}x its limit of ${Number.isInteger(m.limit) ? n(m.limit) : num(m.limit)}`
+        : "";
+      out.push(`  ${l.name}: ${n(l.limited)} refused${most}`);
+    }
+    const s = g.store;
+    if (s) {
+      const troubles = [`${n(s.failures)} failed`, `${n(s.timeouts)} timed out`];
+      if (s.failOpenPasses) troubles.push(`${n(s.failOpenPasses)} let through (fail-open)`);
+      if (s.failClosedRefusals) troubles.push(`${n(s.failClosedRefusals)} refused (fail-closed)`);
+      if (s.fallbackChecks) troubles.push(`${n(s.fallbackChecks)} checked locally`);
+      out.push(`  store ${s.name}: ${n(s.calls)} calls, ${troubles.join(", ")}`);
     }
   }
   return out;
