@@ -128,3 +128,42 @@ describe("delivery semantics under random consumer crashes", () => {
     expect(after.duplicated).toBeLessThan(25);
   });
 });
+
+describe("producer retries", () => {
+  // appends take 15ms; the producer gives up on an attempt after 10ms and tries once more: both
+  // attempts time out, yet both are appended, so the log holds each message twice, under one id
+  const run = (dedup: boolean) =>
+    runText(`
+duration: 10s
+network: { latency: { sameZone: 0ms, client: 0ms } }
+components:
+  users: { kind: workload, target: api, arrival: { process: poisson, rate: 100/s }, routes: [{ route: POST /e }] }
+  api:
+    kind: service
+    concurrency: 64
+    routes: { "*": [{ publish: events }] }
+    calls: { events: { timeout: 10ms, retry: { attempts: 2, backoff: none } } }
+  events: { kind: topic, partitions: 2, concurrency: 64, appendTime: 15ms }
+  worker:
+    kind: consumer
+    topic: events
+    ${dedup ? "dedup: { ttl: 1m }" : ""}
+    steps: [{ compute: 1ms }]
+`);
+
+  it("a publish that timed out after its append is appended again by the retry; dedup skips the copy", () => {
+    const plain = run(false);
+    const deduped = run(true);
+    const messages = plain.components.events.messages as number;
+    expect(plain.requests.byOutcome.timeout).toBe(plain.requests.failed);
+    expect(plain.components.events.appendedAfterTimeout).toBe(messages);
+    // without dedup each copy is processed as a message of its own
+    expect(delivery(plain).deduped).toBe(0);
+    expect(delivery(plain).processedOnce + delivery(plain).pending).toBe(messages);
+    // with it, one copy of each message is processed and the other skipped
+    const d = delivery(deduped);
+    expect(d.deduped).toBeGreaterThanOrEqual(messages / 2 - 1);
+    expect(d.deduped).toBeLessThanOrEqual(messages / 2);
+    expect(d.duplicated).toBe(0);
+  });
+});
