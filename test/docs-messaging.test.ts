@@ -58,3 +58,49 @@ describe("docs/report.md for topics and consumers", () => {
     ]).toEqual([]);
   });
 });
+
+describe("docs/report.md for queues", () => {
+  const mentioned = new Set<string>();
+  for (const m of reportDoc.matchAll(/`([^`\n]+)`/g)) {
+    mentioned.add(m[1]);
+    for (const part of m[1].split(/[.\s[\]()=,]+/)) if (part) mentioned.add(part);
+  }
+  const obj = (v: unknown) => v as Record<string, unknown>;
+  const unmentioned = (v: unknown, where: string) =>
+    Object.keys(obj(v))
+      .filter((k) => !mentioned.has(k))
+      .map((k) => `${where}.${k}`);
+  const run = runText(`
+duration: 10s
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 200/s }
+    routes: [{ route: POST /a, priority: critical }, { route: POST /b, priority: low }]
+  api: { kind: service, concurrency: 32, routes: { "*": [{ publish: jobs }] } }
+  jobs: { kind: queue, priorities: true, maxReceives: 2, deadLetter: parked, maxLength: 1000 }
+  parked: { kind: queue }
+  workers: { kind: consumer, queue: jobs, instances: 2, dedup: { ttl: 1m }, alertAbove: 100, steps: [{ compute: exp(5ms) }] }
+faults:
+  - { kill: workers, instance: 0, at: 3s, for: 2s }
+`);
+  const json = obj(JSON.parse(JSON.stringify(run.components)));
+
+  it("mentions every field of a queue's and of a queue consumer's report", () => {
+    const q = obj(json.jobs);
+    const c = obj(json.workers);
+    expect(q.kind).toBe("queue");
+    expect(mentioned.has("queue")).toBe(true);
+    expect(q.waitMsByPriority).toBeDefined();
+    expect([
+      ...unmentioned(q, "components.<queue>"),
+      ...unmentioned(q.series, "components.<queue>.series"),
+      ...unmentioned(q.delivery, "components.<queue>.delivery"),
+      ...unmentioned(q.waitMsByPriority, "components.<queue>.waitMsByPriority"),
+      ...unmentioned(c, "components.<consumer of a queue>"),
+      ...unmentioned(c.lag, "components.<consumer of a queue>.lag"),
+      ...unmentioned(c.series, "components.<consumer of a queue>.series"),
+    ]).toEqual([]);
+  });
+});

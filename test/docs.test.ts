@@ -187,6 +187,7 @@ describe("docs/design-file.md", () => {
         "cdn",
         "topic",
         "consumer",
+        "queue",
         "gateway",
         "limiter-store",
       ]),

@@ -99,3 +99,41 @@ describe("examples/messaging/consumer-lag.yaml", () => {
     expect(four.lag.alertSeconds).toBeGreaterThan(eight.lag.alertSeconds!);
   });
 });
+
+describe("examples/messaging/priority-queue.yaml", () => {
+  const r = runFile("examples/messaging/priority-queue.yaml");
+  type Wait = Record<string, { p99: number; count: number }>;
+  interface Q {
+    waitMsByPriority: Wait;
+    deadLettered: number;
+    maxDepth: number;
+    delivery: { messages: number; lost: number; duplicated: number; deadLettered: number; pending: number };
+  }
+  const q = (name: string) => r.components[name] as unknown as Q;
+  // the campaign's backlog: (1,000 + 20 - 500) messages/s for 20s, drained by 500/s of workers
+  const backlog = (1000 + 20 - 500) * 20;
+  const drainSeconds = backlog / 500;
+
+  it("in one FIFO queue the security alerts wait behind the campaign's backlog", () => {
+    const fifo = q("outbox-fifo");
+    expect(fifo.maxDepth).toBeGreaterThan(0.9 * backlog);
+    expect(fifo.waitMsByPriority.critical.p99).toBeGreaterThan(0.75 * drainSeconds * 1000);
+  });
+
+  it("with priorities they only wait for a free worker; the marketing messages wait as long as before", () => {
+    const prio = q("outbox-priority");
+    expect(prio.waitMsByPriority.critical.p99).toBeLessThan(100);
+    expect(prio.waitMsByPriority.low.p99).toBeGreaterThan(0.75 * drainSeconds * 1000);
+  });
+
+  it("messages that failed 3 times during the provider's outage are parked in the dead-letter queue, none lost", () => {
+    for (const v of ["fifo", "priority"]) {
+      const outbox = q(`outbox-${v}`);
+      const parked = q(`parked-${v}`);
+      expect(outbox.deadLettered).toBeGreaterThan(0);
+      expect(parked.delivery.messages).toBe(outbox.deadLettered);
+      expect(outbox.delivery.lost + outbox.delivery.duplicated).toBe(0);
+      expect(outbox.delivery.pending).toBeLessThan(50);
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { ABSENT, CLAIMED, DedupStore, DONE } from "../src/mechanisms/dedup-store
 import { DeliveryLedger } from "../src/mechanisms/delivery-ledger.js";
 import { assignPartitions } from "../src/mechanisms/group-assignment.js";
 import { PartitionLog } from "../src/mechanisms/partition-log.js";
+import { QueueStore } from "../src/mechanisms/queue-store.js";
 
 describe("partition log", () => {
   it("numbers messages from 0 and returns what was appended", () => {
@@ -237,5 +238,83 @@ describe("dedup store", () => {
       max = Math.max(max, d.size);
     }
     expect(max).toBeLessThanOrEqual(101);
+  });
+});
+
+describe("queue store", () => {
+  it("standard: oldest first, and a message made visible again goes to the back", () => {
+    const q = new QueueStore("standard");
+    for (let i = 0; i < 3; i++) q.enqueue(i, i, i, 2);
+    const a = q.take();
+    q.release(a);
+    expect([q.take(), q.take(), q.take()].map((s) => q.id(s))).toEqual([1, 2, 0]);
+    expect(q.take()).toBe(-1);
+    expect([q.depth, q.inFlight]).toEqual([3, 3]);
+  });
+
+  it("fifo: one message of a key out at a time, in order; other keys go on", () => {
+    const q = new QueueStore("fifo");
+    // keys: a a b
+    [7, 7, 8].forEach((k, i) => q.enqueue(i, k, i, 2));
+    const first = q.take();
+    const second = q.take();
+    expect([q.id(first), q.id(second)]).toEqual([0, 2]);
+    expect(q.take()).toBe(-1); // key 7's next waits for its first
+    q.release(first); // given back: it is next again, ahead of its successor
+    expect(q.id(q.take())).toBe(0);
+    q.delivered(first);
+    q.completed(first);
+    q.delete(first);
+    expect(q.id(q.take())).toBe(1);
+  });
+
+  it("priority: the most important class first, oldest first within it", () => {
+    const q = new QueueStore("priority");
+    [3, 0, 3, 1].forEach((c, i) => q.enqueue(i, i, i, c));
+    expect([q.take(), q.take(), q.take(), q.take()].map((s) => q.id(s))).toEqual([1, 3, 0, 2]);
+  });
+
+  it("keeps every message in exactly one class, and frees what it no longer needs", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("standard" as const, "fifo" as const, "priority" as const),
+        fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 300 }),
+        (order, ops) => {
+          const q = new QueueStore(order);
+          const copies: number[] = [];
+          let t = 0;
+          for (const op of ops) {
+            t++;
+            if (op === 0) q.enqueue(t, t % 5, t, t % 4);
+            else if (op === 1) {
+              const s = q.take();
+              if (s >= 0) {
+                q.delivered(s);
+                copies.push(s);
+              }
+            } else if (copies.length > 0) {
+              const s = copies.shift()!;
+              const receipt = q.receipt(s);
+              if (op === 2) {
+                q.completed(s);
+                if (q.isOut(s, receipt)) q.delete(s);
+              } else if (op === 3) {
+                q.dropped(s);
+                q.release(s);
+              } else if (op === 4) {
+                if (q.isOut(s, receipt)) q.delete(s);
+                q.dropped(s); // acknowledged before, then died: lost
+              } else if (op === 5) q.skipped(s);
+              else {
+                q.dropped(s);
+                if (q.isOut(s, receipt)) q.deadLetter(s);
+              }
+            }
+          }
+          const settled = q.processedOnce + q.duplicated + q.deduped + q.lost + q.deadLettered;
+          return settled + q.pending === q.enqueued && q.pending >= 0 && q.held <= q.depth + copies.length;
+        },
+      ),
+    );
   });
 });

@@ -24,7 +24,11 @@ import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Store } from "./store.js";
-import type { Topic } from "./topic.js";
+
+/** A topic or a queue: a publish call carries a message id it hands out. */
+export interface MessageSink extends Component {
+  newMessageId(): number;
+}
 
 export type Step =
   | { type: "compute"; time: Sampler }
@@ -93,9 +97,9 @@ export type Step =
       policy: number;
     }
   | {
-      /** append a message keyed by the request's key to a topic */
+      /** append a message keyed by the request's key to a topic, or send it to a queue */
       type: "publish";
-      topic: Topic;
+      to: MessageSink;
       /** wait for the broker's acknowledgement (false: fire and forget) */
       wait: boolean;
       /** bytes of the message */
@@ -294,12 +298,12 @@ export class Service extends Station {
           const c = sim.child(job, this, job.instance);
           c.op = OP_PUBLISH;
           // the message's id: a retry of this call carries the same one
-          c.aux = step.topic.newMessageId();
+          c.aux = step.to.newMessageId();
           c.size = step.size.sample(this.rng);
-          if (step.wait) return sim.send(c, step.topic, -1);
+          if (step.wait) return sim.send(c, step.to, -1);
           // fire and forget: nobody waits for the answer, which is dropped (see onReply)
           c.parent = -1;
-          sim.send(c, step.topic, -1);
+          sim.send(c, step.to, -1);
           job.step++;
           continue;
         }

@@ -5,8 +5,10 @@
 import { Consumer } from "../components/consumer.js";
 import { GroupState } from "../components/consumer-group.js";
 import { QUEUE_FULL } from "../components/outcomes.js";
+import { Queue } from "../components/queue.js";
+import { QueueConsumer } from "../components/queue-consumer.js";
 import type { Component, Sim } from "../components/runtime.js";
-import type { Step } from "../components/service.js";
+import type { MessageSink, Step } from "../components/service.js";
 import { Topic } from "../components/topic.js";
 import { sampler } from "../kernel/distributions.js";
 import { DEFAULTS } from "./defaults.js";
@@ -15,6 +17,7 @@ import { parseCapacity } from "./validate.js";
 export { routesOf } from "./validate-messaging.js";
 
 type TopicSpec = Extract<ComponentSpec, { kind: "topic" }>;
+type QueueSpec = Extract<ComponentSpec, { kind: "queue" }>;
 type ConsumerSpec = Extract<ComponentSpec, { kind: "consumer" }>;
 type StepSpec = ConsumerSpec["steps"][number];
 
@@ -22,7 +25,7 @@ type StepSpec = ConsumerSpec["steps"][number];
 export function registerMessagingRoutes(d: Design, sim: Sim): void {
   for (const c of Object.values(d.components))
     if (c.kind === "consumer") {
-      sim.routeIndex(c.topic);
+      sim.routeIndex(sourceOf(c));
       for (const s of c.steps) if ("call" in s && s.route) sim.routeIndex(s.route);
     }
 }
@@ -30,13 +33,18 @@ export function registerMessagingRoutes(d: Design, sim: Sim): void {
 export function publishStep(s: Extract<StepSpec, { publish: string }>, byName: Map<string, Component>): Step {
   return {
     type: "publish",
-    topic: byName.get(s.publish) as Topic,
+    to: byName.get(s.publish) as MessageSink,
     wait: (s.ack ?? "sync") === "sync",
     size: sampler(s.size ?? DEFAULTS.topic.messageSize),
   };
 }
 
-/** Builds every topic, then every consumer (each topic must know how many groups read it). */
+/** The topic or queue a consumer reads (validation makes it exactly one). */
+export function sourceOf(c: ConsumerSpec): string {
+  return (c.topic ?? c.queue)!;
+}
+
+/** Builds every topic and queue, then every consumer (each topic must know how many groups read it). */
 export function buildMessaging(
   d: Design,
   sim: Sim,
@@ -46,22 +54,27 @@ export function buildMessaging(
   const entries = Object.entries(d.components);
   const readers = new Map<string, number>();
   for (const [, c] of entries)
-    if (c.kind === "consumer") readers.set(c.topic, (readers.get(c.topic) ?? 0) + 1);
+    if (c.kind === "consumer" && c.topic !== undefined) readers.set(c.topic, (readers.get(c.topic) ?? 0) + 1);
   for (const [name, c] of entries)
-    if (c.kind === "topic") {
-      const t = topic(name, c, readers.get(name) ?? 0);
-      t.zones = zonesOf(c);
-      sim.add(t);
-      byName.set(name, t);
+    if (c.kind === "topic" || c.kind === "queue") {
+      const comp = c.kind === "topic" ? topic(name, c, readers.get(name) ?? 0) : queue(name, c);
+      comp.zones = zonesOf(c);
+      sim.add(comp);
+      byName.set(name, comp);
     }
   for (const [name, c] of entries)
+    if (c.kind === "queue" && c.deadLetter)
+      (byName.get(name) as Queue).deadLetter = byName.get(c.deadLetter) as Queue;
+  for (const [name, c] of entries)
     if (c.kind === "consumer") {
-      const t = byName.get(c.topic) as Topic;
-      const con = consumer(name, c, d, sim, t);
-      con.zones = zonesOf(c);
-      sim.add(con);
-      t.addGroup(con.index, con.group);
-      byName.set(name, con);
+      const con = c.topic !== undefined ? consumer(name, c, d, sim, byName.get(c.topic) as Topic) : null;
+      const qc = c.queue !== undefined ? queueConsumer(name, c, d, sim, byName.get(c.queue) as Queue) : null;
+      const comp = (con ?? qc)!;
+      comp.zones = zonesOf(c);
+      sim.add(comp);
+      if (con) con.topic.addGroup(con.index, con.group);
+      if (qc) qc.queue.addReader(qc.index, qc);
+      byName.set(name, comp);
     }
 }
 
@@ -114,12 +127,57 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
     topic: t,
     group,
     groupName: c.group ?? name,
-    route: sim.routeIndex(c.topic),
+    route: sim.routeIndex(t.name),
     commit: c.commit ?? D.commit,
     startMs: c.start ?? 0,
     stopMs: d.duration,
     sessionTimeoutMs: c.sessionTimeout ?? D.sessionTimeout,
     rebalancePauseMs: c.rebalancePause ?? D.rebalancePause,
+    attempts: c.attempts ?? D.attempts,
+    retryBackoffMs: D.retryBackoff,
+    dedupTtlMs: c.dedup?.ttl ?? null,
+    alertAboveMessages: alert && "messages" in alert ? alert.messages : null,
+    alertAboveMs: alert && "ms" in alert ? alert.ms : null,
+  });
+}
+
+function queue(name: string, c: QueueSpec): Queue {
+  const D = DEFAULTS.queue;
+  const profile = DEFAULTS.queueProfiles[c.profile ?? D.profile];
+  const q = c.queue ?? D.queue;
+  return new Queue(name, {
+    instances: c.nodes ?? D.nodes,
+    concurrency: c.concurrency ?? profile.concurrency,
+    queue: q === "unbounded" ? Number.POSITIVE_INFINITY : q,
+    rejectCause: QUEUE_FULL,
+    order: (c.type ?? D.type) === "fifo" ? "fifo" : c.priorities ? "priority" : "standard",
+    opTime: sampler(c.opTime ?? profile.opTime),
+    visibilityMs: c.visibilityTimeout ?? D.visibilityTimeout,
+    maxReceives: c.maxReceives ?? 0,
+    maxLength: c.maxLength ?? Number.POSITIVE_INFINITY,
+    overflow: c.overflow ?? D.overflow,
+    receiveWaitMs: c.receiveWait ?? D.receiveWait,
+  });
+}
+
+function queueConsumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, q: Queue): QueueConsumer {
+  const D = DEFAULTS.consumer;
+  const alert = c.alertAbove;
+  return new QueueConsumer(name, {
+    instances: c.instances ?? D.instances,
+    concurrency: c.concurrency ?? D.concurrency,
+    queue: Number.POSITIVE_INFINITY,
+    rejectCause: QUEUE_FULL,
+    localCache: c.localCache && {
+      ...capacityOf(c.localCache.capacity),
+      ttlMs: c.localCache.ttl,
+      policy: c.localCache.eviction ?? "lru",
+    },
+    source: q,
+    route: sim.routeIndex(q.name),
+    ackBefore: (c.commit ?? D.commit) === "before",
+    batch: c.batch ?? D.prefetch,
+    stopMs: d.duration,
     attempts: c.attempts ?? D.attempts,
     retryBackoffMs: D.retryBackoff,
     dedupTtlMs: c.dedup?.ttl ?? null,

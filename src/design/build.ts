@@ -456,6 +456,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     (c) =>
       c.kind === "cache" ||
       c.kind === "topic" ||
+      c.kind === "queue" ||
       c.kind === "cdn" ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||

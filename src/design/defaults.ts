@@ -201,11 +201,31 @@ export const DEFAULTS = {
   brokerProfiles: {
     kafka: { concurrency: 8, appendTime: logn(0.06, 0.3) },
   },
+  queue: {
+    profile: "sqs" as const,
+    nodes: 1,
+    queue: 1000,
+    type: "standard" as const,
+    /** SQS's default VisibilityTimeout */
+    visibilityTimeout: 30_000,
+    overflow: "reject" as const,
+    receiveWait: 500,
+  },
+  /**
+   * queue node profiles from the catalogue (1.2, MQ-15, MQ-25): RabbitMQ
+   * 30K-50K messages/s per node; SQS "unlimited" (as many threads as it takes)
+   */
+  queueProfiles: {
+    rabbitmq: { concurrency: 4, opTime: logn(0.06, 0.3) },
+    sqs: { concurrency: 10_000, opTime: logn(2, 10) },
+  },
   consumer: {
     instances: 1,
     concurrency: 1,
     /** Kafka's max.poll.records */
     batch: 500,
+    /** a queue consumer's messages in hand (RabbitMQ's prefetch count) */
+    prefetch: 10,
     commit: "after" as const,
     assignment: "range" as const,
     startAt: "latest" as const,

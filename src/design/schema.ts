@@ -635,7 +635,7 @@ const StepSchema = z.union([
   z.strictObject({
     publish: Name.meta({
       description:
-        "a topic to append a message to, keyed by the request's key (partition = hash(key) mod partitions)",
+        "a topic to append a message to, keyed by the request's key (partition = hash(key) mod partitions), or a queue to send it to",
     }),
     ack: z.enum(["sync", "none"]).optional().meta({
       description:
@@ -1058,12 +1058,61 @@ export const TopicSchema = z.strictObject({
   zones: z.array(Name).min(1).optional().meta({ description: "brokers are spread over these zones in turn" }),
 });
 
+export const QueueSchema = z.strictObject({
+  kind: z.literal("queue").meta({
+    description:
+      "a work queue (SQS/RabbitMQ-style): consumers compete for its messages, each deleted once acknowledged",
+  }),
+  profile: z.enum(["sqs", "rabbitmq"]).optional().meta({
+    description:
+      "node defaults from the catalogue: sqs (default; so many threads it never limits) or rabbitmq (~50K messages/s per node)",
+  }),
+  type: z.enum(["standard", "fifo"]).optional().meta({
+    description:
+      "standard (default): best-effort order, a message made visible again goes to the back; fifo: in order per key (message group), one message of a group out at a time",
+  }),
+  priorities: z.boolean().optional().meta({
+    description: "a priority queue: messages of more important requests are received first (default false)",
+  }),
+  nodes: PositiveInt.optional().meta({ description: "nodes taking in messages (default 1)" }),
+  concurrency: PositiveInt.optional().meta({
+    description: "sends one node takes in at once (default: the profile's)",
+  }),
+  opTime: DurationDist.optional().meta({
+    description: "time a node spends taking in one message (default: the profile's)",
+  }),
+  queue: z
+    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
+    .optional()
+    .meta({ description: "sends waiting per node before refusing with queue-full (default 1000)" }),
+  visibilityTimeout: PositiveDuration.optional().meta({
+    description: "how long a received message stays invisible before it is delivered again (default 30s)",
+  }),
+  maxReceives: PositiveInt.optional().meta({
+    description: "receives after which a message goes to the dead-letter queue instead (default: no limit)",
+  }),
+  deadLetter: Name.optional().meta({ description: "the queue messages received maxReceives times go to" }),
+  maxLength: PositiveInt.optional().meta({
+    description: "most messages the queue holds (default: no limit); see overflow",
+  }),
+  overflow: z.enum(["reject", "block"]).optional().meta({
+    description:
+      "a send to a full queue: reject (default: fails with queue-full) or block (waits, without a thread, until a message is deleted)",
+  }),
+  receiveWait: PositiveDuration.optional().meta({
+    description: "longest a receive waits for a message before it is answered empty (default 500ms)",
+  }),
+  zone: Name.optional().meta({ description: "zone of every node (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
+});
+
 export const ConsumerSchema = z.strictObject({
   kind: z.literal("consumer").meta({
     description:
       "a consumer group: instances with workers that read a topic's partitions and run steps for each message",
   }),
-  topic: Name.meta({ description: "the topic it reads" }),
+  topic: Name.optional().meta({ description: "the topic it reads (or queue)" }),
+  queue: Name.optional().meta({ description: "the work queue it takes messages from (or topic)" }),
   group: Name.optional().meta({
     description: "the group's name, unique among the topic's groups (default: the component's name)",
   }),
@@ -1702,6 +1751,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   CdnSchema,
   TopicSchema,
   ConsumerSchema,
+  QueueSchema,
   GatewaySchema,
   LimiterStoreSchema,
 ]);
@@ -1720,6 +1770,7 @@ export const COMPONENT_KINDS = [
   "limiter-store",
   "topic",
   "consumer",
+  "queue",
 ] as const;
 
 // ---------- faults ----------

@@ -54,27 +54,88 @@ export function topicProblems(name: string, c: Extract<ComponentSpec, { kind: "t
   return out;
 }
 
+export function queueProblems(
+  name: string,
+  c: Extract<ComponentSpec, { kind: "queue" }>,
+  ref: Ref,
+): Problem[] {
+  const out: Problem[] = [];
+  const at = (...p: (string | number)[]) => ["components", name, ...p];
+  if (c.deadLetter !== undefined) {
+    if (c.deadLetter === name)
+      out.push({ path: at("deadLetter"), message: `queue "${name}" cannot be its own dead-letter queue` });
+    else ref(at("deadLetter"), c.deadLetter, ["queue"], "dead-letter queue");
+    if (c.maxReceives === undefined)
+      out.push({
+        path: at("deadLetter"),
+        message:
+          "a dead-letter queue takes the messages received maxReceives times, and there is no maxReceives",
+        hint: "add maxReceives: 5",
+        atKey: true,
+      });
+  }
+  if (c.priorities && c.type === "fifo")
+    out.push({
+      path: at("priorities"),
+      message: "a fifo queue delivers each group's messages in order; priorities would reorder them",
+      hint: "remove priorities, or use type: standard",
+      atKey: true,
+    });
+  if (c.overflow !== undefined && c.maxLength === undefined)
+    out.push({
+      path: at("overflow"),
+      message: "overflow says what a send to a full queue does, and the queue has no maxLength",
+      hint: "add maxLength: 10k",
+      atKey: true,
+    });
+  return out;
+}
+
+/** Fields that only a consumer of a topic (a group reading a log) has. */
+const TOPIC_ONLY = ["group", "assignment", "startAt", "start", "sessionTimeout", "rebalancePause"] as const;
+
 export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: Ref): Problem[] {
   const out: Problem[] = [];
   const at = (...p: (string | number)[]) => ["components", name, ...p];
-  ref(at("topic"), c.topic, ["topic"], "topic");
-  const group = c.group ?? name;
-  for (const [other, o] of Object.entries(d.components))
-    if (other !== name && o.kind === "consumer" && o.topic === c.topic && (o.group ?? other) === group) {
-      out.push({
-        path: at(c.group !== undefined ? "group" : "topic"),
-        message: `consumers "${name}" and "${other}" both read topic "${c.topic}" as group "${group}"`,
-        expected: "one consumer component per group of a topic",
-        hint: "to add members to a group, raise its instances; to read the topic again, give each its own group",
-      });
-      break;
-    }
+  if ((c.topic === undefined) === (c.queue === undefined)) {
+    out.push({
+      path: at(),
+      message: `consumer "${name}" needs exactly one of topic (a log it reads as a group) or queue (a work queue it takes messages from)`,
+      atKey: true,
+    });
+    return out;
+  }
+  const source = (c.topic ?? c.queue)!;
+  if (c.queue !== undefined) {
+    ref(at("queue"), c.queue, ["queue"], "queue");
+    for (const f of TOPIC_ONLY)
+      if (c[f] !== undefined)
+        out.push({
+          path: at(f),
+          message: `${f} applies to a consumer group of a topic; consumers of a queue compete for its messages`,
+          hint: `remove ${f}`,
+          atKey: true,
+        });
+  } else {
+    ref(at("topic"), c.topic!, ["topic"], "topic");
+    const group = c.group ?? name;
+    for (const [other, o] of Object.entries(d.components))
+      if (other !== name && o.kind === "consumer" && o.topic === c.topic && (o.group ?? other) === group) {
+        out.push({
+          path: at(c.group !== undefined ? "group" : "topic"),
+          message: `consumers "${name}" and "${other}" both read topic "${c.topic}" as group "${group}"`,
+          expected: "one consumer component per group of a topic",
+          hint: "to add members to a group, raise its instances; to read the topic again, give each its own group",
+        });
+        break;
+      }
+  }
   c.steps.forEach((s, i) => {
-    if ("publish" in s && s.publish === c.topic)
+    if ("publish" in s && s.publish === source)
       out.push({
         path: at("steps", i, "publish"),
-        message: `consumer "${name}" publishes to "${c.topic}", the topic it reads: each message would make another, forever`,
-        hint: "publish to another topic",
+        message: `consumer "${name}" publishes to "${source}", the ${c.topic !== undefined ? "topic" : "queue"} it reads: each message would make another, forever`,
+        hint: "publish to another topic or queue",
       });
   });
   if (c.start !== undefined && c.start >= d.duration)

@@ -9,7 +9,7 @@ import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { gatewayProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
-import { consumerProblems, routesOf, topicProblems } from "./validate-messaging.js";
+import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
 import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -252,6 +252,12 @@ export function validateDesign(d: Design): Problem[] {
         });
         out.push(...topicProblems(name, c));
         break;
+      case "queue":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...queueProblems(name, c, ref));
+        break;
       case "consumer":
       case "service": {
         if (c.kind === "consumer") out.push(...consumerProblems(name, c, d, ref));
@@ -267,7 +273,7 @@ export function validateDesign(d: Design): Problem[] {
           steps.forEach((s, i) => {
             const p = c.kind === "consumer" ? at("steps", i) : at("routes", route, i);
             if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer"], "call");
-            if ("publish" in s) ref([...p, "publish"], s.publish, ["topic"], "publish");
+            if ("publish" in s) ref([...p, "publish"], s.publish, ["topic", "queue"], "publish");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
                 path: [...p, "l1"],
@@ -520,6 +526,7 @@ export function validateDesign(d: Design): Problem[] {
           "limiter-store",
           "topic",
           "consumer",
+          "queue",
         ],
         "kill target",
       );
@@ -541,7 +548,9 @@ export function validateDesign(d: Design): Problem[] {
                         ? (c.instances ?? 1)
                         : c.kind === "topic"
                           ? (c.brokers ?? DEFAULTS.topic.brokers)
-                          : 1;
+                          : c.kind === "queue"
+                            ? (c.nodes ?? DEFAULTS.queue.nodes)
+                            : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -567,6 +576,7 @@ export function validateDesign(d: Design): Problem[] {
           "limiter-store",
           "topic",
           "consumer",
+          "queue",
         ],
         "slow target",
       );
@@ -628,6 +638,7 @@ export function validateDesign(d: Design): Problem[] {
           "gateway",
           "limiter-store",
           "topic",
+          "queue",
         ],
         "link destination",
       );
@@ -1433,7 +1444,8 @@ function routeCoverage(d: Design): Problem[] {
   for (const [name, c] of Object.entries(comps))
     if (c.kind === "consumer")
       c.steps.forEach((s, i) => {
-        if ("call" in s) reach(s.call, s.route ?? c.topic, {}, ["components", name, "steps", i, "call"]);
+        if ("call" in s)
+          reach(s.call, s.route ?? c.topic ?? c.queue ?? "", {}, ["components", name, "steps", i, "call"]);
       });
   return out;
 }

@@ -23,6 +23,26 @@ interface ConsumerSummary {
   dedup?: { skipped: number };
 }
 
+interface QueueSummary {
+  order: string;
+  depth: number;
+  maxDepth: number;
+  oldestAgeSeconds: number;
+  redeliveries: number;
+  nacks: number;
+  refused: number;
+  blockedSends: number;
+  delivery: {
+    messages: number;
+    processedOnce: number;
+    duplicated: number;
+    lost: number;
+    deadLettered: number;
+    pending: number;
+    outOfOrder: number;
+  };
+}
+
 const n = (v: number) => v.toLocaleString("en-US");
 
 interface TopicSummary {
@@ -52,7 +72,24 @@ export function messagingLines(rep: Report): string[] {
     );
   }
   for (const [name, comp] of Object.entries(rep.components)) {
-    if (comp.kind !== "consumer") continue;
+    if (comp.kind !== "queue") continue;
+    const q = comp as unknown as QueueSummary;
+    const d = q.delivery;
+    out.push(
+      `${name} (${q.order} queue): ${n(d.messages)} messages, ${n(d.processedOnce)} processed once, ` +
+        `${n(d.duplicated)} duplicated, ${n(d.lost)} lost, ${n(d.deadLettered)} dead-lettered, ${n(d.pending)} pending, ` +
+        `${n(d.outOfOrder)} out of order`,
+    );
+    out.push(
+      `  depth ${n(q.depth)} at the end (max ${n(q.maxDepth)}), oldest ${q.oldestAgeSeconds.toFixed(2)}s; ` +
+        `${n(q.redeliveries)} redelivered after the visibility timeout, ${n(q.nacks)} nacked` +
+        `${q.refused > 0 ? `, ${n(q.refused)} sends refused (full)` : ""}` +
+        `${q.blockedSends > 0 ? `, ${n(q.blockedSends)} sends blocked (full)` : ""}`,
+    );
+  }
+  for (const [name, comp] of Object.entries(rep.components)) {
+    // consumers of a queue are summed up by their queue
+    if (comp.kind !== "consumer" || !("topic" in comp)) continue;
     const c = comp as unknown as ConsumerSummary;
     const d = c.delivery;
     const l = c.lag;

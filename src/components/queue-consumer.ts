@@ -1,0 +1,274 @@
+// Competing consumers of a work queue (MQ-01, MQ-10, MQ-11, MQ-15, MQ-16):
+// instances, each with `concurrency` workers, that are a service whose
+// requests are the queue's messages. Each instance keeps up to `batch`
+// messages in hand (RabbitMQ's prefetch): whenever it has room it asks the
+// queue for more (a receive waits at the queue for a message). A message is
+// acknowledged (deleted) before processing (at most once: a crash loses it)
+// or after (at least once: a crash leaves it invisible until its visibility
+// timeout, then it is delivered again); a message whose steps fail is given
+// back (nacked) to be received again, up to the queue's maxReceives. A dedup
+// store of processed message ids skips redeliveries.
+import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
+import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
+import { OK } from "./outcomes.js";
+import type { Queue } from "./queue.js";
+import type { ComponentReport, Sim } from "./runtime.js";
+import { Service, type ServiceConfig } from "./service.js";
+
+export interface QueueConsumerConfig extends ServiceConfig {
+  source: Queue;
+  /** route index of the messages */
+  route: number;
+  ackBefore: boolean;
+  /** messages an instance holds at once (prefetch) */
+  batch: number;
+  /** after this time an instance whose receive comes back empty stops asking (the run is over) */
+  stopMs: number;
+  /** tries of a delivery whose steps fail, in place, before it is given back */
+  attempts: number;
+  retryBackoffMs: number;
+  dedupTtlMs: number | null;
+  alertAboveMessages: number | null;
+  alertAboveMs: number | null;
+}
+
+export class QueueConsumer extends Service {
+  override readonly kind = "consumer";
+  readonly queue: Queue;
+  readonly ackBefore: boolean;
+  /** per instance: the messages the queue last handed over (slot and receipt) */
+  readonly bufSlot: Int32Array[];
+  readonly bufReceipt: Int32Array[];
+  /** per instance: bumped each time it dies, so that its late receives are recognised */
+  readonly incarnation: Int32Array;
+  /** per instance: messages the queue put in its buffer for the receive on its way back (0: none) */
+  readonly filled: Int32Array;
+  private readonly receiving: Uint8Array;
+  private readonly outstanding: Int32Array;
+  private readonly dedup: DedupStore | null;
+  private pollEv = -1;
+  private deliveries = 0;
+  private dedupSkipped = 0;
+  private completions = 0;
+  private completionsAtTick = 0;
+  private maxLag = 0;
+  private maxLagMs = 0;
+  private alertSeconds = 0;
+  private readonly lagSeries: number[] = [];
+  private readonly lagSecondsSeries: number[] = [];
+  private readonly processedSeries: number[] = [];
+
+  constructor(
+    name: string,
+    readonly qc: QueueConsumerConfig,
+  ) {
+    super(name, qc);
+    this.queue = qc.source;
+    this.ackBefore = qc.ackBefore;
+    const n = qc.instances;
+    this.bufSlot = Array.from({ length: n }, () => new Int32Array(qc.batch));
+    this.bufReceipt = Array.from({ length: n }, () => new Int32Array(qc.batch));
+    this.incarnation = new Int32Array(n);
+    this.filled = new Int32Array(n);
+    this.receiving = new Uint8Array(n);
+    this.outstanding = new Int32Array(n);
+    this.dedup = qc.dedupTtlMs !== null ? new DedupStore(qc.dedupTtlMs) : null;
+  }
+
+  override attach(sim: Sim, index: number): void {
+    super.attach(sim, index);
+    this.pollEv = sim.q.on((m) => this.poll(m));
+  }
+
+  override start(): void {
+    super.start();
+    for (let m = 0; m < this.qc.instances; m++) this.sim.q.schedule(0, this.pollEv, m);
+  }
+
+  protected override isTraffic(job: Job): boolean {
+    return job.op === OP_MESSAGE || super.isTraffic(job);
+  }
+
+  /** Asks the queue for messages if the instance has room for some and is not already asking. */
+  private poll(m: number): void {
+    if (this.alive[m] === 0 || this.receiving[m] === 1) return;
+    const room = this.qc.batch - this.outstanding[m];
+    if (room <= 0) return;
+    this.receiving[m] = 1;
+    this.filled[m] = 0;
+    const r = this.sim.child(null, this, m);
+    r.op = OP_FETCH;
+    r.aux = room;
+    r.expect = this.incarnation[m];
+    this.sim.send(r, this.queue, -1);
+  }
+
+  override onReply(c: Job): void {
+    if (c.op === OP_MESSAGE) return this.messageEnded(c);
+    if (c.op === OP_FETCH) return this.received(c);
+    // acknowledgements and nacks are sent without waiting
+    if (c.op === OP_COMMIT_OFFSETS) return this.sim.release(c);
+    super.onReply(c);
+  }
+
+  private received(c: Job): void {
+    const m = c.callerInstance;
+    const stale = c.expect !== this.incarnation[m];
+    const ok = c.outcome === OK;
+    const n = ok ? c.aux : 0;
+    this.sim.release(c);
+    if (stale) return;
+    this.receiving[m] = 0;
+    this.filled[m] = 0;
+    if (!ok) {
+      this.sim.q.schedule(this.qc.retryBackoffMs, this.pollEv, m);
+      return;
+    }
+    const store = this.queue.store;
+    const now = this.sim.now;
+    this.deliveries += n;
+    for (let k = 0; k < n; k++) {
+      const s = this.bufSlot[m][k];
+      const receipt = this.bufReceipt[m][k];
+      if (this.dedup) {
+        const id = store.id(s);
+        if (this.dedup.status(id, now) !== ABSENT) {
+          this.dedupSkipped++;
+          store.skipped(s);
+          if (!this.ackBefore) this.settle(m, s, receipt, false);
+          continue;
+        }
+        this.dedup.claim(id);
+      }
+      const job = this.sim.pool.alloc();
+      job.req = job.id;
+      job.caller = job.callee = this.index;
+      job.callerInstance = job.instance = m;
+      job.op = OP_MESSAGE;
+      job.route = this.qc.route;
+      job.key = store.key(s);
+      job.priority = store.priorityClass(s);
+      job.shard = s;
+      job.expect = receipt;
+      job.start = now;
+      this.outstanding[m]++;
+      this.accept(job);
+    }
+    if (n === 0 && now >= this.qc.stopMs) return;
+    // ask again at once: the receive waits at the queue if there is nothing
+    this.sim.q.schedule(0, this.pollEv, m);
+  }
+
+  /** Acknowledges (deletes) or nacks one receive, without waiting for the answer. */
+  private settle(m: number, s: number, receipt: number, nack: boolean): void {
+    const a = this.sim.child(null, this, m);
+    a.op = OP_COMMIT_OFFSETS;
+    a.shard = s;
+    a.expect = receipt;
+    a.aux = nack ? 1 : 0;
+    this.sim.send(a, this.queue, -1);
+  }
+
+  private messageEnded(job: Job): void {
+    const store = this.queue.store;
+    const m = job.instance;
+    const s = job.shard;
+    const id = this.dedup ? store.id(s) : 0;
+    if (this.alive[m] === 0) {
+      // died with it: deleted already (ack before) it is lost; otherwise its visibility timeout brings it back
+      store.dropped(s);
+      this.dedup?.release(id);
+      return this.sim.release(job);
+    }
+    if (job.outcome === OK) {
+      store.completed(s);
+      this.completions++;
+      this.dedup?.record(id, this.sim.now);
+      if (!this.ackBefore) this.settle(m, s, job.expect, false);
+    } else if (job.attempt + 1 < this.qc.attempts) {
+      const again = this.sim.pool.alloc();
+      again.req = again.id;
+      again.caller = again.callee = this.index;
+      again.callerInstance = again.instance = m;
+      again.op = OP_MESSAGE;
+      again.route = job.route;
+      again.key = job.key;
+      again.priority = job.priority;
+      again.shard = s;
+      again.expect = job.expect;
+      again.attempt = job.attempt + 1;
+      again.start = job.start;
+      this.sim.release(job);
+      return this.accept(again);
+    } else {
+      // given back to be received again (or, deleted already, lost)
+      store.dropped(s);
+      this.dedup?.release(id);
+      if (!this.ackBefore) this.settle(m, s, job.expect, true);
+    }
+    this.sim.release(job);
+    this.outstanding[m]--;
+    this.poll(m);
+  }
+
+  override kill(m: number): void {
+    if (this.alive[m] === 0) return;
+    super.kill(m);
+    this.incarnation[m]++;
+    this.queue.dropWaiting(this.index, m);
+    // a receive answered but not yet arrived: its messages are dropped with the instance
+    const store = this.queue.store;
+    for (let k = 0; k < this.filled[m]; k++) store.dropped(this.bufSlot[m][k]);
+    this.filled[m] = 0;
+    this.receiving[m] = 0;
+    this.outstanding[m] = 0;
+  }
+
+  override restart(m: number): void {
+    if (this.alive[m] === 1) return;
+    super.restart(m);
+    this.poll(m);
+  }
+
+  override tick(second: number): void {
+    super.tick(second);
+    const store = this.queue.store;
+    const lag = store.depth;
+    const oldest = store.oldest();
+    const lagMs = oldest === Infinity ? 0 : this.sim.now - oldest;
+    this.lagSeries.push(lag);
+    this.lagSecondsSeries.push(Math.round(lagMs) / 1000);
+    this.processedSeries.push(this.completions - this.completionsAtTick);
+    this.completionsAtTick = this.completions;
+    if (lag > this.maxLag) this.maxLag = lag;
+    if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
+    const { alertAboveMessages: am, alertAboveMs: ams } = this.qc;
+    if ((am !== null && lag > am) || (ams !== null && lagMs > ams)) this.alertSeconds++;
+  }
+
+  override report(now: number): ComponentReport {
+    const base = super.report(now);
+    const store = this.queue.store;
+    const oldest = store.oldest();
+    const series = base.series as Record<string, number[]>;
+    series.lag = this.lagSeries;
+    series.lagSeconds = this.lagSecondsSeries;
+    series.processed = this.processedSeries;
+    const alerting = this.qc.alertAboveMessages !== null || this.qc.alertAboveMs !== null;
+    return {
+      ...base,
+      queue: this.queue.name,
+      commit: this.ackBefore ? "before" : "after",
+      processings: this.completions,
+      deliveries: this.deliveries,
+      lag: {
+        messages: store.depth,
+        seconds: oldest === Infinity ? 0 : Math.round(now - oldest) / 1000,
+        maxMessages: this.maxLag,
+        maxSeconds: Math.round(this.maxLagMs) / 1000,
+        ...(alerting ? { alertSeconds: this.alertSeconds } : {}),
+      },
+      ...(this.dedup ? { dedup: { skipped: this.dedupSkipped, ids: this.dedup.size } } : {}),
+    };
+  }
+}
