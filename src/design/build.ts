@@ -512,7 +512,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   for (const { step, name } of lateCalls) step.target = byName.get(name)!;
   // guards once every component has its index
   for (const [name, c] of entries) {
-    if (c.kind === "service")
+    if (c.kind === "service" || c.kind === "gateway")
       for (const [target, policy] of Object.entries(c.calls ?? {}))
         guardCalls(sim, byName.get(name)!, byName.get(target)!, policy);
     if (c.kind === "workload" && c.client)

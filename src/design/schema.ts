@@ -915,6 +915,10 @@ export const GatewaySchema = z.strictObject({
   routes: z.record(z.string(), BackendList).meta({
     description: 'where each route goes; "*" serves any route without its own entry',
   }),
+  calls: z.record(z.string(), CallPolicySchema).optional().meta({
+    description:
+      "per backend (a service or load balancer its routes send to): timeout, retries, circuit breaker, bulkhead, deadline propagation, fallback",
+  }),
   limits: z.array(LimitSchema).max(16).optional().meta({
     description: "rate limits; a request must pass every limit that covers its route",
   }),

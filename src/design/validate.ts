@@ -162,7 +162,7 @@ export function validateDesign(d: Design): Problem[] {
   for (const [name, c] of Object.entries(comps)) {
     const at = (...p: (string | number)[]) => ["components", name, ...p];
     if ("zone" in c && c.zone) zoneRef(at("zone"), c.zone);
-    if (c.kind === "service") out.push(...callProblems(name, c, d));
+    if (c.kind === "service" || c.kind === "gateway") out.push(...callProblems(name, c, d));
     if (c.kind === "workload" && c.client)
       out.push(...policyProblems(["components", name, "client"], c.client));
     switch (c.kind) {
