@@ -185,6 +185,7 @@ describe("docs/design-file.md", () => {
         "quorum-store",
         "multi-leader",
         "cdn",
+        "realtime",
       ]),
     );
     for (const p of [

@@ -21,6 +21,7 @@ import { CONFLICT, OK, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import { Station, type StationConfig } from "./station.js";
+import type { Realtime } from "./realtime.js";
 import type { Store } from "./store.js";
 
 export type Step =
@@ -66,6 +67,12 @@ export type Step =
       isolation: Isolation;
       /** where the read goes (a replica's copy may be stale), and its level */
       policy: number;
+    }
+  | {
+      /** publishes an event to a realtime gateway for the client named by the request's key or user; takes no time */
+      type: "notify";
+      target: Realtime;
+      to: "key" | "user";
     }
   | {
       type: "write";
@@ -226,6 +233,11 @@ export class Service extends Station {
           sim.send(c, step.cache ?? step.store, -1);
           return;
         }
+        case "notify":
+          // fire and forget onto the gateway's pub/sub backbone
+          step.target.publish(step.to === "user" ? job.user : job.key, this.zoneOf(job.instance));
+          job.step++;
+          continue;
         case "transaction":
           job.txn = ++sim.txnSeq;
           return this.txnRound(job, step, OP_PREPARE, TXN_PREPARE);

@@ -7,6 +7,7 @@ import type { CacheStrategy } from "../components/cache-writes.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
 import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
+import type { Realtime } from "../components/realtime.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
 import { Cdn } from "../components/cdn.js";
 import { Dns } from "../components/dns.js";
@@ -41,6 +42,7 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildBrowser, buildCdn } from "./build-cdn.js";
+import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -135,6 +137,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
+    else if (c.kind === "realtime") comp = buildRealtime(name, c, d);
     else if (c.kind === "cache") {
       const C = DEFAULTS.cache;
       const profile = c.profile ? DEFAULTS.cacheProfiles[c.profile] : C;
@@ -260,6 +263,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               }),
             };
           }
+          if ("notify" in s)
+            return { type: "notify", target: byName.get(s.notify) as Realtime, to: s.to ?? "key" };
           const store = byName.get(s.write) as Store;
           return {
             type: "write",
@@ -409,7 +414,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "database" ||
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
-      (hashing(c) && hashOn(c) === "key"),
+      (hashing(c) && hashOn(c) === "key") ||
+      notifies(c, "key"),
   );
   // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
@@ -421,7 +427,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||
-      c.kind === "multi-leader",
+      c.kind === "multi-leader" ||
+      notifies(c, "user"),
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);

@@ -7,6 +7,7 @@ import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
+import { realtimeProblems } from "./validate-realtime.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -270,6 +271,7 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
             if ("update" in s) {
               const upd = ref([...p, "update"], s.update, ["database"], "update");
               if (roundRobin(upd))
@@ -344,6 +346,12 @@ export function validateDesign(d: Design): Problem[] {
       }
       case "cdn":
         out.push(...cdnProblems(name, c, d, Object.keys(regions)));
+        break;
+      case "realtime":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...realtimeProblems(name, c));
         break;
       case "cache": {
         const err = capacityError(c.capacity);
@@ -458,12 +466,14 @@ export function validateDesign(d: Design): Problem[] {
       }
     }
   }
-  if (workloads === 0)
+  // a realtime gateway with its own event source drives a design by itself
+  const sources = Object.values(comps).some((c) => c.kind === "realtime" && c.eventsPerUser !== undefined);
+  if (workloads === 0 && !sources)
     out.push({
       path: ["components"],
       message: "the design has no workload: nothing would send requests",
       atKey: true,
-      expected: "a component with kind: workload",
+      expected: "a component with kind: workload (or a realtime gateway with eventsPerUser)",
     });
 
   out.push(...cacheProblems(d));
@@ -476,7 +486,7 @@ export function validateDesign(d: Design): Problem[] {
       const c = ref(
         [...p, "kill"],
         f.kill,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "realtime"],
         "kill target",
       );
       if (c && typeof f.instance === "number") {
@@ -508,7 +518,7 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "slow"],
         f.slow,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn"],
+        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "realtime"],
         "slow target",
       );
     else if ("outage" in f) {
