@@ -41,8 +41,12 @@ export function realtimeLines(rep: Report, ms: (v: number) => string): string[] 
     if (c.kind !== "realtime") continue;
     const r = c as unknown as RealtimeReport;
     const e = r.events;
+    // only polls can come back empty; a push gateway's requests are its handshakes
+    const polls = r.model === "short-poll" || r.model === "long-poll";
     const empty =
-      r.requests.total > 0 ? ` (${((100 * r.requests.empty) / r.requests.total).toFixed(1)}% empty)` : "";
+      polls && r.requests.total > 0
+        ? ` (${((100 * r.requests.empty) / r.requests.total).toFixed(1)}% empty)`
+        : "";
     out.push(
       `${name}: ${r.model}, ${n(r.clients)} clients on ${r.instances} instances: ${n(r.connections.meanPerInstance)} connections per instance (peak ${n(r.connections.maxPerInstance)} of ${n(r.connections.capacityPerInstance)}, ${bytes(r.memory.maxPerInstanceBytes)}), ${r.requests.perSecond.toFixed(1)} requests/s${empty}`,
       `  events: ${n(e.published)} published, ${n(e.delivered)} delivered (${n(e.redelivered)} redelivered), ${n(e.lost)} lost; latency mean ${ms(e.latencyMs.mean)}, p99 ${ms(e.latencyMs.p99)}`,
