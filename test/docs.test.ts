@@ -325,6 +325,64 @@ describe("docs/report.md", () => {
     ]).toEqual([]);
   });
 
+  it("mentions every field of an autoscaled service's fleet", () => {
+    const f = "examples/resilience/autoscaling-spike.yaml";
+    const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 150_000 });
+    const svc = obj(obj(JSON.parse(JSON.stringify(run)).components)["fast-boot"]);
+    const at = "components.<service>";
+    const capacity = obj(svc.capacity);
+    const autoscaling = obj(capacity.autoscaling);
+    const events = autoscaling.events as unknown[];
+    expect(events.length).toBeGreaterThan(0);
+    expect([
+      ...unmentioned(keys(svc), at),
+      ...unmentioned(keys(svc.series), `${at}.series`),
+      ...unmentioned(keys(capacity), `${at}.capacity`),
+      ...unmentioned(keys(autoscaling), `${at}.capacity.autoscaling`),
+      ...events.flatMap((e) => unmentioned(keys(e), `${at}.capacity.autoscaling.events[]`)),
+    ]).toEqual([]);
+    const v = "examples/resilience/vertical-scaling.yaml";
+    const resized = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(v, "utf8"), v), { durationMs: 200_000 })),
+    );
+    const resize = obj(obj(obj(obj(resized.components).fleet).capacity).resize);
+    expect(resize.finishedAt).toBeNull();
+    const f2 = "examples/resilience/discovery.yaml";
+    const found = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(f2, "utf8"), f2), { durationMs: 70_000 })),
+    );
+    const client = obj(obj(found.components)["client-side"]);
+    expect(unmentioned(keys(client.discovery), `${at}.discovery`)).toEqual([]);
+    const f3 = "examples/resilience/sessions.yaml";
+    const sess = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(f3, "utf8"), f3), { durationMs: 5_000 })),
+    );
+    for (const name of ["sticky-memory", "shared"])
+      expect(unmentioned(keys(obj(obj(sess.components)[name]).sessions), `${at}.sessions`)).toEqual([]);
+    const c = "examples/resilience/canary.yaml";
+    const deployed = JSON.parse(
+      JSON.stringify(runDesign(loadDesign(readFileSync(c, "utf8"), c), { durationMs: 150_000 })),
+    );
+    const capacity2 = obj(obj(obj(deployed.components)["canary-bad"]).capacity);
+    const deployments = capacity2.deployments as Record<string, unknown>[];
+    const versions = Object.values(obj(capacity2.versions)).map(obj);
+    expect(deployments[0].abortReason).not.toBeNull();
+    expect([
+      ...deployments.flatMap((d) => unmentioned(keys(d), `${at}.capacity.deployments[]`)),
+      ...deployments.flatMap((d) =>
+        (d.events as unknown[]).flatMap((e) => unmentioned(keys(e), `${at}.capacity.deployments[].events[]`)),
+      ),
+      ...versions.flatMap((v) => unmentioned(keys(v), `${at}.capacity.versions.<version>`)),
+      ...versions.flatMap((v) =>
+        unmentioned(keys(v.latencyMs), `${at}.capacity.versions.<version>.latencyMs`),
+      ),
+    ]).toEqual([]);
+    expect([
+      ...unmentioned(keys(resize), `${at}.capacity.resize`),
+      ...unmentioned(keys(resize.to), `${at}.capacity.resize.to`),
+    ]).toEqual([]);
+  });
+
   it("mentions every field of a caller's calls and of a guarded workload", () => {
     // one design that uses every part of a call policy, so every key appears
     const text = `
@@ -423,6 +481,18 @@ faults:
       ...unmentioned(keys(sharding), `${at}.sharding`),
       ...unmentioned(keys(sharding.requestImbalance), `${at}.sharding.requestImbalance`),
       ...unmentioned(keys(sharding.resharding), `${at}.sharding.resharding`),
+    ]).toEqual([]);
+  });
+
+  it("mentions every field of a database's idempotency report", () => {
+    const f = "examples/resilience/payments-idempotency.yaml";
+    const run = runDesign(loadDesign(readFileSync(f, "utf8"), f), { durationMs: 16_000 });
+    const db = obj(obj(JSON.parse(JSON.stringify(run)).components)["ledger-check-then-insert"]);
+    const at = "components.<database>";
+    expect([
+      ...unmentioned(keys(db), at),
+      ...unmentioned(keys(db.series), `${at}.series`),
+      ...unmentioned(keys(db.idempotency), `${at}.idempotency`),
     ]).toEqual([]);
   });
 

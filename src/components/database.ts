@@ -18,6 +18,14 @@
 import type { Sampler } from "../kernel/distributions.js";
 import { fmix32, hashString, KeyedDraws, type Rng } from "../kernel/rng.js";
 import { summarize } from "../mechanisms/consistency.js";
+import {
+  ApplyLedger,
+  idempotencyKey,
+  KEY_ABSENT,
+  KEY_EXPIRED,
+  KEY_FOUND,
+  KeyTable,
+} from "../mechanisms/idempotency.js";
 import { DEADLOCK, EXCLUSIVE, LockTable, SHARED, WAIT } from "../mechanisms/lock-table.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import { IntQueue } from "./int-queue.js";
@@ -69,6 +77,25 @@ export interface DatabaseConfig extends StationConfig {
 
 export type Isolation = "read-uncommitted" | "read-committed" | "repeatable-read" | "serializable";
 
+/**
+ * An idempotency key on a write step: the database keeps a table of keys
+ * beside its data, each with the result of the write that inserted it, for
+ * `ttlMs`. A write whose key is in the table gets the stored result and is not
+ * applied.
+ */
+export interface IdempotencyPolicy {
+  ttlMs: number;
+  /** the client makes a new key each time it retries the request (only the service's own retries share one) */
+  perAttempt: boolean;
+  /**
+   * atomic: the lookup and the insert are one step, when the write commits (a
+   * unique key inserted in the write's transaction); otherwise the key is
+   * looked up when the write starts and inserted when it commits, and two
+   * attempts whose writes overlap can both find it absent
+   */
+  atomic: boolean;
+}
+
 export type ReplicaPick = "round-robin" | "least-loaded" | "nearest" | "sticky";
 /** version-check is the client's own loop (see the service's read step): routing treats it as none */
 export type ReadYourWrites =
@@ -113,6 +140,19 @@ export class Database extends Station implements Store {
   private reshardEv = -1;
   private retryEv = -1;
   private readonly policies: ReadPolicy[] = [PRIMARY_READS];
+  /** idempotency-key policies of the steps that write here (index 0: no key) */
+  private readonly keyPolicies: (IdempotencyPolicy | null)[] = [null];
+  /** the logical writes applied (duplicates are counted by them), and the idempotency-key table */
+  private readonly ledger = new ApplyLedger();
+  private readonly keys = new KeyTable();
+  private duplicateApplies = 0;
+  private windowDuplicates = 0;
+  private readonly duplicateSeries: number[] = [];
+  private keyHits = 0;
+  private keyInserts = 0;
+  private expiredReapplies = 0;
+  private raceDuplicates = 0;
+  private newKeyDuplicates = 0;
   /** per shard, per user: log position and time of their last write (bounded by users) */
   private readonly lastWritePos: Map<number, number>[];
   private readonly lastWriteAt = new Map<number, number>();
@@ -231,6 +271,8 @@ export class Database extends Station implements Store {
 
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
+    // the writes of service steps are told apart by their call paths
+    sim.paths.enabled = true;
     this.done = sim.q.on((id) => this.complete(id));
     this.reshardEv = sim.q.on(() => this.reshard());
     this.retryEv = sim.q.on((shard) => this.copyNext(shard));
@@ -278,6 +320,12 @@ export class Database extends Station implements Store {
   readPolicy(p: ReadPolicy): number {
     const same = this.policies.findIndex((q) => JSON.stringify(q) === JSON.stringify(p));
     return same >= 0 ? same : this.policies.push(p) - 1;
+  }
+
+  /** Registers a write step's idempotency-key policy; its writes carry the returned index in job.idem. */
+  idempotencyPolicy(p: IdempotencyPolicy): number {
+    const same = this.keyPolicies.findIndex((q) => JSON.stringify(q) === JSON.stringify(p));
+    return same >= 0 ? same : this.keyPolicies.push(p) - 1;
   }
 
   get replicas(): number {
@@ -405,6 +453,9 @@ export class Database extends Station implements Store {
     const read = op === OP_READ || op === OP_READ_LOCK || op === OP_READ_SHARED;
     if ((op === OP_READ_SHARED || (op === OP_READ && job.shard < 0)) && !this.sharedLock(job)) return;
     if (this.tracksDirty && (op === OP_WRITE || op === OP_COMMIT)) this.writeBegins(job);
+    // check-then-insert: the key is looked up as the write starts, and inserted only when it commits
+    if (job.idem > 0 && (op === OP_WRITE || op === OP_COMMIT) && !this.keyPolicies[job.idem]!.atomic)
+      job.phase = this.keys.state(job.path, this.keyOf(job), this.sim.now);
     // a read (or a resharding copy's read half) reads; everything else writes a log record
     const t =
       op === OP_APPLY
@@ -526,6 +577,11 @@ export class Database extends Station implements Store {
             return this.waitForLock(job);
           }
           this.locks.forget(job.key, job.txn);
+        }
+        // a repeated idempotency key: the stored result, nothing applied
+        if (job.idem > 0 && this.keyFound(job)) {
+          this.finish(job, OK);
+          return queued ? this.wake(key) : undefined;
         }
         const current = rs.versions[local].get(job.key) ?? 0;
         // a write-behind cache's flush of a version the key already has (or passed) is superseded: nothing to write
@@ -652,6 +708,16 @@ export class Database extends Station implements Store {
     const key = job.key;
     const held = this.locks.mode(key, job.txn);
     if (held === 0) return this.finish(job, ERROR);
+    if (job.idem > 0 && this.keyFound(job)) {
+      // a repeated idempotency key: the transaction ends without writing, releasing the row
+      this.locks.release(key, job.txn);
+      if (this.prepared.get(key) === job.txn) {
+        this.prepared.delete(key);
+        this.settle(key, -(job.txn + 1), false);
+      }
+      this.finish(job, OK);
+      return this.wake(key);
+    }
     if (held === SHARED) {
       const r = this.locks.lock(key, job.txn, EXCLUSIVE);
       if (r === WAIT) return this.waitForLock(job);
@@ -687,6 +753,7 @@ export class Database extends Station implements Store {
     const pos = this.per > 1 ? this.logged(rs, job.key, v) : rs.commit(job.key, v);
     this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
     job.version = v;
+    if (job.reqNo >= 0 && job.path > 0) this.applied(job, v);
     this.lastWritePos[g].set(job.user, pos);
     this.lastWriteAt.set(job.user, this.sim.now);
     if (rs.replication.acks === 0) return this.finish(job, OK);
@@ -694,6 +761,57 @@ export class Database extends Station implements Store {
     job.aux = pos;
     this.waiting[g].push(job.id);
     this.acksChanged(g);
+  }
+
+  /** The idempotency key a write carries (job.idem > 0), within its call path. */
+  private keyOf(job: Job): number {
+    return idempotencyKey(job.reqNo, job.round, this.keyPolicies[job.idem]!.perAttempt);
+  }
+
+  /**
+   * Looks a write's key up (atomic: now; check-then-insert: the lookup made
+   * when the write started, in job.phase). Found: the write is answered with
+   * the stored result (true). Otherwise job.phase keeps what the lookup found.
+   */
+  private keyFound(job: Job): boolean {
+    const atomic = this.keyPolicies[job.idem]!.atomic;
+    if (atomic) job.phase = this.keys.state(job.path, this.keyOf(job), this.sim.now);
+    if (job.phase !== KEY_FOUND) return false;
+    this.keyHits++;
+    // a write in progress that read-uncommitted readers may have seen: it never commits
+    if (this.writing.size > 0) this.settleWrite(job, false);
+    job.version = this.keys.result(this.keys.slot(job.path, this.keyOf(job)));
+    return true;
+  }
+
+  /**
+   * A service's write step applied a write: a duplicate if its logical write
+   * (request and call path) had been applied before. A keyed write then
+   * inserts its key, unless a concurrent attempt inserted it since this one
+   * looked (check-then-insert: the unique key refuses the insert, after the
+   * write is done).
+   */
+  private applied(job: Job, version: number): void {
+    const duplicate = this.ledger.apply(job.path, job.reqNo);
+    let raced = false;
+    if (job.idem > 0) {
+      const p = this.keyPolicies[job.idem]!;
+      const key = this.keyOf(job);
+      const now = this.sim.now;
+      const found = this.keys.state(job.path, key, now);
+      raced = found === KEY_FOUND || (found === KEY_EXPIRED && job.phase === KEY_ABSENT);
+      if (!raced) {
+        this.keys.put(job.path, key, job.reqNo, version, now + p.ttlMs);
+        this.keyInserts++;
+      }
+    }
+    if (!duplicate) return;
+    this.duplicateApplies++;
+    this.windowDuplicates++;
+    if (job.idem === 0) return;
+    if (raced) this.raceDuplicates++;
+    else if (job.phase === KEY_EXPIRED) this.expiredReapplies++;
+    else this.newKeyDuplicates++;
   }
 
   private waitForLock(job: Job): void {
@@ -987,6 +1105,15 @@ export class Database extends Station implements Store {
     });
     this.verdicts.tick();
     this.shards.tick();
+    this.duplicateSeries.push(this.windowDuplicates);
+    this.windowDuplicates = 0;
+    // forget the writes and keys of requests none of whose work is left
+    if (this.ledger.size > 0 || this.keys.size > 0) {
+      const live = this.sim.liveRequests();
+      const alive = (req: number) => live.has(req);
+      this.ledger.sweep(alive);
+      this.keys.sweep(alive);
+    }
     this.readSeries.push(this.windowReads);
     this.writeSeries.push(this.windowWrites);
     this.windowReads = 0;
@@ -1006,6 +1133,7 @@ export class Database extends Station implements Store {
       ...(base.series as Record<string, number[]>),
       reads: this.readSeries,
       writes: this.writeSeries,
+      duplicateApplies: this.duplicateSeries,
       ...this.verdicts.series(),
     };
     const keysPerShard = used.map((rs) => rs.versions[rs.primary].size);
@@ -1015,6 +1143,16 @@ export class Database extends Station implements Store {
       writes: this.writes,
       lostUpdates: this.lostUpdates,
       conflicts: this.conflicts,
+      duplicateApplies: this.duplicateApplies,
+      ...(this.keyPolicies.length > 1 && {
+        idempotency: {
+          hits: this.keyHits,
+          inserts: this.keyInserts,
+          expiredReapplies: this.expiredReapplies,
+          raceDuplicates: this.raceDuplicates,
+          newKeyDuplicates: this.newKeyDuplicates,
+        },
+      }),
       transactions: {
         prepared: this.txnPrepared,
         committed: this.txnCommitted,

@@ -27,6 +27,23 @@ export const RUNNING = 2;
 export class Job {
   /** root request this call belongs to (its own id for a request) */
   req = -1;
+  /**
+   * the root request's number, unique over the run (the serial of its first
+   * job; a job id is reused once released, while a retry may still carry it):
+   * the same for every retry and every call made for it (-1: work no request
+   * asked for)
+   */
+  reqNo = -1;
+  /**
+   * the call path that led here (CallPaths: the service steps that made the
+   * calls, from the request down; 0 at the request): with reqNo, it names a
+   * logical write, the same across retries at any level
+   */
+  path = 0;
+  /** which of its client's attempts at the request this work is for (0: the first) */
+  round = 0;
+  /** an idempotency key on a write: the store's index of the key policy (0: no key) */
+  idem = 0;
   /** the caller's job waiting on this call; -1 for a request or a fire-and-forget call */
   parent = -1;
   caller = -1;
@@ -106,6 +123,10 @@ export class Job {
 
   reset(): void {
     this.req = -1;
+    this.reqNo = -1;
+    this.path = 0;
+    this.round = 0;
+    this.idem = 0;
     this.parent = -1;
     this.caller = -1;
     this.callerInstance = -1;
@@ -182,6 +203,10 @@ export class Job {
   /** Copies the request-level context of `from` (for a child call). */
   inherit(from: Job): void {
     this.req = from.req;
+    this.reqNo = from.reqNo;
+    this.path = from.path;
+    this.round = from.round;
+    this.idem = from.idem;
     this.route = from.route;
     this.key = from.key;
     this.user = from.user;

@@ -6,6 +6,7 @@
 import type { BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { type BackendView, type Balancer, createBalancer } from "../mechanisms/balancing.js";
 import { hash32 } from "../mechanisms/hashing.js";
+import { BOOTING, IN_SERVICE, STOPPED } from "./fleet.js";
 import type { Job } from "./job.js";
 import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK } from "./outcomes.js";
 import { Component, type ComponentReport, type Sim } from "./runtime.js";
@@ -55,6 +56,11 @@ class Pool implements BackendView {
   readonly failStreak: Int32Array;
   readonly forwarded: Float64Array;
   readonly balancer: Balancer;
+  /** the backend's lifecycle phase per instance: only instances in service take requests */
+  private readonly phase: Uint8Array;
+  private readonly versionOf: Int32Array;
+  /** during a deployment's traffic split: the version this pick is for (-1: any) */
+  want = -1;
   constructor(
     readonly cfg: PoolConfig,
     algorithm: BalancerAlgorithm,
@@ -69,9 +75,20 @@ class Pool implements BackendView {
     this.failStreak = new Int32Array(n);
     this.forwarded = new Float64Array(n);
     this.balancer = createBalancer(algorithm, { count: n, weights: cfg.weights, vnodes });
+    this.phase = cfg.backend.fleet.phase;
+    this.versionOf = cfg.backend.fleet.version;
   }
   usable(i: number): boolean {
-    return this.healthy[i] === 1;
+    return (
+      this.healthy[i] === 1 &&
+      this.phase[i] === IN_SERVICE &&
+      (this.want < 0 || this.versionOf[i] === this.want)
+    );
+  }
+  /** Whether the instance is launched at all: probes of stopped or booting slots are not sent. */
+  probed(i: number): boolean {
+    const p = this.phase[i];
+    return p !== STOPPED && p !== BOOTING;
   }
   active(i: number): number {
     return this.conns[i];
@@ -116,6 +133,15 @@ export class LoadBalancer extends Component {
   }
 
   override start(): void {
+    // an instance that comes into service was registered healthy (its boot
+    // time covers its first health checks); its old health record is gone
+    for (const pool of this.pools)
+      pool.cfg.backend.fleet.onPhase((i, phase) => {
+        if (phase !== IN_SERVICE) return;
+        pool.healthy[i] = 1;
+        pool.okStreak[i] = 0;
+        pool.failStreak[i] = 0;
+      });
     const hc = this.cfg.healthCheck;
     if (!hc) return;
     // stagger the first probes over one interval, as independent checkers would be
@@ -142,22 +168,44 @@ export class LoadBalancer extends Component {
     }
     pool.conns[backend]++;
     pool.forwarded[backend]++;
+    pool.cfg.backend.fleet.inbound[backend]++;
     const c = this.sim.child(job, this, -1);
     c.op = job.op;
     this.sim.send(c, pool.cfg.backend, backend, this.cfg.costMs);
   }
 
   private choose(pool: Pool, pi: number, job: Job): number {
+    const versions = pool.cfg.backend.fleet.versions;
     if (this.cfg.sticky) {
       const session = pi * 4294967296 + job.user;
       const pinned = this.sessions.get(session);
-      if (pinned !== undefined && pool.healthy[pinned] === 1) return pinned;
-      const b = pool.balancer.pick(pool, this.hashKey(job), this.rand);
+      if (
+        pinned !== undefined &&
+        pool.usable(pinned) &&
+        (!versions || versions.routed(pool.cfg.backend.fleet.version[pinned]))
+      )
+        return pinned;
+      const b = this.pickIn(pool, job);
       if (b >= 0) {
         if (pinned !== undefined) this.repinned++;
         this.sessions.set(session, b);
       }
       return b;
+    }
+    return this.pickIn(pool, job);
+  }
+
+  /**
+   * A deployment's traffic split chooses the version first, then the policy
+   * picks among its instances; if none of that version is usable, any will do.
+   */
+  private pickIn(pool: Pool, job: Job): number {
+    const versions = pool.cfg.backend.fleet.versions;
+    if (versions?.splitting) {
+      pool.want = versions.choose();
+      const b = pool.balancer.pick(pool, this.hashKey(job), this.rand);
+      pool.want = -1;
+      if (b >= 0) return b;
     }
     return pool.balancer.pick(pool, this.hashKey(job), this.rand);
   }
@@ -208,6 +256,8 @@ export class LoadBalancer extends Component {
     const pool = this.pools[arg >> 16];
     const i = arg & 0xffff;
     const backend = pool.cfg.backend;
+    // a stopped or booting slot is not registered: nothing to probe, nothing to record
+    if (!pool.probed(i)) return this.sim.q.schedule(hc.intervalMs, this.probeEv, arg);
     let ok = 0;
     let wait = hc.timeoutMs;
     if (backend.isAlive(i)) {
@@ -234,6 +284,7 @@ export class LoadBalancer extends Component {
     const arg = encoded >> 1;
     const pool = this.pools[arg >> 16];
     const i = arg & 0xffff;
+    if (!pool.probed(i)) return; // stopped while the probe was out
     if ((encoded & 1) === 1) {
       pool.failStreak[i] = 0;
       if (++pool.okStreak[i] >= hc.healthyThreshold && pool.healthy[i] === 0) this.setHealth(pool, i, true);
@@ -274,6 +325,6 @@ export class LoadBalancer extends Component {
 }
 
 function anyAlive(s: Station): boolean {
-  for (let i = 0; i < s.instances(); i++) if (s.isAlive(i)) return true;
+  for (let i = 0; i < s.instances(); i++) if (s.isAlive(i) && s.fleet.phase[i] === IN_SERVICE) return true;
   return false;
 }

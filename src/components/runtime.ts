@@ -8,6 +8,7 @@ import { type Rng, stream } from "../kernel/rng.js";
 import { type Job, JobPool } from "./job.js";
 import { TIMEOUT } from "./outcomes.js";
 import { CallGuards } from "./call-guard.js";
+import { CallPaths } from "../mechanisms/idempotency.js";
 
 export interface ComponentReport {
   kind: string;
@@ -97,6 +98,9 @@ export class Sim {
   consistency: ConsistencyChecker | null = null;
   /** the last transaction id handed out (two-phase commit) */
   txnSeq = 0;
+  /** call paths, numbered: with a request, they name a logical write (duplicate applies are counted by it) */
+  readonly paths = new CallPaths();
+  private readonly alive = new Set<number>();
   private readonly deliverEv: number;
   private readonly replyEv: number;
   private readonly zeroNet: boolean;
@@ -149,6 +153,8 @@ export class Sim {
     const job = this.pool.alloc();
     if (parent) {
       job.inherit(parent);
+      // a request's own calls are made for its client's attempt; deeper ones inherit it
+      if (parent.parent < 0) job.round = parent.attempt;
       job.parent = parent.id;
     }
     job.caller = caller.index;
@@ -159,6 +165,19 @@ export class Sim {
 
   release(job: Job): void {
     this.pool.release(job);
+  }
+
+  /**
+   * The requests some work of which still exists: a job that carries them (an
+   * attempt in progress or abandoned, a retry waiting for its backoff, a call
+   * made for them). Only these can still apply a write or look up a key.
+   * A scan of the job pool (its size is the most work ever in flight at
+   * once); the set is reused by the next call.
+   */
+  liveRequests(): Set<number> {
+    this.alive.clear();
+    for (const j of this.pool.jobs) if (j.reqNo >= 0) this.alive.add(j.reqNo);
+    return this.alive;
   }
 
   /**

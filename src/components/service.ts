@@ -17,9 +17,10 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import { CONFLICT, OK, TIMEOUT } from "./outcomes.js";
+import { CONFLICT, ERROR, OK, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
+import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Realtime } from "./realtime.js";
 import type { Store } from "./store.js";
@@ -52,6 +53,8 @@ export type Step =
       type: "transaction";
       store: Store;
       keys: number;
+      /** the store's index of the idempotency-key policy its commits carry (absent or 0: no key) */
+      idem?: number;
     }
   | {
       /** read-modify-write: read the key, write it back based on the version read */
@@ -67,6 +70,8 @@ export type Step =
       isolation: Isolation;
       /** where the read goes (a replica's copy may be stale), and its level */
       policy: number;
+      /** the store's index of the idempotency-key policy its write carries (absent or 0: no key) */
+      idem?: number;
     }
   | {
       /** publishes an event to a realtime gateway for the client named by the request's key or user; takes no time */
@@ -81,6 +86,16 @@ export type Step =
       policy: number;
       salt?: number;
       saltKeys?: number;
+      /** the store's index of the idempotency-key policy the write carries (absent or 0: no key) */
+      idem?: number;
+    }
+  | {
+      /** shared sessions: read the user's session from the session store (a cache or a database) */
+      type: "session";
+      store: Component;
+      /** the store is a cache: a miss means the session is gone, and it is created again */
+      cache: boolean;
+      policy: number;
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
@@ -114,9 +129,14 @@ export class Service extends Station {
   private recheck = -1;
   private readonly plans: (Step[] | undefined)[] = [];
   private fallback: Step[] | null = null;
+  /** per route, the call-path site of each step (a transaction's participants take one each) */
+  private readonly sites: (Int32Array | undefined)[] = [];
+  private fallbackSites: Int32Array | null = null;
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
   private readonly l1: LocalCache | null;
+  /** where users' sessions live (null: the service keeps none) */
+  sessions: Sessions | null = null;
   /** what read and write steps do with their caches */
   private readonly caches = new CacheClient({
     component: this,
@@ -138,7 +158,7 @@ export class Service extends Station {
   constructor(name: string, config: ServiceConfig) {
     super(name, config);
     this.l1 = config.localCache
-      ? new LocalCache(config.instances, config.localCache, () => this.rng.next())
+      ? new LocalCache(this.instances(), config.localCache, () => this.rng.next())
       : null;
   }
 
@@ -159,6 +179,36 @@ export class Service extends Station {
     this.caches.attach(sim);
   }
 
+  override start(): void {
+    super.start();
+    const paths = this.sim.paths;
+    const number = (plan: Step[]): Int32Array => {
+      const sites = new Int32Array(plan.length);
+      let next = paths.reserve(plan.reduce((n, s) => n + (s.type === "transaction" ? s.keys : 1), 0));
+      plan.forEach((s, i) => {
+        sites[i] = next;
+        next += s.type === "transaction" ? s.keys : 1;
+      });
+      return sites;
+    };
+    this.plans.forEach((plan, route) => {
+      if (plan) this.sites[route] = number(plan);
+    });
+    if (this.fallback) this.fallbackSites = number(this.fallback);
+  }
+
+  /**
+   * The call path of a call made by the request's current step (`part`: a
+   * transaction's participant): the same for every attempt of the request,
+   * so a write's path and request name its logical write.
+   */
+  private pathOf(job: Job, part: number): number {
+    const paths = this.sim.paths;
+    if (!paths.enabled) return job.path;
+    const sites = this.sites[job.route] ?? (this.fallbackSites as Int32Array);
+    return paths.extend(job.path, sites[job.step] + part);
+  }
+
   /** Whether this service has a plan for `route` (checked when a design is built). */
   handles(route: number): boolean {
     return this.plans[route] !== undefined || this.fallback !== null;
@@ -169,6 +219,7 @@ export class Service extends Station {
   }
 
   protected begin(job: Job): void {
+    if (this.sessions?.mode === "in-memory") this.sessions.touch(job.user, job.instance);
     if (this.slowMs > 0) {
       // a slowed instance spends the extra time once per request, holding its worker
       job.step = -1;
@@ -189,7 +240,8 @@ export class Service extends Station {
       const step = plan[job.step];
       switch (step.type) {
         case "compute": {
-          const d = step.time.sample(this.rng);
+          // an instance's type (speed) and version scale its own work, not its calls
+          const d = step.time.sample(this.rng) * this.fleet.timeScale[job.instance];
           if (d > 0) {
             sim.q.schedule(d, this.computeDone, job.id);
             return;
@@ -200,6 +252,7 @@ export class Service extends Station {
         case "call": {
           const c = sim.child(job, this, job.instance);
           c.op = OP_ROUTE;
+          c.path = this.pathOf(job, 0);
           if (step.route >= 0) c.route = step.route;
           sim.send(c, step.target, -1);
           return;
@@ -238,6 +291,14 @@ export class Service extends Station {
           step.target.publish(step.to === "user" ? job.user : job.key, this.zoneOf(job.instance));
           job.step++;
           continue;
+        case "session": {
+          const c = sim.child(job, this, job.instance);
+          c.op = OP_READ;
+          c.key = job.user;
+          c.policy = step.policy;
+          sim.send(c, step.store, -1);
+          return;
+        }
         case "transaction":
           job.txn = ++sim.txnSeq;
           return this.txnRound(job, step, OP_PREPARE, TXN_PREPARE);
@@ -252,6 +313,8 @@ export class Service extends Station {
           const c = sim.child(job, this, job.instance);
           c.op = OP_WRITE;
           c.policy = step.policy;
+          c.path = this.pathOf(job, 0);
+          c.idem = step.idem ?? 0;
           // a salted write goes to one of the key's sub-keys, spreading a hot key over shards
           if (salted(step, job.key)) c.key = subKey(job.key, this.rng.int(step.salt!));
           // write-through and write-behind caches write the store themselves
@@ -264,7 +327,9 @@ export class Service extends Station {
         }
       }
     }
-    this.finish(job, OK);
+    // a version with a bug fails some requests after doing their work
+    const versions = this.fleet.versions;
+    this.finish(job, versions?.fails(this.fleet.version[job.instance]) ? ERROR : OK);
   }
 
   private afterCompute(id: number): void {
@@ -315,6 +380,15 @@ export class Service extends Station {
         sim.consistency?.writeAcknowledged(step.store.storeId, job.user, c.key, c.version, sim.now);
       this.l1?.invalidate(job.instance, step.store.storeId, c.key);
       if (step.cache) this.caches.wrote(job, c, step);
+    } else if (step.type === "session" && step.cache && !c.hit) {
+      // the session is not in the cache (never created, or evicted): log in again, store it
+      this.sessions!.missed(job.user);
+      const w = sim.child(job, this, job.instance);
+      w.parent = -1;
+      w.op = OP_WRITE;
+      w.key = job.user;
+      w.version = 1;
+      sim.send(w, step.store, -1);
     }
     sim.release(c);
     job.phase = 0;
@@ -362,6 +436,10 @@ export class Service extends Station {
       c.op = op;
       c.key = this.txnKey(job, i);
       c.txn = job.txn;
+      if (op === OP_COMMIT) {
+        c.path = this.pathOf(job, i);
+        c.idem = step.idem ?? 0;
+      }
       this.sim.send(c, step.store, -1);
     }
   }
@@ -442,6 +520,8 @@ export class Service extends Station {
       w.policy = step.policy;
       w.expect = version;
       w.conditional = step.occ;
+      w.path = this.pathOf(job, 0);
+      w.idem = step.idem ?? 0;
       sim.send(w, step.store, -1);
       return;
     }
@@ -587,13 +667,25 @@ export class Service extends Station {
     store.noteRead(flags);
   }
 
+  override kill(instance: number): void {
+    super.kill(instance);
+    if (this.sessions?.mode === "in-memory") this.sessions.drop(instance);
+  }
+
   override restart(instance: number): void {
     super.restart(instance);
     this.l1?.clear(instance);
   }
 
+  /** A newly launched instance starts cold: no in-process cache, no cached directory answers. */
+  override instanceStarted(instance: number): void {
+    this.l1?.clear(instance);
+    this.lookups[instance]?.clear();
+  }
+
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
+    if (this.sessions) base.sessions = this.sessions.report();
     if (!this.l1) return base;
     const l1 = this.l1;
     return {

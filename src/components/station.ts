@@ -1,15 +1,22 @@
 // What services, databases and cache nodes have in common: a number of
 // instances, each with a fixed number of workers (threads, connections) and a
-// bounded FIFO queue in front of them. Instances can be killed and restarted.
+// bounded FIFO queue in front of them. Instances can be killed and restarted
+// (faults), and launched, drained and stopped (capacity changes: see
+// fleet.ts); arrays are sized for the most instances the station can have.
 import { LatencyRecorder } from "../metrics/latency.js";
 import { TimeWeighted } from "../metrics/time-weighted.js";
 import { IntQueue } from "./int-queue.js";
 import { type Job, OP_ABORT, OP_COMMIT, QUEUED, RUNNING } from "./job.js";
 import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK, SHED, TIMEOUT } from "./outcomes.js";
-import { Component, type ComponentReport } from "./runtime.js";
+import type { ClientDiscovery } from "./discovery.js";
+import { DRAINING, Fleet, IN_SERVICE } from "./fleet.js";
+import { Component, type ComponentReport, type Sim } from "./runtime.js";
 
 export interface StationConfig {
+  /** instances at the start */
   instances: number;
+  /** instance slots to allocate, for fleets that grow (default: instances) */
+  slots?: number;
   /** workers per instance */
   concurrency: number;
   /** queue capacity per instance (Infinity = unbounded) */
@@ -25,7 +32,12 @@ export interface StationConfig {
 
 export abstract class Station extends Component {
   protected readonly busy: Int32Array;
+  /** 0: killed by a fault (whatever its lifecycle) */
   protected readonly alive: Uint8Array;
+  /** launches, drains and stops instances, and keeps their per-instance type */
+  readonly fleet: Fleet;
+  /** client-side discovery: direct callers pick from their own cached instance lists */
+  discovery: ClientDiscovery | null = null;
   protected readonly queues: IntQueue[];
   /** jobs given a worker by `finish`, waiting for `beginReady` */
   private readonly ready = new IntQueue();
@@ -34,6 +46,8 @@ export abstract class Station extends Component {
   protected slowMs = 0;
   private rr = 0;
   private readonly busyTW = new TimeWeighted();
+  /** workers of instances in service or draining: what utilisation divides by */
+  private readonly capacityTW = new TimeWeighted();
   private readonly queueTW = new TimeWeighted();
   protected readonly latency = new LatencyRecorder();
   protected arrivals = 0;
@@ -53,9 +67,22 @@ export abstract class Station extends Component {
     protected readonly cfg: StationConfig,
   ) {
     super(name);
-    this.busy = new Int32Array(cfg.instances);
-    this.alive = new Uint8Array(cfg.instances).fill(1);
-    this.queues = Array.from({ length: cfg.instances }, () => new IntQueue());
+    const slots = Math.max(cfg.slots ?? 0, cfg.instances);
+    this.busy = new Int32Array(slots);
+    this.alive = new Uint8Array(slots).fill(1);
+    this.queues = Array.from({ length: slots }, () => new IntQueue());
+    this.fleet = new Fleet(this, slots, cfg.instances, cfg.concurrency);
+    this.capacityTW.change(cfg.instances * cfg.concurrency, 0);
+  }
+
+  override attach(sim: Sim, index: number): void {
+    super.attach(sim, index);
+    this.fleet.attach(sim);
+    this.discovery?.attach(sim);
+  }
+
+  override start(): void {
+    this.fleet.start();
   }
 
   /** The job has a worker; do its work and eventually call `finish`. */
@@ -71,8 +98,9 @@ export abstract class Station extends Component {
     return job.caller !== this.index;
   }
 
+  /** Instance slots (faults and balancers address instances by slot). */
   override instances(): number {
-    return this.cfg.instances;
+    return this.busy.length;
   }
 
   isAlive(instance: number): boolean {
@@ -92,13 +120,17 @@ export abstract class Station extends Component {
     if (this.isTraffic(job)) this.arrivals++;
     let i = job.instance;
     if (i < 0) {
-      i = this.pickInstance();
+      i = this.discovery ? this.discovery.pick(job.caller) : this.pickInstance();
       if (i < 0) return this.refuse(job, NO_HEALTHY_BACKEND);
       job.instance = i;
+    } else if (this.fleet.inbound[i] > 0) this.fleet.inbound[i]--;
+    if (this.alive[i] === 0 || !this.fleet.admits(i, job.start)) {
+      this.refuse(job, INSTANCE_DOWN);
+      if (this.fleet.phase[i] === DRAINING) this.fleet.checkDrained(i);
+      return;
     }
-    if (this.alive[i] === 0) return this.refuse(job, INSTANCE_DOWN);
     job.enqueued = this.sim.now;
-    if (this.busy[i] < this.cfg.concurrency) this.startJob(job);
+    if (this.busy[i] < this.fleet.workers[i]) this.startJob(job);
     else if (
       this.cfg.shedAt &&
       this.queues[i].length >= this.cfg.shedAt[job.priority] &&
@@ -115,16 +147,34 @@ export abstract class Station extends Component {
     } else this.refuse(job, this.cfg.rejectCause);
   }
 
-  override pick(_job: Job): number {
-    return this.pickInstance();
+  /** The instance a direct caller's call goes to; it is on its way, which a drain waits for. */
+  override pick(job: Job): number {
+    const i = this.discovery ? this.discovery.pick(job.caller) : this.pickInstance();
+    if (i >= 0) this.fleet.inbound[i]++;
+    return i;
   }
 
-  /** Callers without a load balancer spread calls round robin over live instances. */
+  /**
+   * Callers without a load balancer spread calls round robin over live
+   * instances in service (of the version a deployment's traffic split
+   * chooses, if any has one in service).
+   */
   private pickInstance(): number {
-    const n = this.cfg.instances;
+    const want = this.fleet.versions?.choose() ?? -1;
+    if (want >= 0) {
+      const i = this.nextInstance(want);
+      if (i >= 0) return i;
+    }
+    return this.nextInstance(-1);
+  }
+
+  private nextInstance(version: number): number {
+    const n = this.busy.length;
+    const phase = this.fleet.phase;
+    const versionOf = this.fleet.version;
     for (let k = 0; k < n; k++) {
       const i = (this.rr + k) % n;
-      if (this.alive[i] === 1) {
+      if (this.alive[i] === 1 && phase[i] === IN_SERVICE && (version < 0 || versionOf[i] === version)) {
         this.rr = i + 1;
         return i;
       }
@@ -189,7 +239,7 @@ export abstract class Station extends Component {
   protected resume(job: Job): void {
     const i = job.instance;
     if (this.alive[i] === 0) return this.respond(job, INSTANCE_DOWN);
-    if (this.busy[i] < this.cfg.concurrency) return this.startJob(job);
+    if (this.busy[i] < this.fleet.workers[i]) return this.startJob(job);
     job.state = QUEUED;
     this.queues[i].push(job.id);
     this.queueTW.change(1, this.sim.now);
@@ -203,8 +253,13 @@ export abstract class Station extends Component {
       this.latency.record(this.sim.now - job.enqueued);
     }
     job.outcome = outcome;
+    const i = job.instance;
+    const versions = this.fleet.versions;
+    if (versions && this.isTraffic(job))
+      versions.served(this.fleet.version[i], outcome, this.sim.now - job.enqueued);
     this.sim.reply(job);
     this.beginReady();
+    if (this.fleet.phase[i] === DRAINING) this.fleet.checkDrained(i);
   }
 
   /** Frees the job's worker; the head of the queue takes it (its work begins in beginReady). */
@@ -245,13 +300,25 @@ export abstract class Station extends Component {
 
   override kill(instance: number): void {
     if (this.alive[instance] === 0) return;
-    const now = this.sim.now;
     this.alive[instance] = 0;
+    this.discovery?.killed(instance);
+    this.dropWork(instance);
+    if (this.fleet.phase[instance] === DRAINING) this.fleet.checkDrained(instance);
+  }
+
+  /**
+   * Fails everything the instance holds with instance-down: its queue and its
+   * running jobs (a crash, or a drain whose timeout ran out).
+   */
+  dropWork(instance: number): number {
+    const now = this.sim.now;
+    let dropped = 0;
     const queued = this.queues[instance].drain();
     this.queueTW.change(-queued.length, now);
     for (const id of queued) {
       const job = this.sim.pool.jobs[id];
       job.state = 0;
+      if (this.isTraffic(job)) dropped++;
       this.refuse(job, INSTANCE_DOWN);
     }
     // Running jobs have an event or a downstream call pending: their caller is
@@ -265,32 +332,65 @@ export abstract class Station extends Component {
       job.cancelled = true;
       job.parent = -1;
       job.state = 0;
-      if (this.isTraffic(job)) this.failed++;
+      if (this.isTraffic(job)) {
+        this.failed++;
+        dropped++;
+      }
       this.sim.reply(copy);
     }
     this.busyTW.change(-this.busy[instance], now);
     this.busy[instance] = 0;
+    return dropped;
   }
 
   override restart(instance: number): void {
     this.alive[instance] = 1;
   }
 
-  override tick(_second: number): void {
+  /**
+   * Whether the instance holds no work: nothing running or queued. (Only
+   * services drain, and a service holds its worker for the whole request.)
+   */
+  idle(instance: number): boolean {
+    return this.busy[instance] === 0 && this.queues[instance].length === 0;
+  }
+
+  /** An instance was launched and has booted: it starts cold (subclasses clear per-instance state). */
+  instanceStarted(_instance: number): void {}
+
+  /** Workers in service changed by `delta` (an instance started, stopped or was resized). */
+  capacityChanged(delta: number): void {
+    this.capacityTW.change(delta, this.sim.now);
+  }
+
+  /** Integrals since the start, for an autoscaler's windowed averages. */
+  loadIntegrals(now: number): { busy: number; capacity: number; queue: number; arrivals: number } {
+    return {
+      busy: this.busyTW.integral(now),
+      capacity: this.capacityTW.integral(now),
+      queue: this.queueTW.integral(now),
+      arrivals: this.arrivals,
+    };
+  }
+
+  override tick(second: number): void {
     const now = this.sim.now;
-    const slots = this.cfg.instances * this.cfg.concurrency;
-    this.utilSeries.push(round3(this.busyTW.takeWindow(now) / 1000 / slots));
+    const capacity = this.capacityTW.takeWindow(now);
+    const busy = this.busyTW.takeWindow(now);
+    this.utilSeries.push(capacity > 0 ? round3(busy / capacity) : 0);
     this.queueSeries.push(round3(this.queueTW.takeWindow(now) / 1000));
     this.arrivalSeries.push(this.arrivals - this.arrivalsAtTick);
     this.arrivalsAtTick = this.arrivals;
+    this.fleet.tick(second);
   }
 
   protected stationReport(now: number): ComponentReport {
-    const slots = this.cfg.instances * this.cfg.concurrency;
+    const capacity = this.capacityTW.integral(now);
+    const fleet = this.fleet.report(now);
     return {
       kind: this.kind,
       instances: this.cfg.instances,
-      utilization: now > 0 ? this.busyTW.integral(now) / (now * slots) : 0,
+      utilization: capacity > 0 ? this.busyTW.integral(now) / capacity : 0,
       queueLength: now > 0 ? this.queueTW.integral(now) / now : 0,
       maxQueueLength: this.queueTW.max,
       arrivals: this.arrivals,
@@ -300,7 +400,14 @@ export abstract class Station extends Component {
       latencyMs: this.latency.summary(),
       ...(this.expired > 0 ? { expired: this.expired } : {}),
       ...(this.cfg.shedAt ? { shed: this.shed } : {}),
-      series: { utilization: this.utilSeries, queueLength: this.queueSeries, arrivals: this.arrivalSeries },
+      series: {
+        utilization: this.utilSeries,
+        queueLength: this.queueSeries,
+        arrivals: this.arrivalSeries,
+        ...fleet?.series,
+      },
+      ...(fleet && { capacity: fleet.capacity }),
+      ...(this.discovery && { discovery: this.discovery.report() }),
     };
   }
 }

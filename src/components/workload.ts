@@ -134,6 +134,7 @@ export class Workload extends Component {
     const cfg = this.cfg;
     const job = sim.pool.alloc();
     job.req = job.id;
+    job.reqNo = job.serial;
     job.caller = this.index;
     job.op = OP_ROUTE;
     // a single choice consumes no randomness

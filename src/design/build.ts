@@ -44,6 +44,7 @@ import { RequestMetrics } from "../metrics/requests.js";
 import { buildBrowser, buildCdn } from "./build-cdn.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
+import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import {
@@ -56,6 +57,20 @@ import {
   updateConflicts,
   updateIsolation,
 } from "./validate.js";
+import { fleetSlots, initialInstances } from "./validate-capacity.js";
+
+type IdempotencySpec = true | { ttl?: number; key?: "per-request" | "per-attempt"; check?: string };
+
+/** The database's index of a step's idempotency-key policy (0: none; validation allows keys on databases only). */
+function keyPolicy(store: Component | undefined, spec: IdempotencySpec | undefined): number {
+  if (spec === undefined || !(store instanceof Database)) return 0;
+  const p = spec === true ? {} : spec;
+  return store.idempotencyPolicy({
+    ttlMs: p.ttl ?? DEFAULTS.database.idempotencyTtl,
+    perAttempt: p.key === "per-attempt",
+    atomic: p.check !== "check-then-insert",
+  });
+}
 
 function isZero(d: DistSpec): boolean {
   return d.type === "constant" && d.value === 0;
@@ -121,9 +136,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   // stations first: balancers and workloads hold references to them
   for (const [name, c] of entries) {
     let comp: Component | null = null;
-    if (c.kind === "service")
+    if (c.kind === "service") {
       comp = new Service(name, {
-        instances: c.instances ?? DEFAULTS.service.instances,
+        instances: initialInstances(c),
+        slots: fleetSlots(c),
         concurrency: c.concurrency ?? DEFAULTS.service.concurrency,
         queue: queueCap(c.queue, DEFAULTS.service.queue),
         rejectCause: QUEUE_FULL,
@@ -134,7 +150,9 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           policy: c.localCache.eviction ?? "lru",
         },
       });
-    else if (c.kind === "database") comp = database(name, c, d);
+      configureFleet(comp as Service, c);
+      configureSessions(comp as Service, c);
+    } else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "realtime") comp = buildRealtime(name, c, d);
@@ -245,7 +263,12 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             };
           }
           if ("transaction" in s)
-            return { type: "transaction", store: byName.get(s.transaction) as Store, keys: s.keys ?? 2 };
+            return {
+              type: "transaction",
+              store: byName.get(s.transaction) as Store,
+              keys: s.keys ?? 2,
+              idem: keyPolicy(byName.get(s.transaction), s.idempotency),
+            };
           if ("update" in s) {
             const store = byName.get(s.update) as Store;
             const isolation = updateIsolation(s, d);
@@ -261,6 +284,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
                 ...(s.from === "replica" && { from: "replica", pick: s.pick ?? "round-robin" }),
                 isolation,
               }),
+              idem: keyPolicy(store, s.idempotency),
             };
           }
           if ("notify" in s)
@@ -273,8 +297,11 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             policy: store instanceof QuorumStore ? store.readPolicy({ w: s.consistency }) : 0,
             salt: s.salt,
             saltKeys: s.saltKeys,
+            idem: keyPolicy(store, s.idempotency),
           };
         });
+        const session = sessionStep(c, byName);
+        if (session) plan.unshift(session);
         if (route === "*") fallback = plan;
         else plans.set(sim.routeIndex(route), plan);
       }
@@ -424,6 +451,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       (c.kind === "cdn" &&
         (c.browser !== undefined || Object.values(c.routes ?? {}).some((r) => r.perUser))) ||
       (c.kind === "load-balancer" && c.sticky) ||
+      (c.kind === "service" && c.sessions !== undefined) ||
       (hashing(c) && hashOn(c) !== "key") ||
       c.kind === "database" ||
       c.kind === "quorum-store" ||

@@ -13,6 +13,41 @@ export const DEFAULTS = {
     client: logn(10, 40),
   },
   service: { instances: 1, concurrency: 1, queue: 1000 },
+  /**
+   * Capacity changes. The seeds give no autoscaling policy (catalogue §19), so
+   * these are the documented defaults of the usual tools: the 1-minute metric
+   * period target tracking evaluates, AWS Application Auto Scaling's 300 s
+   * scale-out and scale-in cooldowns, EC2 Auto Scaling's 300 s default
+   * instance warm-up, the Kubernetes HPA's 10% tolerance, and an ALB target
+   * group's 300 s deregistration delay (connection draining). A resize's
+   * restart takes the ~10 minutes the seeds give for an upgrade (SC-01).
+   */
+  capacity: {
+    metric: "utilization" as const,
+    interval: 60_000,
+    cooldown: 300_000,
+    tolerance: 0.1,
+    bootTime: 300_000,
+    drain: 300_000,
+    restartTime: 600_000,
+    batch: 1,
+  },
+  /** client-side discovery: Eureka's 30 s registry fetch interval and 90 s lease expiration */
+  discovery: { refresh: 30_000, evictAfter: 90_000 },
+  /**
+   * Deployments: AWS CodeDeploy's Canary10Percent5Minutes (10% of traffic for
+   * five minutes, then all of it) and ECS blue/green's 5-minute wait before
+   * the original fleet goes; the abort rule's window is a 1-minute metric
+   * period. The 100-request floor is archsim's own (no seed gives one).
+   */
+  deploy: {
+    version: "v1",
+    strategy: "rolling" as const,
+    steps: [0.1],
+    bake: 300_000,
+    window: 60_000,
+    minRequests: 100,
+  },
   calls: {
     retryOn: [
       "error",
@@ -63,6 +98,8 @@ export const DEFAULTS = {
     replicationFormat: "row" as const,
     nondeterministic: 0,
     statementSize: ms(100),
+    /** idempotency keys: Stripe keeps them 24 hours */
+    idempotencyTtl: 24 * 3600 * 1000,
   },
   quorumStore: {
     nodes: 3,

@@ -12,6 +12,8 @@ import {
   WRITE_STRATEGIES,
   type WriteStrategy,
 } from "../components/cache-writes.js";
+import { SCALING_METRICS, type ScalingMetric } from "../components/autoscaler.js";
+import { STRATEGIES, type Strategy } from "../components/deployment.js";
 import { DNS_POLICIES } from "../components/dns.js";
 import { REALTIME_BALANCERS, REALTIME_MODELS } from "../components/realtime.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
@@ -480,6 +482,29 @@ const Isolation = z.enum(ISOLATION_LEVELS).meta({
     "read-uncommitted (reads may see writes not yet committed), read-committed, repeatable-read (snapshot: a read-modify-write whose key changed since its read fails, first committer wins) or serializable (reads take shared row locks until the transaction ends)",
 });
 
+const IdempotencySchema = z
+  .union([
+    z.literal(true).meta({ description: "keys with the defaults (24h, per-request, atomic)" }),
+    z.strictObject({
+      ttl: PositiveDuration.optional().meta({
+        description:
+          "how long the database keeps a key; a retry after that applies the write again (default 24h)",
+      }),
+      key: z.enum(["per-request", "per-attempt"]).optional().meta({
+        description:
+          "per-request (default): the client sends the same key on every retry of the request; per-attempt: it makes a new random key each time it retries, so only the service's own retries share one",
+      }),
+      check: z.enum(["atomic", "check-then-insert"]).optional().meta({
+        description:
+          "atomic (default): the key is looked up and inserted in one step as the write commits; check-then-insert: looked up when the write starts and inserted when it commits, so two attempts whose writes overlap can both apply",
+      }),
+    }),
+  ])
+  .meta({
+    description:
+      "an idempotency key on this write: the database keeps key -> result for ttl in a table of its own, and a write whose key is there gets the stored result without being applied",
+  });
+
 const StepSchema = z.union([
   z.strictObject({
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
@@ -550,6 +575,7 @@ const StepSchema = z.union([
     keys: z.number().int().min(2).max(64).optional().meta({
       description: "keys written: the request's and keys - 1 others, e.g. 2 for a transfer (default 2)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     update: Name.meta({
@@ -577,6 +603,7 @@ const StepSchema = z.union([
     pick: z.enum(["round-robin", "least-loaded", "nearest", "sticky"]).optional().meta({
       description: "from: replica: how the replica is chosen (default round-robin)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     write: Name.meta({ description: "a database or quorum store to write the request's key to" }),
@@ -591,6 +618,7 @@ const StepSchema = z.union([
     saltKeys: PositiveInt.optional().meta({
       description: "salt only the saltKeys most popular keys (default all)",
     }),
+    idempotency: IdempotencySchema.optional(),
   }),
   z.strictObject({
     notify: Name.meta({
@@ -604,11 +632,160 @@ const StepSchema = z.union([
   }),
 ]);
 
+// ---------- capacity changes (autoscaling, resize, deployments) ----------
+
+const AutoscaleSchema = z
+  .strictObject({
+    min: PositiveInt.meta({ description: "fewest instances the fleet scales in to" }),
+    max: PositiveInt.meta({ description: "most instances the fleet scales out to" }),
+    metric: z
+      .enum(SCALING_METRICS as [ScalingMetric, ...ScalingMetric[]])
+      .optional()
+      .meta({
+        description:
+          "what is tracked, per instance in service: utilization (busy workers), rps-per-instance (arrivals) or queue (waiting requests); default utilization",
+      }),
+    target: z.union([z.string(), z.number()]).meta({
+      description:
+        "the metric's target per instance: a percentage for utilization (60%), a rate for rps-per-instance (100/s), a count for queue (5)",
+      examples: ["60%", "100/s", 5],
+    }),
+    tolerance: Percent.optional().meta({
+      description: "dead band around the target in which the fleet is left alone (default 10%)",
+    }),
+    interval: PositiveDuration.optional().meta({
+      description: "time between evaluations; the metric is averaged over it (default 60s)",
+    }),
+    cooldown: z
+      .union([
+        Duration,
+        z.strictObject({
+          out: Duration.optional().meta({
+            description: "after a scale-out, time before the next scale-out (default 300s)",
+          }),
+          in: Duration.optional().meta({
+            description: "after any scaling, time before a scale-in (default 300s)",
+          }),
+        }),
+      ])
+      .optional()
+      .meta({
+        description: "wait after scaling before scaling again: one duration, or { out, in } (default 300s)",
+      }),
+    bootTime: DurationDist.optional().meta({
+      description: "time from launch until a new instance takes traffic (default 300s)",
+    }),
+  })
+  .meta({ description: "horizontal autoscaling by target tracking" });
+
+const ResizeSchema = z
+  .strictObject({
+    at: Duration.meta({ description: "when the instance type changes" }),
+    concurrency: PositiveInt.optional().meta({ description: "workers per instance of the new type" }),
+    speed: PositiveCount.optional().meta({
+      description: "how much faster the new type computes than the old: compute steps take time / speed",
+    }),
+    costPerHour: z
+      .number()
+      .min(0)
+      .optional()
+      .meta({ description: "dollars per instance-hour of the new type" }),
+    restartTime: DurationDist.optional().meta({
+      description: "time an instance is out of service while it restarts as the new type (default 10m)",
+    }),
+    batch: PositiveInt.optional().meta({ description: "instances restarted at once (default 1)" }),
+  })
+  .meta({ description: "vertical scaling: a new instance type, rolled out by restarting instances" });
+
+const DeploymentSchema = z.strictObject({
+  at: Duration.meta({ description: "when the deployment starts" }),
+  version: Name.meta({ description: "name of the new version" }),
+  strategy: z
+    .enum(STRATEGIES as [Strategy, ...Strategy[]])
+    .optional()
+    .meta({
+      description:
+        "rolling (a batch at a time), blue-green (a second fleet, then one switch) or canary (a share of traffic, step by step); default rolling",
+    }),
+  latency: PositiveCount.optional().meta({
+    description: "factor on the service's compute times in the new version (default 1)",
+  }),
+  errorRate: Percent.optional().meta({
+    description: "share of the new version's requests that fail with error (default 0%)",
+  }),
+  batch: PositiveInt.optional().meta({ description: "rolling: instances replaced at once (default 1)" }),
+  bootTime: DurationDist.optional().meta({
+    description: "time a new-version instance takes to serve after its launch or restart (default 300s)",
+  }),
+  steps: z.array(Percent).min(1).optional().meta({
+    description:
+      "canary: the shares of traffic sent to the new version, in turn, before all of it (default [10%])",
+  }),
+  bake: Duration.optional().meta({
+    description:
+      "canary: how long each step is held; blue-green: how long the old fleet is kept after the switch (default 5m)",
+  }),
+  abort: z
+    .strictObject({
+      errorRate: Percent.optional().meta({
+        description: "roll back when more than this share of the new version's requests fail",
+      }),
+      p99: PositiveDuration.optional().meta({
+        description: "roll back when the new version's p99 is above this",
+      }),
+      window: PositiveDuration.optional().meta({
+        description: "the new version is judged on each window of this length (default 1m)",
+      }),
+      minRequests: PositiveInt.optional().meta({
+        description: "windows with fewer of the new version's requests are not judged (default 100)",
+      }),
+    })
+    .optional()
+    .meta({ description: "automatic rollback on an SLO breach of the new version" }),
+});
+
 export const ServiceSchema = z.strictObject({
   kind: z.literal("service").meta({ description: "instances with workers and queues running route steps" }),
-  instances: PositiveInt.optional().meta({ description: "number of instances (default 1)" }),
+  instances: PositiveInt.optional().meta({
+    description: "number of instances (at the start, with autoscale; default 1, or autoscale.min)",
+  }),
   concurrency: PositiveInt.optional().meta({
     description: "requests one instance works on at once (default 1)",
+  }),
+  autoscale: AutoscaleSchema.optional(),
+  resize: ResizeSchema.optional(),
+  version: Name.optional().meta({ description: "name of the version the service starts with (default v1)" }),
+  sessions: z.enum(["in-memory", "shared"]).optional().meta({
+    description:
+      "users' sessions: in-memory (on the instance that created them, lost when a request lands elsewhere or the instance dies) or shared (in sessionStore, read on every request); default none",
+  }),
+  sessionStore: Name.optional().meta({
+    description: "with sessions: shared, the cache or database holding them (sessions only)",
+  }),
+  discovery: z
+    .strictObject({
+      refresh: PositiveDuration.optional().meta({
+        description: "how often each caller fetches the instance list again (default 30s)",
+      }),
+      evictAfter: Duration.optional().meta({
+        description:
+          "how long the registry keeps listing an instance that crashed, until its lease expires (default 90s)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "client-side discovery: callers without a load balancer pick from their own cached copy of the registry's instance list",
+    }),
+  deployments: z.array(DeploymentSchema).min(1).optional().meta({
+    description: "new versions deployed over the run, one after another",
+  }),
+  drain: Duration.optional().meta({
+    description:
+      "connection draining: how long an instance taken out of service may finish its in-flight requests before they are cut (default 300s; 0: cut at once)",
+  }),
+  costPerHour: z.number().min(0).optional().meta({
+    description: "dollars per instance-hour, for the report's cost (default: not priced)",
   }),
   queue: z
     .union([PositiveInt, z.literal(0), z.literal("unbounded")])

@@ -5,9 +5,11 @@ import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
+import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
 import { realtimeProblems } from "./validate-realtime.js";
+import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -221,7 +223,12 @@ export function validateDesign(d: Design): Problem[] {
         c.rules?.forEach((r, i) => {
           ref(at("rules", i, "backend"), r.backend, ["service"], "backend");
         });
-        if (c.weights && backend?.kind === "service" && c.weights.length !== (backend.instances ?? 1))
+        if (
+          c.weights &&
+          backend?.kind === "service" &&
+          !backend.autoscale &&
+          c.weights.length !== (backend.instances ?? 1)
+        )
           out.push({
             path: at("weights"),
             message: `${c.weights.length} weights for ${backend.instances ?? 1} instances of "${c.backend}"`,
@@ -241,6 +248,7 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        out.push(...capacityProblems(name, c, d));
         if (c.localCache) {
           const err = capacityError(c.localCache.capacity);
           if (err) out.push({ path: at("localCache", "capacity"), ...err });
@@ -272,6 +280,8 @@ export function validateDesign(d: Design): Problem[] {
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
+            if ("write" in s || "update" in s || "transaction" in s)
+              out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {
               const upd = ref([...p, "update"], s.update, ["database"], "update");
               if (roundRobin(upd))
@@ -491,19 +501,21 @@ export function validateDesign(d: Design): Problem[] {
       );
       if (c && typeof f.instance === "number") {
         const n =
-          "instances" in c
-            ? (c.instances ?? 1)
-            : c.kind === "database"
-              ? Math.max(c.shards ?? 1, c.reshard?.shards ?? 1) * (1 + (c.replicas ?? 0))
-              : c.kind === "quorum-store"
-                ? (c.nodes ?? DEFAULTS.quorumStore.nodes)
-                : c.kind === "multi-leader"
-                  ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
-                  : c.kind === "cache"
-                    ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
-                    : c.kind === "cdn"
-                      ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
-                      : 1;
+          c.kind === "service"
+            ? initialInstances(c)
+            : c.kind === "realtime"
+              ? (c.instances ?? DEFAULTS.realtime.instances)
+              : c.kind === "database"
+                ? Math.max(c.shards ?? 1, c.reshard?.shards ?? 1) * (1 + (c.replicas ?? 0))
+                : c.kind === "quorum-store"
+                  ? (c.nodes ?? DEFAULTS.quorumStore.nodes)
+                  : c.kind === "multi-leader"
+                    ? (c.leaders ?? DEFAULTS.multiLeader.leaders)
+                    : c.kind === "cache"
+                      ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
+                      : c.kind === "cdn"
+                        ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
+                        : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],

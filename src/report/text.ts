@@ -2,6 +2,7 @@
 import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
 import { realtimeLines } from "./text-realtime.js";
+import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
 function table(head: string[], rows: string[][], align = `l${"r".repeat(head.length - 1)}`): string {
@@ -114,6 +115,12 @@ export function renderText(rep: Report): string {
   if (cdn.length) out.push("", ...cdn);
   const realtime = realtimeLines(rep, ms);
   if (realtime.length) out.push("", ...realtime);
+  const capacity = capacityLines(rep);
+  if (capacity.length) out.push("", ...capacity);
+  const discovery = discoveryLines(rep);
+  if (discovery.length) out.push("", ...discovery);
+  const sessions = sessionLines(rep);
+  if (sessions.length) out.push("", ...sessions);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
@@ -149,6 +156,13 @@ export function renderText(rep: Report): string {
 }
 
 interface DataReport {
+  duplicateApplies?: number;
+  idempotency?: {
+    hits: number;
+    expiredReapplies: number;
+    raceDuplicates: number;
+    newKeyDuplicates: number;
+  };
   consistency?: {
     reads: number;
     staleReads: number;
@@ -179,6 +193,21 @@ function dataLines(rep: Report): string[] {
       `${k.reads.toLocaleString("en-US")} reads judged: ${k.staleReads} stale, ${k.rywViolations} read-your-writes and ${k.monotonicViolations} monotonic-read violations`,
       `${k.lostAcknowledgedWrites} acknowledged writes lost`,
     ];
+    const dup = d.duplicateApplies ?? 0;
+    const keys = d.idempotency;
+    if (dup > 0 || keys) {
+      let line = `${dup.toLocaleString("en-US")} duplicate writes (a write applied again for the same request)`;
+      if (keys) {
+        const causes = [
+          [keys.newKeyDuplicates, "under a new key"],
+          [keys.raceDuplicates, "racing another attempt"],
+          [keys.expiredReapplies, "after the key expired"],
+        ].filter(([n]) => (n as number) > 0);
+        line += causes.length ? `: ${causes.map(([n, why]) => `${n} ${why}`).join(", ")}` : "";
+        line += `; ${keys.hits.toLocaleString("en-US")} repeats answered from the idempotency keys`;
+      }
+      parts.push(line);
+    }
     if (d.replication) {
       const lags = d.replication.nodes.filter((n) => n.role !== "primary").map((n) => ms(n.maxLagMs));
       parts.push(`${d.replication.mode} replication, max lag ${lags.join(" / ")}`);
