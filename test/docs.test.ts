@@ -187,6 +187,7 @@ describe("docs/design-file.md", () => {
         "cdn",
         "gateway",
         "limiter-store",
+        "realtime",
       ]),
     );
     for (const p of [

@@ -1,4 +1,4 @@
-// Every cache, edge and resilience example is deterministic (same design and seed, same
+// Every cache, edge, resilience and messaging example is deterministic (same design and seed, same
 // report byte for byte), accounts for every request, and leaks no job once
 // arrivals stop and the work drains. New examples are picked up as they land.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -9,14 +9,16 @@ import type { Report } from "../src/report/json.js";
 import { runFile } from "./support/run.js";
 
 const strip = (r: Report) => JSON.stringify({ ...r, engine: undefined });
-const dirs = ["examples/cache", "examples/edge", "examples/resilience"].filter((d) => existsSync(d));
+const dirs = ["examples/cache", "examples/edge", "examples/resilience", "examples/messaging"].filter((d) =>
+  existsSync(d),
+);
 const files = dirs.flatMap((d) =>
   readdirSync(d)
     .filter((f) => f.endsWith(".yaml"))
     .map((f) => `${d}/${f}`),
 );
 
-describe("cache, edge and resilience examples", () => {
+describe("cache, edge, resilience and messaging examples", () => {
   it("exist", () => {
     expect(files.length).toBeGreaterThan(0);
   });

@@ -9,6 +9,7 @@ import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { gatewayProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
+import { realtimeProblems } from "./validate-realtime.js";
 import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -280,6 +281,7 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
             if ("write" in s || "update" in s || "transaction" in s)
               out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {
@@ -367,6 +369,12 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        break;
+      case "realtime":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...realtimeProblems(name, c));
         break;
       case "cache": {
         const err = capacityError(c.capacity);
@@ -481,12 +489,14 @@ export function validateDesign(d: Design): Problem[] {
       }
     }
   }
-  if (workloads === 0)
+  // a realtime gateway with its own event source drives a design by itself
+  const sources = Object.values(comps).some((c) => c.kind === "realtime" && c.eventsPerUser !== undefined);
+  if (workloads === 0 && !sources)
     out.push({
       path: ["components"],
       message: "the design has no workload: nothing would send requests",
       atKey: true,
-      expected: "a component with kind: workload",
+      expected: "a component with kind: workload (or a realtime gateway with eventsPerUser)",
     });
 
   out.push(...cacheProblems(d));
@@ -499,7 +509,17 @@ export function validateDesign(d: Design): Problem[] {
       const c = ref(
         [...p, "kill"],
         f.kill,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "gateway", "limiter-store"],
+        [
+          "service",
+          "cache",
+          "database",
+          "quorum-store",
+          "multi-leader",
+          "cdn",
+          "gateway",
+          "limiter-store",
+          "realtime",
+        ],
         "kill target",
       );
       if (c && typeof f.instance === "number") {
@@ -518,7 +538,9 @@ export function validateDesign(d: Design): Problem[] {
                       ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
                       : c.kind === "gateway" || c.kind === "limiter-store"
                         ? (c.instances ?? 1)
-                        : 1;
+                        : c.kind === "realtime"
+                          ? (c.instances ?? DEFAULTS.realtime.instances)
+                          : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -533,7 +555,17 @@ export function validateDesign(d: Design): Problem[] {
       ref(
         [...p, "slow"],
         f.slow,
-        ["service", "cache", "database", "quorum-store", "multi-leader", "cdn", "gateway", "limiter-store"],
+        [
+          "service",
+          "cache",
+          "database",
+          "quorum-store",
+          "multi-leader",
+          "cdn",
+          "gateway",
+          "limiter-store",
+          "realtime",
+        ],
         "slow target",
       );
     else if ("outage" in f) {

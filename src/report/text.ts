@@ -1,6 +1,7 @@
 // Human summary tables for the terminal.
 import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
+import { realtimeLines } from "./text-realtime.js";
 import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
@@ -112,6 +113,8 @@ export function renderText(rep: Report): string {
   if (dns.length) out.push("", ...dns);
   const cdn = cdnLines(rep);
   if (cdn.length) out.push("", ...cdn);
+  const realtime = realtimeLines(rep, ms);
+  if (realtime.length) out.push("", ...realtime);
   const capacity = capacityLines(rep);
   if (capacity.length) out.push("", ...capacity);
   const discovery = discoveryLines(rep);
