@@ -190,6 +190,7 @@ describe("docs/design-file.md", () => {
         "queue",
         "gateway",
         "limiter-store",
+        "realtime",
       ]),
     );
     for (const p of [

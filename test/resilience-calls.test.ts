@@ -312,3 +312,41 @@ faults:
     expect(r.requests.byOutcome["queue-full"]).toBe(r.components.a.rejected);
   });
 });
+
+describe("an API gateway's calls to its backends", () => {
+  // a composed route: both backends are called at once; one of profile's two instances is dead
+  const design = (calls: string) => `
+duration: 30s
+${zeroNet}
+components:
+  users: { kind: workload, target: gw, arrival: { process: poisson, rate: 200/s }, routes: [{ route: GET /home }] }
+  gw:
+    kind: gateway
+    concurrency: 64
+    routes: { "*": [profile-lb, feed] }
+    ${calls}
+  profile-lb: { kind: load-balancer, algorithm: random, backend: profile }
+  profile: { kind: service, instances: 2, concurrency: 16, routes: { "*": [{ compute: exp(2ms) }] } }
+  feed: { kind: service, concurrency: 16, routes: { "*": [{ compute: exp(3ms) }] } }
+faults:
+  - { kill: profile, instance: 1, at: 0s }
+`;
+
+  it("are guarded per backend: retries hide the dead instance from the composed route", () => {
+    const bare = runText(design(""));
+    const guarded = runText(design("calls: { profile-lb: { retry: { attempts: 4, backoff: none } } }"));
+    const n = (r: Report) => r.requests.total - r.requests.inFlight;
+    // each composed request fails if its profile call fails: 1/2 without retries, 1/16 with 4 attempts
+    const p0 = bare.requests.failed / n(bare);
+    const p4 = guarded.requests.failed / n(guarded);
+    expect(Math.abs(p0 - 0.5)).toBeLessThan(4.5 * Math.sqrt(0.25 / n(bare)));
+    expect(Math.abs(p4 - 1 / 16)).toBeLessThan(4.5 * Math.sqrt(((1 / 16) * (15 / 16)) / n(guarded)));
+    expect(guard(guarded, "gw", "profile-lb").calls).toBe(n(guarded));
+  });
+
+  it("name only the gateway's backends", () => {
+    expect(rejection(design("calls: { profile: { timeout: 1s } }"))).toMatch(
+      /gateway "gw" never calls "profile"/,
+    );
+  });
+});

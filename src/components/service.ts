@@ -23,6 +23,7 @@ import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
+import type { Realtime } from "./realtime.js";
 import type { Store } from "./store.js";
 
 /** A topic or a queue: a publish call carries a message id it hands out. */
@@ -77,6 +78,12 @@ export type Step =
       policy: number;
       /** the store's index of the idempotency-key policy its write carries (absent or 0: no key) */
       idem?: number;
+    }
+  | {
+      /** publishes an event to a realtime gateway for the client named by the request's key or user; takes no time */
+      type: "notify";
+      target: Realtime;
+      to: "key" | "user";
     }
   | {
       type: "write";
@@ -307,6 +314,11 @@ export class Service extends Station {
           job.step++;
           continue;
         }
+        case "notify":
+          // fire and forget onto the gateway's pub/sub backbone
+          step.target.publish(step.to === "user" ? job.user : job.key, this.zoneOf(job.instance));
+          job.step++;
+          continue;
         case "session": {
           const c = sim.child(job, this, job.instance);
           c.op = OP_READ;

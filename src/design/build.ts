@@ -7,6 +7,7 @@ import type { CacheStrategy } from "../components/cache-writes.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
 import { MultiLeaderStore } from "../components/multi-leader-store.js";
 import { QuorumStore } from "../components/quorum-store.js";
+import type { Realtime } from "../components/realtime.js";
 import { type FaultConfig, Nemesis } from "../components/faults.js";
 import { Cdn } from "../components/cdn.js";
 import { Dns } from "../components/dns.js";
@@ -43,6 +44,7 @@ import { RequestMetrics } from "../metrics/requests.js";
 import { buildBrowser, buildCdn } from "./build-cdn.js";
 import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
 import type { Gateway } from "../components/gateway.js";
+import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
@@ -160,6 +162,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "limiter-store") comp = buildLimiterStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
+    else if (c.kind === "realtime") comp = buildRealtime(name, c, d);
     else if (c.kind === "cache") {
       const C = DEFAULTS.cache;
       const profile = c.profile ? DEFAULTS.cacheProfiles[c.profile] : C;
@@ -303,6 +306,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             };
           }
           if ("publish" in s) return publishStep(s, byName);
+          if ("notify" in s)
+            return { type: "notify", target: byName.get(s.notify) as Realtime, to: s.to ?? "key" };
           const store = byName.get(s.write) as Store;
           return {
             type: "write",
@@ -461,7 +466,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "database" ||
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
-      (hashing(c) && hashOn(c) === "key"),
+      (hashing(c) && hashOn(c) === "key") ||
+      notifies(c, "key"),
   );
   // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
@@ -475,7 +481,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "database" ||
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
-      (c.kind === "gateway" && (c.limits ?? []).some((l) => l.key !== "global")),
+      (c.kind === "gateway" && (c.limits ?? []).some((l) => l.key !== "global")) ||
+      notifies(c, "user"),
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);
@@ -519,7 +526,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   for (const { step, name } of lateCalls) step.target = byName.get(name)!;
   // guards once every component has its index
   for (const [name, c] of entries) {
-    if (c.kind === "service" || c.kind === "consumer")
+    if (c.kind === "service" || c.kind === "consumer" || c.kind === "gateway")
       for (const [target, policy] of Object.entries(c.calls ?? {}))
         guardCalls(sim, byName.get(name)!, byName.get(target)!, policy);
     if (c.kind === "workload" && c.client)

@@ -246,6 +246,22 @@ export const DEFAULTS = {
   },
   /** a Redis-like node: single-threaded, ~50K scripted checks per second */
   limiterStore: { instances: 1, concurrency: 1, queue: 10000, opTime: ms(0.02) },
+  realtime: {
+    instances: 1,
+    /** connections one instance holds: WebSocket gateways hold ~500K (the catalogue); polling servers fewer */
+    connections: { "short-poll": 10_000, "long-poll": 10_000, sse: 500_000, websocket: 500_000 },
+    /** bytes per held connection: ~2 KB for a WebSocket (the catalogue); HTTP request state costs more */
+    memoryPerConnection: { "short-poll": 8192, "long-poll": 8192, sse: 4096, websocket: 2048 },
+    interval: 5000,
+    timeout: 30_000,
+    pause: 0,
+    requestTime: 1,
+    maxPending: 1000,
+    balancing: "least-connections" as const,
+    reconnect: { baseMs: 1000, capMs: 30_000, multiplier: 2, jitter: "full" as const },
+    /** EventSource reconnects after a fixed retry time of a few seconds, all clients alike */
+    sseReconnect: { baseMs: 3000, capMs: 3000, multiplier: 1, jitter: "none" as const },
+  },
   partitionTimeout: 1000,
   occRetries: 3,
   keys: 1e6,

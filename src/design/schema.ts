@@ -17,6 +17,7 @@ import { STRATEGIES, type Strategy } from "../components/deployment.js";
 import { DNS_POLICIES } from "../components/dns.js";
 import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
 import { LIMIT_KEYS } from "../components/limit-set.js";
+import { REALTIME_BALANCERS, REALTIME_MODELS } from "../components/realtime.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
@@ -643,6 +644,16 @@ const StepSchema = z.union([
     }),
     size: SizeDist.optional().meta({ description: "bytes of the message (default 1KiB)" }),
   }),
+  z.strictObject({
+    notify: Name.meta({
+      description:
+        "a realtime gateway to publish an event to, for one of its clients; fire and forget: the step takes no time",
+    }),
+    to: z.enum(["key", "user"]).optional().meta({
+      description:
+        "who the event is for: the client whose id is the request's key (default; e.g. a chat message's recipient) or the request's own user, modulo the gateway's clients",
+    }),
+  }),
 ]);
 
 // ---------- capacity changes (autoscaling, resize, deployments) ----------
@@ -925,6 +936,10 @@ export const GatewaySchema = z.strictObject({
     .meta({ description: "authentication of every request (default: none)" }),
   routes: z.record(z.string(), BackendList).meta({
     description: 'where each route goes; "*" serves any route without its own entry',
+  }),
+  calls: z.record(z.string(), CallPolicySchema).optional().meta({
+    description:
+      "per backend (a service or load balancer its routes send to): timeout, retries, circuit breaker, bulkhead, deadline propagation, fallback",
   }),
   limits: z.array(LimitSchema).max(16).optional().meta({
     description: "rate limits; a request must pass every limit that covers its route",
@@ -1739,6 +1754,77 @@ export const MultiLeaderSchema = z.strictObject({
   zones: z.array(Name).min(1).optional().meta({ description: "leaders are spread over these zones in turn" }),
 });
 
+// ---------- realtime gateway ----------
+
+export const RealtimeSchema = z.strictObject({
+  kind: z.literal("realtime").meta({
+    description:
+      "gateway instances keeping a population of clients up to date by short polling, long polling, SSE or WebSockets",
+  }),
+  model: z.enum(REALTIME_MODELS).meta({
+    description:
+      "short-poll (a request every interval), long-poll (a request held until an event or the timeout), sse or websocket (an open connection events are pushed down)",
+  }),
+  clients: PositiveInt.meta({ description: "connected users (ids 0..clients-1)" }),
+  instances: PositiveInt.optional().meta({ description: "gateway instances (default 1)" }),
+  connections: PositiveInt.optional().meta({
+    description:
+      "connections one instance holds at most: open connections, held long polls, polls being answered (default per model)",
+  }),
+  memoryPerConnection: Size.optional().meta({
+    description: "server memory one held connection takes (default per model, e.g. 2KiB for websocket)",
+  }),
+  interval: PositiveDuration.optional().meta({
+    description: "short-poll: time between a client's polls (default 5s)",
+  }),
+  timeout: PositiveDuration.optional().meta({
+    description: "long-poll: how long a request is held before an empty answer (default 30s)",
+  }),
+  pause: Duration.optional().meta({
+    description: "long-poll: the client's wait between an answer and its next request (default 0s)",
+  }),
+  requestTime: Duration.optional().meta({
+    description:
+      "server time to handle a poll or a connection handshake before answering it, holding a connection (default 1ms)",
+  }),
+  eventsPerUser: Rate.optional().meta({
+    description:
+      "the gateway's own event source: events published per client per second, Poisson (e.g. 1/min); default none (events come from notify steps)",
+  }),
+  offlineStore: z.boolean().optional().meta({
+    description:
+      "events are kept in a durable store until delivered, surviving crashes and disconnections (default false: they wait only in the memory of the instance the user is registered at)",
+  }),
+  maxPending: PositiveInt.optional().meta({
+    description: "events one user's mailbox holds; more drop the oldest (default 1000)",
+  }),
+  reconnect: z
+    .strictObject({
+      base: Duration.optional().meta({
+        description: "the first reconnection's wait before jitter (default 1s; 3s for sse)",
+      }),
+      cap: PositiveDuration.optional().meta({ description: "the longest wait (default 30s; 3s for sse)" }),
+      multiplier: z.number().min(1).optional().meta({
+        description: "growth per failed attempt (default 2; 1 for sse)",
+      }),
+      jitter: z.enum(JITTERS).optional().meta({
+        description: "none, full, equal or decorrelated (default full; none for sse)",
+      }),
+    })
+    .optional()
+    .meta({ description: "how a client that lost its connection waits before reconnecting" }),
+  balancing: z.enum(REALTIME_BALANCERS).optional().meta({
+    description:
+      "how the balancer in front places a new connection: least-connections (default), round-robin, random, power-of-two, or by hashing the user (ip-hash, consistent-hash, rendezvous)",
+  }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z
+    .array(Name)
+    .min(1)
+    .optional()
+    .meta({ description: "instances are spread over these zones in turn" }),
+});
+
 export const ComponentSchema = z.discriminatedUnion("kind", [
   WorkloadSchema,
   LoadBalancerSchema,
@@ -1754,6 +1840,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   QueueSchema,
   GatewaySchema,
   LimiterStoreSchema,
+  RealtimeSchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -1771,6 +1858,7 @@ export const COMPONENT_KINDS = [
   "topic",
   "consumer",
   "queue",
+  "realtime",
 ] as const;
 
 // ---------- faults ----------

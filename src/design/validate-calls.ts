@@ -10,6 +10,7 @@ import type { Problem } from "./validate.js";
 import type { z } from "zod";
 
 type ServiceSpec = Extract<ComponentSpec, { kind: "service" | "consumer" }>;
+type GatewaySpec = Extract<ComponentSpec, { kind: "gateway" }>;
 type CallPolicySpec = z.output<typeof CallPolicySchema>;
 
 /** The components a service's steps send calls to (its dependencies). */
@@ -31,9 +32,14 @@ export function dependenciesOf(c: ServiceSpec, d: Design): string[] {
   return [...out];
 }
 
-export function callProblems(name: string, c: ServiceSpec, d: Design): Problem[] {
+/** The backends an API gateway's routes send to. */
+export function gatewayBackends(c: GatewaySpec): string[] {
+  return [...new Set(Object.values(c.routes).flatMap((b) => (typeof b === "string" ? [b] : b)))];
+}
+
+export function callProblems(name: string, c: ServiceSpec | GatewaySpec, d: Design): Problem[] {
   const out: Problem[] = [];
-  const deps = dependenciesOf(c, d);
+  const deps = c.kind === "gateway" ? gatewayBackends(c) : dependenciesOf(c, d);
   for (const [target, policy] of Object.entries(c.calls ?? {})) {
     const path = ["components", name, "calls", target];
     if (!deps.includes(target))
@@ -55,8 +61,8 @@ export function callProblems(name: string, c: ServiceSpec, d: Design): Problem[]
       });
     out.push(...policyProblems(path, policy));
   }
-  const shed = c.kind === "service" ? c.shedding : undefined;
-  if (shed && c.kind === "service") {
+  if (c.kind === "service" && c.shedding) {
+    const shed = c.shedding;
     if (c.queue === "unbounded" || c.queue === 0)
       out.push({
         path: ["components", name, "shedding"],

@@ -10,6 +10,7 @@ import { cdnProblems } from "./validate-cdn.js";
 import { gatewayProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
 import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
+import { realtimeProblems } from "./validate-realtime.js";
 import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -163,7 +164,8 @@ export function validateDesign(d: Design): Problem[] {
   for (const [name, c] of Object.entries(comps)) {
     const at = (...p: (string | number)[]) => ["components", name, ...p];
     if ("zone" in c && c.zone) zoneRef(at("zone"), c.zone);
-    if (c.kind === "service" || c.kind === "consumer") out.push(...callProblems(name, c, d));
+    if (c.kind === "service" || c.kind === "consumer" || c.kind === "gateway")
+      out.push(...callProblems(name, c, d));
     if (c.kind === "workload" && c.client)
       out.push(...policyProblems(["components", name, "client"], c.client));
     switch (c.kind) {
@@ -296,6 +298,7 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
             if ("write" in s || "update" in s || "transaction" in s)
               out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {
@@ -383,6 +386,12 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        break;
+      case "realtime":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...realtimeProblems(name, c));
         break;
       case "cache": {
         const err = capacityError(c.capacity);
@@ -497,12 +506,14 @@ export function validateDesign(d: Design): Problem[] {
       }
     }
   }
-  if (workloads === 0)
+  // a realtime gateway with its own event source drives a design by itself
+  const sources = Object.values(comps).some((c) => c.kind === "realtime" && c.eventsPerUser !== undefined);
+  if (workloads === 0 && !sources)
     out.push({
       path: ["components"],
       message: "the design has no workload: nothing would send requests",
       atKey: true,
-      expected: "a component with kind: workload",
+      expected: "a component with kind: workload (or a realtime gateway with eventsPerUser)",
     });
 
   out.push(...cacheProblems(d));
@@ -524,6 +535,7 @@ export function validateDesign(d: Design): Problem[] {
           "cdn",
           "gateway",
           "limiter-store",
+          "realtime",
           "topic",
           "consumer",
           "queue",
@@ -546,11 +558,13 @@ export function validateDesign(d: Design): Problem[] {
                       ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
                       : c.kind === "gateway" || c.kind === "limiter-store" || c.kind === "consumer"
                         ? (c.instances ?? 1)
-                        : c.kind === "topic"
-                          ? (c.brokers ?? DEFAULTS.topic.brokers)
-                          : c.kind === "queue"
-                            ? (c.nodes ?? DEFAULTS.queue.nodes)
-                            : 1;
+                        : c.kind === "realtime"
+                          ? (c.instances ?? DEFAULTS.realtime.instances)
+                          : c.kind === "topic"
+                            ? (c.brokers ?? DEFAULTS.topic.brokers)
+                            : c.kind === "queue"
+                              ? (c.nodes ?? DEFAULTS.queue.nodes)
+                              : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],
@@ -574,6 +588,7 @@ export function validateDesign(d: Design): Problem[] {
           "cdn",
           "gateway",
           "limiter-store",
+          "realtime",
           "topic",
           "consumer",
           "queue",

@@ -1,0 +1,40 @@
+// docs/report.md describes every field of a realtime gateway's report, as
+// test/docs.test.ts checks for the other kinds; the run is the realtime
+// example, whose crash fills in the reconnect fields.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { runFile } from "./support/run.js";
+
+const reportDoc = readFileSync("docs/report.md", "utf8");
+
+describe("docs/report.md for a realtime gateway", () => {
+  const mentioned = new Set<string>();
+  for (const m of reportDoc.matchAll(/`([^`\n]+)`/g)) {
+    mentioned.add(m[1]);
+    for (const part of m[1].split(/[.\s[\]()=,]+/)) if (part) mentioned.add(part);
+  }
+  const run = runFile("examples/messaging/realtime.yaml", ["duration=70s"]);
+  const obj = (v: unknown) => v as Record<string, unknown>;
+  const unmentioned = (v: unknown, where: string) =>
+    Object.keys(obj(v))
+      .filter((k) => !mentioned.has(k))
+      .map((k) => `${where}.${k}`);
+
+  it("mentions every field of a realtime gateway's report", () => {
+    const gw = JSON.parse(JSON.stringify(run.components.ws)) as Record<string, unknown>;
+    expect(gw.kind).toBe("realtime");
+    expect(mentioned.has("realtime")).toBe(true);
+    const reconnects = obj(gw.reconnects);
+    expect(reconnects.reconnected).toBeGreaterThan(0);
+    const at = "components.<realtime>";
+    expect([
+      ...unmentioned(gw, at),
+      ...["connections", "memory", "requests", "events", "registry", "reconnects", "series"].flatMap((k) =>
+        unmentioned(gw[k], `${at}.${k}`),
+      ),
+      ...unmentioned(obj(gw.events).latencyMs, `${at}.events.latencyMs`),
+      ...unmentioned(reconnects.timeToReconnectMs, `${at}.reconnects.timeToReconnectMs`),
+      ...(gw.byInstance as unknown[]).flatMap((i) => unmentioned(i, `${at}.byInstance[]`)),
+    ]).toEqual([]);
+  });
+});
