@@ -768,6 +768,18 @@ const DeploymentSchema = z.strictObject({
     .meta({ description: "automatic rollback on an SLO breach of the new version" }),
 });
 
+const LocalCacheSchema = z.strictObject({
+  capacity: z.union([z.string(), z.number()]).meta({
+    description: "per instance: entries (e.g. 1k) or bytes (e.g. 16MiB)",
+    examples: ["1k", "16MiB"],
+  }),
+  ttl: PositiveDuration.meta({ description: "how long a copy is served before it is fetched again" }),
+  eviction: z
+    .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
+    .optional()
+    .meta({ description: "default lru" }),
+});
+
 export const ServiceSchema = z.strictObject({
   kind: z.literal("service").meta({ description: "instances with workers and queues running route steps" }),
   instances: PositiveInt.optional().meta({
@@ -818,20 +830,9 @@ export const ServiceSchema = z.strictObject({
   routes: z
     .record(z.string(), z.array(StepSchema).min(1))
     .meta({ description: 'steps per route; "*" serves any route without its own entry' }),
-  localCache: z
-    .strictObject({
-      capacity: z.union([z.string(), z.number()]).meta({
-        description: "per instance: entries (e.g. 1k) or bytes (e.g. 16MiB)",
-        examples: ["1k", "16MiB"],
-      }),
-      ttl: PositiveDuration.meta({ description: "how long a copy is served before it is fetched again" }),
-      eviction: z
-        .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
-        .optional()
-        .meta({ description: "default lru" }),
-    })
-    .optional()
-    .meta({ description: "an in-process (L1) cache in every instance, for read steps with l1: true" }),
+  localCache: LocalCacheSchema.optional().meta({
+    description: "an in-process (L1) cache in every instance, for read steps with l1: true",
+  }),
   calls: z.record(z.string(), CallPolicySchema).optional().meta({
     description:
       "per dependency (a component this service calls, reads or writes): timeout, retries, circuit breaker, bulkhead, deadline propagation, fallback",
@@ -1181,20 +1182,9 @@ export const ConsumerSchema = z.strictObject({
     description:
       "a lag alert: seconds when the group's lag is above this (messages, e.g. 10k, or age, e.g. 30s) are counted",
   }),
-  localCache: z
-    .strictObject({
-      capacity: z.union([z.string(), z.number()]).meta({
-        description: "per instance: entries (e.g. 1k) or bytes (e.g. 16MiB)",
-        examples: ["1k", "16MiB"],
-      }),
-      ttl: PositiveDuration.meta({ description: "how long a copy is served before it is fetched again" }),
-      eviction: z
-        .enum(EVICTION_POLICIES as [EvictionPolicyName, ...EvictionPolicyName[]])
-        .optional()
-        .meta({ description: "default lru" }),
-    })
-    .optional()
-    .meta({ description: "an in-process (L1) cache in every instance, for read steps with l1: true" }),
+  localCache: LocalCacheSchema.optional().meta({
+    description: "an in-process (L1) cache in every instance, for read steps with l1: true",
+  }),
   calls: z.record(z.string(), CallPolicySchema).optional().meta({
     description:
       "per dependency (a component its steps call, read, write or publish to): timeout, retries, circuit breaker, ...",

@@ -64,6 +64,22 @@ export function updateConflicts(s: UpdateStep, d: Design): boolean {
   return !s.lock && (level === "repeatable-read" || level === "serializable");
 }
 
+/** Kinds whose instances a kill or slow fault can reach. */
+const FAULT_TARGETS: Kind[] = [
+  "service",
+  "cache",
+  "database",
+  "quorum-store",
+  "multi-leader",
+  "cdn",
+  "gateway",
+  "limiter-store",
+  "realtime",
+  "topic",
+  "consumer",
+  "queue",
+];
+
 export function validateDesign(d: Design): Problem[] {
   const out: Problem[] = [];
   const comps = d.components;
@@ -523,25 +539,7 @@ export function validateDesign(d: Design): Problem[] {
   d.faults?.forEach((f, i) => {
     const p = ["faults", i];
     if ("kill" in f) {
-      const c = ref(
-        [...p, "kill"],
-        f.kill,
-        [
-          "service",
-          "cache",
-          "database",
-          "quorum-store",
-          "multi-leader",
-          "cdn",
-          "gateway",
-          "limiter-store",
-          "realtime",
-          "topic",
-          "consumer",
-          "queue",
-        ],
-        "kill target",
-      );
+      const c = ref([...p, "kill"], f.kill, FAULT_TARGETS, "kill target");
       if (c && typeof f.instance === "number") {
         const n =
           c.kind === "service"
@@ -575,26 +573,7 @@ export function validateDesign(d: Design): Problem[] {
                 : undefined,
           });
       }
-    } else if ("slow" in f)
-      ref(
-        [...p, "slow"],
-        f.slow,
-        [
-          "service",
-          "cache",
-          "database",
-          "quorum-store",
-          "multi-leader",
-          "cdn",
-          "gateway",
-          "limiter-store",
-          "realtime",
-          "topic",
-          "consumer",
-          "queue",
-        ],
-        "slow target",
-      );
+    } else if ("slow" in f) ref([...p, "slow"], f.slow, FAULT_TARGETS, "slow target");
     else if ("outage" in f) {
       if (!(f.outage in regions)) {
         const region = Object.entries(regions).find(([, zs]) => zs.includes(f.outage))?.[0];
