@@ -31,6 +31,7 @@ import { LatencyRecorder } from "../metrics/latency.js";
 import { TimeWeighted } from "../metrics/time-weighted.js";
 import type { Job } from "./job.js";
 import { Component, type ComponentReport, type Sim } from "./runtime.js";
+import { grown } from "../kernel/typed-arrays.js";
 
 export const REALTIME_MODELS = ["short-poll", "long-poll", "sse", "websocket"] as const;
 export type RealtimeModel = (typeof REALTIME_MODELS)[number];
@@ -124,17 +125,12 @@ class Messages {
 
   private grow(): void {
     const n = this.user.length * 2;
-    const g = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.user = g(this.user);
-    this.gen = g(this.gen);
-    this.seq = g(this.seq);
-    this.inst = g(this.inst);
-    this.life = g(this.life);
-    this.free = g(this.free);
+    this.user = grown(this.user, n);
+    this.gen = grown(this.gen, n);
+    this.seq = grown(this.seq, n);
+    this.inst = grown(this.inst, n);
+    this.life = grown(this.life, n);
+    this.free = grown(this.free, n);
   }
 }
 

@@ -1,3 +1,4 @@
+import { grown } from "../kernel/typed-arrays.js";
 // Logical writes and idempotency keys (RS-10, RS-11, DC-13).
 //
 // A logical write is one write step of one request: the request, and the call
@@ -167,16 +168,10 @@ export class KeyTable {
   private grow(): number {
     if (this.used === this.reqs.length) {
       const n = this.reqs.length * 2;
-      this.reqs = copyInto(this.reqs, n);
-      this.results = copyInto(this.results, n);
-      this.expiries = copyInto(this.expiries, n);
+      this.reqs = grown(this.reqs, n);
+      this.results = grown(this.results, n);
+      this.expiries = grown(this.expiries, n);
     }
     return this.used++;
   }
-}
-
-function copyInto(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
 }

@@ -1,3 +1,4 @@
+import { grown } from "../kernel/typed-arrays.js";
 // Per-user FIFO mailboxes of events waiting to reach their user: a gateway's
 // send buffers, or an offline store. Every event of every user lives in one
 // pool of slots kept in typed arrays (publish time, per-user sequence number,
@@ -118,21 +119,11 @@ export class Mailboxes {
 
   private grow(): void {
     const n = this.time.length * 2;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.time = f64(this.time);
-    this.seqs = i32(this.seqs);
-    this.tags = i32(this.tags);
-    this.next = i32(this.next);
-    this.free = i32(this.free);
+    this.time = grown(this.time, n);
+    this.seqs = grown(this.seqs, n);
+    this.tags = grown(this.tags, n);
+    this.next = grown(this.next, n);
+    this.free = grown(this.free, n);
   }
 
   /** Slots ever allocated (memory held, whether in use or free). */

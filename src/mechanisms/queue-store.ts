@@ -1,3 +1,4 @@
+import { grown } from "../kernel/typed-arrays.js";
 // The messages of a work queue (SQS/RabbitMQ-style, MQ-01, MQ-15, MQ-16,
 // MQ-19, MQ-20): consumers compete for them, and a message is gone once it
 // is deleted (acknowledged). A received message is invisible until it is
@@ -110,33 +111,18 @@ export class QueueStore {
 
   private grow(): void {
     const n = this.ids.length * 2;
-    const f = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(n);
-      b.set(a);
-      return b;
-    };
-    this.ids = f(this.ids);
-    this.keys = f(this.keys);
-    this.times = f(this.times);
-    this.classes = u8(this.classes);
-    this.receives = i32(this.receives);
-    this.states = u8(this.states);
-    this.gone = u8(this.gone);
-    this.out = u8(this.out);
-    this.receipts = i32(this.receipts);
-    this.prevSlot = i32(this.prevSlot);
-    this.prevSeq = f(this.prevSeq);
-    this.seqs = f(this.seqs);
+    this.ids = grown(this.ids, n);
+    this.keys = grown(this.keys, n);
+    this.times = grown(this.times, n);
+    this.classes = grown(this.classes, n);
+    this.receives = grown(this.receives, n);
+    this.states = grown(this.states, n);
+    this.gone = grown(this.gone, n);
+    this.out = grown(this.out, n);
+    this.receipts = grown(this.receipts, n);
+    this.prevSlot = grown(this.prevSlot, n);
+    this.prevSeq = grown(this.prevSeq, n);
+    this.seqs = grown(this.seqs, n);
   }
 
   /** A new message; returns its slot. */

@@ -1,3 +1,4 @@
+import { grown } from "../kernel/typed-arrays.js";
 // Rate limiters over integer keys (a user, an IP, an API key, a tier, or one
 // global key), each key with its own state, as a gateway (or a Redis script)
 // keeps them. Six algorithms behind one interface:
@@ -238,9 +239,7 @@ abstract class Keyed {
   private enlarge(): void {
     const cap = this.slotCapacity * 2;
     this.keyOf = grown(this.keyOf, cap);
-    const touched = new Float64Array(cap).fill(Number.NaN);
-    touched.set(this.touched);
-    this.touched = touched;
+    this.touched = grown(this.touched, cap, Number.NaN);
     this.slotCapacity = cap;
     this.grow(cap);
   }
@@ -265,18 +264,6 @@ abstract class Keyed {
     this.retryAfterMs = Number.POSITIVE_INFINITY;
     return false;
   }
-}
-
-function grown(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(cap);
-  b.set(a);
-  return b;
-}
-
-function grownInt(a: Int32Array, cap: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
 }
 
 /**
@@ -585,7 +572,7 @@ export class SlidingLog extends Keyed implements RateLimiter {
       const cap = this.at.length * 2;
       this.at = grown(this.at, cap);
       this.cost = grown(this.cost, cap);
-      this.chain = grownInt(this.chain, cap);
+      this.chain = grown(this.chain, cap);
     }
     return this.usedEntries++;
   }
@@ -612,8 +599,8 @@ export class SlidingLog extends Keyed implements RateLimiter {
   }
 
   protected grow(cap: number): void {
-    this.first = grownInt(this.first, cap);
-    this.last = grownInt(this.last, cap);
+    this.first = grown(this.first, cap);
+    this.last = grown(this.last, cap);
     this.sum = grown(this.sum, cap);
   }
 }
