@@ -42,7 +42,13 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildBrowser, buildCdn } from "./build-cdn.js";
-import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
+import {
+  buildGateway,
+  buildLimiterStore,
+  buildLimitStep,
+  defineGatewayRoutes,
+  registerTiers,
+} from "./build-gateway.js";
 import type { Gateway } from "../components/gateway.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
@@ -231,9 +237,15 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     if (c.kind === "service" || c.kind === "consumer") {
       const plans = new Map<number, Step[]>();
       let fallback: Step[] | null = null;
+      const limitSteps: Step[] = [];
       for (const [route, steps] of Object.entries(routesOf(c))) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
+          if ("limit" in s) {
+            const step = buildLimitStep(s, route, d, sim, limitSteps);
+            limitSteps.push(step);
+            return step;
+          }
           if ("call" in s) {
             const step: Step = {
               type: "call",

@@ -7,7 +7,7 @@ import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
-import { gatewayProblems } from "./validate-gateway.js";
+import { gatewayProblems, limitStepProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
 import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
 import { realtimeProblems } from "./validate-realtime.js";
@@ -315,6 +315,7 @@ export function validateDesign(d: Design): Problem[] {
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
+            if ("limit" in s) out.push(...limitStepProblems(s, p, c.kind, d));
             if ("write" in s || "update" in s || "transaction" in s)
               out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {
