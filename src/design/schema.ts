@@ -583,7 +583,9 @@ const StepSchema = z.union([
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
   }),
   z.strictObject({
-    call: Name.meta({ description: "a service (or a load balancer in front of one) to call and wait for" }),
+    call: Name.meta({
+      description: "a service (or a load balancer or gateway in front of one) to call and wait for",
+    }),
     route: z.string().optional().meta({ description: "route to call it with (default: the same route)" }),
   }),
   z.strictObject({

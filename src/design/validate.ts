@@ -290,7 +290,7 @@ export function validateDesign(d: Design): Problem[] {
         for (const [route, steps] of Object.entries(routesOf(c)))
           steps.forEach((s, i) => {
             const p = c.kind === "consumer" ? at("steps", i) : at("routes", route, i);
-            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer"], "call");
+            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer", "gateway"], "call");
             if ("publish" in s) ref([...p, "publish"], s.publish, ["topic", "queue"], "publish");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
