@@ -46,7 +46,7 @@ describe(file, () => {
   const base = spec("ws").reconnect!.base!;
   // a reconnect lands a uniform 0..base after the crash, plus the trip and the handshake
   const shift = oneWay + DEFAULTS.realtime.requestTime;
-  const share = spec("ws").clients / spec("ws").instances;
+  const share = spec("ws").clients / spec("ws").instances!;
   // messages for a crashed user, sent between its crash and its re-registration
   const missed = perUser * share * ((base / 2 + shift) / 1000);
   const near = (x: number, want: number, tol: number) =>

@@ -145,6 +145,42 @@ describe("a limit step in a service route", () => {
     expect(l.admitted).toBeGreaterThanOrEqual(20 * T);
   });
 
+  it("per user and plan: a plan's rate scales the limit, an unlimited plan is never refused", () => {
+    const run = (plan: string) =>
+      runText(`
+name: tiers
+duration: 9999ms
+${ZERO_NET}
+components:
+  app:
+    kind: workload
+    target: api
+    arrival: { process: constant, rate: 400/s }
+    population: { users: 4, tiers: { ${["free", "pro", "enterprise"].map((t) => `${t}: ${t === plan ? 100 : 0}%`).join(", ")} } }
+    routes: [{ route: POST /notify }]
+  api:
+    kind: service
+    routes:
+      POST /notify:
+        - limit:
+            key: user
+            algorithm: fixed-window
+            limit: 5
+            window: 1s
+            tiers: { pro: 10/s, enterprise: unlimited }
+        - { compute: 1ms }
+`);
+    // 4 users of ~100/s each (Binomial(400, 1/4) a window: never near 10), for 10 windows
+    const windows = 10;
+    const pro = limitsOf(run("pro"), "api").limits[0];
+    expect(pro.admitted).toBe(4 * 10 * windows);
+    const free = limitsOf(run("free"), "api").limits[0];
+    expect(free.admitted).toBe(4 * 5 * windows);
+    const enterprise = run("enterprise");
+    expect(limitsOf(enterprise, "api").limits[0].limited).toBe(0);
+    expect(limitsOf(enterprise, "api").limits[0].admitted).toBe(enterprise.requests.ok);
+  });
+
   it("property: a global fixed window admits limit x windows when every window overflows", () => {
     fc.assert(
       fc.property(

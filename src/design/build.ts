@@ -469,6 +469,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     c.kind === "load-balancer" && ["consistent-hash", "rendezvous", "ip-hash"].includes(c.algorithm ?? "");
   const hashOn = (c: ComponentSpec) =>
     c.kind === "load-balancer" ? (c.hashOn ?? (c.algorithm === "ip-hash" ? "ip" : "key")) : "";
+  // a limit step counts by one of the request's keys
+  const limitsBy = (c: ComponentSpec, keys: (k: string) => boolean) =>
+    (c.kind === "service" || c.kind === "consumer") &&
+    Object.values(routesOf(c)).some((steps) => steps.some((st) => "limit" in st && keys(st.limit.key)));
   const readsKeys = specs.some(
     (c) =>
       c.kind === "cache" ||
@@ -479,7 +483,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
       (hashing(c) && hashOn(c) === "key") ||
-      notifies(c, "key"),
+      notifies(c, "key") ||
+      limitsBy(c, (k) => k === "key"),
   );
   // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
@@ -494,7 +499,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
       (c.kind === "gateway" && (c.limits ?? []).some((l) => l.key !== "global")) ||
-      notifies(c, "user"),
+      notifies(c, "user") ||
+      limitsBy(c, (k) => k !== "key" && k !== "global"),
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);
