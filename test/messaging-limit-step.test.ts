@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../src/report/json.js";
+import { renderText } from "../src/report/text.js";
 import { rejection, runText } from "./support/run.js";
 
 interface LimitStepReport {
@@ -100,6 +101,9 @@ describe("a limit step in a service route", () => {
       onLimit: "skip",
     });
     expect(l.name).toBe("POST /notify key fixed-window");
+    expect(renderText(rep)).toContain(
+      `api limit POST /notify key fixed-window: ${l.admitted.toLocaleString("en-US")} admitted, ${l.limited.toLocaleString("en-US")} suppressed`,
+    );
   });
 
   it("onLimit: fail ends the refused requests with cause rate-limited instead", () => {
