@@ -185,6 +185,19 @@ components:
     expect(limitsOf(enterprise, "api").limits[0].admitted).toBe(enterprise.requests.ok);
   });
 
+  it("the counters are the service's, shared by its instances and kept through a restart", () => {
+    // 2 instances, one of them killed for 1s in the middle of a 2s window: still 5 per window in all
+    const text = serviceDesign({
+      durationS: 10,
+      rate: 100,
+      keys: 3,
+      limit: "{ key: global, algorithm: fixed-window, limit: 5, window: 2s }",
+    });
+    const rep = runText(`${text}faults: [{ kill: api, instance: 0, at: 4500ms, for: 1s }]\n`);
+    const [l] = limitsOf(rep, "api").limits;
+    expect(l.admitted).toBe(5 * 5);
+  });
+
   it("property: a global fixed window admits limit x windows when every window overflows", () => {
     fc.assert(
       fc.property(
