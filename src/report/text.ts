@@ -215,7 +215,8 @@ function dataLines(rep: Report): string[] {
       }
       parts.push(line);
     }
-    if (d.replication) {
+    // a quorum store's `replication` is replicas per DC, not a leader's followers
+    if (d.replication && Array.isArray(d.replication.nodes)) {
       const lags = d.replication.nodes.filter((n) => n.role !== "primary").map((n) => ms(n.maxLagMs));
       parts.push(`${d.replication.mode} replication, max lag ${lags.join(" / ")}`);
     }
