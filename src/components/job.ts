@@ -50,6 +50,17 @@ export class Job {
   round = 0;
   /** an idempotency key on a write: the store's index of the key policy (0: no key) */
   idem = 0;
+  /**
+   * the event ledger (Sim.ledgers) told when this write commits or this
+   * publish is appended: a dual write's, an outbox relay's, a change feed's
+   * index (0: none)
+   */
+  ledger = 0;
+  /**
+   * the event this work carries within its ledger: a relay's row, or the id
+   * of the message a consumer is processing (inherited by its calls); -1 none
+   */
+  msg = -1;
   /** the caller's job waiting on this call; -1 for a request or a fire-and-forget call */
   parent = -1;
   caller = -1;
@@ -136,6 +147,8 @@ export class Job {
     this.path = 0;
     this.round = 0;
     this.idem = 0;
+    this.ledger = 0;
+    this.msg = -1;
     this.parent = -1;
     this.caller = -1;
     this.callerInstance = -1;
@@ -191,6 +204,7 @@ export class Job {
     this.callee = from.callee;
     this.instance = from.instance;
     this.op = from.op;
+    this.ledger = from.ledger;
     this.aux = from.aux;
     this.basis = from.basis;
     this.ownAtStart = from.ownAtStart;
@@ -218,6 +232,7 @@ export class Job {
     this.path = from.path;
     this.round = from.round;
     this.idem = from.idem;
+    this.msg = from.msg;
     this.route = from.route;
     this.key = from.key;
     this.user = from.user;
