@@ -47,8 +47,9 @@ function writeSteps(d: Design): { path: (string | number)[]; write: string; outb
 export function relayProblems(name: string, c: RelaySpec, d: Design, ref: Ref): Problem[] {
   const out: Problem[] = [];
   const at = (...p: (string | number)[]) => ["components", name, ...p];
-  ref(at("from"), c.from, ["database"], "relay database");
-  ref(at("to"), c.to, ["topic"], "relay topic");
+  const db = ref(at("from"), c.from, ["database"], "relay database");
+  const topic = ref(at("to"), c.to, ["topic"], "relay topic");
+  if (!db || !topic) return out;
   const source = c.source ?? "outbox";
   const twin = relays(d).find(
     ([n, r]) => n !== name && r.from === c.from && r.to === c.to && (r.source ?? "outbox") === source,
