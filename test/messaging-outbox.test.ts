@@ -3,6 +3,7 @@
 // schedule of crashes (the outbox never loses an event, a change feed applies
 // every change once and in order per key, the counts reconcile exactly), and
 // the validation of designs that name them.
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ChangeApplies } from "../src/mechanisms/change-applies.js";
@@ -225,6 +226,36 @@ describe("outbox vs dual write under random crashes", () => {
     expect(relay.duplicatesPublished).toBeGreaterThan(0);
     expect(relay.duplicatesPublished).toBeLessThanOrEqual(40 * 20);
     expect(relay.published).toBe(relay.captured);
+  });
+});
+
+describe("docs/report.md for relays and dual writes", () => {
+  it("mentions every field of a relay's report and of a dual write's", () => {
+    const mentioned = new Set<string>();
+    for (const m of readFileSync("docs/report.md", "utf8").matchAll(/`([^`\n]+)`/g)) {
+      mentioned.add(m[1]);
+      for (const part of m[1].split(/[.\s[\]()=,]+/)) if (part) mentioned.add(part);
+    }
+    const r = runText(design([]), [], { seed: 3 });
+    const obj = (v: unknown) => v as Record<string, unknown>;
+    const keys = (v: unknown, where: string) =>
+      Object.keys(obj(v))
+        .filter((k) => !mentioned.has(k))
+        .map((k) => `${where}.${k}`);
+    const feed = obj(r.components.feed);
+    const index = obj(feed.index);
+    expect([
+      ...keys(feed, "relay"),
+      ...keys(feed.lag, "relay.lag"),
+      ...keys(feed.series, "relay.series"),
+      ...keys(index, "relay.index"),
+      ...keys(index.lag, "relay.index.lag"),
+      ...keys(obj(r.components.dual).dualWrite, "service.dualWrite").filter(
+        (k) => k !== "service.dualWrite.*",
+      ),
+      ...keys(obj(obj(r.components.dual).dualWrite)["*"], "service.dualWrite.<route>"),
+    ]).toEqual([]);
+    expect(mentioned.has("dualWrite") && mentioned.has("relay")).toBe(true);
   });
 });
 
