@@ -259,6 +259,39 @@ describe("docs/report.md for relays and dual writes", () => {
   });
 });
 
+describe("a dual write to a queue", () => {
+  it("counts the writes whose message the queue never took: the outage's, rate x duration", () => {
+    const r = runText(`
+duration: 10s
+network: { latency: { sameZone: 0.2ms, client: 0ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 200/s }
+    routes: [{ route: POST /job, keys: { count: 1000 } }]
+  api:
+    kind: service
+    instances: 2
+    concurrency: 16
+    routes: { "POST /job": [{ write: db }, { publish: jobs }] }
+  db: { kind: database }
+  jobs: { kind: queue }
+  workers: { kind: consumer, queue: jobs, steps: [{ compute: 1ms }] }
+faults:
+  - { kill: jobs, at: 3s, for: 2s }
+`);
+    const dw = get(r, "api").dualWrite["POST /job"];
+    const expected = 200 * 2;
+    expect(dw.missingEvents).toBeGreaterThan(0.85 * expected);
+    expect(dw.missingEvents).toBeLessThan(1.15 * expected);
+    expect(dw.committed).toBe(get(r, "db").writes);
+    expect(dw.withEvent).toBe(
+      (r.components.jobs as unknown as { delivery: { messages: number } }).delivery.messages,
+    );
+  });
+});
+
 describe("change feed order", () => {
   it("the log keeps a key's changes in commit order; an indexer processing a batch concurrently can apply them out of order", () => {
     // one worker per partition (the indexer's default): every change applied in order (the property above)

@@ -25,7 +25,7 @@ export interface ComponentReport {
 export interface EventLedger {
   /** a write carrying this ledger committed on a database primary */
   committed(job: Job): void;
-  /** a publish carrying this ledger was appended to a topic's log */
+  /** a publish carrying this ledger was appended to a topic's log, or taken in by a queue */
   appended(job: Job): void;
 }
 

@@ -7,7 +7,7 @@ import type { Database } from "../components/database.js";
 import { Relay } from "../components/relay.js";
 import type { Component, Sim } from "../components/runtime.js";
 import type { Service, Step } from "../components/service.js";
-import { Topic } from "../components/topic.js";
+import type { Topic } from "../components/topic.js";
 import { sampler } from "../kernel/distributions.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -57,7 +57,7 @@ export function outboxLedger(db: string, topic: string, byName: Map<string, Comp
 /**
  * Once a service's or consumer's plans are built: a consumer of a change
  * feed's topic applies changes to an index with its writes; a service route
- * whose write is followed by a publish to a topic is a dual write, its commit
+ * whose write is followed by a publish (to a topic or a queue) is a dual write, its commit
  * and its append paired per request.
  */
 export function wireEvents(comp: Service, plans: [string, Step[]][], byName: Map<string, Component>): void {
@@ -74,7 +74,7 @@ export function wireEvents(comp: Service, plans: [string, Step[]][], byName: Map
   for (const [route, plan] of plans) {
     const w = plan.findIndex((s) => s.type === "write" && s.ledger === undefined);
     if (w < 0) continue;
-    const p = plan.findIndex((s, i) => i > w && s.type === "publish" && s.to instanceof Topic);
+    const p = plan.findIndex((s, i) => i > w && s.type === "publish");
     if (p < 0) continue;
     const ledger = comp.dualWrite(route);
     (plan[w] as Extract<Step, { type: "write" }>).ledger = ledger;
