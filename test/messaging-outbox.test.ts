@@ -75,7 +75,7 @@ describe("ChangeApplies", () => {
 });
 
 interface Kill {
-  target: "api" | "relay" | "broker" | "feed";
+  target: "api" | "relay" | "broker" | "feed" | "db";
   instance: number;
   at: number;
   for: number;
@@ -102,6 +102,8 @@ function design(kills: Kill[]): string {
         return [`{ kill: relay, ${t} }`];
       case "feed":
         return [`{ kill: feed, ${t} }`];
+      case "db":
+        return [`{ kill: db-dual, ${t} }`, `{ kill: db, ${t} }`];
     }
   };
   return `
@@ -157,7 +159,7 @@ ${kills
 }
 
 const kill = fc.record({
-  target: fc.constantFrom<Kill["target"]>("api", "relay", "broker", "feed"),
+  target: fc.constantFrom<Kill["target"]>("api", "relay", "broker", "feed", "db"),
   instance: fc.integer({ min: 0, max: 2 }),
   at: fc.integer({ min: 500, max: 8000 }),
   for: fc.integer({ min: 20, max: 900 }),
