@@ -2,6 +2,7 @@
 // outbox relay or a CDC connector, `kind: relay`), the ledgers that write and
 // publish steps carry (Job.ledger), and the dual writes of routes that write
 // a row and publish its event as two separate operations.
+import { writesThrough } from "../components/cache-client.js";
 import type { Consumer } from "../components/consumer.js";
 import type { Database } from "../components/database.js";
 import { Relay } from "../components/relay.js";
@@ -72,7 +73,8 @@ export function wireEvents(comp: Service, plans: [string, Step[]][], byName: Map
     return;
   }
   for (const [route, plan] of plans) {
-    const w = plan.findIndex((s) => s.type === "write" && s.ledger === undefined);
+    // a write through a write-through or write-behind cache is the cache's to make: not paired
+    const w = plan.findIndex((s) => s.type === "write" && s.ledger === undefined && !writesThrough(s.cache));
     if (w < 0) continue;
     const p = plan.findIndex((s, i) => i > w && s.type === "publish");
     if (p < 0) continue;
