@@ -27,6 +27,7 @@ interface QueueReport extends Station {
   delivery: { messages: number; processedOnce: number; lost: number; pending: number; duplicated: number };
 }
 interface Relay {
+  polls: number;
   captured: number;
   published: number;
   duplicatesPublished: number;
@@ -149,6 +150,12 @@ describe("examples/messaging/outbox.yaml", () => {
     expect(relay.unsent).toBeLessThan(300 * 0.05 * 3);
     expect(relay.lag.maxSeconds).toBeGreaterThanOrEqual(3);
     expect(relay.lag.maxSeconds).toBeLessThan(3 + 2 * 0.05 + 0.05);
+  });
+
+  it("the relay's polls are queries the database serves (the last may still be under way)", () => {
+    const reads = comp<Station & { reads: number }>(r, "orders-outbox").reads;
+    expect(reads).toBeLessThanOrEqual(relay.polls);
+    expect(reads).toBeGreaterThanOrEqual(relay.polls - 1);
   });
 
   it("relay deaths between publishing and marking publish again: duplicates, all skipped by shipping's dedup", () => {

@@ -34,6 +34,7 @@ import {
   OP_ABORT,
   OP_APPLY,
   OP_COMMIT,
+  OP_MARK,
   OP_MIGRATE,
   OP_PREPARE,
   OP_READ,
@@ -651,6 +652,9 @@ export class Database extends Station implements Store {
         return this.finish(job, OK);
       case OP_COMMIT:
         return this.commitLocked(job, g, rs, local);
+      case OP_MARK:
+        // a relay's update of its rows (they live beside the data, not in the keyed rows)
+        return this.finish(job, rs.isPrimary(local) ? OK : NOT_PRIMARY);
       case OP_ABORT:
         if (this.locks.release(job.key, job.txn)) {
           this.txnAborted++;

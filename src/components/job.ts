@@ -26,6 +26,8 @@ export const OP_FETCH = 13;
 export const OP_COMMIT_OFFSETS = 14;
 /** a message a consumer processes: its own work, as a service's request */
 export const OP_MESSAGE = 15;
+/** an outbox relay marking rows sent: a write of the database's outbox table, on shard 0's primary (job.shard) */
+export const OP_MARK = 20;
 
 export const QUEUED = 1;
 export const RUNNING = 2;

@@ -4,13 +4,16 @@
 // committed write always has its event row) or the database's change log
 // (every committed write, captured as a change keyed by the row's key: CDC).
 //
-// It polls: reads the oldest unsent rows (up to `batch`, taking the
-// database's read time), publishes them, and marks the acknowledged ones sent
-// (taking the database's write time). A full batch polls again at once,
-// otherwise the next poll is `interval` later. Rows of one partition are
-// published one after another (a producer with one request in flight per
-// partition), so a key's events reach the topic in commit order; a failed
-// publish stops its partition's chain, and the rest wait for the next poll.
+// It polls: a query on the database (a read on shard 0's primary, holding a
+// connection) returns the oldest unsent rows, up to `batch`; it publishes
+// them, and marks the acknowledged ones sent (a write on the same primary). A
+// full batch polls again at once, otherwise the next poll is `interval`
+// later. Rows of one partition are published one after another (a producer
+// with one request in flight per partition), so a key's events reach the
+// topic in commit order; a failed publish stops its partition's chain, and
+// the rest wait for the next poll. A poll or a mark the database refuses (it
+// is down) is retried at the next poll; rows published but not marked are
+// published again.
 //
 // If the relay dies after the broker appended a row but before it marked the
 // row sent, the next poll publishes it again: a duplicate (at-least-once),
@@ -22,7 +25,7 @@ import { ChangeApplies } from "../mechanisms/change-applies.js";
 import { EventRows } from "../mechanisms/event-rows.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import type { Database } from "./database.js";
-import { type Job, OP_PUBLISH } from "./job.js";
+import { type Job, OP_MARK, OP_PUBLISH, OP_READ } from "./job.js";
 import { OK } from "./outcomes.js";
 import { Component, type ComponentReport, type EventLedger, type Sim } from "./runtime.js";
 import type { Topic } from "./topic.js";
@@ -33,9 +36,6 @@ export interface RelayConfig {
   source: RelaySource;
   intervalMs: number;
   batch: number;
-  /** time to read a batch of rows, and to mark a batch sent (the database's read and write times) */
-  readTime: Sampler;
-  markTime: Sampler;
   /** bytes of each message */
   size: Sampler;
 }
@@ -49,16 +49,17 @@ export class Relay extends Component implements EventLedger {
   /** index in Sim.ledgers: the outbox writes, the relay's publishes and the index's applies carry it */
   ledgerIndex = 0;
   private alive = true;
-  /** extra time each read and mark takes (a slow fault) */
+  /** extra time before each poll (a slow fault) */
   private slowMs = 0;
   private busy = false;
   private pollEv = -1;
-  private readEv = -1;
-  private markEv = -1;
   /** bumped by each death: timers of an earlier life are ignored */
   private life = 0;
-  /** publishes of the current life still awaited, by job id */
-  private readonly inflight = new Set<number>();
+  /**
+   * when the current life began: a call sent before it belongs to an earlier
+   * life (kept by the copy a dying callee answers with, unlike the job id)
+   */
+  private bornAt = 0;
   /** the batch under way: its rows, the acknowledged ones, per-partition chains still to send */
   private batchRows: number[] = [];
   private acked: number[] = [];
@@ -86,12 +87,6 @@ export class Relay extends Component implements EventLedger {
     this.ledgerIndex = sim.ledgers.push(this) - 1;
     this.pollEv = sim.q.on((life) => {
       if (life === this.life) this.poll();
-    });
-    this.readEv = sim.q.on((life) => {
-      if (life === this.life) this.publishBatch();
-    });
-    this.markEv = sim.q.on((life) => {
-      if (life === this.life) this.mark();
     });
   }
 
@@ -132,18 +127,25 @@ export class Relay extends Component implements EventLedger {
 
   // ---- the polling loop
 
-  /** The database is reachable through shard 0's primary. */
-  private dbUp(): boolean {
-    return this.db.isAlive(this.db.groups[0].primary);
-  }
-
+  /** Queries the database for unsent rows. */
   private poll(): void {
     if (!this.alive || this.busy) return;
     this.polls++;
-    if (this.rows.pending === 0 || !this.dbUp())
-      return this.sim.q.schedule(this.cfg.intervalMs, this.pollEv, this.life);
     this.busy = true;
-    this.sim.q.schedule(this.cfg.readTime.sample(this.rng) + this.slowMs, this.readEv, this.life);
+    this.ask(OP_READ);
+  }
+
+  /** A query of the outbox table (or the log) on shard 0's primary: a poll's read, or its mark. */
+  private ask(op: number): void {
+    const c = this.sim.child(null, this, 0);
+    c.op = op;
+    c.shard = 0;
+    this.sim.send(c, this.db, -1, this.slowMs);
+  }
+
+  private nextPoll(ms: number): void {
+    this.busy = false;
+    this.sim.q.schedule(ms, this.pollEv, this.life);
   }
 
   /** The batch is read: publish its rows, one chain per partition. */
@@ -158,7 +160,7 @@ export class Relay extends Component implements EventLedger {
       else this.chains.set(p, [pos]);
     }
     this.chainsOpen = this.chains.size;
-    if (this.chainsOpen === 0) return this.batchDone();
+    if (this.chainsOpen === 0) return this.nextPoll(this.cfg.intervalMs);
     // reversed, so that pop() takes the oldest
     for (const [p, chain] of this.chains) {
       chain.reverse();
@@ -180,17 +182,19 @@ export class Relay extends Component implements EventLedger {
     c.msg = pos;
     c.ledger = this.ledgerIndex;
     c.size = this.cfg.size.sample(this.rng);
-    this.inflight.add(c.id);
     this.sim.send(c, this.topic, -1);
   }
 
   override onReply(c: Job): void {
-    const mine = this.inflight.delete(c.id);
+    const mine = this.alive && c.start >= this.bornAt;
     const ok = c.outcome === OK;
+    const op = c.op;
     const pos = c.msg;
-    const p = this.topic.partitionOf(c.key);
+    const p = op === OP_PUBLISH ? this.topic.partitionOf(c.key) : -1;
     this.sim.release(c);
     if (!mine) return; // an answer to a life that has ended
+    if (op === OP_READ) return ok ? this.publishBatch() : this.nextPoll(this.cfg.intervalMs);
+    if (op === OP_MARK) return this.marked(ok);
     if (ok) {
       this.acked.push(pos);
       return this.sendNext(p);
@@ -202,17 +206,18 @@ export class Relay extends Component implements EventLedger {
   }
 
   private batchDone(): void {
-    this.sim.q.schedule(this.cfg.markTime.sample(this.rng) + this.slowMs, this.markEv, this.life);
+    if (this.acked.length === 0) return this.marked(false);
+    this.ask(OP_MARK);
   }
 
-  /** The acknowledged rows are marked sent; poll again at once after a full batch. */
-  private mark(): void {
-    for (const pos of this.acked) this.rows.markSent(pos);
-    const full = this.batchRows.length === this.cfg.batch && this.acked.length === this.batchRows.length;
-    this.busy = false;
+  /** The acknowledged rows are marked sent (unless the mark failed); poll again at once after a full batch. */
+  private marked(ok: boolean): void {
+    if (ok) for (const pos of this.acked) this.rows.markSent(pos);
+    const full =
+      ok && this.batchRows.length === this.cfg.batch && this.acked.length === this.batchRows.length;
     this.batchRows = [];
     this.acked = [];
-    this.sim.q.schedule(full ? 0 : this.cfg.intervalMs, this.pollEv, this.life);
+    this.nextPoll(full ? 0 : this.cfg.intervalMs);
   }
 
   // ---- faults
@@ -223,7 +228,6 @@ export class Relay extends Component implements EventLedger {
     this.busy = false;
     this.life++;
     // answers on their way are dropped when they come (see onReply)
-    this.inflight.clear();
     this.batchRows = [];
     this.acked = [];
     this.chains = new Map();
@@ -236,6 +240,7 @@ export class Relay extends Component implements EventLedger {
   override restart(_instance: number): void {
     if (this.alive) return;
     this.alive = true;
+    this.bornAt = this.sim.now;
     this.poll();
   }
 

@@ -13,8 +13,6 @@ import { sampler } from "../kernel/distributions.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 
-type DatabaseSpec = Extract<ComponentSpec, { kind: "database" }>;
-
 /** Builds every relay (after databases and topics); a log relay is told every write its database commits. */
 export function buildRelays(
   d: Design,
@@ -25,16 +23,12 @@ export function buildRelays(
   for (const [name, c] of Object.entries(d.components)) {
     if (c.kind !== "relay") continue;
     const db = byName.get(c.from) as Database;
-    const spec = d.components[c.from] as DatabaseSpec;
-    const D = DEFAULTS.database;
     const relay = new Relay(
       name,
       {
         source: c.source ?? "outbox",
         intervalMs: c.interval ?? DEFAULTS.relay.interval,
         batch: c.batch ?? DEFAULTS.relay.batch,
-        readTime: sampler(spec.readTime ?? D.readTime),
-        markTime: sampler(spec.writeTime ?? D.writeTime),
         size: sampler(c.size ?? DEFAULTS.topic.messageSize),
       },
       db,
