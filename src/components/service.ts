@@ -21,6 +21,7 @@ import {
 import type { LimitSet } from "./limit-set.js";
 import { CONFLICT, ERROR, OK, RATE_LIMITED, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
+import { DualWriteLedger } from "../mechanisms/dual-write-ledger.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
@@ -122,6 +123,8 @@ export type Step =
       saltKeys?: number;
       /** the store's index of the idempotency-key policy the write carries (absent or 0: no key) */
       idem?: number;
+      /** the event ledger its commit is told to (Sim.ledgers): an outbox relay's, a dual write's, a change feed's */
+      ledger?: number;
     }
   | {
       /** shared sessions: read the user's session from the session store (a cache or a database) */
@@ -139,6 +142,8 @@ export type Step =
       wait: boolean;
       /** bytes of the message */
       size: Sampler;
+      /** the dual-write ledger its append is told to (Sim.ledgers) */
+      ledger?: number;
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
@@ -180,6 +185,8 @@ export class Service extends Station {
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
   private readonly l1: LocalCache | null;
+  /** routes that write a row and then publish its event as two operations: their ledgers, by route name */
+  readonly dualWrites: { route: string; ledger: DualWriteLedger }[] = [];
   /** where users' sessions live (null: the service keeps none) */
   sessions: Sessions | null = null;
   /** what read and write steps do with their caches */
@@ -356,6 +363,7 @@ export class Service extends Station {
           // the message's id: a retry of this call carries the same one
           c.aux = step.to.newMessageId();
           c.size = step.size.sample(this.rng);
+          c.ledger = step.ledger ?? 0;
           if (step.wait) return sim.send(c, step.to, -1);
           // fire and forget: nobody waits for the answer, which is dropped (see onReply)
           c.parent = -1;
@@ -392,6 +400,7 @@ export class Service extends Station {
           c.policy = step.policy;
           c.path = this.pathOf(job, 0);
           c.idem = step.idem ?? 0;
+          c.ledger = step.ledger ?? 0;
           // a salted write goes to one of the key's sub-keys, spreading a hot key over shards
           if (salted(step, job.key)) c.key = subKey(job.key, this.rng.int(step.salt!));
           // write-through and write-behind caches write the store themselves
@@ -754,6 +763,32 @@ export class Service extends Station {
     this.l1?.clear(instance);
   }
 
+  /**
+   * A route that writes then publishes (a dual write): returns the ledger
+   * index its write and publish steps carry, so that the database's commit
+   * and the topic's append are paired per request.
+   */
+  dualWrite(route: string): number {
+    const ledger = new DualWriteLedger();
+    this.dualWrites.push({ route, ledger });
+    return (
+      this.sim.ledgers.push({
+        committed: (job) => ledger.committed(job.reqNo),
+        appended: (job) => ledger.appended(job.reqNo),
+      }) - 1
+    );
+  }
+
+  override tick(second: number): void {
+    super.tick(second);
+    // forget the requests none of whose work is left: a committed write without its event is missing
+    if (this.dualWrites.some((d) => d.ledger.size > 0)) {
+      const live = this.sim.liveRequests();
+      const alive = (req: number) => live.has(req);
+      for (const d of this.dualWrites) d.ledger.sweep(alive);
+    }
+  }
+
   /** A newly launched instance starts cold: no in-process cache, no cached directory answers. */
   override instanceStarted(instance: number): void {
     this.l1?.clear(instance);
@@ -763,6 +798,8 @@ export class Service extends Station {
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
     if (this.sessions) base.sessions = this.sessions.report();
+    if (this.dualWrites.length > 0)
+      base.dualWrite = Object.fromEntries(this.dualWrites.map((d) => [d.route, d.ledger.counts()]));
     if (this.limitSteps.length > 0) {
       base.limited = this.limitSteps.reduce((n, l) => n + l.limited, 0);
       base.limits = this.limitSteps.map((l) => ({ ...l }));

@@ -53,6 +53,7 @@ import type { Gateway } from "../components/gateway.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
+import { buildRelays, outboxLedger, wireEvents } from "./build-events.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -206,6 +207,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
 
   // topics and the consumer groups reading them (consumers are services whose requests are messages)
   buildMessaging(d, sim, byName, zonesOf);
+  // outbox relays and change-data-capture connectors, between databases and topics
+  buildRelays(d, sim, byName, zonesOf);
   // gateways are stations too (balancers may spread over them); their limiter stores are built
   for (const [name, c] of entries)
     if (c.kind === "gateway") {
@@ -236,6 +239,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   for (const [name, c] of entries) {
     if (c.kind === "service" || c.kind === "consumer") {
       const plans = new Map<number, Step[]>();
+      const named: [string, Step[]][] = [];
       let fallback: Step[] | null = null;
       const limitSteps: Step[] = [];
       for (const [route, steps] of Object.entries(routesOf(c))) {
@@ -329,14 +333,17 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             salt: s.salt,
             saltKeys: s.saltKeys,
             idem: keyPolicy(store, s.idempotency),
+            ledger: s.outbox !== undefined ? outboxLedger(s.write, s.outbox, byName) : undefined,
           };
         });
         const session = c.kind === "service" ? sessionStep(c, byName) : null;
         if (session) plan.unshift(session);
+        named.push([route, plan]);
         if (route === "*") fallback = plan;
         else plans.set(sim.routeIndex(route), plan);
       }
       (byName.get(name) as Service).define(plans, fallback);
+      wireEvents(byName.get(name) as Service, named, byName);
     }
   }
 

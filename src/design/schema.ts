@@ -694,6 +694,10 @@ const StepSchema = z.union([
       description: "salt only the saltKeys most popular keys (default all)",
     }),
     idempotency: IdempotencySchema.optional(),
+    outbox: Name.optional().meta({
+      description:
+        "transactional outbox: a topic; the write also inserts an event row for it in the database's outbox table, in the same transaction, and a relay (kind: relay, source: outbox) publishes it",
+    }),
   }),
   z.strictObject({
     publish: Name.meta({
@@ -1693,6 +1697,29 @@ export const DatabaseSchema = z.strictObject({
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
 });
 
+// ---------- relay (outbox relay, change-data-capture connector) ----------
+
+export const RelaySchema = z.strictObject({
+  kind: z.literal("relay").meta({
+    description:
+      "one process that publishes a database's events to a topic: the rows of its transactional outbox, or every committed write (change data capture)",
+  }),
+  from: Name.meta({ description: "the database whose outbox or log it reads" }),
+  to: Name.meta({ description: "the topic it publishes to (keyed by the row's key)" }),
+  source: z.enum(["outbox", "log"]).optional().meta({
+    description:
+      "outbox (default): the event rows write steps with outbox: <to> commit with their rows; log: a change for every write committed on the database (CDC), whose consumers' writes are counted as applies to an index",
+  }),
+  interval: PositiveDuration.optional().meta({
+    description: "pause between polls that found less than a full batch (default 100ms)",
+  }),
+  batch: PositiveInt.optional().meta({
+    description: "most rows read, published and marked sent per poll (default 100)",
+  }),
+  size: SizeDist.optional().meta({ description: "bytes of each message (default 1KiB)" }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+});
+
 // ---------- quorum store ----------
 
 export const QuorumStoreSchema = z.strictObject({
@@ -1853,6 +1880,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   GatewaySchema,
   LimiterStoreSchema,
   RealtimeSchema,
+  RelaySchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -1871,6 +1899,7 @@ export const COMPONENT_KINDS = [
   "consumer",
   "queue",
   "realtime",
+  "relay",
 ] as const;
 
 // ---------- faults ----------

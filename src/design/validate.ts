@@ -11,6 +11,7 @@ import { gatewayProblems, limitStepProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
 import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
 import { realtimeProblems } from "./validate-realtime.js";
+import { outboxProblems, relayProblems } from "./validate-events.js";
 import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -78,6 +79,7 @@ const FAULT_TARGETS: Kind[] = [
   "topic",
   "consumer",
   "queue",
+  "relay",
 ];
 
 export function validateDesign(d: Design): Problem[] {
@@ -385,6 +387,7 @@ export function validateDesign(d: Design): Problem[] {
                   atKey: true,
                 });
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.write));
+              out.push(...outboxProblems(s, p, d, ref));
             }
             if ("cache" in s && s.cache) ref([...p, "cache"], s.cache, ["cache"], "cache");
           });
@@ -403,6 +406,9 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        break;
+      case "relay":
+        out.push(...relayProblems(name, c, d, ref));
         break;
       case "realtime":
         c.zones?.forEach((z, i) => {

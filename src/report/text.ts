@@ -2,6 +2,7 @@
 import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
 import { messagingLines } from "./text-messaging.js";
+import { eventLines } from "./text-events.js";
 import { realtimeLines } from "./text-realtime.js";
 import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
@@ -116,6 +117,8 @@ export function renderText(rep: Report): string {
   if (cdn.length) out.push("", ...cdn);
   const messaging = messagingLines(rep);
   if (messaging.length) out.push("", ...messaging);
+  const events = eventLines(rep, ms);
+  if (events.length) out.push("", ...events);
   const realtime = realtimeLines(rep, ms);
   if (realtime.length) out.push("", ...realtime);
   const capacity = capacityLines(rep);
