@@ -35,6 +35,9 @@ export class GroupState {
   /** per member: a fetch parked at the broker waiting for messages (job id, -1: none) */
   readonly parked: Int32Array;
   commitsRefused = 0;
+  /** per member: positions recorded by an auto-commit on its way (allocated on first use) and their generation */
+  private readonly positionSnap: (Float64Array | undefined)[] = [];
+  private readonly snapGen: number[] = [];
 
   constructor(
     readonly index: number,
@@ -113,6 +116,29 @@ export class GroupState {
     this.batchLen[member] = n;
     this.batchGen[member] = this.generation;
     return n;
+  }
+
+  /**
+   * Auto-commit (MQ-10): records the fetch positions of `member`'s partitions
+   * now, to be committed when the commit reaches the broker, whatever has
+   * been processed of them.
+   */
+  snapshotPositions(member: number): void {
+    const snap = (this.positionSnap[member] ??= new Float64Array(this.partitions));
+    snap.fill(-1);
+    for (const p of this.assigned[member]) snap[p] = this.position[p];
+    this.snapGen[member] = this.generation;
+  }
+
+  /** Commits the positions `snapshotPositions` recorded, if no rebalance came between; returns whether it did. */
+  commitPositions(member: number): boolean {
+    const snap = this.positionSnap[member];
+    if (snap === undefined || this.snapGen[member] !== this.generation) {
+      this.commitsRefused++;
+      return false;
+    }
+    for (let p = 0; p < this.partitions; p++) if (snap[p] > this.committed[p]) this.committed[p] = snap[p];
+    return true;
   }
 
   /** Commits the end of `member`'s batch, if the batch is of the current generation; returns whether it was. */

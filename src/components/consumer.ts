@@ -11,7 +11,9 @@
 // before processing, the messages a dead instance was processing are never
 // processed (lost); committed after, the ones it processed but had not
 // committed are processed again by the partition's next owner (duplicated).
-// A dedup store of processed message ids turns those redeliveries into skips.
+// With auto-commit, every interval an instance commits what it has fetched,
+// processed or not: a crash may do both. A dedup store of processed message
+// ids turns redeliveries into skips.
 //
 // Membership changes rebalance the group (eager, stop-the-world): a dead
 // instance is noticed after the session timeout, a restarted one rejoins at
@@ -26,7 +28,7 @@ import type { ComponentReport, Sim } from "./runtime.js";
 import { Service, type ServiceConfig } from "./service.js";
 import type { Topic } from "./topic.js";
 
-export type CommitMode = "before" | "after";
+export type CommitMode = "before" | "after" | "auto";
 
 export interface ConsumerConfig extends ServiceConfig {
   topic: Topic;
@@ -35,6 +37,8 @@ export interface ConsumerConfig extends ServiceConfig {
   /** route index of the messages (their steps are the plan for any route) */
   route: number;
   commit: CommitMode;
+  /** with commit auto: time between an instance's commits of its fetch positions */
+  autoCommitIntervalMs: number;
   /** the group joins (its first assignment) at this time */
   startMs: number;
   /** after this time an instance that finds no message stops fetching (the run is over) */
@@ -75,6 +79,9 @@ export class Consumer extends Service {
   private joinEv = -1;
   private detectEv = -1;
   private rebalanceEv = -1;
+  private autoCommitEv = -1;
+  /** per instance: restarted since the last assignment (a new process, with no positions of its own) */
+  private readonly restarted: Uint8Array;
   /** the incarnation a pending detection of each instance's death is for */
   private readonly detectFor: Int32Array;
   private rebalancing = false;
@@ -104,6 +111,7 @@ export class Consumer extends Service {
     this.phase = new Uint8Array(n).fill(IDLE);
     this.outstanding = new Int32Array(n);
     this.detectFor = new Int32Array(n).fill(-1);
+    this.restarted = new Uint8Array(n);
     this.dedup = ccfg.dedupTtlMs !== null ? new DedupStore(ccfg.dedupTtlMs) : null;
     const P = ccfg.group.partitions;
     this.partitionLag = Array.from({ length: P }, () => []);
@@ -115,6 +123,7 @@ export class Consumer extends Service {
     this.pollEv = sim.q.on((m) => this.polled(m));
     this.joinEv = sim.q.on(() => this.join());
     this.detectEv = sim.q.on((m) => this.detected(m));
+    this.autoCommitEv = sim.q.on((arg) => this.autoCommit(arg));
     this.rebalanceEv = sim.q.on((token) => {
       if (token === this.rebalanceToken) this.maybeFinishRebalance();
     });
@@ -140,7 +149,36 @@ export class Consumer extends Service {
     const topic = this.topic;
     this.group.join((p) => topic.hw[p]);
     this.group.assign(this.live());
-    for (const m of this.live()) this.schedulePoll(m, 0);
+    for (const m of this.live()) {
+      this.schedulePoll(m, 0);
+      this.scheduleAutoCommit(m);
+    }
+  }
+
+  // ---------- auto-commit (commit: auto) ----------
+
+  /** Instance m's next auto-commit, one interval from now (called off by its death: see autoCommit). */
+  private scheduleAutoCommit(m: number): void {
+    if (this.ccfg.commit !== "auto") return;
+    const arg = this.group.incarnation[m] * this.ccfg.instances + m;
+    this.sim.q.schedule(this.ccfg.autoCommitIntervalMs, this.autoCommitEv, arg);
+  }
+
+  /**
+   * Commits instance m's fetch positions, processed or not (as a client
+   * committing in the background every interval does): a crash then loses
+   * what was fetched before the commit and not yet processed, and processes
+   * again what was processed since the commit.
+   */
+  private autoCommit(arg: number): void {
+    const n = this.ccfg.instances;
+    const m = arg % n;
+    if (this.alive[m] === 0 || Math.floor(arg / n) !== this.group.incarnation[m]) return;
+    if (this.group.assigned[m].length > 0) {
+      this.group.snapshotPositions(m);
+      this.sendCommit(m, 1);
+    }
+    this.scheduleAutoCommit(m);
   }
 
   private schedulePoll(m: number, delay: number): void {
@@ -211,9 +249,11 @@ export class Consumer extends Service {
     g.batchLen[m] = 0;
   }
 
-  private sendCommit(m: number): void {
+  /** kind 1: an auto-commit of m's recorded positions; 0: its batch's end */
+  private sendCommit(m: number, kind = 0): void {
     const c = this.sim.child(null, this, m);
     c.op = OP_COMMIT_OFFSETS;
+    c.aux = kind;
     c.expect = this.group.incarnation[m];
     this.sim.send(c, this.topic, -1);
   }
@@ -222,8 +262,10 @@ export class Consumer extends Service {
     const m = c.callerInstance;
     const stale = c.expect !== this.group.incarnation[m];
     const ok = c.outcome === OK;
+    const auto = c.aux === 1;
     this.sim.release(c);
-    if (stale) return;
+    // an auto-commit's reply changes nothing: the instance did not wait for it
+    if (stale || auto) return;
     if (this.phase[m] === COMMIT_BEFORE) {
       if (ok) return this.dispatch(m);
       // the commit may or may not have landed: the batch is not processed (committed, it is lost)
@@ -358,6 +400,8 @@ export class Consumer extends Service {
     this.phase[m] = IDLE;
     // a restarted instance whose death was not yet noticed replaces itself at once
     this.detectFor[m] = -1;
+    this.restarted[m] = 1;
+    if (this.group.joined) this.scheduleAutoCommit(m);
     this.beginRebalance();
   }
 
@@ -381,6 +425,15 @@ export class Consumer extends Service {
     const live = this.live();
     for (const m of live) if (this.phase[m] !== IDLE) return;
     this.rebalancing = false;
+    // with auto-commit, an instance commits its positions before it rejoins (its batch is done);
+    // a restarted one has none to commit
+    if (this.ccfg.commit === "auto")
+      for (const m of live)
+        if (this.restarted[m] === 0) {
+          this.group.snapshotPositions(m);
+          this.group.commitPositions(m);
+        }
+    this.restarted.fill(0);
     this.group.assign(live);
     for (const m of live) this.schedulePoll(m, 0);
   }

@@ -494,7 +494,9 @@ export class Topic extends Station {
     const g = this.groupOfCaller[job.caller];
     const m = job.callerInstance;
     // a commit from a member that died while it was on its way is lost with it
-    job.outcome = job.expect === g.incarnation[m] && g.commit(m) ? OK : INSTANCE_DOWN;
+    // aux 1: an auto-commit of the member's fetch positions; otherwise its batch's end
+    const live = job.expect === g.incarnation[m];
+    job.outcome = live && (job.aux === 1 ? g.commitPositions(m) : g.commit(m)) ? OK : INSTANCE_DOWN;
     this.sim.reply(job);
   }
 

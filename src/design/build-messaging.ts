@@ -129,6 +129,7 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
     groupName: c.group ?? name,
     route: sim.routeIndex(t.name),
     commit: c.commit ?? D.commit,
+    autoCommitIntervalMs: c.autoCommitInterval ?? D.autoCommitInterval,
     startMs: c.start ?? 0,
     stopMs: d.duration,
     sessionTimeoutMs: c.sessionTimeout ?? D.sessionTimeout,

@@ -227,6 +227,8 @@ export const DEFAULTS = {
     /** a queue consumer's messages in hand (RabbitMQ's prefetch count) */
     prefetch: 10,
     commit: "after" as const,
+    /** Kafka's auto.commit.interval.ms */
+    autoCommitInterval: 5000,
     assignment: "range" as const,
     startAt: "latest" as const,
     sessionTimeout: 10_000,

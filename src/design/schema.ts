@@ -1146,9 +1146,13 @@ export const ConsumerSchema = z.strictObject({
     .array(StepSchema)
     .min(1)
     .meta({ description: "what is done for each message, as a service route's steps" }),
-  commit: z.enum(["before", "after"]).optional().meta({
+  commit: z.enum(["before", "after", "auto"]).optional().meta({
     description:
-      "when a batch's offsets are committed: after processing it (default; a crash redelivers, so at least once) or before (a crash loses, so at most once)",
+      "when a batch's offsets are committed: after processing it (default; a crash redelivers, so at least once), before (a crash loses, so at most once), or auto (topic only: every autoCommitInterval, what was fetched, processed or not; a crash may do both)",
+  }),
+  autoCommitInterval: PositiveDuration.optional().meta({
+    description:
+      "with commit: auto, time between an instance's commits of its fetch positions (Kafka's auto.commit.interval.ms, default 5s)",
   }),
   assignment: z.enum(["range", "round-robin"]).optional().meta({
     description:

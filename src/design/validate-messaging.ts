@@ -108,6 +108,13 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
   const source = (c.topic ?? c.queue)!;
   if (c.queue !== undefined) {
     ref(at("queue"), c.queue, ["queue"], "queue");
+    if (c.commit === "auto")
+      out.push({
+        path: at("commit"),
+        message:
+          "commit: auto commits a group's offsets in a topic; a queue's messages are acknowledged one by one",
+        expected: "before or after",
+      });
     for (const f of TOPIC_ONLY)
       if (c[f] !== undefined)
         out.push({
@@ -130,6 +137,13 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
         break;
       }
   }
+  if (c.autoCommitInterval !== undefined && c.commit !== "auto")
+    out.push({
+      path: at("autoCommitInterval"),
+      message: `autoCommitInterval is the period of commit: auto; this consumer commits ${c.commit ?? "after"} processing`,
+      hint: "add commit: auto, or remove autoCommitInterval",
+      atKey: true,
+    });
   c.steps.forEach((s, i) => {
     if ("publish" in s && s.publish === source)
       out.push({
