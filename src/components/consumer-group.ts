@@ -35,6 +35,8 @@ export class GroupState {
   /** per member: a fetch parked at the broker waiting for messages (job id, -1: none) */
   readonly parked: Int32Array;
   commitsRefused = 0;
+  /** offset resets are to come: every retained message's details are kept (see floor) */
+  keepHistory = false;
   /** per member: positions recorded by an auto-commit on its way (allocated on first use) and their generation */
   private readonly positionSnap: (Float64Array | undefined)[] = [];
   private readonly snapGen: number[] = [];
@@ -169,6 +171,7 @@ export class GroupState {
 
   /** Lowest offset of partition p whose details the group may still need. */
   floor(p: number): number {
+    if (this.keepHistory) return this.logs[p].start;
     if (this.joined) return this.committed[p];
     return this.startAt === "earliest" ? 0 : Infinity;
   }

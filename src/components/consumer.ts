@@ -23,6 +23,7 @@
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import type { GroupState } from "./consumer-group.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
+import { type ResetResult, type ResetTarget, resetOffsets } from "./offset-reset.js";
 import { OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Service, type ServiceConfig } from "./service.js";
@@ -39,6 +40,8 @@ export interface ConsumerConfig extends ServiceConfig {
   commit: CommitMode;
   /** with commit auto: time between an instance's commits of its fetch positions */
   autoCommitIntervalMs: number;
+  /** offset resets, by time: each stops the group as a rebalance does, and applies when it ends */
+  resets: { atMs: number; to: ResetTarget }[];
   /** the group joins (its first assignment) at this time */
   startMs: number;
   /** after this time an instance that finds no message stops fetching (the run is over) */
@@ -80,6 +83,11 @@ export class Consumer extends Service {
   private detectEv = -1;
   private rebalanceEv = -1;
   private autoCommitEv = -1;
+  private resetEv = -1;
+  /** resets whose time has come, applied when the rebalance they began ends */
+  private readonly dueResets: number[] = [];
+  private readonly resetResults: (ResetResult & { atMs: number })[] = [];
+  private resetsApplied = 0;
   /** per instance: restarted since the last assignment (a new process, with no positions of its own) */
   private readonly restarted: Uint8Array;
   /** the incarnation a pending detection of each instance's death is for */
@@ -124,6 +132,10 @@ export class Consumer extends Service {
     this.joinEv = sim.q.on(() => this.join());
     this.detectEv = sim.q.on((m) => this.detected(m));
     this.autoCommitEv = sim.q.on((arg) => this.autoCommit(arg));
+    this.resetEv = sim.q.on((i) => {
+      this.dueResets.push(i);
+      this.beginRebalance();
+    });
     this.rebalanceEv = sim.q.on((token) => {
       if (token === this.rebalanceToken) this.maybeFinishRebalance();
     });
@@ -132,6 +144,8 @@ export class Consumer extends Service {
   override start(): void {
     super.start();
     this.sim.q.at(this.ccfg.startMs, this.joinEv, 0);
+    this.ccfg.resets.forEach((r, i) => this.sim.q.at(r.atMs, this.resetEv, i));
+    this.group.keepHistory = this.ccfg.resets.length > 0;
   }
 
   /** Messages are the consumer's traffic: counted, timed and shown in its utilisation. */
@@ -434,8 +448,19 @@ export class Consumer extends Service {
           this.group.commitPositions(m);
         }
     this.restarted.fill(0);
+    for (const i of this.dueResets) this.applyReset(i);
+    this.dueResets.length = 0;
     this.group.assign(live);
     for (const m of live) this.schedulePoll(m, 0);
+  }
+
+  /** The group is stopped: its committed offsets move to the reset's target. */
+  private applyReset(i: number): void {
+    const topic = this.topic;
+    const r = resetOffsets(this.group, this.ccfg.resets[i].to, (p) => topic.hw[p]);
+    this.resetResults[i] = { atMs: this.sim.now, ...r };
+    // after the last reset, the details of committed messages may go again
+    if (++this.resetsApplied === this.ccfg.resets.length) this.group.keepHistory = false;
   }
 
   // ---------- lag ----------
@@ -464,6 +489,20 @@ export class Consumer extends Service {
     if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
     const { alertAboveMessages: am, alertAboveMs: ams } = this.ccfg;
     if ((am !== null && lag > am) || (ams !== null && lagMs > ams)) this.alertSeconds++;
+  }
+
+  /** Each reset: when it was asked for, when it applied (the group stopped), where to, and what it did. */
+  private resetsReport(): Record<string, number | string | null>[] {
+    return this.ccfg.resets.map((r, i) => {
+      const done = this.resetResults[i] as (ResetResult & { atMs: number }) | undefined;
+      return {
+        at: r.atMs,
+        appliedAt: done ? done.atMs : null,
+        to: targetName(r.to),
+        skipped: done ? done.skipped : 0,
+        replayed: done ? done.replayed : 0,
+      };
+    });
   }
 
   override report(now: number): ComponentReport {
@@ -514,9 +553,15 @@ export class Consumer extends Service {
       commitsRefused: g.commitsRefused,
       assignment: g.assigned.map((a, m) => (this.alive[m] === 1 ? [...a] : [])),
       idleInstances: g.assigned.filter((a, m) => this.alive[m] === 1 && a.length === 0).length,
+      ...(this.ccfg.resets.length > 0 ? { resets: this.resetsReport() } : {}),
       ...(this.dedup ? { dedup: { skipped: this.dedupSkipped, ids: this.dedup.size } } : {}),
     };
   }
+}
+
+function targetName(to: ResetTarget): string | number {
+  if (typeof to === "string") return to;
+  return "offset" in to ? to.offset : `${to.time}ms`;
 }
 
 function round3(x: number): number {

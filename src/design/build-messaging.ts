@@ -130,6 +130,7 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
     route: sim.routeIndex(t.name),
     commit: c.commit ?? D.commit,
     autoCommitIntervalMs: c.autoCommitInterval ?? D.autoCommitInterval,
+    resets: (c.resets ?? []).map((r) => ({ atMs: r.at, to: r.to })),
     startMs: c.start ?? 0,
     stopMs: d.duration,
     sessionTimeoutMs: c.sessionTimeout ?? D.sessionTimeout,

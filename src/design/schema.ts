@@ -1163,6 +1163,32 @@ export const ConsumerSchema = z.strictObject({
       "where the group starts reading when it joins: latest (new messages only, default) or earliest (every retained message: a replay)",
   }),
   start: Duration.optional().meta({ description: "when the group joins (default 0s)" }),
+  resets: z
+    .array(
+      z.strictObject({
+        at: Duration.meta({ description: "when the reset is asked for (after the group joins)" }),
+        to: z
+          .union([
+            z.enum(["earliest", "latest"]),
+            z
+              .number()
+              .int()
+              .min(0)
+              .transform((offset) => ({ offset })),
+            Duration.transform((time) => ({ time })),
+          ])
+          .meta({
+            description:
+              "where every partition's offset goes: earliest (a replay of what is retained), latest (the lag is skipped), an offset (e.g. 1200) or a time (e.g. 30s: the first message appended since)",
+          }),
+      }),
+    )
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        "offset resets: at each, the group stops (as for a rebalance) and its committed offsets move (kafka-consumer-groups --reset-offsets)",
+    }),
   sessionTimeout: PositiveDuration.optional().meta({
     description: "time for the group to notice a dead instance and rebalance its partitions (default 10s)",
   }),

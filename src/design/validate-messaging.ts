@@ -92,7 +92,15 @@ export function queueProblems(
 }
 
 /** Fields that only a consumer of a topic (a group reading a log) has. */
-const TOPIC_ONLY = ["group", "assignment", "startAt", "start", "sessionTimeout", "rebalancePause"] as const;
+const TOPIC_ONLY = [
+  "group",
+  "assignment",
+  "startAt",
+  "start",
+  "sessionTimeout",
+  "rebalancePause",
+  "resets",
+] as const;
 
 export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: Ref): Problem[] {
   const out: Problem[] = [];
@@ -150,6 +158,18 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
         path: at("steps", i, "publish"),
         message: `consumer "${name}" publishes to "${source}", the ${c.topic !== undefined ? "topic" : "queue"} it reads: each message would make another, forever`,
         hint: "publish to another topic or queue",
+      });
+  });
+  c.resets?.forEach((r, i) => {
+    const start = c.start ?? 0;
+    if (r.at <= start || r.at >= d.duration)
+      out.push({
+        path: at("resets", i, "at"),
+        message:
+          r.at <= start
+            ? `a reset at ${r.at / 1000}s, when the group has not joined yet (it joins at ${start / 1000}s)`
+            : `a reset at ${r.at / 1000}s, after the run's ${d.duration / 1000}s`,
+        expected: `a time after the group joins (${start / 1000}s) and before the end of the run (${d.duration / 1000}s)`,
       });
   });
   if (c.start !== undefined && c.start >= d.duration)

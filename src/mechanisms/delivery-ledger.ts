@@ -160,6 +160,24 @@ export class DeliveryLedger {
   }
 
   /**
+   * The group's offset of partition p was moved forward over [from, to) (an
+   * offset reset): the messages it had not processed, nor is processing, are
+   * lost; returns how many.
+   */
+  skippedOver(p: number, from: number, to: number): number {
+    const log = this.logs[p];
+    let n = 0;
+    for (let o = Math.max(from, this.from[p], log.start); o < to; o++) {
+      const s = log.state(this.g, o);
+      if (s < 0 || (s & (COUNT_MASK | DEDUPED | FAILED | LOST | INFLIGHT_MASK)) !== 0) continue;
+      this.lost++;
+      n++;
+      log.setState(this.g, o, s | LOST);
+    }
+    return n;
+  }
+
+  /**
    * Retention deleted offsets [from, to): those the group is accountable for
    * and had not processed, nor is processing, are lost.
    */
