@@ -17,13 +17,25 @@
 // in-sync follower takes over with the log it has: messages beyond it (the
 // unreplicated tail) are gone, and with acks `leader` some of them had been
 // acknowledged.
+//
+// In-sync replicas (Kafka's ISR): a follower that has not been caught up to
+// the leader's end for `replicaLagMaxMs` (cut off by a network partition, or
+// too slow) leaves the in-sync set, checked every half of that time as Kafka
+// does, and the high watermark stops waiting for it; it rejoins once it has
+// caught up to the high watermark. With acks `all`, a publish to a partition
+// with fewer than `minInsync` in-sync replicas is refused with
+// not-enough-replicas, before its append or, if the set shrank meanwhile,
+// when it would have been acknowledged (the message is then in the log, not
+// acknowledged). minInsync 1 favours availability (the leader alone may
+// acknowledge, and its death then takes the partition offline); minInsync =
+// factor favours consistency (one lagging follower stops all publishes).
 import type { Sampler } from "../kernel/distributions.js";
 import { HashModPartitioner } from "../mechanisms/partitioning.js";
 import { PartitionLog } from "../mechanisms/partition-log.js";
 import type { GroupState } from "./consumer-group.js";
 import { IntQueue } from "./int-queue.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH } from "./job.js";
-import { INSTANCE_DOWN, OK } from "./outcomes.js";
+import { INSTANCE_DOWN, NOT_ENOUGH_REPLICAS, OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
 
@@ -48,6 +60,10 @@ export interface TopicConfig extends StationConfig {
   acks: Acks;
   /** time from a leader's death to a follower taking over */
   failoverMs: number;
+  /** with acks all: in-sync replicas (the leader included) a publish needs */
+  minInsync: number;
+  /** a follower not caught up for this long leaves the in-sync replicas (Kafka's replica.lag.time.max.ms) */
+  replicaLagMaxMs: number;
 }
 
 /** most messages a follower copies per fetch (Kafka's replica.fetch.max.bytes, 1MiB, of 1KiB messages) */
@@ -80,6 +96,7 @@ export class Topic extends Station {
   private replicatedEv = -1;
   private askedEv = -1;
   private electEv = -1;
+  private isrCheckEv = -1;
   /** message ids given to producers: one per publish call, kept by its retries */
   private ids = 0;
   private readonly appendedPer: Float64Array;
@@ -118,6 +135,14 @@ export class Topic extends Station {
   private acknowledgedLost = 0;
   private offlineSince: Float64Array;
   private offlineMs = 0;
+  /** per slot: when the follower was last caught up to the leader's end */
+  private readonly caughtUpAt: Float64Array;
+  /** per slot: the leader's end and the time when it last sent the follower messages */
+  private readonly answerEnd: Float64Array;
+  private readonly answerAt: Float64Array;
+  private isrShrinks = 0;
+  private isrExpands = 0;
+  private notEnoughReplicas = 0;
 
   constructor(name: string, cfg: TopicConfig) {
     super(name, cfg);
@@ -144,6 +169,9 @@ export class Topic extends Station {
     this.awaiting = Array.from({ length: P }, () => new IntQueue());
     this.ackedEnd = new Float64Array(P);
     this.offlineSince = new Float64Array(P).fill(-1);
+    this.caughtUpAt = new Float64Array(slots);
+    this.answerEnd = new Float64Array(slots);
+    this.answerAt = new Float64Array(slots);
   }
 
   override attach(sim: Sim, index: number): void {
@@ -153,6 +181,12 @@ export class Topic extends Station {
     this.replicatedEv = sim.q.on((arg) => this.replicated(arg));
     this.askedEv = sim.q.on((arg) => this.asked(arg));
     this.electEv = sim.q.on((arg) => this.elect(arg));
+    this.isrCheckEv = sim.q.on(() => this.checkIsr());
+  }
+
+  override start(): void {
+    super.start();
+    if (this.rf > 1) this.sim.q.schedule(this.tcfg.replicaLagMaxMs / 2, this.isrCheckEv, 0);
   }
 
   /** Registers the group a consumer component reads the topic as. */
@@ -208,6 +242,11 @@ export class Topic extends Station {
     const p = job.shard;
     // leadership moved while the append was under way: the old leader cannot take it
     if (this.leader[p] !== job.instance) return this.finish(job, INSTANCE_DOWN);
+    // acks all: too few replicas in sync to make the message safe, so it is not taken
+    if (this.tcfg.acks === "all" && this.isrSize(p) < this.tcfg.minInsync) {
+      this.notEnoughReplicas++;
+      return this.finish(job, NOT_ENOUGH_REPLICAS);
+    }
     if (job.abandoned) this.appendedAfterTimeout++;
     const log = this.logs[p];
     job.expect = log.append(job.aux, job.key, this.sim.now, job.size);
@@ -239,13 +278,48 @@ export class Topic extends Station {
     if (this.tcfg.acks === "all") {
       this.ackedEnd[p] = hw;
       const q = this.awaiting[p];
-      while (q.length > 0 && this.sim.pool.jobs[q.peek()].expect < hw)
-        this.respond(this.sim.pool.jobs[q.shift()], OK);
+      // replicated by every in-sync replica, but those are too few: in the log, yet refused
+      const enough = this.isrSize(p) >= this.tcfg.minInsync;
+      while (q.length > 0 && this.sim.pool.jobs[q.peek()].expect < hw) {
+        if (!enough) this.notEnoughReplicas++;
+        this.respond(this.sim.pool.jobs[q.shift()], enough ? OK : NOT_ENOUGH_REPLICAS);
+      }
     }
     this.arrived(p);
   }
 
   // ---------- replication ----------
+
+  /** In-sync replicas of partition p, its leader included. */
+  private isrSize(p: number): number {
+    let n = 0;
+    for (let j = 0; j < this.rf; j++) n += this.inSync[p * this.rf + j];
+    return n;
+  }
+
+  /** Every replicaLagMax/2: followers not caught up for replicaLagMax leave the in-sync replicas. */
+  private checkIsr(): void {
+    const now = this.sim.now;
+    for (let p = 0; p < this.logs.length; p++) {
+      const ls = this.leaderSlot[p];
+      if (ls < 0) continue;
+      const end = this.logs[p].end;
+      let shrunk = false;
+      for (let j = 0; j < this.rf; j++) {
+        const s = p * this.rf + j;
+        if (j === ls || this.inSync[s] === 0) continue;
+        // a follower whose fetch waits at the leader with nothing to copy is caught up
+        if (this.fetchState[s] === PARKED && this.known[s] >= end) this.caughtUpAt[s] = now;
+        if (now - this.caughtUpAt[s] > this.tcfg.replicaLagMaxMs) {
+          this.inSync[s] = 0;
+          this.isrShrinks++;
+          shrunk = true;
+        }
+      }
+      if (shrunk) this.advance(p);
+    }
+    this.sim.q.schedule(this.tcfg.replicaLagMaxMs / 2, this.isrCheckEv, 0);
+  }
 
   private slotEvent(s: number): number {
     this.seq[s] = (this.seq[s] + 1) % Math.floor(0x7fffffff / this.seq.length);
@@ -271,6 +345,8 @@ export class Topic extends Station {
     if (this.sim.net.partitioned && this.sim.net.isCut(from, to)) return;
     this.fetchState[s] = SENDING;
     this.sendingTo[s] = Math.min(end, this.rep[s] + REPLICA_FETCH_MAX);
+    this.answerEnd[s] = end;
+    this.answerAt[s] = this.sim.now;
     const d = this.sim.net.delay(from, to, this.netRng) + this.tcfg.appendTime.sample(this.rng);
     this.sim.q.schedule(d, this.replicatedEv, this.slotEvent(s));
   }
@@ -304,8 +380,16 @@ export class Topic extends Station {
     this.fetchState[s] = PARKED;
     if (this.leaderSlot[p] < 0) return;
     this.known[s] = this.rep[s];
-    // a follower back from the dead rejoins the in-sync replicas once it has the high watermark
-    if (this.inSync[s] === 0 && this.rep[s] >= this.hw[p]) this.inSync[s] = 1;
+    // caught up: to the leader's end now, or to its end when it last sent (as Kafka's leader judges)
+    if (this.rep[s] >= this.logs[p].end) this.caughtUpAt[s] = this.sim.now;
+    else if (this.rep[s] >= this.answerEnd[s] && this.answerAt[s] > this.caughtUpAt[s])
+      this.caughtUpAt[s] = this.answerAt[s];
+    // a follower back from the dead, or back in touch, rejoins the in-sync replicas once it has the high watermark
+    if (this.inSync[s] === 0 && this.rep[s] >= this.hw[p]) {
+      this.inSync[s] = 1;
+      this.isrExpands++;
+      this.caughtUpAt[s] = this.sim.now;
+    }
     this.advance(p);
     this.wake(p, j);
   }
@@ -338,6 +422,7 @@ export class Topic extends Station {
           this.offlineSince[p] = now;
           if (this.rf > 1) this.sim.q.schedule(this.tcfg.failoverMs, this.electEv, this.electionFor(p));
         } else {
+          if (this.inSync[s] === 1) this.isrShrinks++;
           this.inSync[s] = 0;
           this.advance(p);
         }
@@ -415,6 +500,8 @@ export class Topic extends Station {
       // followers drop whatever the new leader does not have, and fetch from it
       this.rep[f] = Math.min(this.rep[f], end);
       this.known[f] = this.rep[f];
+      this.caughtUpAt[f] = this.sim.now;
+      this.answerEnd[f] = Infinity;
       this.slotEvent(f);
       if (this.alive[this.brokerOf(p, k)] === 1) {
         this.fetchState[f] = PARKED;
@@ -551,6 +638,10 @@ export class Topic extends Station {
               acknowledgedLost: this.acknowledgedLost,
               offlineMs,
               underReplicated: this.underReplicated(),
+              minInsync: this.tcfg.minInsync,
+              isrShrinks: this.isrShrinks,
+              isrExpands: this.isrExpands,
+              notEnoughReplicas: this.notEnoughReplicas,
             },
           }
         : {}),

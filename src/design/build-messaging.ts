@@ -97,6 +97,8 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
     replicationFactor: c.replication?.factor ?? 1,
     acks: (c.replication?.acks ?? D.acks) === "all" ? "all" : "leader",
     failoverMs: c.replication?.failover ?? D.failover,
+    minInsync: c.replication?.minInsync ?? D.minInsync,
+    replicaLagMaxMs: c.replication?.replicaLagMax ?? D.replicaLagMax,
   });
 }
 

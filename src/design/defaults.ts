@@ -193,6 +193,10 @@ export const DEFAULTS = {
     acks: 1 as 1 | "all",
     /** KRaft's broker.session.timeout.ms */
     failover: 9000,
+    /** Kafka's min.insync.replicas */
+    minInsync: 1,
+    /** Kafka's replica.lag.time.max.ms */
+    replicaLagMax: 30_000,
   },
   /**
    * broker node profiles from the catalogue (1.2, MQ-09): a Kafka broker

@@ -1063,6 +1063,14 @@ export const TopicSchema = z.strictObject({
       failover: PositiveDuration.optional().meta({
         description: "time from a leader's death to an in-sync follower taking over (default 9s)",
       }),
+      minInsync: PositiveInt.optional().meta({
+        description:
+          "with acks all: in-sync replicas, the leader included, a publish needs, else it is refused with not-enough-replicas (min.insync.replicas, default 1)",
+      }),
+      replicaLagMax: PositiveDuration.optional().meta({
+        description:
+          "a follower not caught up to its leader for this long leaves the in-sync replicas (replica.lag.time.max.ms, default 30s)",
+      }),
     })
     .optional()
     .meta({ description: "copies of each partition on other brokers, and leader failover" }),

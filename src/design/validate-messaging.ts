@@ -40,17 +40,33 @@ export function topicProblems(name: string, c: Extract<ComponentSpec, { kind: "t
       message: `${factor} replicas of each partition need ${factor} brokers; the topic has ${brokers}`,
       expected: `at most ${brokers}, or more brokers`,
     });
-  if (
-    factor === 1 &&
-    c.replication &&
-    (c.replication.acks !== undefined || c.replication.failover !== undefined)
-  )
+  const rep = c.replication;
+  const single = (["acks", "failover", "minInsync", "replicaLagMax"] as const).find(
+    (f) => rep?.[f] !== undefined,
+  );
+  if (factor === 1 && single !== undefined)
     out.push({
-      path: ["components", name, "replication", c.replication.acks !== undefined ? "acks" : "failover"],
+      path: ["components", name, "replication", single],
       message: "with a single replica there is no follower to wait for or to fail over to",
       hint: "raise replication.factor",
       atKey: true,
     });
+  if (rep?.minInsync !== undefined && factor > 1) {
+    if (rep.minInsync > factor)
+      out.push({
+        path: ["components", name, "replication", "minInsync"],
+        message: `${rep.minInsync} in-sync replicas needed, of ${factor}: every publish would be refused`,
+        expected: `at most ${factor} (replication.factor)`,
+      });
+    else if (rep.acks !== "all")
+      out.push({
+        path: ["components", name, "replication", "minInsync"],
+        message:
+          "minInsync counts the replicas a publish with acks all waits for; with acks 1 only the leader's append is awaited",
+        hint: "add acks: all, or remove minInsync",
+        atKey: true,
+      });
+  }
   return out;
 }
 
