@@ -123,7 +123,8 @@ describe("offset resets", () => {
         }),
         fc.integer({ min: 500, max: 5500 }),
         fc.constantFrom("before", "after", "auto"),
-        (resets, kill, commit) => {
+        fc.constantFrom("eager", "cooperative"),
+        (resets, kill, commit, rebalance) => {
           const text = `
 duration: 6s
 components:
@@ -140,6 +141,7 @@ components:
     start: 1s
     sessionTimeout: 500ms
     rebalancePause: 100ms
+    rebalance: ${rebalance}
     resets: [${resets.map((r) => `{ at: ${r.at}ms, to: ${r.to} }`).join(", ")}]
     steps: [{ compute: exp(3ms) }]
 faults: [{ kill: worker, instance: 1, at: ${kill}ms, for: 300ms }]

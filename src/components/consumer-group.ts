@@ -35,6 +35,8 @@ export class GroupState {
   /** per member: a fetch parked at the broker waiting for messages (job id, -1: none) */
   readonly parked: Int32Array;
   commitsRefused = 0;
+  /** cooperative rebalancing: commits are judged per partition, by its owner (no generations) */
+  cooperative = false;
   /** offset resets are to come: every retained message's details are kept (see floor) */
   keepHistory = false;
   /** per member: positions recorded by an auto-commit on its way (allocated on first use) and their generation */
@@ -135,24 +137,35 @@ export class GroupState {
   /** Commits the positions `snapshotPositions` recorded, if no rebalance came between; returns whether it did. */
   commitPositions(member: number): boolean {
     const snap = this.positionSnap[member];
-    if (snap === undefined || this.snapGen[member] !== this.generation) {
+    if (snap === undefined || (!this.cooperative && this.snapGen[member] !== this.generation)) {
       this.commitsRefused++;
       return false;
     }
-    for (let p = 0; p < this.partitions; p++) if (snap[p] > this.committed[p]) this.committed[p] = snap[p];
+    let refused = false;
+    for (let p = 0; p < this.partitions; p++) {
+      if (snap[p] < 0) continue;
+      if (this.cooperative && this.owner[p] !== member) refused = true;
+      else if (snap[p] > this.committed[p]) this.committed[p] = snap[p];
+    }
+    if (refused) this.commitsRefused++;
     return true;
   }
 
   /** Commits the end of `member`'s batch, if the batch is of the current generation; returns whether it was. */
   commit(member: number): boolean {
-    if (this.batchGen[member] !== this.generation) {
+    if (!this.cooperative && this.batchGen[member] !== this.generation) {
       this.commitsRefused++;
       return false;
     }
     const P = this.batchP[member];
     const O = this.batchO[member];
-    for (let k = 0; k < this.batchLen[member]; k++)
-      if (O[k] + 1 > this.committed[P[k]]) this.committed[P[k]] = O[k] + 1;
+    let refused = false;
+    for (let k = 0; k < this.batchLen[member]; k++) {
+      // cooperative: a partition that went to another member meanwhile is not this one's to commit
+      if (this.cooperative && this.owner[P[k]] !== member) refused = true;
+      else if (O[k] + 1 > this.committed[P[k]]) this.committed[P[k]] = O[k] + 1;
+    }
+    if (refused) this.commitsRefused++;
     return true;
   }
 

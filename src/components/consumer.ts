@@ -19,10 +19,12 @@
 // instance is noticed after the session timeout, a restarted one rejoins at
 // once; every live instance finishes its batch and stops fetching, and after
 // the rebalance pause the partitions are shared out again, each new owner
-// starting at the committed offset.
+// starting at the committed offset. A cooperative group stops only the
+// partitions that change owner (see cooperative-rebalance.ts).
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import type { GroupState } from "./consumer-group.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
+import { CooperativeRebalance } from "./cooperative-rebalance.js";
 import { type ResetResult, type ResetTarget, resetOffsets } from "./offset-reset.js";
 import { OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
@@ -40,6 +42,8 @@ export interface ConsumerConfig extends ServiceConfig {
   commit: CommitMode;
   /** with commit auto: time between an instance's commits of its fetch positions */
   autoCommitIntervalMs: number;
+  /** eager: a rebalance stops every instance; cooperative: only partitions changing owner stop */
+  rebalance: "eager" | "cooperative";
   /** offset resets, by time: each stops the group as a rebalance does, and applies when it ends */
   resets: { atMs: number; to: ResetTarget }[];
   /** the group joins (its first assignment) at this time */
@@ -93,6 +97,11 @@ export class Consumer extends Service {
   /** the incarnation a pending detection of each instance's death is for */
   private readonly detectFor: Int32Array;
   private rebalancing = false;
+  /** the rebalance under way stops every instance (always, unless cooperative; and for an offset reset) */
+  private stopAll = false;
+  private readonly coop: CooperativeRebalance | null;
+  /** partitions taken from a live instance by eager rebalances */
+  private eagerRevoked = 0;
   private rebalanceEnd = 0;
   private rebalanceToken = 0;
   rebalances = 0;
@@ -120,6 +129,8 @@ export class Consumer extends Service {
     this.outstanding = new Int32Array(n);
     this.detectFor = new Int32Array(n).fill(-1);
     this.restarted = new Uint8Array(n);
+    this.coop = ccfg.rebalance === "cooperative" ? new CooperativeRebalance(ccfg.group) : null;
+    ccfg.group.cooperative = this.coop !== null;
     this.dedup = ccfg.dedupTtlMs !== null ? new DedupStore(ccfg.dedupTtlMs) : null;
     const P = ccfg.group.partitions;
     this.partitionLag = Array.from({ length: P }, () => []);
@@ -134,7 +145,8 @@ export class Consumer extends Service {
     this.autoCommitEv = sim.q.on((arg) => this.autoCommit(arg));
     this.resetEv = sim.q.on((i) => {
       this.dueResets.push(i);
-      this.beginRebalance();
+      // resetting offsets needs the whole group stopped, cooperative or not
+      this.beginRebalance(true);
     });
     this.rebalanceEv = sim.q.on((token) => {
       if (token === this.rebalanceToken) this.maybeFinishRebalance();
@@ -207,7 +219,12 @@ export class Consumer extends Service {
 
   private poll(m: number): void {
     this.phase[m] = IDLE;
-    if (this.rebalancing) return this.maybeFinishRebalance();
+    if (this.rebalancing && (this.stopAll || !this.coop)) return this.maybeFinishRebalance();
+    if (this.rebalancing && this.coop) {
+      // its batch is done: partitions it lost are given up
+      this.coop.released(m);
+      this.maybeFinishRebalance();
+    }
     if (this.group.assigned[m].length === 0) return;
     this.phase[m] = FETCHING;
     this.group.batchLen[m] = 0;
@@ -399,6 +416,10 @@ export class Consumer extends Service {
     this.outstanding[m] = 0;
     this.detectFor[m] = g.incarnation[m];
     this.sim.q.schedule(this.ccfg.sessionTimeoutMs, this.detectEv, m);
+    if (this.coop && this.rebalancing) {
+      this.coop.released(m);
+      this.maybeFinishRebalance();
+    }
   }
 
   /** The group coordinator has not heard from instance m for the session timeout. */
@@ -419,12 +440,23 @@ export class Consumer extends Service {
     this.beginRebalance();
   }
 
-  private beginRebalance(): void {
+  private beginRebalance(stopAll = false): void {
     if (!this.group.joined) return;
     this.rebalances++;
     this.rebalancing = true;
     this.rebalanceEnd = this.sim.now + this.ccfg.rebalancePauseMs;
     this.sim.q.schedule(this.ccfg.rebalancePauseMs, this.rebalanceEv, ++this.rebalanceToken);
+    if (this.coop && !stopAll && !this.stopAll)
+      return this.coop.begin(this.live(), (m) => this.restarted[m] === 1);
+    if (!this.stopAll) {
+      // every partition a running instance owns is taken from it
+      const g = this.group;
+      for (let p = 0; p < g.partitions; p++) {
+        const m = g.owner[p];
+        if (m >= 0 && this.alive[m] === 1 && this.restarted[m] === 0) this.eagerRevoked++;
+      }
+    }
+    this.stopAll = true;
     for (let m = 0; m < this.ccfg.instances; m++) {
       if (this.alive[m] === 0) continue;
       // fetches waiting at the broker come back (empty) and pending polls are called off
@@ -436,9 +468,12 @@ export class Consumer extends Service {
   /** Once the pause is over and every live instance has finished its batch, the partitions are shared out again. */
   private maybeFinishRebalance(): void {
     if (!this.rebalancing || this.sim.now < this.rebalanceEnd) return;
+    if (this.coop && !this.stopAll) return this.finishCooperative();
     const live = this.live();
     for (const m of live) if (this.phase[m] !== IDLE) return;
     this.rebalancing = false;
+    this.stopAll = false;
+    this.coop?.clear();
     // with auto-commit, an instance commits its positions before it rejoins (its batch is done);
     // a restarted one has none to commit
     if (this.ccfg.commit === "auto")
@@ -452,6 +487,20 @@ export class Consumer extends Service {
     this.dueResets.length = 0;
     this.group.assign(live);
     for (const m of live) this.schedulePoll(m, 0);
+  }
+
+  /** Every instance has given up the partitions it lost: they go to their new owners. */
+  private finishCooperative(): void {
+    const coop = this.coop!;
+    if (!coop.settled) return;
+    this.rebalancing = false;
+    this.restarted.fill(0);
+    for (const m of coop.finish()) {
+      if (this.alive[m] === 0) continue;
+      // an instance that had nothing to read starts again; one waiting at the broker is answered
+      if (this.phase[m] === IDLE) this.schedulePoll(m, 0);
+      else if (this.group.parked[m] >= 0) this.topic.answerParked(this.group, m);
+    }
   }
 
   /** The group is stopped: its committed offsets move to the reset's target. */
@@ -550,6 +599,8 @@ export class Consumer extends Service {
         partitions,
       },
       rebalances: this.rebalances,
+      rebalance: this.ccfg.rebalance,
+      partitionsRevoked: this.eagerRevoked + (this.coop?.revoked ?? 0),
       commitsRefused: g.commitsRefused,
       assignment: g.assigned.map((a, m) => (this.alive[m] === 1 ? [...a] : [])),
       idleInstances: g.assigned.filter((a, m) => this.alive[m] === 1 && a.length === 0).length,

@@ -132,6 +132,7 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
     route: sim.routeIndex(t.name),
     commit: c.commit ?? D.commit,
     autoCommitIntervalMs: c.autoCommitInterval ?? D.autoCommitInterval,
+    rebalance: c.rebalance ?? D.rebalance,
     resets: (c.resets ?? []).map((r) => ({ atMs: r.at, to: r.to })),
     startMs: c.start ?? 0,
     stopMs: d.duration,

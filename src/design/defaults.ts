@@ -234,6 +234,7 @@ export const DEFAULTS = {
     /** Kafka's auto.commit.interval.ms */
     autoCommitInterval: 5000,
     assignment: "range" as const,
+    rebalance: "eager" as const,
     startAt: "latest" as const,
     sessionTimeout: 10_000,
     rebalancePause: 3000,

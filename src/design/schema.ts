@@ -1200,6 +1200,10 @@ export const ConsumerSchema = z.strictObject({
   sessionTimeout: PositiveDuration.optional().meta({
     description: "time for the group to notice a dead instance and rebalance its partitions (default 10s)",
   }),
+  rebalance: z.enum(["eager", "cooperative"]).optional().meta({
+    description:
+      "eager (default): a rebalance stops every instance; cooperative: only the partitions changing owner stop, the others are read throughout",
+  }),
   rebalancePause: Duration.optional().meta({
     description:
       "how long a rebalance stops the whole group before partitions are shared out again (default 3s)",

@@ -115,6 +115,7 @@ const TOPIC_ONLY = [
   "start",
   "sessionTimeout",
   "rebalancePause",
+  "rebalance",
   "resets",
 ] as const;
 
