@@ -35,6 +35,8 @@ export class GroupState {
   /** per member: a fetch parked at the broker waiting for messages (job id, -1: none) */
   readonly parked: Int32Array;
   commitsRefused = 0;
+  /** partitions in use: the first `active` (a topic's partitions added later are not yet) */
+  active: number;
   /** cooperative rebalancing: commits are judged per partition, by its owner (no generations) */
   cooperative = false;
   /** offset resets are to come: every retained message's details are kept (see floor) */
@@ -52,6 +54,7 @@ export class GroupState {
     readonly strategy: Assignment,
   ) {
     this.partitions = logs.length;
+    this.active = logs.length;
     this.ledger = new DeliveryLedger(index, logs);
     this.committed = new Float64Array(this.partitions);
     this.position = new Float64Array(this.partitions);
@@ -77,10 +80,17 @@ export class GroupState {
     }
   }
 
+  /** The owner of each partition when shared among `members` (-1 for those not in use). */
+  ownersFor(members: number[]): Int32Array {
+    const owner = new Int32Array(this.partitions).fill(-1);
+    owner.set(assignPartitions(this.strategy, this.active, members));
+    return owner;
+  }
+
   /** A new assignment over the live `members`: every owner fetches from the committed offsets. */
   assign(members: number[]): void {
     this.generation++;
-    this.owner = assignPartitions(this.strategy, this.partitions, members);
+    this.owner = this.ownersFor(members);
     for (const a of this.assigned) a.length = 0;
     for (let p = 0; p < this.partitions; p++) {
       this.position[p] = this.committed[p];

@@ -131,6 +131,8 @@ export class Consumer extends Service {
     this.restarted = new Uint8Array(n);
     this.coop = ccfg.rebalance === "cooperative" ? new CooperativeRebalance(ccfg.group) : null;
     ccfg.group.cooperative = this.coop !== null;
+    // partitions added to the topic: the group rebalances to take them
+    ccfg.topic.onRepartition.push(() => this.beginRebalance());
     this.dedup = ccfg.dedupTtlMs !== null ? new DedupStore(ccfg.dedupTtlMs) : null;
     const P = ccfg.group.partitions;
     this.partitionLag = Array.from({ length: P }, () => []);

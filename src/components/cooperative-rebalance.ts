@@ -11,7 +11,6 @@
 //           at its committed offset.
 // Commits are then judged per partition (is the member still its owner?),
 // not by the group's generation, so members keep committing through it.
-import { assignPartitions } from "../mechanisms/group-assignment.js";
 import type { GroupState } from "./consumer-group.js";
 
 export class CooperativeRebalance {
@@ -37,7 +36,7 @@ export class CooperativeRebalance {
    */
   begin(live: number[], fresh: (m: number) => boolean): void {
     const g = this.g;
-    this.target = assignPartitions(g.strategy, g.partitions, live);
+    this.target = g.ownersFor(live);
     const isLive = new Uint8Array(g.assigned.length);
     for (const m of live) isLive[m] = 1;
     for (let p = 0; p < g.partitions; p++) {

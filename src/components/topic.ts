@@ -30,7 +30,11 @@
 // acknowledge, and its death then takes the partition offline); minInsync =
 // factor favours consistency (one lagging follower stops all publishes).
 import type { Sampler } from "../kernel/distributions.js";
-import { HashModPartitioner } from "../mechanisms/partitioning.js";
+import {
+  ConsistentHashPartitioner,
+  HashModPartitioner,
+  type Partitioner,
+} from "../mechanisms/partitioning.js";
 import { PartitionLog } from "../mechanisms/partition-log.js";
 import type { GroupState } from "./consumer-group.js";
 import { IntQueue } from "./int-queue.js";
@@ -41,8 +45,16 @@ import { Station, type StationConfig } from "./station.js";
 
 export type Acks = "leader" | "all";
 
+export type PartitionerKind = "modulo" | "consistent-hash";
+
 export interface TopicConfig extends StationConfig {
+  /** partitions allocated: those in use from the start, and those a repartition adds */
   partitions: number;
+  /** partitions in use from the start */
+  initialPartitions: number;
+  partitioner: PartitionerKind;
+  /** the partition count grows to `partitions` at `atMs` (null: never) */
+  repartition: { atMs: number; partitions: number } | null;
   /** time a broker's handler thread spends appending one message */
   appendTime: Sampler;
   /** messages per log segment (retention deletes whole segments) */
@@ -85,7 +97,19 @@ export class Topic extends Station {
   readonly leader: Int32Array;
   /** per partition: offset below which messages are visible to consumers (the high watermark) */
   readonly hw: Float64Array;
-  private readonly partitioner: HashModPartitioner;
+  private partitioner: Partitioner;
+  /** partitions in use (the first `active` of the logs) */
+  private active: number;
+  private repartitionEv = -1;
+  /** told when the partition count changes: the consumer groups, which rebalance */
+  readonly onRepartition: (() => void)[] = [];
+  /** until the repartition: every key published (to count the keys it moves) */
+  private keysSeen: Set<number> | null = null;
+  /** after it: per moved key, its old partition, until its first message in the new one */
+  private readonly movedFrom = new Map<number, number>();
+  /** per partition: offset of a moved key's first message there -> the key's previous message elsewhere */
+  private readonly crossPrevs: Map<number, readonly [number, number]>[];
+  private repartitioned: { atMs: number; keys: number; movedKeys: number } | null = null;
   /** the consumer groups reading this topic, by group index, and by the consumer component's index */
   readonly groups: GroupState[] = [];
   private readonly groupOfCaller: GroupState[] = [];
@@ -154,7 +178,10 @@ export class Topic extends Station {
     this.leaderSlot = new Int32Array(P);
     for (let p = 0; p < P; p++) this.leader[p] = p % cfg.instances;
     this.hw = new Float64Array(P);
-    this.partitioner = new HashModPartitioner(P);
+    this.active = cfg.initialPartitions;
+    this.partitioner = makePartitioner(cfg.partitioner, this.active);
+    this.crossPrevs = Array.from({ length: P }, () => new Map());
+    if (cfg.repartition) this.keysSeen = new Set();
     this.appendedPer = new Float64Array(P);
     const slots = P * this.rf;
     this.rep = new Float64Array(slots);
@@ -182,16 +209,52 @@ export class Topic extends Station {
     this.askedEv = sim.q.on((arg) => this.asked(arg));
     this.electEv = sim.q.on((arg) => this.elect(arg));
     this.isrCheckEv = sim.q.on(() => this.checkIsr());
+    this.repartitionEv = sim.q.on(() => this.repartition());
   }
 
   override start(): void {
     super.start();
     if (this.rf > 1) this.sim.q.schedule(this.tcfg.replicaLagMaxMs / 2, this.isrCheckEv, 0);
+    if (this.tcfg.repartition) this.sim.q.at(this.tcfg.repartition.atMs, this.repartitionEv, 0);
   }
+
+  // ---------- partition count change (MQ-13) ----------
+
+  /**
+   * Partitions are added: from now on keys go to hash(key) over the new
+   * count. A key that lands elsewhere than before has its older messages
+   * in the old partition, read independently of its newer ones in the new:
+   * its order holds only if the old ones are processed first. The groups
+   * rebalance to take the new partitions.
+   */
+  private repartition(): void {
+    const to = this.tcfg.repartition!.partitions;
+    const before = this.partitioner;
+    const after = makePartitioner(this.tcfg.partitioner, to);
+    let moved = 0;
+    for (const key of this.keysSeen!) {
+      const q = before.shardOf(key);
+      if (after.shardOf(key) === q) continue;
+      moved++;
+      this.movedFrom.set(key, q);
+    }
+    this.repartitioned = { atMs: this.sim.now, keys: this.keysSeen!.size, movedKeys: moved };
+    this.keysSeen = null;
+    this.partitioner = after;
+    this.active = to;
+    for (const g of this.groups) g.active = to;
+    for (const f of this.onRepartition) f();
+  }
+
+  /** The previous message of the same key in another partition, for the first of a moved key's messages in its new one. */
+  readonly crossPrevOf = (p: number, o: number): readonly [number, number] | null =>
+    this.crossPrevs[p].get(o) ?? null;
 
   /** Registers the group a consumer component reads the topic as. */
   addGroup(callerIndex: number, g: GroupState): void {
     if (g.index !== this.groups.length) throw new Error(`group ${g.index} registered out of order`);
+    g.active = this.active;
+    if (this.tcfg.repartition) g.ledger.crossPrev = this.crossPrevOf;
     this.groups.push(g);
     this.groupOfCaller[callerIndex] = g;
   }
@@ -249,6 +312,14 @@ export class Topic extends Station {
     }
     if (job.abandoned) this.appendedAfterTimeout++;
     const log = this.logs[p];
+    if (this.keysSeen) this.keysSeen.add(job.key);
+    const q = this.movedFrom.get(job.key);
+    if (q !== undefined && q !== p) {
+      // a moved key's first message in its new partition: its predecessor is the old one's latest
+      this.movedFrom.delete(job.key);
+      const prev = this.logs[q].lastOffsetOf(job.key);
+      if (prev >= 0) this.crossPrevs[p].set(log.end, [q, prev]);
+    }
     job.expect = log.append(job.aux, job.key, this.sim.now, job.size);
     this.appendedPer[p]++;
     if (this.tcfg.acks === "leader") {
@@ -618,7 +689,23 @@ export class Topic extends Station {
     for (const since of this.offlineSince) if (since >= 0) offlineMs += now - since;
     return {
       ...base,
-      partitions: this.logs.length,
+      partitions: this.active,
+      partitioner: this.tcfg.partitioner,
+      ...(this.repartitioned
+        ? {
+            repartition: {
+              at: this.repartitioned.atMs,
+              from: this.tcfg.initialPartitions,
+              to: this.active,
+              keys: this.repartitioned.keys,
+              movedKeys: this.repartitioned.movedKeys,
+              movedFraction:
+                this.repartitioned.keys > 0
+                  ? Math.round((this.repartitioned.movedKeys / this.repartitioned.keys) * 1e4) / 1e4
+                  : 0,
+            },
+          }
+        : {}),
       messages: this.logs.reduce((s, l) => s + l.end, 0),
       messagesPerPartition: Array.from(this.appendedPer),
       appendedAfterTimeout: this.appendedAfterTimeout,
@@ -659,4 +746,10 @@ export class Topic extends Station {
         }
     return n;
   }
+}
+
+function makePartitioner(kind: PartitionerKind, partitions: number): Partitioner {
+  return kind === "consistent-hash"
+    ? new ConsistentHashPartitioner(partitions)
+    : new HashModPartitioner(partitions);
 }

@@ -181,6 +181,7 @@ export const DEFAULTS = {
   },
   topic: {
     partitions: 1,
+    partitioner: "modulo" as const,
     brokers: 1,
     profile: "kafka" as const,
     queue: 1000,

@@ -1013,6 +1013,20 @@ export const TopicSchema = z.strictObject({
     description:
       "partitions (default 1): a message goes to hash(key) mod partitions; order is kept within a partition",
   }),
+  partitioner: z.enum(["modulo", "consistent-hash"]).optional().meta({
+    description:
+      "how a key picks its partition: modulo (hash(key) mod partitions, default, Kafka's) or consistent-hash (a hash ring with 150 virtual nodes per partition: adding partitions moves fewer keys)",
+  }),
+  repartition: z
+    .strictObject({
+      at: Duration.meta({ description: "when the partitions are added" }),
+      partitions: PositiveInt.meta({ description: "the new partition count, more than partitions" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "partitions are added mid-run: keys the partitioner sends elsewhere lose their order while the old partitions still hold their messages; the groups rebalance",
+    }),
   brokers: PositiveInt.optional().meta({
     description:
       "broker nodes the partitions are spread over, partition p led by broker p mod brokers (default 1)",

@@ -22,7 +22,11 @@ export function routesOf(
   return c.kind === "consumer" ? { "*": c.steps } : c.routes;
 }
 
-export function topicProblems(name: string, c: Extract<ComponentSpec, { kind: "topic" }>): Problem[] {
+export function topicProblems(
+  name: string,
+  c: Extract<ComponentSpec, { kind: "topic" }>,
+  duration: number,
+): Problem[] {
   const out: Problem[] = [];
   const brokers = c.brokers ?? 1;
   const partitions = c.partitions ?? 1;
@@ -40,6 +44,21 @@ export function topicProblems(name: string, c: Extract<ComponentSpec, { kind: "t
       message: `${factor} replicas of each partition need ${factor} brokers; the topic has ${brokers}`,
       expected: `at most ${brokers}, or more brokers`,
     });
+  if (c.repartition) {
+    const to = c.repartition.partitions;
+    if (to <= partitions)
+      out.push({
+        path: ["components", name, "repartition", "partitions"],
+        message: `a topic's partitions can only be added to: ${to} is not more than its ${partitions}`,
+        expected: `more than ${partitions}`,
+      });
+    if (c.repartition.at >= duration)
+      out.push({
+        path: ["components", name, "repartition", "at"],
+        message: `partitions added at ${c.repartition.at / 1000}s, after the run's ${duration / 1000}s`,
+        expected: "a time before the end of the run",
+      });
+  }
   const rep = c.replication;
   const single = (["acks", "failover", "minInsync", "replicaLagMax"] as const).find(
     (f) => rep?.[f] !== undefined,

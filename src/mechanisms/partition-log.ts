@@ -164,6 +164,11 @@ export class PartitionLog {
     return lo;
   }
 
+  /** Offset of the latest message with `key`, -1 if none is held. */
+  lastOffsetOf(key: number): number {
+    return this.lastOfKey.get(key) ?? -1;
+  }
+
   /** Whether the message at `o` is still held with its details (readable, or deleted but being processed). */
   holds(o: number): boolean {
     return this.detail(o) !== null;
