@@ -497,7 +497,13 @@ export class Consumer extends Service {
     if (!coop.settled) return;
     this.rebalancing = false;
     this.restarted.fill(0);
-    for (const m of coop.finish()) {
+    const g = this.group;
+    // with auto-commit, a member commits the positions of the partitions it gives up (its batch is done)
+    const givenUp = (p: number, from: number): void => {
+      if (from >= 0 && this.alive[from] === 1 && g.position[p] > g.committed[p])
+        g.committed[p] = g.position[p];
+    };
+    for (const m of coop.finish(this.ccfg.commit === "auto" ? givenUp : undefined)) {
       if (this.alive[m] === 0) continue;
       // an instance that had nothing to read starts again; one waiting at the broker is answered
       if (this.phase[m] === IDLE) this.schedulePoll(m, 0);

@@ -47,7 +47,8 @@ export class CooperativeRebalance {
       this.moving[p] = 1;
       if (cur < 0) continue;
       const a = g.assigned[cur];
-      a.splice(a.indexOf(p), 1);
+      const k = a.indexOf(p);
+      if (k >= 0) a.splice(k, 1);
       if (running) {
         this.revoked++;
         // it keeps the partition (for its commit) until its batch is done
@@ -72,13 +73,18 @@ export class CooperativeRebalance {
     return this.revoking.every((r) => r === 0);
   }
 
-  /** The moved partitions go to their new owners; returns those owners. */
-  finish(): number[] {
+  /**
+   * The moved partitions go to their new owners; returns those owners.
+   * `givenUp(p, from)` is told first of each partition a member gave up (-1:
+   * its owner had died), while that member still owns it.
+   */
+  finish(givenUp: (p: number, from: number) => void = () => {}): number[] {
     const g = this.g;
     const gained: number[] = [];
     for (let p = 0; p < g.partitions; p++) {
       if (this.moving[p] === 0) continue;
       this.moving[p] = 0;
+      givenUp(p, g.owner[p]);
       const m = this.target[p];
       g.owner[p] = m;
       g.position[p] = g.committed[p];
