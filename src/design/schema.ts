@@ -1039,6 +1039,20 @@ export const TopicSchema = z.strictObject({
     description:
       "partitions (default 1): a message goes to hash(key) mod partitions; order is kept within a partition",
   }),
+  partitioner: z.enum(["modulo", "consistent-hash"]).optional().meta({
+    description:
+      "how a key picks its partition: modulo (hash(key) mod partitions, default, Kafka's) or consistent-hash (a hash ring with 150 virtual nodes per partition: adding partitions moves fewer keys)",
+  }),
+  repartition: z
+    .strictObject({
+      at: Duration.meta({ description: "when the partitions are added" }),
+      partitions: PositiveInt.meta({ description: "the new partition count, more than partitions" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "partitions are added mid-run: keys the partitioner sends elsewhere lose their order while the old partitions still hold their messages; the groups rebalance",
+    }),
   brokers: PositiveInt.optional().meta({
     description:
       "broker nodes the partitions are spread over, partition p led by broker p mod brokers (default 1)",
@@ -1088,6 +1102,14 @@ export const TopicSchema = z.strictObject({
         }),
       failover: PositiveDuration.optional().meta({
         description: "time from a leader's death to an in-sync follower taking over (default 9s)",
+      }),
+      minInsync: PositiveInt.optional().meta({
+        description:
+          "with acks all: in-sync replicas, the leader included, a publish needs, else it is refused with not-enough-replicas (min.insync.replicas, default 1)",
+      }),
+      replicaLagMax: PositiveDuration.optional().meta({
+        description:
+          "a follower not caught up to its leader for this long leaves the in-sync replicas (replica.lag.time.max.ms, default 30s)",
       }),
     })
     .optional()
@@ -1172,9 +1194,13 @@ export const ConsumerSchema = z.strictObject({
     .array(StepSchema)
     .min(1)
     .meta({ description: "what is done for each message, as a service route's steps" }),
-  commit: z.enum(["before", "after"]).optional().meta({
+  commit: z.enum(["before", "after", "auto"]).optional().meta({
     description:
-      "when a batch's offsets are committed: after processing it (default; a crash redelivers, so at least once) or before (a crash loses, so at most once)",
+      "when a batch's offsets are committed: after processing it (default; a crash redelivers, so at least once), before (a crash loses, so at most once), or auto (topic only: every autoCommitInterval, what was fetched, processed or not; a crash may do both)",
+  }),
+  autoCommitInterval: PositiveDuration.optional().meta({
+    description:
+      "with commit: auto, time between an instance's commits of its fetch positions (Kafka's auto.commit.interval.ms, default 5s)",
   }),
   assignment: z.enum(["range", "round-robin"]).optional().meta({
     description:
@@ -1185,8 +1211,38 @@ export const ConsumerSchema = z.strictObject({
       "where the group starts reading when it joins: latest (new messages only, default) or earliest (every retained message: a replay)",
   }),
   start: Duration.optional().meta({ description: "when the group joins (default 0s)" }),
+  resets: z
+    .array(
+      z.strictObject({
+        at: Duration.meta({ description: "when the reset is asked for (after the group joins)" }),
+        to: z
+          .union([
+            z.enum(["earliest", "latest"]),
+            z
+              .number()
+              .int()
+              .min(0)
+              .transform((offset) => ({ offset })),
+            Duration.transform((time) => ({ time })),
+          ])
+          .meta({
+            description:
+              "where every partition's offset goes: earliest (a replay of what is retained), latest (the lag is skipped), an offset (e.g. 1200) or a time (e.g. 30s: the first message appended since)",
+          }),
+      }),
+    )
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        "offset resets: at each, the group stops (as for a rebalance) and its committed offsets move (kafka-consumer-groups --reset-offsets)",
+    }),
   sessionTimeout: PositiveDuration.optional().meta({
     description: "time for the group to notice a dead instance and rebalance its partitions (default 10s)",
+  }),
+  rebalance: z.enum(["eager", "cooperative"]).optional().meta({
+    description:
+      "eager (default): a rebalance stops every instance; cooperative: only the partitions changing owner stop, the others are read throughout",
   }),
   rebalancePause: Duration.optional().meta({
     description:

@@ -270,7 +270,7 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
-        out.push(...topicProblems(name, c));
+        out.push(...topicProblems(name, c, d.duration));
         break;
       case "queue":
         c.zones?.forEach((z, i) => {
