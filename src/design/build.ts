@@ -47,6 +47,8 @@ import type { Gateway } from "../components/gateway.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
+import { sagaStep } from "./build-saga.js";
+import { stepCalls } from "./validate-saga.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -127,7 +129,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     if (c.kind === "service")
       for (const [route, steps] of Object.entries(c.routes)) {
         if (route !== "*") sim.routeIndex(route);
-        for (const s of steps) if ("call" in s && s.route) sim.routeIndex(s.route);
+        for (const s of steps) for (const x of stepCalls(s)) if (x.route) sim.routeIndex(x.route);
       }
   registerMessagingRoutes(d, sim);
 
@@ -227,6 +229,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       };
 
   const lateCalls: { step: Extract<Step, { type: "call" }>; name: string }[] = [];
+  const lateSagas: (() => void)[] = [];
   for (const [name, c] of entries) {
     if (c.kind === "service" || c.kind === "consumer") {
       const plans = new Map<number, Step[]>();
@@ -234,6 +237,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       for (const [route, steps] of Object.entries(routesOf(c))) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
+          if ("saga" in s) return sagaStep(s, byName, sim, lateSagas);
           if ("call" in s) {
             const step: Step = {
               type: "call",
@@ -524,6 +528,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     workloads.push(w);
   }
   for (const { step, name } of lateCalls) step.target = byName.get(name)!;
+  for (const late of lateSagas) late();
   // guards once every component has its index
   for (const [name, c] of entries) {
     if (c.kind === "service" || c.kind === "consumer" || c.kind === "gateway")
