@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../src/report/json.js";
+import { renderText } from "../src/report/text.js";
 import { runFile } from "./support/run.js";
 
 describe("examples/messaging/saga-order.yaml", () => {
@@ -53,6 +54,14 @@ describe("examples/messaging/saga-order.yaml", () => {
     const writes = r.components["payments-db"].writes as number;
     expect(writes - (stages.payment.done + stages.payment.undone)).toBeGreaterThanOrEqual(0);
     expect(writes - (stages.payment.done + stages.payment.undone)).toBeLessThanOrEqual(count("inFlight"));
+  });
+
+  it("the terminal summary says how the sagas ended", () => {
+    const text = renderText(r);
+    expect(text).toContain(
+      `orders POST /orders: ${count("started").toLocaleString("en-US")} sagas: ${count("completed").toLocaleString("en-US")} completed, ${count("compensated")} compensated, 0 stuck`,
+    );
+    expect(text).toMatch(/temporarily inconsistent for p50 [\d.]+ms, p99 [\d.]+ms/);
   });
 
   it("measures the window of temporary inconsistency of every saga that ended", () => {

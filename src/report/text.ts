@@ -3,6 +3,7 @@ import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
 import { messagingLines } from "./text-messaging.js";
 import { realtimeLines } from "./text-realtime.js";
+import { sagaLines } from "./text-saga.js";
 import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
@@ -116,6 +117,8 @@ export function renderText(rep: Report): string {
   if (cdn.length) out.push("", ...cdn);
   const messaging = messagingLines(rep);
   if (messaging.length) out.push("", ...messaging);
+  const sagas = sagaLines(rep, ms);
+  if (sagas.length) out.push("", ...sagas);
   const realtime = realtimeLines(rep, ms);
   if (realtime.length) out.push("", ...realtime);
   const capacity = capacityLines(rep);
