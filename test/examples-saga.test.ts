@@ -73,6 +73,50 @@ describe("examples/messaging/saga-order.yaml", () => {
   });
 });
 
+describe("examples/messaging/saga-choreography.yaml", () => {
+  const r = runFile("examples/messaging/saga-choreography.yaml");
+  type Delivery = {
+    messages: number;
+    processedOnce: number;
+    deadLettered: number;
+    pending: number;
+    lost: number;
+  };
+  const delivery = (q: string) => (r.components[q] as unknown as { delivery: Delivery }).delivery;
+  const writes = (db: string) => r.components[db].writes as number;
+  const RATE = 100;
+  const OUTAGE = 10;
+
+  it("ship requests failing during the outage are dead-lettered and compensated", () => {
+    // a failed delivery is given back and received again at once, so all 3
+    // receives of a request fall in the outage: the requests sent then, plus
+    // the few being shipped when shipping died (100/s x ~25ms)
+    const ships = delivery("ship-requests");
+    expect(ships.deadLettered).toBeGreaterThanOrEqual(RATE * OUTAGE - 1);
+    expect(ships.deadLettered).toBeLessThanOrEqual(RATE * OUTAGE + 1 + 3);
+    // every ShipmentFailed event is taken by the compensator and processed once
+    const failed = delivery("shipment-failed");
+    expect(failed.messages).toBe(ships.deadLettered);
+    expect(failed.processedOnce).toBe(ships.deadLettered);
+    // no order is lost: each ship request is shipped, dead-lettered or still in the queue
+    expect(ships.lost).toBe(0);
+    expect(ships.processedOnce + ships.deadLettered + ships.pending).toBe(ships.messages);
+    // each refund is a payments write: what payment keeps is what was shipped (or is on its way)
+    const kept = writes("payments-db") - 2 * failed.processedOnce;
+    expect(kept - writes("shipments-db")).toBeGreaterThanOrEqual(0);
+    const ordersInFlight = (r.routes["POST /orders"] as { requests: { inFlight: number } }).requests.inFlight;
+    expect(kept - writes("shipments-db")).toBeLessThanOrEqual(ships.pending + ordersInFlight);
+  });
+
+  it("unlike the orchestrated saga, the clients are told every order was accepted", () => {
+    const requests = (
+      r.routes["POST /orders"] as { requests: { failed: number; byOutcome: Record<string, number> } }
+    ).requests;
+    expect(requests.failed).toBe(0);
+    expect(Object.keys(requests.byOutcome)).toEqual(["ok"]);
+  });
+});
+
 interface Group {
   delivery: { messages: number; lost: number; processedOnce: number; duplicated: number };
   lag: { messages: number; maxMessages: number; alertSeconds: number };
