@@ -292,7 +292,8 @@ export function validateDesign(d: Design): Problem[] {
           steps.forEach((s, i) => {
             const p = c.kind === "consumer" ? at("steps", i) : at("routes", route, i);
             for (const x of stepCalls(s))
-              if (x.at.at(-1) === "call") ref([...p, ...x.at], x.call, ["service", "load-balancer", "gateway"], "call");
+              if (x.at.at(-1) === "call")
+                ref([...p, ...x.at], x.call, ["service", "load-balancer", "gateway"], "call");
             if ("publish" in s) ref([...p, "publish"], s.publish, ["topic", "queue"], "publish");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
