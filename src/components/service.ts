@@ -26,6 +26,7 @@ import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Realtime } from "./realtime.js";
+import { SagaRunner, type SagaStep, sagaReport } from "./saga.js";
 import type { Store } from "./store.js";
 
 /** A topic or a queue: a publish call carries a message id it hands out. */
@@ -47,6 +48,7 @@ export interface LimitStepStats {
 
 export type Step =
   | { type: "compute"; time: Sampler }
+  | SagaStep
   | {
       /**
        * a rate limit on one of the request's keys (for a consumer, the
@@ -153,6 +155,11 @@ export interface ServiceConfig extends StationConfig {
   localCache?: LocalCacheConfig;
 }
 
+/** Call-path sites a step takes: one per call it makes (a transaction's participants, a saga's stages and undos). */
+function sitesOf(s: Step): number {
+  return s.type === "transaction" ? s.keys : s.type === "saga" ? 2 * s.stages.length : 1;
+}
+
 /** Whether a step spreads this key over sub-keys. */
 function salted(step: { salt?: number; saltKeys?: number }, key: number): boolean {
   return step.salt !== undefined && (step.saltKeys === undefined || key < step.saltKeys);
@@ -206,6 +213,23 @@ export class Service extends Station {
     finish: (job, outcome) => this.finish(job, outcome),
     fellBack: (job) => this.skipStep(job),
   });
+  /** the sagas this service orchestrates (saga steps) */
+  private readonly sagas = new SagaRunner({
+    now: () => this.sim.now,
+    release: (c) => this.sim.release(c),
+    sagaCall: (job, target, route, part) => {
+      const c = this.sim.child(job, this, job.instance);
+      c.op = OP_ROUTE;
+      c.path = this.pathOf(job, part);
+      if (route >= 0) c.route = route;
+      this.sim.send(c, target, -1);
+    },
+    sagaDone: (job) => {
+      job.step++;
+      this.advance(job);
+    },
+    sagaFailed: (job, cause) => this.finish(job, cause),
+  });
 
   constructor(name: string, config: ServiceConfig) {
     super(name, config);
@@ -239,10 +263,10 @@ export class Service extends Station {
     const paths = this.sim.paths;
     const number = (plan: Step[]): Int32Array => {
       const sites = new Int32Array(plan.length);
-      let next = paths.reserve(plan.reduce((n, s) => n + (s.type === "transaction" ? s.keys : 1), 0));
+      let next = paths.reserve(plan.reduce((n, s) => n + sitesOf(s), 0));
       plan.forEach((s, i) => {
         sites[i] = next;
-        next += s.type === "transaction" ? s.keys : 1;
+        next += sitesOf(s);
       });
       return sites;
     };
@@ -384,6 +408,8 @@ export class Service extends Station {
           sim.send(c, step.store, -1);
           return;
         }
+        case "saga":
+          return this.sagas.begin(job, step);
         case "transaction":
           job.txn = ++sim.txnSeq;
           return this.txnRound(job, step, OP_PREPARE, TXN_PREPARE);
@@ -435,6 +461,7 @@ export class Service extends Station {
       if ((c.op === OP_READ_LOCK || c.op === OP_READ_SHARED) && c.outcome === OK) this.releaseLock(c, step);
       // requests of a live instance waiting for this load still get its answer
       if (step.type === "read" && step.cache && job.phase === ASK_STORE) this.caches.abandoned(job, c, step);
+      if (step.type === "saga") this.sagas.interrupted(job);
       sim.release(c);
       // a request waiting on several calls at once is released with the last of them
       const fanned =
@@ -446,6 +473,7 @@ export class Service extends Station {
     if (job.phase === LOOKING_UP) return this.lookedUp(job, c);
     if (step.type === "update") return this.updated(job, c, step);
     if (step.type === "transaction") return this.transacted(job, c, step);
+    if (step.type === "saga") return this.sagas.answered(job, c);
     if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
     if (step.type === "read" && job.phase === ASK_CACHE) return this.caches.answered(job, c, step);
     if (outcome !== OK) {
@@ -753,6 +781,17 @@ export class Service extends Station {
     store.noteRead(flags);
   }
 
+  /** Per route with a saga step, what became of its sagas (null: no saga step). */
+  private sagaReports(): Record<string, unknown> | null {
+    const out: Record<string, unknown> = {};
+    const add = (route: string, plan: Step[] | null | undefined): void => {
+      for (const s of plan ?? []) if (s.type === "saga") out[route] = sagaReport(s, this.sagas);
+    };
+    this.plans.forEach((plan, route) => add(this.sim.routes[route], plan));
+    add("*", this.fallback);
+    return Object.keys(out).length > 0 ? out : null;
+  }
+
   override kill(instance: number): void {
     super.kill(instance);
     if (this.sessions?.mode === "in-memory") this.sessions.drop(instance);
@@ -800,6 +839,8 @@ export class Service extends Station {
     if (this.sessions) base.sessions = this.sessions.report();
     if (this.dualWrites.length > 0)
       base.dualWrite = Object.fromEntries(this.dualWrites.map((d) => [d.route, d.ledger.counts()]));
+    const sagas = this.sagaReports();
+    if (sagas) base.sagas = sagas;
     if (this.limitSteps.length > 0) {
       base.limited = this.limitSteps.reduce((n, l) => n + l.limited, 0);
       base.limits = this.limitSteps.map((l) => ({ ...l }));

@@ -54,6 +54,8 @@ import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
 import { buildRelays, outboxLedger, wireEvents } from "./build-events.js";
+import { sagaStep } from "./build-saga.js";
+import { stepCalls } from "./validate-saga.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -134,7 +136,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     if (c.kind === "service")
       for (const [route, steps] of Object.entries(c.routes)) {
         if (route !== "*") sim.routeIndex(route);
-        for (const s of steps) if ("call" in s && s.route) sim.routeIndex(s.route);
+        for (const s of steps) for (const x of stepCalls(s)) if (x.route) sim.routeIndex(x.route);
       }
   registerMessagingRoutes(d, sim);
 
@@ -236,6 +238,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       };
 
   const lateCalls: { step: Extract<Step, { type: "call" }>; name: string }[] = [];
+  const lateSagas: (() => void)[] = [];
   for (const [name, c] of entries) {
     if (c.kind === "service" || c.kind === "consumer") {
       const plans = new Map<number, Step[]>();
@@ -245,6 +248,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       for (const [route, steps] of Object.entries(routesOf(c))) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
+          if ("saga" in s) return sagaStep(s, byName, sim, lateSagas);
           if ("limit" in s) {
             const step = buildLimitStep(s, route, d, sim, limitSteps);
             limitSteps.push(step);
@@ -549,6 +553,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     workloads.push(w);
   }
   for (const { step, name } of lateCalls) step.target = byName.get(name)!;
+  for (const late of lateSagas) late();
   // guards once every component has its index
   for (const [name, c] of entries) {
     if (c.kind === "service" || c.kind === "consumer" || c.kind === "gateway")

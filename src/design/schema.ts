@@ -729,6 +729,39 @@ const StepSchema = z.union([
   }),
 ]);
 
+/**
+ * An orchestrated saga (a service route's step only): stages called in turn,
+ * each a participant's local transaction behind one of its routes, with the
+ * route that undoes it. Kept out of StepSchema, so consumers' steps and the
+ * fields documented for every step stay as they are.
+ */
+const SagaStepSchema = z.strictObject({
+  saga: z
+    .array(
+      z.strictObject({
+        name: Name.meta({ description: "the stage's name, unique in the saga (report key)" }),
+        call: Name.meta({
+          description:
+            "the participant: a service (or a load balancer in front of one) whose route does the stage's work",
+        }),
+        route: z.string().optional().meta({
+          description: "the participant's route that does the work (default: the request's route)",
+        }),
+        undo: z.string().optional().meta({
+          description:
+            "the participant's route that compensates the work (a refund, a release), called if a later stage fails; default: nothing to undo",
+        }),
+      }),
+    )
+    .min(1)
+    .meta({
+      description:
+        "an orchestrated saga: its stages are called in order; when one fails, the undo routes of the stages done are called in reverse order, and the request fails with the stage's cause",
+    }),
+});
+
+const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema]);
+
 // ---------- capacity changes (autoscaling, resize, deployments) ----------
 
 const AutoscaleSchema = z
@@ -901,7 +934,7 @@ export const ServiceSchema = z.strictObject({
     .optional()
     .meta({ description: "waiting requests per instance before rejecting (default 1000, or unbounded)" }),
   routes: z
-    .record(z.string(), z.array(StepSchema).min(1))
+    .record(z.string(), z.array(RouteStepSchema).min(1))
     .meta({ description: 'steps per route; "*" serves any route without its own entry' }),
   localCache: LocalCacheSchema.optional().meta({
     description: "an in-process (L1) cache in every instance, for read steps with l1: true",

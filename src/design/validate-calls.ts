@@ -6,6 +6,7 @@ import type { ComponentSpec, Design } from "./schema.js";
 import { CallPolicySchema } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 import { routesOf } from "./validate-messaging.js";
+import { stepCalls } from "./validate-saga.js";
 import type { Problem } from "./validate.js";
 import type { z } from "zod";
 
@@ -21,6 +22,7 @@ export function dependenciesOf(c: ServiceSpec, d: Design): string[] {
       const step = s as Record<string, unknown>;
       for (const k of ["call", "read", "write", "update", "transaction", "cache", "publish"])
         if (typeof step[k] === "string") out.add(step[k] as string);
+      for (const x of stepCalls(s)) out.add(x.call);
     }
   // a directory-sharded database's lookups go to its directory service
   for (const name of [...out]) {

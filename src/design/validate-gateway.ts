@@ -7,6 +7,7 @@ import { isBucket } from "../mechanisms/rate-limiters.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 import type { Problem } from "./validate.js";
+import { stepCalls } from "./validate-saga.js";
 
 type GatewaySpec = Extract<ComponentSpec, { kind: "gateway" }>;
 type StepSpec = Extract<ComponentSpec, { kind: "service" }>["routes"][string][number];
@@ -28,7 +29,7 @@ function knownRoutes(d: Design): Set<string> {
     if (c.kind === "workload") for (const r of c.routes) out.add(r.route);
     if (c.kind === "service")
       for (const steps of Object.values(c.routes))
-        for (const s of steps) if ("call" in s && s.route) out.add(s.route);
+        for (const s of steps) for (const x of stepCalls(s)) if (x.route) out.add(x.route);
   }
   return out;
 }

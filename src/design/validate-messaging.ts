@@ -13,7 +13,8 @@ type Ref = (
   role: string,
 ) => ComponentSpec | undefined;
 type ConsumerSpec = Extract<ComponentSpec, { kind: "consumer" }>;
-type StepSpec = ConsumerSpec["steps"][number];
+/** a service route's step (a consumer's steps are the same, less sagas) */
+type StepSpec = Extract<ComponentSpec, { kind: "service" }>["routes"][string][number];
 
 /** A service's routes, or a consumer's steps as the plan for any route. */
 export function routesOf(

@@ -12,6 +12,7 @@ import { callProblems, policyProblems } from "./validate-calls.js";
 import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
 import { realtimeProblems } from "./validate-realtime.js";
 import { outboxProblems, relayProblems } from "./validate-events.js";
+import { sagaProblems, stepCalls } from "./validate-saga.js";
 import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -284,7 +285,7 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
-        if (c.kind === "service") out.push(...capacityProblems(name, c, d));
+        if (c.kind === "service") out.push(...capacityProblems(name, c, d), ...sagaProblems(name, c, d));
         if (c.localCache) {
           const err = capacityError(c.localCache.capacity);
           if (err) out.push({ path: at("localCache", "capacity"), ...err });
@@ -292,7 +293,9 @@ export function validateDesign(d: Design): Problem[] {
         for (const [route, steps] of Object.entries(routesOf(c)))
           steps.forEach((s, i) => {
             const p = c.kind === "consumer" ? at("steps", i) : at("routes", route, i);
-            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer", "gateway"], "call");
+            for (const x of stepCalls(s))
+              if (x.at.at(-1) === "call")
+                ref([...p, ...x.at], x.call, ["service", "load-balancer", "gateway"], "call");
             if ("publish" in s) ref([...p, "publish"], s.publish, ["topic", "queue"], "publish");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
@@ -1331,7 +1334,8 @@ function cycles(d: Design): Problem[] {
     if (c.kind === "service")
       for (const [route, steps] of Object.entries(c.routes))
         steps.forEach((s, i) => {
-          if ("call" in s) list.push({ to: s.call, path: ["components", name, "routes", route, i, "call"] });
+          for (const x of stepCalls(s))
+            list.push({ to: x.call, path: ["components", name, "routes", route, i, ...x.at] });
         });
     if (c.kind === "consumer")
       c.steps.forEach((s, i) => {
@@ -1432,7 +1436,7 @@ function routeCoverage(d: Design): Problem[] {
       }
       steps.forEach((s, i) => {
         const p = ["components", target, "routes", c.routes[route] ? route : "*", i];
-        if ("call" in s) reach(s.call, s.route ?? route, headers, [...p, "call"]);
+        for (const x of stepCalls(s)) reach(x.call, x.route ?? route, headers, [...p, ...x.at]);
       });
     }
   };

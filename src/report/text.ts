@@ -4,6 +4,7 @@ import type { Report, RouteReport } from "./json.js";
 import { messagingLines } from "./text-messaging.js";
 import { eventLines } from "./text-events.js";
 import { realtimeLines } from "./text-realtime.js";
+import { sagaLines } from "./text-saga.js";
 import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
@@ -119,6 +120,8 @@ export function renderText(rep: Report): string {
   if (messaging.length) out.push("", ...messaging);
   const events = eventLines(rep, ms);
   if (events.length) out.push("", ...events);
+  const sagas = sagaLines(rep, ms);
+  if (sagas.length) out.push("", ...sagas);
   const realtime = realtimeLines(rep, ms);
   if (realtime.length) out.push("", ...realtime);
   const capacity = capacityLines(rep);
