@@ -115,7 +115,7 @@ export function addSweep(cli: Command): void {
     .option("--seeds <k>", "seeds per point (seed, seed+1, ...): mean and 95% confidence interval", "1")
     .option("--duration <time>", "simulated time of each run (e.g. 30s)")
     .option("--jobs <n>", "worker threads (default: the number of cores)")
-    .option("--metrics <keys>", "table columns, comma-separated metric keys (see docs/sweep.md)")
+    .option("--metrics <keys>", "table columns, comma-separated metric keys (see docs/compare-and-sweep.md)")
     .option(
       "--knee-factor <f>",
       "a latency knee is where it exceeds f times its value at the first point",
