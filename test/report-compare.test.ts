@@ -44,13 +44,12 @@ describe("headline metrics", () => {
     expect(causes.reduce((s, x) => s + x.value, 0)).toBeCloseTo(total, 12);
   });
 
-  it("take a report's cost section's monthly total when it has one", () => {
+  it("take a report's cost section's monthly total and per-component costs when it has one", () => {
     const r = runFile("examples/hello.yaml", ['duration="1s"']);
-    const withCost = { ...r, cost: { totalPerMonth: 123.5 } };
-    expect(headlineMetrics(withCost).find((x) => x.key === "cost")).toMatchObject({
-      better: "lower",
-      value: 123.5,
-    });
+    const cost = { total: { hourly: 0.5, monthly: 365 }, components: [{ component: "api", monthly: 300 }] };
+    const ms = headlineMetrics({ ...r, cost } as unknown as typeof r);
+    expect(ms.find((x) => x.key === "cost")).toMatchObject({ better: "lower", value: 365 });
+    expect(ms.find((x) => x.key === "cost:api")).toMatchObject({ better: "lower", value: 300 });
     expect(headlineMetrics(r).find((x) => x.key === "cost")).toBeUndefined();
   });
 });

@@ -20,6 +20,11 @@ export interface Metric extends MetricInfo {
 
 type Series = Record<string, number[] | undefined>;
 
+interface CostLike {
+  total?: { monthly?: number };
+  components?: { component: string; monthly?: number }[];
+}
+
 const max = (xs: readonly number[]) => xs.reduce((m, x) => (x > m ? x : m), 0);
 
 /** The largest value over a component's series whose names match `re` (e.g. lagMs:0, lagMs:1). */
@@ -30,10 +35,8 @@ function seriesPeak(series: Series | undefined, re: RegExp): number | undefined 
   return peak;
 }
 
-/** A number at the first of these keys of `o` that holds one. */
-function numberAt(o: Record<string, unknown>, keys: string[]): number | undefined {
-  for (const k of keys) if (typeof o[k] === "number") return o[k] as number;
-  return undefined;
+function numberAt(o: Record<string, unknown>, key: string): number | undefined {
+  return typeof o[key] === "number" ? (o[key] as number) : undefined;
 }
 
 export function headlineMetrics(r: Report): Metric[] {
@@ -72,9 +75,9 @@ export function headlineMetrics(r: Report): Metric[] {
       `peak utilisation ${name}`,
       "%",
       "none",
-      seriesPeak(comp.series, /^utilization$/) ?? numberAt(comp, ["utilization"]),
+      seriesPeak(comp.series, /^utilization$/) ?? numberAt(comp, "utilization"),
     );
-    add(`hitRatio:${name}`, `hit ratio ${name}`, "%", "higher", numberAt(comp, ["hitRatio"]));
+    add(`hitRatio:${name}`, `hit ratio ${name}`, "%", "higher", numberAt(comp, "hitRatio"));
     add(`lagMsPeak:${name}`, `peak lag ${name}`, "ms", "lower", seriesPeak(comp.series, /^lagMs:/));
     add(`lagMessagesPeak:${name}`, `peak lag ${name}`, "count", "lower", seriesPeak(comp.series, /^lag$/));
   }
@@ -82,16 +85,14 @@ export function headlineMetrics(r: Report): Metric[] {
     add("staleReads", "stale reads", "count", "lower", r.consistency.staleReads);
     add("staleRate", "stale-read rate", "%", "lower", r.consistency.staleRate);
   }
-  // the cost section is optional (it comes from the instance catalogue); take its monthly total
-  const cost = (r as unknown as { cost?: Record<string, unknown> }).cost;
-  if (cost && typeof cost === "object")
-    add(
-      "cost",
-      "cost $/month",
-      "$",
-      "lower",
-      numberAt(cost, ["totalPerMonth", "monthly", "perMonth", "total"]),
-    );
+  // the cost section is there when the design prices a component (the instance
+  // catalogue); read structurally so this module does not depend on its type
+  const cost = (r as unknown as { cost?: CostLike }).cost;
+  if (cost && typeof cost === "object") {
+    add("cost", "cost $/month", "$", "lower", cost.total?.monthly);
+    for (const c of cost.components ?? [])
+      add(`cost:${c.component}`, `  cost ${c.component}`, "$", "lower", c.monthly);
+  }
   return out;
 }
 
