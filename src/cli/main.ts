@@ -1,6 +1,6 @@
 // The archsim command: a thin shell over the API. Exit codes: 0 success,
 // 1 an SLO failed, 2 invalid input or usage, 3 a run stopped by its budget,
-// 70 an internal error.
+// 70 an internal error, 130 interrupted (compare and sweep keep what finished).
 import { Command, CommanderError, Option } from "commander";
 import { DesignError, formatDiagnostic } from "../design/errors.js";
 import { jsonSchema } from "../design/schema.js";
