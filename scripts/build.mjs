@@ -1,5 +1,6 @@
 // Bundles the CLI and the library entry with esbuild (types are checked by `tsc --noEmit`).
 import { build } from "esbuild";
+import { rawEsbuild } from "./raw-import.mjs";
 
 await build({
   // the worker is an entry of its own: the run pool starts it by file (dist/cli/worker.js)
@@ -12,4 +13,5 @@ await build({
   packages: "external",
   sourcemap: true,
   logLevel: "warning",
+  plugins: [rawEsbuild],
 });

@@ -1,10 +1,12 @@
 // The archsim command: a thin shell over the API. Exit codes: 0 success,
 // 1 an SLO failed, 2 invalid input or usage, 3 a run stopped by its budget,
 // 70 an internal error, 130 interrupted (compare and sweep keep what finished).
+import { writeFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DesignError, formatDiagnostic } from "../design/errors.js";
 import { jsonSchema } from "../design/schema.js";
 import { parseCount, parseDuration } from "../design/units.js";
+import { renderReportHtml } from "../report/html/index.js";
 import { renderText } from "../report/text.js";
 import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
@@ -12,6 +14,14 @@ import { addCompare } from "./compare.js";
 import { progressBar } from "./progress.js";
 import { collect, option, parseSeed, readDesign, UsageError, withDuration } from "./shared.js";
 import { addSweep } from "./sweep.js";
+
+function writeHtml(file: string, html: string): void {
+  try {
+    writeFileSync(file, html);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+}
 
 export function program(): Command {
   const cli = new Command("archsim")
@@ -35,6 +45,7 @@ export function program(): Command {
       [],
     )
     .option("--json", "print the JSON report instead of the summary")
+    .option("--html <file>", "also write the report as a self-contained HTML page with charts")
     .addOption(
       new Option("--max-events <n>", "stop after this many events").default(String(DEFAULT_MAX_EVENTS)),
     )
@@ -47,6 +58,7 @@ export function program(): Command {
           duration?: string;
           set: string[];
           json?: boolean;
+          html?: string;
           maxEvents: string;
           maxWall?: string;
         },
@@ -59,6 +71,7 @@ export function program(): Command {
         const bar = progressBar(process.stderr);
         const report = runDesign(loaded, { seed, maxEvents, maxWallMs, onProgress: bar.update });
         bar.done();
+        if (o.html !== undefined) writeHtml(o.html, renderReportHtml(report, loaded.design));
         process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
         if (report.engine.stoppedBy) {
           process.stderr.write(
