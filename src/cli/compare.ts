@@ -2,6 +2,7 @@
 // headline metrics side by side (src/report/compare.ts).
 import type { Command } from "commander";
 import { compareRuns, type CompareInput, renderCompare } from "../report/compare.js";
+import { renderCompareHtml } from "../report/compare-html.js";
 import { runBatch } from "./batch.js";
 import { defaultJobs } from "./pool.js";
 import {
@@ -14,6 +15,7 @@ import {
   seedList,
   UsageError,
   withDuration,
+  writeOutput,
 } from "./shared.js";
 import type { RunTask } from "./task.js";
 
@@ -24,6 +26,7 @@ interface CompareOptions {
   set: string[];
   jobs?: string;
   json?: boolean;
+  html?: string;
 }
 
 /** Column names: the file names without extension, or the paths when those collide. */
@@ -47,6 +50,7 @@ export function addCompare(cli: Command): void {
     .option("--set <path=value>", "override a field in every design (repeatable)", collect, [])
     .option("--jobs <n>", "worker threads (default: the number of cores)")
     .option("--json", "print the comparison as JSON")
+    .option("--html <file>", "also write an HTML page: the table and the designs' time series overlaid")
     .action(async (files: string[], o: CompareOptions) => {
       if (files.length < 2) throw new UsageError("compare needs at least two design files");
       const seed = option(o.seed, parseSeed, "--seed");
@@ -81,6 +85,14 @@ export function addCompare(cli: Command): void {
           `archsim: ${stopped} run(s) stopped by a budget cover only part of their duration\n`,
         );
       const result = { ...compareRuns(inputs), complete: !interrupted };
+      if (o.html) {
+        // the time series of each design's first seed (the same seed for all)
+        const runs = designs.flatMap((_, i) => {
+          const report = results.get(i * seeds.length)?.report;
+          return report ? [{ label: names[i], report }] : [];
+        });
+        writeOutput(o.html, renderCompareHtml(result, runs));
+      }
       process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderCompare(result)}\n`);
       if (interrupted) {
         process.stderr.write(

@@ -1,6 +1,6 @@
 // What the commands share: reading design files, option parsing with usage
 // errors (exit code 2), and the seed list of replications.
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { formatDiagnostic } from "../design/errors.js";
 import { type LoadedDesign, loadDesign } from "../design/load.js";
 import { DEFAULT_SEED } from "../run.js";
@@ -65,4 +65,15 @@ export function seedList(base: number | undefined, designSeed: number | undefine
   if (first + count - 1 > 0xffffffff)
     throw new UsageError(`--seeds: seeds from ${first} would pass 4294967295`);
   return Array.from({ length: count }, (_, i) => first + i);
+}
+
+/** Written whole under a temporary name and renamed, so a reader never sees half a file. */
+export function writeOutput(file: string, content: string): void {
+  const tmp = `${file}.partial`;
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, file);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+  }
 }

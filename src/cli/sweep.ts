@@ -1,10 +1,10 @@
 // archsim sweep design.yaml --set path=values ...: the grid of every
 // combination, each point run with the same seeds on the worker pool; a table
 // of means and 95% confidence intervals, knees, CSV and JSON files.
-import { renameSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { DesignError, type Diagnostic } from "../design/errors.js";
 import { loadDesign } from "../design/load.js";
+import { renderSweepHtml } from "../sweep/html.js";
 import { resolveSweepPath } from "../sweep/paths.js";
 import {
   defaultColumns,
@@ -27,6 +27,7 @@ import {
   seedList,
   UsageError,
   withDuration,
+  writeOutput,
 } from "./shared.js";
 import type { RunTask, TaskResult } from "./task.js";
 
@@ -41,6 +42,7 @@ interface SweepOptions {
   kneeFactor: string;
   csv?: string;
   json?: string;
+  html?: string;
 }
 
 /** Grids beyond this are almost certainly a typo in a range. */
@@ -87,13 +89,6 @@ function checkGrid(
     for (const pt of points) loadDesign(text, file, [...base, ...pt.map((v, i) => `${params[i].path}=${v}`)]);
 }
 
-/** Written whole to a temporary name and renamed, so a reader never sees half a file. */
-function writeAtomically(file: string, content: string): void {
-  const tmp = `${file}.partial`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
-}
-
 export function addSweep(cli: Command): void {
   cli
     .command("sweep")
@@ -123,6 +118,7 @@ export function addSweep(cli: Command): void {
     )
     .option("--csv <file>", "write the results as CSV (rewritten as points finish)")
     .option("--json <file>", "write the results as JSON (rewritten as points finish)")
+    .option("--html <file>", "write an HTML page: each metric plotted against the first parameter")
     .action(async (file: string, o: SweepOptions) => {
       if (o.set.length === 0) throw new UsageError("sweep needs at least one --set path=values");
       const seed = option(o.seed, parseSeed, "--seed");
@@ -167,18 +163,30 @@ export function addSweep(cli: Command): void {
         });
         return summarizeSweep({ design, parameters: params, seeds, points: runs, kneeFactor });
       };
+      const columnsOf = (r: SweepResult) =>
+        o.metrics ? o.metrics.split(",").map((c) => c.trim()) : defaultColumns(r);
       const write = (r: SweepResult) => {
-        if (o.csv) writeAtomically(o.csv, sweepCsv(r));
-        if (o.json) writeAtomically(o.json, `${JSON.stringify(r, null, 2)}\n`);
+        if (o.csv) writeOutput(o.csv, sweepCsv(r));
+        if (o.json) writeOutput(o.json, `${JSON.stringify(r, null, 2)}\n`);
+        if (o.html) writeOutput(o.html, renderSweepHtml(r, columnsOf(r)));
       };
+      // an unwritable file should fail now, not after the runs
+      write(summarize(new Map()));
+      let writeFailure: Error | undefined;
       const { results, interrupted } = await runBatch(tasks, jobs, (task, _r, all) => {
         // a point is finished when its last seed is: rewrite the files so they survive anything
         const point = Math.floor(task.id / seeds.length);
-        if (seeds.every((_, j) => all.has(point * seeds.length + j))) write(summarize(all));
+        if (writeFailure || !seeds.every((_, j) => all.has(point * seeds.length + j))) return;
+        try {
+          write(summarize(all));
+        } catch (e) {
+          writeFailure = e as Error;
+          process.stderr.write(`archsim: ${writeFailure.message}; the files will be written at the end\n`);
+        }
       });
       const result = summarize(results);
       write(result);
-      const columns = o.metrics ? o.metrics.split(",").map((s) => s.trim()) : defaultColumns(result);
+      const columns = columnsOf(result);
       const unknown = columns.filter((c) => !result.metrics.some((m) => m.key === c));
       if (unknown.length && result.points.length)
         process.stderr.write(

@@ -76,13 +76,15 @@ function bestOf(info: MetricInfo, values: (Estimate | null)[]): number[] {
   return means.flatMap((m, i) => (m === top ? [i] : []));
 }
 
-function cell(info: MetricInfo, e: Estimate | null): string {
+/** A value with its confidence half-width, in the metric's unit. */
+export function valueText(info: MetricInfo, e: Estimate | null): string {
   if (!e) return "-";
   const v = formatValue(info.unit, e.mean);
   return e.ci95 === null ? v : `${v} ±${formatValue(info.unit, e.ci95)}`;
 }
 
-function deltaCell(info: MetricInfo, d: Estimate | null, base: Estimate | null): string {
+/** A difference from the first design: absolute (± its paired interval), then relative. */
+export function deltaText(info: MetricInfo, d: Estimate | null, base: Estimate | null): string {
   if (!d || !base) return "";
   if (d.mean === 0 && !d.ci95) return "(=)";
   const sign = d.mean > 0 ? "+" : d.mean < 0 ? "-" : "±";
@@ -101,8 +103,8 @@ export function renderCompare(c: CompareResult): string {
     m.label,
     ...m.values.map((v, i) => {
       const mark = m.best.includes(i) ? " *" : "";
-      const delta = i === 0 ? "" : ` ${deltaCell(m, m.deltas[i], m.values[0])}`;
-      return `${cell(m, v)}${delta}${mark}`.trim();
+      const delta = i === 0 ? "" : ` ${deltaText(m, m.deltas[i], m.values[0])}`;
+      return `${valueText(m, v)}${delta}${mark}`.trim();
     }),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
