@@ -1,6 +1,7 @@
 // The HTML report builder: one self-contained page holding the run's data,
 // nothing fetched from anywhere, and charts and graph built from the report.
 import fc from "fast-check";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadDesign } from "../src/design/load.js";
@@ -262,5 +263,26 @@ describe("latencyHistogram", () => {
 
   it("gives no charts for runs without a successful request", () => {
     expect(latencyCharts([{ label: "none", edgesMs: [], counts: [] }])).toEqual([]);
+  });
+});
+
+describe("archsim run --html", () => {
+  it("says so, with exit status 2, when the page cannot be written", () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        "bin/archsim.js",
+        "run",
+        "examples/theory/mm1.yaml",
+        "--duration",
+        "1s",
+        "--html",
+        "no-such-dir/r.html",
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^archsim: cannot write no-such-dir\/r\.html: .*ENOENT/m);
+    expect(r.stderr).not.toMatch(/^\s+at\s/m);
   });
 });

@@ -56,7 +56,7 @@ export function drawCharts(): void {
   const ticks = (f: ValueFormat | undefined) => (_u: unknown, splits: (number | null)[]) =>
     splits.map((v) => (v === null || v === undefined ? "" : fmt(v, f)));
   const axisSize = (_u: unknown, values: string[] | null) =>
-    values ? Math.max(36, ...values.map((v) => v.length * 6.6 + 16)) : 40;
+    values ? Math.max(40, ...values.map((v) => v.length * 7.2 + 24)) : 40;
 
   const charts: { u: UPlotLike; el: HTMLElement }[] = [];
   document.querySelectorAll<HTMLElement>("[data-chart]").forEach((el) => {

@@ -202,9 +202,9 @@ export function reportTimeCharts(r: Report): ChartSpec[] {
 
   // whatever else a component measures, one chart per component
   for (const [name, kind, cs] of comps) {
-    const rest = Object.keys(cs).filter(
-      (k) => !used.has(`${name}\u0000${k}`) && k !== "utilization" && nonZero(cs[k]),
-    );
+    // per-part breakdowns (`lag:<partition>`) of a series shown above are left out too
+    const shown = (k: string) => used.has(`${name}\u0000${k}`) || used.has(`${name}\u0000${k.split(":")[0]}`);
+    const rest = Object.keys(cs).filter((k) => !shown(k) && k !== "utilization" && nonZero(cs[k]));
     if (rest.length === 0) continue;
     charts.push(
       timeChart(
