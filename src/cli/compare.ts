@@ -67,7 +67,7 @@ export function addCompare(cli: Command): void {
           file: d.file,
           sets,
           seed: s,
-          full: false,
+          full: o.html !== undefined && j === 0,
         })),
       );
       const { results, interrupted } = await runBatch(tasks, jobs);
