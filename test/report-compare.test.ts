@@ -98,6 +98,25 @@ describe("compareRuns", () => {
     expect(p99.values[1]!.ci95!).toBeGreaterThan(30);
   });
 
+  it("with several seeds, marks a lead only when it is beyond the paired noise", () => {
+    const seeds = [1, 2, 3, 4, 5];
+    const a = [10, 50, 30, 90, 20];
+    const run = (vs: number[]) => vs.map((v) => [m("p99", "lower", v)]);
+    // always 1 ms better: marked, although the designs' own intervals overlap widely
+    const steady = compareRuns([
+      { design: "a", seeds, runs: run(a) },
+      { design: "b", seeds, runs: run(a.map((v) => v - 1)) },
+    ]);
+    expect(steady.metrics[0].best).toEqual([1]);
+    // better on average, by a difference whose sign changes with the seed: not marked
+    const noisy = compareRuns([
+      { design: "a", seeds, runs: run(a) },
+      { design: "b", seeds, runs: run(a.map((v, i) => v + (i % 2 ? -9 : 5))) },
+    ]);
+    expect(noisy.metrics[0].values[1]!.mean).toBeLessThan(noisy.metrics[0].values[0]!.mean);
+    expect(noisy.metrics[0].best).toEqual([]);
+  });
+
   it("leaves a metric one design lacks empty, and prints a table with deltas and marks", () => {
     const c = compareRuns([
       { design: "a", seeds: [7], runs: [[m("p99", "lower", 30), m("hit", "higher", 0.5)]] },

@@ -21,7 +21,10 @@ export interface ComparedMetric extends MetricInfo {
    * design and where either lacks the metric.
    */
   deltas: (Estimate | null)[];
-  /** indices of the designs with the better value; empty when all are equal or the metric has no direction */
+  /**
+   * indices of the designs with the better value; empty when all are equal, the
+   * metric has no direction, or (several seeds) the lead is within the noise
+   */
   best: number[];
 }
 
@@ -57,7 +60,16 @@ export function compareRuns(inputs: CompareInput[]): CompareResult {
       });
       return diffs.length ? estimate(diffs) : null;
     });
-    metrics.push({ ...info, values, deltas, best: bestOf(info, values) });
+    const paired = (i: number, j: number) => {
+      const other = new Map(bySeed[j].map((r) => [r.seed, r.values.get(info.key)]));
+      const diffs = bySeed[i].flatMap((r) => {
+        const a = r.values.get(info.key);
+        const b = other.get(r.seed);
+        return a !== undefined && b !== undefined ? [a - b] : [];
+      });
+      return estimate(diffs);
+    };
+    metrics.push({ ...info, values, deltas, best: bestOf(info, values, paired) });
   }
   return {
     designs: inputs.map((d) => d.design),
@@ -66,14 +78,31 @@ export function compareRuns(inputs: CompareInput[]): CompareResult {
   };
 }
 
-function bestOf(info: MetricInfo, values: (Estimate | null)[]): number[] {
+/**
+ * The designs with the better mean. With several seeds, a winner is marked only
+ * when the paired 95% interval of its difference from every other design
+ * excludes 0: a lead that the seeds' noise could explain is no lead.
+ */
+function bestOf(
+  info: MetricInfo,
+  values: (Estimate | null)[],
+  paired: (i: number, j: number) => Estimate,
+): number[] {
   if (info.better === "none") return [];
   const means = values.map((v) => (v ? v.mean : null));
   const present = means.filter((m): m is number => m !== null);
   if (present.length < 2) return [];
   const top = info.better === "lower" ? Math.min(...present) : Math.max(...present);
   if (present.every((m) => m === top)) return [];
-  return means.flatMap((m, i) => (m === top ? [i] : []));
+  const winners = means.flatMap((m, i) => (m === top ? [i] : []));
+  const clear = winners.every((w) =>
+    means.every((m, j) => {
+      if (m === null || m === top) return true;
+      const d = paired(w, j);
+      return d.ci95 === null || Math.abs(d.mean) > d.ci95;
+    }),
+  );
+  return clear ? winners : [];
 }
 
 /** A value with its confidence half-width, in the metric's unit. */
@@ -113,7 +142,7 @@ export function renderCompare(c: CompareResult): string {
   const seeds =
     c.seeds.length === 1
       ? `seed ${c.seeds[0]}`
-      : `seeds ${c.seeds[0]}..${c.seeds[c.seeds.length - 1]}: mean ±95% confidence half-width; deltas paired by seed`;
+      : `seeds ${c.seeds[0]}..${c.seeds[c.seeds.length - 1]}: mean ±95% confidence half-width; deltas paired by seed; * only where the lead is beyond that noise`;
   return [
     `compared with the same ${seeds}; * marks the better value`,
     "",
