@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Metric } from "../src/report/headline.js";
+import { parameterAxis } from "../src/sweep/html.js";
 import { detectKnee } from "../src/sweep/knee.js";
 import { summarizeSweep } from "../src/sweep/summary.js";
 import { cartesian, parseSweepSet, parseValues, SweepSpecError } from "../src/sweep/values.js";
@@ -189,5 +190,18 @@ describe("knee detection", () => {
       ["small", "200", "300"],
       ["big", "300", "400"],
     ]);
+  });
+});
+
+describe("the x axis of a sweep's charts", () => {
+  it("is numeric when every value is a number with the same unit, else the values' positions", () => {
+    expect(parameterAxis(["1k/s", "2k/s", "4k/s"])).toEqual({
+      x: [1, 2, 4],
+      unit: "k/s",
+      categorical: false,
+    });
+    expect(parameterAxis(["2", "3", "4"])).toEqual({ x: [2, 3, 4], unit: "", categorical: false });
+    expect(parameterAxis(["lru", "lfu", "arc"])).toEqual({ x: [1, 2, 3], unit: "", categorical: true });
+    expect(parameterAxis(["1e4", "200/s"])).toMatchObject({ x: [1, 2], categorical: true });
   });
 });
