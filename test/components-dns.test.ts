@@ -429,11 +429,12 @@ describe("region outage (examples/edge/multi-region.yaml)", () => {
   it("takes down every instance in the region: only requests sent there fail, all with instance-down", () => {
     for (const r of runs) {
       expect(r.faults).toEqual([
+        // the components placed in us-east's zones (DNS and users are on the internet)
         {
           description: "outage of region us-east",
+          targets: ["api-us", "lb-us"],
           startMs: 60_000,
           endMs: 180_000,
-          targets: ["api-us", "lb-us"],
         },
       ]);
       expect(Object.keys(r.requests.byOutcome).sort()).toEqual(["instance-down", "ok"]);

@@ -101,7 +101,7 @@ ${faults}`;
     expect(Math.abs(slow.latencyMs.mean - base.latencyMs.mean - 2 * add)).toBeLessThan(1);
     expect(slow.latencyMs.p50 - base.latencyMs.p50).toBeGreaterThan(2 * add - 2);
     expect(slow.faults).toEqual([
-      { description: `add ${add}ms to api -> db`, startMs: 0, endMs: null, targets: ["api", "db"] },
+      { description: `add ${add}ms to api -> db`, targets: ["api", "db"], startMs: 0, endMs: null },
     ]);
   });
 

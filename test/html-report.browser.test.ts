@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDesign } from "../src/design/load.js";
-import { PALETTE, renderComparisonHtml } from "../src/report/html/index.js";
+import { ChartSet, htmlPage, joinSeries, PALETTE, renderComparisonHtml } from "../src/report/html/index.js";
 import type { ChartSpec } from "../src/report/html/index.js";
 import { runDesign } from "../src/run.js";
 
@@ -132,6 +132,35 @@ describe("the HTML report in Chromium", () => {
     // one legend entry per run on the throughput chart
     const legend = await page.locator(".chart").first().locator(".u-legend .u-series th").allTextContents();
     expect(legend.slice(1).map((t) => t.trim())).toEqual(runs.map((r) => r.label));
+    expect(errors).toEqual([]);
+    expect(fetched).toEqual([]);
+    await page.close();
+  });
+
+  it("draws a chart of a metric against a parameter, with a confidence band, on a log axis", async () => {
+    // the shape of a sweep: p99 (mean of seeds, with its 95% interval) against instances
+    const instances = [2, 4, 8, 16];
+    const p99 = [400, 120, 60, 55];
+    const { x, series } = joinSeries([{ label: "p99", x: instances, y: p99 }]);
+    series[0].range = { lo: p99.map((v) => v * 0.9), hi: p99.map((v) => v * 1.1) };
+    const charts = new ChartSet();
+    const card = charts.add({
+      title: "p99 vs instances",
+      x,
+      xLabel: "instances",
+      xLog: true,
+      yFormat: "ms",
+      series,
+    });
+    const { page, errors, fetched } = await open();
+    await page.setContent(
+      htmlPage({ title: "sweep", body: `<main><div class="grid">${card}</div></main>`, charts }),
+    );
+    // the band's two edges are series of their own, drawn with the line's colour, faded
+    expect(await page.locator(".u-legend .u-series").count()).toBe(4);
+    expect((await lastLinePixels(page, [{ ...charts.specs[0], series: [series[0]] }]))[0]).toBeGreaterThan(
+      30,
+    );
     expect(errors).toEqual([]);
     expect(fetched).toEqual([]);
     await page.close();

@@ -93,6 +93,16 @@ describe("renderReportHtml", () => {
     );
   });
 
+  it("leaves a gap in the latency lines, not a fall to 0, in a second without a successful request", () => {
+    const throughput = report.series.throughput.map((v, i) => (i === 3 ? 0 : v));
+    const page = renderReportHtml({ ...report, series: { ...report.series, throughput } }, loaded.design);
+    const lat = chartsOf(page).find((c) => c.title === "Latency")!;
+    for (const s of lat.series) {
+      expect(s.values[3]).toBeNull();
+      expect(s.values.filter((v) => v === null)).toHaveLength(1);
+    }
+  });
+
   it("draws the latency histogram and CDF from the report's buckets, overall and per route", () => {
     const charts = chartsOf(html);
     const hist = charts.find((c) => c.title === "Latency histogram")!;

@@ -119,7 +119,7 @@ function targetsOf(a: FaultAction): string[] {
     case "partition":
       return [];
     case "outage":
-      return [...new Set(a.targets.map((t) => t.target.name))];
+      return [...new Set(a.targets.map((t) => t.target.name))].sort();
   }
 }
 

@@ -69,7 +69,7 @@ export const paletteColor = (i: number): string => PALETTE[i % PALETTE.length];
  * value: what an overlay chart needs.
  */
 export function joinSeries(
-  lines: { label: string; x: number[]; y: number[]; color?: string; dash?: boolean }[],
+  lines: { label: string; x: number[]; y: (number | null)[]; color?: string; dash?: boolean }[],
 ): {
   x: number[];
   series: ChartSeries[];

@@ -145,10 +145,21 @@ export function drawCharts(): void {
             const { left, top, width, height } = u.bbox;
             u.ctx.save();
             u.ctx.fillStyle = bandFill;
-            for (const b of spec.bands) {
-              const x0 = Math.max(left, u.valToPos(b.from, "x", true));
-              const x1 = Math.min(left + width, b.to === null ? left + width : u.valToPos(b.to, "x", true));
-              if (x1 > x0) u.ctx.fillRect(x0, top, x1 - x0, height);
+            // overlapping faults shade their union once, so the shade stays one colour
+            const spans = spec.bands
+              .map((b) => [
+                Math.max(left, u.valToPos(b.from, "x", true)),
+                Math.min(left + width, b.to === null ? left + width : u.valToPos(b.to, "x", true)),
+              ])
+              .filter(([x0, x1]) => x1 > x0)
+              .sort((a, b) => a[0] - b[0]);
+            let cur: number[] | null = null;
+            for (const s of [...spans, null]) {
+              if (cur && s && s[0] <= cur[1]) cur[1] = Math.max(cur[1], s[1]);
+              else {
+                if (cur) u.ctx.fillRect(cur[0], top, cur[1] - cur[0], height);
+                cur = s && [s[0], s[1]];
+              }
             }
             u.ctx.restore();
           },

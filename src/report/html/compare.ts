@@ -7,7 +7,7 @@ import { costView } from "./cost.js";
 import { esc } from "./escape.js";
 import { count, dollars, ms, num, pct } from "./format.js";
 import { ChartSet, htmlPage } from "./page.js";
-import { faultBands, latencyCharts } from "./report-charts.js";
+import { faultBands, latencyCharts, latencyGaps } from "./report-charts.js";
 
 export interface LabelledRun {
   label: string;
@@ -21,7 +21,7 @@ export interface LabelledRun {
 export function overlayChart(
   runs: LabelledRun[],
   title: string,
-  pick: (r: Report) => { x: number[]; y: number[] } | null,
+  pick: (r: Report) => { x: number[]; y: (number | null)[] } | null,
   o: {
     yFormat?: ValueFormat;
     yMax?: number;
@@ -109,10 +109,12 @@ export function renderComparisonHtml(runs: LabelledRun[], o: { title?: string } 
   const bands = sharedBands(runs);
   const t = (r: Report) => r.series.t ?? [];
   const top = (key: string) => (r: Report) => (r.series[key] ? { x: t(r), y: r.series[key] } : null);
+  const latency = (key: string) => (r: Report) =>
+    r.series[key] ? { x: t(r), y: latencyGaps(r.series[key], r.series.throughput) } : null;
   const specs: (ChartSpec | null)[] = [
     overlayChart(runs, "Throughput", top("throughput"), { yFormat: "rate", bands }),
-    overlayChart(runs, "p50 latency", top("p50"), { yFormat: "ms", bands }),
-    overlayChart(runs, "p99 latency", top("p99"), { yFormat: "ms", bands }),
+    overlayChart(runs, "p50 latency", latency("p50"), { yFormat: "ms", bands }),
+    overlayChart(runs, "p99 latency", latency("p99"), { yFormat: "ms", bands }),
     overlayChart(runs, "Errors", top("errors"), { yFormat: "rate", bands }),
   ];
   // utilisation of each component the runs share a name for

@@ -50,6 +50,10 @@ export function timeChart(
   };
 }
 
+/** Latency percentiles with a gap, not a 0, in the seconds no request succeeded. */
+export const latencyGaps = (values: number[], throughput: number[] | undefined): (number | null)[] =>
+  values.map((v, i) => (throughput && throughput[i] === 0 ? null : v));
+
 const ratio = (a: number[], b: number[]): number[] => a.map((v, i) => (b[i] > 0 ? v / b[i] : 0));
 
 /** The run's time-series charts, most telling first. */
@@ -81,7 +85,9 @@ export function reportTimeCharts(r: Report): ChartSpec[] {
     }),
   );
 
-  const lat = ["p50", "p95", "p99"].filter((p) => s[p]).map((p) => ({ label: p, values: s[p] }));
+  const lat = ["p50", "p95", "p99"]
+    .filter((p) => s[p])
+    .map((p) => ({ label: p, values: latencyGaps(s[p], s.throughput) }));
   charts.push(
     timeChart(r, "Latency", lat, {
       yFormat: "ms",
