@@ -18,7 +18,8 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import { CONFLICT, ERROR, OK, TIMEOUT } from "./outcomes.js";
+import type { LimitSet } from "./limit-set.js";
+import { CONFLICT, ERROR, OK, RATE_LIMITED, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
@@ -31,8 +32,35 @@ export interface MessageSink extends Component {
   newMessageId(): number;
 }
 
+/** What a limit step counted, for the report. */
+export interface LimitStepStats {
+  name: string;
+  /** the route whose steps hold it ("*": every route without its own, or a consumer's messages) */
+  route: string;
+  key: string;
+  algorithm: string;
+  onLimit: "skip" | "fail";
+  admitted: number;
+  limited: number;
+}
+
 export type Step =
   | { type: "compute"; time: Sampler }
+  | {
+      /**
+       * a rate limit on one of the request's keys (for a consumer, the
+       * message's key). Its counters are the component's, shared by all its
+       * instances (as one Redis would hold them; the round trip to it is not
+       * modelled) and kept through an instance's restart. Over the limit the
+       * request ends here: ok with its remaining steps skipped, or with
+       * rate-limited (fail).
+       */
+      type: "limit";
+      /** one limit, checked and counted atomically */
+      set: LimitSet;
+      fail: boolean;
+      stats: LimitStepStats;
+    }
   | { type: "call"; target: Component; route: number }
   | {
       type: "read";
@@ -144,6 +172,8 @@ export class Service extends Station {
   private recheck = -1;
   private readonly plans: (Step[] | undefined)[] = [];
   private fallback: Step[] | null = null;
+  /** every limit step of every route, in the order written */
+  private limitSteps: LimitStepStats[] = [];
   /** per route, the call-path site of each step (a transaction's participants take one each) */
   private readonly sites: (Int32Array | undefined)[] = [];
   private fallbackSites: Int32Array | null = null;
@@ -185,6 +215,9 @@ export class Service extends Station {
   define(plans: Map<number, Step[]>, fallback: Step[] | null): void {
     for (const [route, steps] of plans) this.plans[route] = steps;
     this.fallback = fallback;
+    this.limitSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.flatMap((s) => (s.type === "limit" ? [s.stats] : [])),
+    );
   }
 
   override attach(sim: Sim, index: number): void {
@@ -259,6 +292,22 @@ export class Service extends Station {
           const d = step.time.sample(this.rng) * this.fleet.timeScale[job.instance];
           if (d > 0) {
             sim.q.schedule(d, this.computeDone, job.id);
+            return;
+          }
+          job.step++;
+          continue;
+        }
+        case "limit": {
+          if (step.set.check(job, sim.now) !== 0) {
+            step.stats.limited++;
+            if (!step.fail) return this.finish(job, OK); // suppressed: handled, the rest skipped
+            job.retryAfterMs = step.set.retryAfterMs;
+            return this.finish(job, RATE_LIMITED);
+          }
+          step.stats.admitted++;
+          // a leaky-queue limit makes an admitted request wait its turn, holding its worker
+          if (step.set.delayMs > 0) {
+            sim.q.schedule(step.set.delayMs, this.computeDone, job.id);
             return;
           }
           job.step++;
@@ -714,6 +763,10 @@ export class Service extends Station {
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
     if (this.sessions) base.sessions = this.sessions.report();
+    if (this.limitSteps.length > 0) {
+      base.limited = this.limitSteps.reduce((n, l) => n + l.limited, 0);
+      base.limits = this.limitSteps.map((l) => ({ ...l }));
+    }
     if (!this.l1) return base;
     const l1 = this.l1;
     return {

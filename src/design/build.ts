@@ -42,7 +42,13 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildBrowser, buildCdn } from "./build-cdn.js";
-import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
+import {
+  buildGateway,
+  buildLimiterStore,
+  buildLimitStep,
+  defineGatewayRoutes,
+  registerTiers,
+} from "./build-gateway.js";
 import type { Gateway } from "../components/gateway.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
@@ -231,9 +237,15 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     if (c.kind === "service" || c.kind === "consumer") {
       const plans = new Map<number, Step[]>();
       let fallback: Step[] | null = null;
+      const limitSteps: Step[] = [];
       for (const [route, steps] of Object.entries(routesOf(c))) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
+          if ("limit" in s) {
+            const step = buildLimitStep(s, route, d, sim, limitSteps);
+            limitSteps.push(step);
+            return step;
+          }
           if ("call" in s) {
             const step: Step = {
               type: "call",
@@ -457,6 +469,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     c.kind === "load-balancer" && ["consistent-hash", "rendezvous", "ip-hash"].includes(c.algorithm ?? "");
   const hashOn = (c: ComponentSpec) =>
     c.kind === "load-balancer" ? (c.hashOn ?? (c.algorithm === "ip-hash" ? "ip" : "key")) : "";
+  // a limit step counts by one of the request's keys
+  const limitsBy = (c: ComponentSpec, keys: (k: string) => boolean) =>
+    (c.kind === "service" || c.kind === "consumer") &&
+    Object.values(routesOf(c)).some((steps) => steps.some((st) => "limit" in st && keys(st.limit.key)));
   const readsKeys = specs.some(
     (c) =>
       c.kind === "cache" ||
@@ -467,7 +483,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
       (hashing(c) && hashOn(c) === "key") ||
-      notifies(c, "key"),
+      notifies(c, "key") ||
+      limitsBy(c, (k) => k === "key"),
   );
   // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
@@ -482,7 +499,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
       (c.kind === "gateway" && (c.limits ?? []).some((l) => l.key !== "global")) ||
-      notifies(c, "user"),
+      notifies(c, "user") ||
+      limitsBy(c, (k) => k !== "key" && k !== "global"),
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);

@@ -7,7 +7,7 @@ import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
-import { gatewayProblems } from "./validate-gateway.js";
+import { gatewayProblems, limitStepProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
 import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
 import { realtimeProblems } from "./validate-realtime.js";
@@ -290,7 +290,7 @@ export function validateDesign(d: Design): Problem[] {
         for (const [route, steps] of Object.entries(routesOf(c)))
           steps.forEach((s, i) => {
             const p = c.kind === "consumer" ? at("steps", i) : at("routes", route, i);
-            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer"], "call");
+            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer", "gateway"], "call");
             if ("publish" in s) ref([...p, "publish"], s.publish, ["topic", "queue"], "publish");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
@@ -315,6 +315,7 @@ export function validateDesign(d: Design): Problem[] {
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
+            if ("limit" in s) out.push(...limitStepProblems(s, p, c.kind, d));
             if ("write" in s || "update" in s || "transaction" in s)
               out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {

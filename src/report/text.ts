@@ -126,6 +126,8 @@ export function renderText(rep: Report): string {
   if (sessions.length) out.push("", ...sessions);
   const gateways = gatewayLines(rep);
   if (gateways.length) out.push("", ...gateways);
+  const limitSteps = limitStepLines(rep);
+  if (limitSteps.length) out.push("", ...limitSteps);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
@@ -338,6 +340,28 @@ interface GatewayReport {
     failClosedRefusals: number;
     fallbackChecks: number;
   } | null;
+}
+
+interface LimitStepReport {
+  name: string;
+  onLimit: "skip" | "fail";
+  admitted: number;
+  limited: number;
+}
+
+/** One line per limit step of a service or consumer: what it let on, and what it stopped (suppressed or failed). */
+function limitStepLines(rep: Report): string[] {
+  const out: string[] = [];
+  const n = (v: number) => v.toLocaleString("en-US");
+  for (const [name, c] of Object.entries(rep.components)) {
+    const limits = (c as { limits?: unknown }).limits;
+    if ((c.kind !== "service" && c.kind !== "consumer") || !Array.isArray(limits)) continue;
+    for (const l of limits as LimitStepReport[])
+      out.push(
+        `${name} limit ${l.name}: ${n(l.admitted)} admitted, ${n(l.limited)} ${l.onLimit === "skip" ? "suppressed" : "rate-limited"}`,
+      );
+  }
+  return out;
 }
 
 /** One line per gateway, then one per limit (the most a key got through a window) and its store's troubles. */
