@@ -3,7 +3,8 @@ import { build } from "esbuild";
 import { rawEsbuild } from "./raw-import.mjs";
 
 await build({
-  entryPoints: { "cli/main": "src/cli/main.ts", index: "src/index.ts" },
+  // the worker is an entry of its own: the run pool starts it by file (dist/cli/worker.js)
+  entryPoints: { "cli/main": "src/cli/main.ts", "cli/worker": "src/cli/worker.ts", index: "src/index.ts" },
   outdir: "dist",
   bundle: true,
   platform: "node",

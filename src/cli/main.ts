@@ -1,45 +1,19 @@
 // The archsim command: a thin shell over the API. Exit codes: 0 success,
 // 1 an SLO failed, 2 invalid input or usage, 3 a run stopped by its budget,
-// 70 an internal error.
-import { readFileSync, writeFileSync } from "node:fs";
+// 70 an internal error, 130 interrupted (compare and sweep keep what finished).
+import { writeFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DesignError, formatDiagnostic } from "../design/errors.js";
-import { loadDesign } from "../design/load.js";
 import { jsonSchema } from "../design/schema.js";
 import { parseCount, parseDuration } from "../design/units.js";
 import { renderReportHtml } from "../report/html/index.js";
 import { renderText } from "../report/text.js";
 import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
+import { addCompare } from "./compare.js";
 import { progressBar } from "./progress.js";
-
-class UsageError extends Error {}
-
-function readDesign(file: string, sets: string[]) {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`,
-    );
-  }
-  const loaded = loadDesign(text, file, sets);
-  for (const w of loaded.source.warnings) process.stderr.write(`warning: ${formatDiagnostic(w)}\n`);
-  return loaded;
-}
-
-function option<T>(value: string | undefined, parse: (v: string) => T, what: string): T | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parse(value);
-  } catch (e) {
-    throw new UsageError(`${what}: ${(e as Error).message}`);
-  }
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
+import { collect, option, parseSeed, readDesign, UsageError, withDuration } from "./shared.js";
+import { addSweep } from "./sweep.js";
 
 function writeHtml(file: string, html: string): void {
   try {
@@ -89,18 +63,8 @@ export function program(): Command {
           maxWall?: string;
         },
       ) => {
-        const seed = option(
-          o.seed,
-          (v) => {
-            const n = Number(v);
-            if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
-              throw new Error("expected a whole number from 0 to 4294967295");
-            return n;
-          },
-          "--seed",
-        );
-        // --duration is an override like any other, so the design's own checks apply to it
-        const sets = o.duration === undefined ? o.set : [...o.set, `duration=${JSON.stringify(o.duration)}`];
+        const seed = option(o.seed, parseSeed, "--seed");
+        const sets = withDuration(o.set, o.duration);
         const maxEvents = option(o.maxEvents, parseCount, "--max-events");
         const maxWallMs = option(o.maxWall, parseDuration, "--max-wall");
         const loaded = readDesign(file, sets);
@@ -129,6 +93,9 @@ export function program(): Command {
       process.stdout.write(`${file}: valid (${n} components)\n`);
     });
 
+  addCompare(cli);
+  addSweep(cli);
+
   cli
     .command("schema")
     .description("print the design file's JSON Schema")
@@ -138,9 +105,9 @@ export function program(): Command {
   return cli;
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   try {
-    program().parse(argv);
+    await program().parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode === 0 ? 0 : 2;
@@ -166,4 +133,4 @@ export function main(argv: string[]): void {
   }
 }
 
-main(process.argv);
+void main(process.argv);
