@@ -4,6 +4,7 @@ import type { Report, RouteReport } from "./json.js";
 import { messagingLines } from "./text-messaging.js";
 import { realtimeLines } from "./text-realtime.js";
 import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
+import { costLines } from "./text-cost.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
 function table(head: string[], rows: string[][], align = `l${"r".repeat(head.length - 1)}`): string {
@@ -126,6 +127,8 @@ export function renderText(rep: Report): string {
   if (sessions.length) out.push("", ...sessions);
   const gateways = gatewayLines(rep);
   if (gateways.length) out.push("", ...gateways);
+  const cost = costLines(rep, table);
+  if (cost.length) out.push("", ...cost);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
