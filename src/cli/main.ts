@@ -1,12 +1,16 @@
 // The archsim command: a thin shell over the API. Exit codes: 0 success,
 // 1 an SLO failed, 2 invalid input or usage, 3 a run stopped by its budget,
 // 70 an internal error.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DesignError, formatDiagnostic } from "../design/errors.js";
 import { loadDesign } from "../design/load.js";
 import { jsonSchema } from "../design/schema.js";
 import { parseCount, parseDuration } from "../design/units.js";
+import { emitDesign, starterModel } from "../estimate/emit.js";
+import { estimate, EstimateError } from "../estimate/estimate.js";
+import { inputFromFile, inputFromValues } from "../estimate/input.js";
+import { renderEstimate } from "../estimate/text.js";
 import { renderText } from "../report/text.js";
 import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
@@ -14,16 +18,19 @@ import { progressBar } from "./progress.js";
 
 class UsageError extends Error {}
 
-function readDesign(file: string, sets: string[]) {
-  let text: string;
+function readText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(
       code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`,
     );
   }
+}
+
+function readDesign(file: string, sets: string[]) {
+  const text = readText(file);
   const loaded = loadDesign(text, file, sets);
   for (const w of loaded.source.warnings) process.stderr.write(`warning: ${formatDiagnostic(w)}\n`);
   return loaded;
@@ -115,6 +122,73 @@ export function program(): Command {
       const loaded = readDesign(file, o.set);
       const n = Object.keys(loaded.design.components).length;
       process.stdout.write(`${file}: valid (${n} components)\n`);
+    });
+
+  cli
+    .command("estimate")
+    .description(
+      "back-of-envelope capacity: users -> requests/s -> storage -> bandwidth -> cache -> instances, with the queueing prediction",
+    )
+    .argument("[file]", "a YAML file of inputs (same names as the flags, in camelCase); flags override it")
+    .option("--dau <count>", "daily active users, e.g. 10M")
+    .option("--actions <count>", "actions (requests) per user per day")
+    .option("--ratio <r:w>", "read:write ratio (default 10:1)")
+    .option("--read-size <size>", "bytes a read returns (default 1KB)")
+    .option("--write-size <size>", "bytes a write stores (default 1KB)")
+    .option("--retention <time>", "how long data is kept, e.g. 5y or 30d (default 5y)")
+    .option("--replication <n>", "copies of the data (default 3)")
+    .option("--peak <factor>", "peak rate / average rate (default 2)")
+    .option("--capacity <rate>", "requests/s one instance handles (default from --instance-type, else 1k/s)")
+    .option("--instance-type <type>", "the service's instance type, e.g. m5.large (prices it)")
+    .option("--concurrency <n>", "workers per instance (default 8)")
+    .option("--target <percent>", "utilisation at peak to size for (default 70%)")
+    .option("--json", "print the estimate as JSON")
+    .option("--emit <file>", "write a starter design for the estimate to this file")
+    .option("--keys <n>", "keys of the emitted design (default: its requests / 100, 1k to 100k)")
+    .option("--duration <time>", "simulated time of the emitted design (default 60s)")
+    .action((file: string | undefined, o: Record<string, string | undefined>) => {
+      const flags = {
+        dau: o.dau,
+        actionsPerUser: o.actions,
+        readWrite: o.ratio,
+        readSize: o.readSize,
+        writeSize: o.writeSize,
+        retention: o.retention,
+        replication: o.replication,
+        peakFactor: o.peak,
+        capacity: o.capacity,
+        instanceType: o.instanceType,
+        concurrency: o.concurrency,
+        targetUtilization: o.target,
+        keys: o.keys,
+        duration: o.duration,
+      };
+      let parsed;
+      try {
+        parsed = file === undefined ? inputFromValues(flags) : inputFromFile(readText(file), file, flags);
+      } catch (e) {
+        if (e instanceof DesignError) throw e;
+        throw new UsageError((e as Error).message);
+      }
+      try {
+        const result = estimate(parsed.input);
+        if (o.emit !== undefined) {
+          const text = emitDesign(result, parsed.starter);
+          writeFileSync(o.emit, text);
+        }
+        const out = o.json
+          ? JSON.stringify(
+              o.emit !== undefined ? { ...result, starter: starterModel(result, parsed.starter) } : result,
+              null,
+              2,
+            )
+          : renderEstimate(result) +
+            (o.emit !== undefined ? `\n\nwrote ${o.emit}: run it with archsim run ${o.emit}` : "");
+        process.stdout.write(`${out}\n`);
+      } catch (e) {
+        if (e instanceof EstimateError) throw new UsageError(e.message);
+        throw e;
+      }
     });
 
   cli
