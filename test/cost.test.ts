@@ -182,6 +182,75 @@ describe("cost of usage-priced components", () => {
   });
 });
 
+describe("every kind is priced", () => {
+  it("topics pay per broker, consumers and realtime gateways per instance", () => {
+    const r = runFile(
+      "examples/messaging/consumer-lag.yaml",
+      ["components.events.instanceType=kafka.m5.large", "components.four.instanceType=m5.large"],
+      { durationMs: 5000 },
+    );
+    expect(line(r, "events").instances).toBe(2); // brokers: 2
+    expect(line(r, "events").monthly).toBeCloseTo(
+      2 * INSTANCE_TYPES["kafka.m5.large"].hourly * HOURS_PER_MONTH,
+      9,
+    );
+    expect(line(r, "four").monthly).toBeCloseTo(4 * INSTANCE_TYPES["m5.large"].hourly * HOURS_PER_MONTH, 9);
+    const rt = runFile("examples/messaging/realtime.yaml", ["components.poll.instanceType=c5.large"], {
+      durationMs: 5000,
+    });
+    expect(line(rt, "poll").monthly).toBeCloseTo(4 * INSTANCE_TYPES["c5.large"].hourly * HOURS_PER_MONTH, 9);
+  });
+
+  it("a Route 53 name pays its zone and its authoritative queries; API Gateway its requests", () => {
+    const d = runFile("examples/edge/multi-region.yaml", ["components.dns-ttl60.pricing=route53"], {
+      durationMs: 20_000,
+    });
+    const dns = d.components["dns-ttl60"] as unknown as { authoritativeAnswers: number };
+    expect(dns.authoritativeAnswers).toBeGreaterThan(0);
+    const p = SERVICES.route53;
+    expect(line(d, "dns-ttl60").monthly).toBeCloseTo(
+      p.zoneMonthly + (dns.authoritativeAnswers / 1e6) * p.perMillionQueries * perMonth(d),
+      6,
+    );
+    const g = runFile("examples/resilience/rate-limiters.yaml", ["components.gw-fixed.pricing=apigw-http"], {
+      durationMs: 5000,
+    });
+    const gw = g.components["gw-fixed"] as unknown as { arrivals: number };
+    expect(line(g, "gw-fixed").monthly).toBeCloseTo(
+      (gw.arrivals / 1e6) * SERVICES["apigw-http"].perMillionRequests * perMonth(g),
+      6,
+    );
+  });
+
+  it("a resize to a new instance type prices the restarted instances at the new type's price", () => {
+    const r = runText(`
+duration: 60s
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 100/s }
+    routes: [{ route: GET /x }]
+  api:
+    kind: service
+    instances: 2
+    concurrency: 4
+    instanceType: m5.large
+    drain: 1s
+    resize: { at: 10s, instanceType: m5.2xlarge, restartTime: 1s }
+    routes:
+      GET /x: [{ compute: exp(5ms) }]
+`);
+    const cap = r.components.api.capacity as { cost: number; instanceSeconds: number };
+    const [small, big] = [INSTANCE_TYPES["m5.large"].hourly, INSTANCE_TYPES["m5.2xlarge"].hourly];
+    const hours = cap.instanceSeconds / 3600;
+    // before the resize every instance-hour costs the small price, after it the big one
+    expect(cap.cost).toBeGreaterThan(hours * small);
+    expect(cap.cost).toBeLessThan(hours * big);
+    expect(line(r, "api").monthly).toBeCloseTo(cap.cost * perMonth(r), 9);
+  });
+});
+
 describe("price validation", () => {
   it("an unknown instance type is an error at its place, with the nearest catalogue name", () => {
     const msg = rejection(base("", "    instanceType: m5.lrage"));
