@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import { keySampler } from "../kernel/keys.js";
 import { cheLru } from "../theory/caching.js";
 import { md1, mmc } from "../theory/queueing.js";
+import { DEFAULTS } from "../design/defaults.js";
 import { type Estimate, EstimateError } from "./estimate.js";
 import { REFERENCE as R } from "./reference.js";
 
@@ -39,6 +40,10 @@ export interface StarterModel {
   holdMs: number;
   /** the service's utilisation at the peak rate */
   utilization: number;
+  /** sized so that each stays at or below the target utilisation at the peak */
+  cacheNodes: number;
+  dbConnections: number;
+  lbWorkers: number;
   durationMs: number;
 }
 
@@ -62,9 +67,12 @@ export function starterModel(e: Estimate, opts: StarterOptions = {}): StarterMod
   const cacheOpMs = 1000 / R.cacheOpsPerNode.value;
   const hopMs = (R.redisOpMs.value - cacheOpMs) / 2;
   const peak = e.traffic.peak;
-  const nodes = e.cache.nodes;
+  const target = e.input.targetUtilization;
+  // every request references the cache once, and a miss once more (its fill)
+  const cacheOpsPerSec = peak.reads * (2 - hit) + peak.writes;
+  const nodes = Math.max(e.cache.nodes, Math.ceil((cacheOpsPerSec * cacheOpMs) / 1000 / target));
   // the cache: reads' gets, misses' fills and writes' updates, one op at a time (Redis), M/D/1 per node
-  const cacheOps = (peak.reads * (2 - hit) + peak.writes) / nodes / 1000;
+  const cacheOps = cacheOpsPerSec / nodes / 1000;
   const cacheWait = md1(cacheOps, 1 / cacheOpMs).wq;
   // the database: misses and writes, exponential query times on a pool of connections, M/M/c per shard
   const dbRate = (peak.reads * (1 - hit) + peak.writes) / e.database.shards / 1000;
@@ -73,7 +81,15 @@ export function starterModel(e: Estimate, opts: StarterOptions = {}): StarterMod
       ? (peak.reads * (1 - hit) * R.dbReadMs.value + peak.writes * R.dbWriteMs.value) /
         (peak.reads * (1 - hit) + peak.writes)
       : R.dbReadMs.value;
-  const dbWait = dbRate > 0 ? mmc(dbRate, 1 / dbMean, STARTER_DEFAULTS.dbConnections).wq : 0;
+  // enough connections that the pool is at most the target busy (the reference limits per primary
+  // assume faster queries than these exponential ones)
+  const dbConnections = Math.max(STARTER_DEFAULTS.dbConnections, Math.ceil((dbRate * dbMean) / target));
+  const dbWait = dbRate > 0 ? mmc(dbRate, 1 / dbMean, dbConnections).wq : 0;
+  // the load balancer's workers, each request holding one for its L7 processing time
+  const lbWorkers = Math.max(
+    DEFAULTS.lb.workers,
+    Math.ceil((peak.total * DEFAULTS.lb.l7Cost) / 1000 / target),
+  );
   const read = 2 * hopMs + cacheWait + cacheOpMs + (1 - hit) * (2 * hopMs + dbWait + R.dbReadMs.value);
   const write = 2 * hopMs + dbWait + R.dbWriteMs.value;
   const holdMs = e.queueing.peak.serviceTimeMs;
@@ -92,6 +108,9 @@ export function starterModel(e: Estimate, opts: StarterOptions = {}): StarterMod
     computeMs: { read: holdMs - read, write: holdMs - write },
     holdMs,
     utilization: e.queueing.peak.rho,
+    cacheNodes: nodes,
+    dbConnections,
+    lbWorkers,
     durationMs,
   };
 }
@@ -122,7 +141,13 @@ export function emitDesign(e: Estimate, opts: StarterOptions = {}): string {
         arrival: { process: "poisson", rate: `${Number(peak.total.toPrecision(6))}/s` },
         routes,
       },
-      lb: { kind: "load-balancer", layer: 7, backend: "api", ...(priced && { pricing: "alb" }) },
+      lb: {
+        kind: "load-balancer",
+        layer: 7,
+        backend: "api",
+        workers: m.lbWorkers,
+        ...(priced && { pricing: "alb" }),
+      },
       api: {
         kind: "service",
         instances: e.instances,
@@ -147,8 +172,8 @@ export function emitDesign(e: Estimate, opts: StarterOptions = {}): string {
       cache: {
         kind: "cache",
         profile: "redis",
-        nodes: e.cache.nodes,
-        capacity: Math.ceil(m.hotKeys / e.cache.nodes),
+        nodes: m.cacheNodes,
+        capacity: Math.ceil(m.hotKeys / m.cacheNodes),
         prewarm: m.hotKeys,
         writes: "update",
         opTime: msText(m.cacheOpMs),
@@ -157,7 +182,7 @@ export function emitDesign(e: Estimate, opts: StarterOptions = {}): string {
         kind: "database",
         shards: e.database.shards,
         replicas: Math.max(0, Math.round(e.input.replication) - 1),
-        connections: STARTER_DEFAULTS.dbConnections,
+        connections: m.dbConnections,
         readTime: `exp(${msText(R.dbReadMs.value)})`,
         writeTime: `exp(${msText(R.dbWriteMs.value)})`,
         valueSize: `${Math.round(e.input.writeSize)}B`,
