@@ -114,7 +114,7 @@ export function capacityProblems(name: string, c: ServiceSpec, d: Design): Probl
       out.push({
         path: at("resize", priced),
         message: "the new type has a price but the old one has none",
-        hint: "add costPerHour or instanceType to the service: the price of the type it starts with",
+        hint: "add costPerHour to the service (or its instanceType): the price of the type it starts with",
         atKey: true,
       });
     if (r.at >= d.duration)
