@@ -11,6 +11,7 @@ import { emitDesign, starterModel } from "../estimate/emit.js";
 import { estimate, EstimateError } from "../estimate/estimate.js";
 import { inputFromFile, inputFromValues } from "../estimate/input.js";
 import { renderEstimate } from "../estimate/text.js";
+import { renderReportHtml } from "../report/html/index.js";
 import { renderText } from "../report/text.js";
 import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
@@ -47,6 +48,14 @@ function option<T>(value: string | undefined, parse: (v: string) => T, what: str
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+function writeHtml(file: string, html: string): void {
+  try {
+    writeFileSync(file, html);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
 export function program(): Command {
   const cli = new Command("archsim")
     .description(
@@ -69,6 +78,7 @@ export function program(): Command {
       [],
     )
     .option("--json", "print the JSON report instead of the summary")
+    .option("--html <file>", "also write the report as a self-contained HTML page with charts")
     .addOption(
       new Option("--max-events <n>", "stop after this many events").default(String(DEFAULT_MAX_EVENTS)),
     )
@@ -81,6 +91,7 @@ export function program(): Command {
           duration?: string;
           set: string[];
           json?: boolean;
+          html?: string;
           maxEvents: string;
           maxWall?: string;
         },
@@ -103,6 +114,7 @@ export function program(): Command {
         const bar = progressBar(process.stderr);
         const report = runDesign(loaded, { seed, maxEvents, maxWallMs, onProgress: bar.update });
         bar.done();
+        if (o.html !== undefined) writeHtml(o.html, renderReportHtml(report, loaded.design));
         process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
         if (report.engine.stoppedBy) {
           process.stderr.write(

@@ -265,6 +265,8 @@ export class Consumer extends Service {
       job.op = OP_MESSAGE;
       job.route = this.ccfg.route;
       job.key = log.key(o);
+      // the message's id: its calls carry it (a change feed's index counts its applies by it)
+      job.msg = log.id(o);
       // the message's partition and offset
       job.shard = p;
       job.expect = o;
@@ -298,6 +300,7 @@ export class Consumer extends Service {
       again.op = OP_MESSAGE;
       again.route = job.route;
       again.key = job.key;
+      again.msg = job.msg;
       again.shard = p;
       again.expect = o;
       again.attempt = job.attempt + 1;

@@ -124,6 +124,7 @@ export class Queue extends Station {
 
   private take(job: Job): void {
     this.store.enqueue(job.aux, job.key, this.sim.now, job.priority);
+    if (job.ledger > 0) this.sim.ledgers[job.ledger]!.appended(job);
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
   }

@@ -211,6 +211,7 @@ export class Topic extends Station {
     if (job.abandoned) this.appendedAfterTimeout++;
     const log = this.logs[p];
     job.expect = log.append(job.aux, job.key, this.sim.now, job.size);
+    if (job.ledger > 0) this.sim.ledgers[job.ledger]!.appended(job);
     this.appendedPer[p]++;
     if (this.tcfg.acks === "leader") {
       this.ackedEnd[p] = log.end;

@@ -179,6 +179,11 @@ export const DEFAULTS = {
     resolverTime: logn(4, 20),
     healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 3, probe: 1 },
   },
+  relay: {
+    /** an outbox relay's or a connector's poll interval (Debezium's poll.interval.ms is 500ms; outbox pollers ~100ms) */
+    interval: 100,
+    batch: 100,
+  },
   topic: {
     partitions: 1,
     brokers: 1,
