@@ -1,5 +1,6 @@
 // The typed API: load a design, run it, get the report.
 import type { RunBudget } from "./components/simulation.js";
+import { costSection } from "./cost/cost.js";
 import { buildSimulation } from "./design/build.js";
 import type { LoadedDesign } from "./design/load.js";
 import { MAX_DURATION_MS } from "./design/validate.js";
@@ -39,5 +40,6 @@ export function runDesign(loaded: LoadedDesign, opts: RunOptions = {}): Report {
     version: VERSION,
     slo: design.slo ?? [],
     clientRoutes,
+    cost: costSection(design, result.components, result.simulatedMs),
   });
 }

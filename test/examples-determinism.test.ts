@@ -11,9 +11,13 @@ import { renderText } from "../src/report/text.js";
 import { runFile } from "./support/run.js";
 
 const strip = (r: Report) => JSON.stringify({ ...r, engine: undefined });
-const dirs = ["examples/cache", "examples/edge", "examples/resilience", "examples/messaging"].filter((d) =>
-  existsSync(d),
-);
+const dirs = [
+  "examples/cache",
+  "examples/edge",
+  "examples/resilience",
+  "examples/messaging",
+  "examples/cost",
+].filter((d) => existsSync(d));
 const files = dirs.flatMap((d) =>
   readdirSync(d)
     .filter((f) => f.endsWith(".yaml"))

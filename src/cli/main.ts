@@ -6,13 +6,17 @@ import { Command, CommanderError, Option } from "commander";
 import { DesignError, formatDiagnostic } from "../design/errors.js";
 import { jsonSchema } from "../design/schema.js";
 import { parseCount, parseDuration } from "../design/units.js";
+import { emitDesign, starterModel } from "../estimate/emit.js";
+import { estimate, EstimateError } from "../estimate/estimate.js";
+import { inputFromFile, inputFromValues } from "../estimate/input.js";
+import { renderEstimate } from "../estimate/text.js";
 import { renderReportHtml } from "../report/html/index.js";
 import { renderText } from "../report/text.js";
 import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
 import { addCompare } from "./compare.js";
 import { progressBar } from "./progress.js";
-import { collect, option, parseSeed, readDesign, UsageError, withDuration } from "./shared.js";
+import { collect, option, parseSeed, readDesign, readText, UsageError, withDuration } from "./shared.js";
 import { addSweep } from "./sweep.js";
 
 function writeHtml(file: string, html: string): void {
@@ -95,6 +99,73 @@ export function program(): Command {
 
   addCompare(cli);
   addSweep(cli);
+
+  cli
+    .command("estimate")
+    .description(
+      "back-of-envelope capacity: users -> requests/s -> storage -> bandwidth -> cache -> instances, with the queueing prediction",
+    )
+    .argument("[file]", "a YAML file of inputs (same names as the flags, in camelCase); flags override it")
+    .option("--dau <count>", "daily active users, e.g. 10M")
+    .option("--actions <count>", "actions (requests) per user per day")
+    .option("--ratio <r:w>", "read:write ratio (default 10:1)")
+    .option("--read-size <size>", "bytes a read returns (default 1KB)")
+    .option("--write-size <size>", "bytes a write stores (default 1KB)")
+    .option("--retention <time>", "how long data is kept, e.g. 5y or 30d (default 5y)")
+    .option("--replication <n>", "copies of the data (default 3)")
+    .option("--peak <factor>", "peak rate / average rate (default 2)")
+    .option("--capacity <rate>", "requests/s one instance handles (default from --instance-type, else 1k/s)")
+    .option("--instance-type <type>", "the service's instance type, e.g. m5.large (prices it)")
+    .option("--concurrency <n>", "workers per instance (default 8)")
+    .option("--target <percent>", "utilisation at peak to size for (default 70%)")
+    .option("--json", "print the estimate as JSON")
+    .option("--emit <file>", "write a starter design for the estimate to this file")
+    .option("--keys <n>", "keys of the emitted design (default: its requests / 100, 1k to 100k)")
+    .option("--duration <time>", "simulated time of the emitted design (default 60s)")
+    .action((file: string | undefined, o: Record<string, string | undefined>) => {
+      const flags = {
+        dau: o.dau,
+        actionsPerUser: o.actions,
+        readWrite: o.ratio,
+        readSize: o.readSize,
+        writeSize: o.writeSize,
+        retention: o.retention,
+        replication: o.replication,
+        peakFactor: o.peak,
+        capacity: o.capacity,
+        instanceType: o.instanceType,
+        concurrency: o.concurrency,
+        targetUtilization: o.target,
+        keys: o.keys,
+        duration: o.duration,
+      };
+      let parsed;
+      try {
+        parsed = file === undefined ? inputFromValues(flags) : inputFromFile(readText(file), file, flags);
+      } catch (e) {
+        if (e instanceof DesignError) throw e;
+        throw new UsageError((e as Error).message);
+      }
+      try {
+        const result = estimate(parsed.input);
+        if (o.emit !== undefined) {
+          const text = emitDesign(result, parsed.starter);
+          writeFileSync(o.emit, text);
+        }
+        const out = o.json
+          ? JSON.stringify(
+              o.emit !== undefined ? { ...result, starter: starterModel(result, parsed.starter) } : result,
+              null,
+              2,
+            )
+          : renderEstimate(result) +
+            (o.emit !== undefined ? `\n\nwrote ${o.emit}: run it with archsim run ${o.emit}` : "");
+        process.stdout.write(`${out}\n`);
+      } catch (e) {
+        if (e instanceof EstimateError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
 
   cli
     .command("schema")

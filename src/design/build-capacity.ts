@@ -13,11 +13,17 @@ import type { Service, Step } from "../components/service.js";
 import { Sessions } from "../components/sessions.js";
 import type { Store } from "../components/store.js";
 import { sampler } from "../kernel/distributions.js";
+import { instancePrice } from "../cost/prices.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec } from "./schema.js";
 import { autoscaleTarget } from "./validate-capacity.js";
 
 type ServiceSpec = Extract<ComponentSpec, { kind: "service" }>;
+
+/** Dollars per instance-hour: an explicit costPerHour, else the catalogue price of instanceType. */
+export function hourlyPrice(s: { costPerHour?: number; instanceType?: string }): number | undefined {
+  return s.costPerHour ?? (s.instanceType === undefined ? undefined : instancePrice(s.instanceType)?.hourly);
+}
 
 /** Whether the service's fleet is reported (instance-seconds, cost, series): it changes, or it is priced. */
 export function hasFleetReport(c: ServiceSpec): boolean {
@@ -25,7 +31,8 @@ export function hasFleetReport(c: ServiceSpec): boolean {
     c.autoscale !== undefined ||
     c.resize !== undefined ||
     c.deployments !== undefined ||
-    c.costPerHour !== undefined
+    c.costPerHour !== undefined ||
+    c.instanceType !== undefined
   );
 }
 
@@ -37,7 +44,7 @@ export function configureFleet(service: Service, c: ServiceSpec): void {
     });
   if (!hasFleetReport(c)) return;
   const D = DEFAULTS.capacity;
-  service.fleet.configure(c.costPerHour ?? 0);
+  service.fleet.configure(hourlyPrice(c) ?? 0);
   const drainMs = c.drain ?? D.drain;
   const a = c.autoscale;
   if (a) {
@@ -72,7 +79,7 @@ export function configureFleet(service: Service, c: ServiceSpec): void {
         to: {
           ...(r.concurrency !== undefined && { concurrency: r.concurrency }),
           ...(r.speed !== undefined && { speed: r.speed }),
-          ...(r.costPerHour !== undefined && { costPerHour: r.costPerHour }),
+          ...(hourlyPrice(r) !== undefined && { costPerHour: hourlyPrice(r) }),
         },
         batch: r.batch ?? D.batch,
         restart: sampler(r.restartTime ?? { type: "constant", value: D.restartTime }),

@@ -102,6 +102,25 @@ export const SizeDist = dist("size", "a size");
 
 const Name = z.string().min(1);
 
+// ---------- cost (prices: src/cost/prices.ts; checked in validate-cost.ts) ----------
+
+const InstanceType = z
+  .string()
+  .min(1)
+  .meta({
+    description:
+      "the instance (or managed node) type from the price catalogue, e.g. m5.large, cache.r6g.large, db.m5.large: prices the instances for the report's cost",
+    examples: ["m5.large", "cache.r6g.large"],
+  });
+const Pricing = z.string().min(1).meta({
+  description:
+    "the usage-priced managed service from the price catalogue that prices this component for the report's cost",
+});
+const Storage = Size.refine((v) => v > 0, "must be greater than zero").meta({
+  description: "disk provisioned per node (e.g. 100GB), priced per GB-month in the report's cost",
+  examples: ["100GB", "1TB"],
+});
+
 // ---------- network ----------
 
 export const NetworkSchema = z
@@ -413,6 +432,7 @@ export const LoadBalancerSchema = z.strictObject({
   sticky: z.boolean().optional().meta({
     description: "sticky sessions: each user is pinned to an instance until health checks eject it",
   }),
+  pricing: Pricing.optional().meta({ description: "alb or nlb: priced per LB-hour and per LCU-hour" }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
 });
 
@@ -466,6 +486,9 @@ export const DnsSchema = z.strictObject({
       "addresses in each answer, in the policy's order of preference (default 1); a client whose request to one fails to connect (instance-down, no-healthy-backend, timeout) retries the next",
   }),
   healthCheck: DnsHealthCheckSchema.optional(),
+  pricing: Pricing.optional().meta({
+    description: "route53: priced per hosted zone-month and per million queries",
+  }),
   lookupTime: DurationDist.optional().meta({
     description:
       "round trip of a lookup the authoritative servers answer (default lognormal(median=30ms, p99=120ms))",
@@ -820,6 +843,10 @@ const ResizeSchema = z
       .min(0)
       .optional()
       .meta({ description: "dollars per instance-hour of the new type" }),
+    instanceType: InstanceType.optional().meta({
+      description:
+        "the new type from the price catalogue, pricing the restarted instances (costPerHour overrides it)",
+    }),
     restartTime: DurationDist.optional().meta({
       description: "time an instance is out of service while it restarts as the new type (default 10m)",
     }),
@@ -926,8 +953,10 @@ export const ServiceSchema = z.strictObject({
     description:
       "connection draining: how long an instance taken out of service may finish its in-flight requests before they are cut (default 300s; 0: cut at once)",
   }),
+  instanceType: InstanceType.optional(),
   costPerHour: z.number().min(0).optional().meta({
-    description: "dollars per instance-hour, for the report's cost (default: not priced)",
+    description:
+      "dollars per instance-hour, for the report's cost; overrides the price of instanceType (default: instanceType's price, else not priced)",
   }),
   queue: z
     .union([PositiveInt, z.literal(0), z.literal("unbounded")])
@@ -1018,6 +1047,10 @@ export const GatewaySchema = z.strictObject({
     description:
       "true (default): one atomic check-and-increment per request; false: a read, then a separate increment, racing other instances",
   }),
+  instanceType: InstanceType.optional(),
+  pricing: Pricing.optional().meta({
+    description: "apigw-http or apigw-rest: priced per million requests instead of by instances",
+  }),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)
@@ -1041,6 +1074,7 @@ export const LimiterStoreSchema = z.strictObject({
     .optional()
     .meta({ description: "checks waiting per node before rejecting (default 10000)" }),
   opTime: DurationDist.optional().meta({ description: "time one check takes (default 20us)" }),
+  instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
 });
@@ -1151,6 +1185,7 @@ export const TopicSchema = z.strictObject({
     description:
       "longest a consumer's fetch waits at the broker for messages before it is answered empty (default 500ms)",
   }),
+  instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone of every broker (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({ description: "brokers are spread over these zones in turn" }),
 });
@@ -1198,6 +1233,11 @@ export const QueueSchema = z.strictObject({
   }),
   receiveWait: PositiveDuration.optional().meta({
     description: "longest a receive waits for a message before it is answered empty (default 500ms)",
+  }),
+  instanceType: InstanceType.optional(),
+  pricing: Pricing.optional().meta({
+    description:
+      "sqs-standard or sqs-fifo: priced per million requests (a send, a receive and a delete per message)",
   }),
   zone: Name.optional().meta({ description: "zone of every node (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
@@ -1304,6 +1344,7 @@ export const ConsumerSchema = z.strictObject({
     description:
       "per dependency (a component its steps call, read, write or publish to): timeout, retries, circuit breaker, ...",
   }),
+  instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)
@@ -1465,6 +1506,7 @@ export const CacheSchema = z.strictObject({
     .union([PositiveInt, z.literal(0), z.literal("unbounded")])
     .optional()
     .meta({ description: "operations waiting before refusing (default 10000, or unbounded)" }),
+  instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({
     description: "instances are spread over these zones in turn (each node's primary, then its replicas)",
@@ -1573,6 +1615,7 @@ export const CdnSchema = z.strictObject({
     description:
       "the origin's link to the CDN, shared by the bodies it sends at once (default unlimited: no transfer time)",
   }),
+  pricing: Pricing.optional().meta({ description: "cloudfront: priced per GB served and per 10k requests" }),
   routes: z
     .record(z.string(), CdnRouteSchema)
     .optional()
@@ -1783,6 +1826,8 @@ export const DatabaseSchema = z.strictObject({
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=2ms, p99=10ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=4ms, p99=20ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  instanceType: InstanceType.optional(),
+  storage: Storage.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
 });
 
@@ -1847,6 +1892,8 @@ export const QuorumStoreSchema = z.strictObject({
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  instanceType: InstanceType.optional(),
+  storage: Storage.optional(),
   zone: Name.optional().meta({ description: "zone of every node (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
 });
@@ -1878,6 +1925,8 @@ export const MultiLeaderSchema = z.strictObject({
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  instanceType: InstanceType.optional(),
+  storage: Storage.optional(),
   zone: Name.optional().meta({ description: "zone of every leader (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({ description: "leaders are spread over these zones in turn" }),
 });
@@ -1945,6 +1994,7 @@ export const RealtimeSchema = z.strictObject({
     description:
       "how the balancer in front places a new connection: least-connections (default), round-robin, random, power-of-two, or by hashing the user (ip-hash, consistent-hash, rendezvous)",
   }),
+  instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
     .array(Name)

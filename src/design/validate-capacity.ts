@@ -96,17 +96,25 @@ export function capacityProblems(name: string, c: ServiceSpec, d: Design): Probl
   }
   const r = c.resize;
   if (r) {
-    if (r.concurrency === undefined && r.speed === undefined && r.costPerHour === undefined)
+    if (
+      r.concurrency === undefined &&
+      r.speed === undefined &&
+      r.costPerHour === undefined &&
+      r.instanceType === undefined
+    )
       out.push({
         path: at("resize"),
-        message: "a resize changes nothing: give the new type's concurrency, speed or costPerHour",
+        message:
+          "a resize changes nothing: give the new type's concurrency, speed, costPerHour or instanceType",
         atKey: true,
       });
-    if (r.costPerHour !== undefined && c.costPerHour === undefined)
+    const priced =
+      r.costPerHour !== undefined ? "costPerHour" : r.instanceType !== undefined ? "instanceType" : null;
+    if (priced && c.costPerHour === undefined && c.instanceType === undefined)
       out.push({
-        path: at("resize", "costPerHour"),
+        path: at("resize", priced),
         message: "the new type has a price but the old one has none",
-        hint: "add costPerHour to the service: the price of the type it starts with",
+        hint: "add costPerHour to the service (or its instanceType): the price of the type it starts with",
         atKey: true,
       });
     if (r.at >= d.duration)

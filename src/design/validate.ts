@@ -7,6 +7,7 @@ import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
+import { costProblems } from "./validate-cost.js";
 import { gatewayProblems, limitStepProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
 import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
@@ -668,6 +669,7 @@ export function validateDesign(d: Design): Problem[] {
       });
     }
   });
+  out.push(...costProblems(d));
   return out;
 }
 

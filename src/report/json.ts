@@ -4,6 +4,7 @@
 import { CAUSES } from "../components/outcomes.js";
 import type { ComponentReport } from "../components/runtime.js";
 import type { RunResult } from "../components/simulation.js";
+import type { CostSection } from "../cost/cost.js";
 import { parseSlo } from "../design/slo.js";
 import { type ConsistencySummary, summarize } from "../mechanisms/consistency.js";
 import { type LatencyHistogram, LatencyRecorder, type LatencySummary } from "../metrics/latency.js";
@@ -47,6 +48,8 @@ export interface Report extends RouteReport {
     byRoute: Record<string, ConsistencySummary>;
   };
   slo: SloResult[];
+  /** present when the design prices a component (instanceType, pricing, storage or costPerHour) */
+  cost?: CostSection;
   series: Record<string, number[]>;
   engine: {
     events: number;
@@ -97,7 +100,14 @@ function consistencySection(r: RunResult): NonNullable<Report["consistency"]> {
 
 export function buildReport(
   r: RunResult,
-  meta: { design: string; seed: number; version: string; slo: string[]; clientRoutes: string[] },
+  meta: {
+    design: string;
+    seed: number;
+    version: string;
+    slo: string[];
+    clientRoutes: string[];
+    cost?: CostSection;
+  },
 ): Report {
   const seconds = r.simulatedMs / 1000;
   const m = r.metrics;
@@ -130,6 +140,7 @@ export function buildReport(
     faults: r.faults,
     ...(r.consistency ? { consistency: consistencySection(r) } : {}),
     slo,
+    ...(meta.cost ? { cost: meta.cost } : {}),
     series: m.series.toJSON(),
     engine: {
       events: r.events,

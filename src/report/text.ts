@@ -6,6 +6,7 @@ import { eventLines } from "./text-events.js";
 import { realtimeLines } from "./text-realtime.js";
 import { sagaLines } from "./text-saga.js";
 import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
+import { costLines } from "./text-cost.js";
 
 /** `align` has one letter per column: l(eft) for names, r(ight) for numbers. */
 function table(head: string[], rows: string[][], align = `l${"r".repeat(head.length - 1)}`): string {
@@ -134,6 +135,8 @@ export function renderText(rep: Report): string {
   if (gateways.length) out.push("", ...gateways);
   const limitSteps = limitStepLines(rep);
   if (limitSteps.length) out.push("", ...limitSteps);
+  const cost = costLines(rep, table);
+  if (cost.length) out.push("", ...cost);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
