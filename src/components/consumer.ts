@@ -21,6 +21,7 @@
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import type { GroupState } from "./consumer-group.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
+import { LatencyRecorder } from "../metrics/latency.js";
 import { OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Service, type ServiceConfig } from "./service.js";
@@ -90,6 +91,8 @@ export class Consumer extends Service {
   private readonly lagSeries: number[] = [];
   private readonly lagSecondsSeries: number[] = [];
   private readonly processedSeries: number[] = [];
+  /** from the request a message descends from to the end of the message's first completed processing */
+  private readonly endToEnd = new LatencyRecorder();
   private readonly partitionLag: number[][];
   private readonly partitionLagSeconds: number[][];
 
@@ -269,6 +272,7 @@ export class Consumer extends Service {
       job.shard = p;
       job.expect = o;
       job.start = sim.now;
+      job.origin = log.origin(o);
       this.accept(job);
     }
     if (--this.outstanding[m] === 0) this.batchProcessed(m);
@@ -287,7 +291,7 @@ export class Consumer extends Service {
       return this.sim.release(job);
     }
     if (job.outcome === OK) {
-      g.ledger.completed(p, o);
+      if (g.ledger.completed(p, o)) this.endToEnd.record(this.sim.now - job.origin);
       this.dedup?.record(id, this.sim.now);
     } else if (job.attempt + 1 < this.ccfg.attempts) {
       // another try, at the back of the instance's queue
@@ -302,6 +306,7 @@ export class Consumer extends Service {
       again.expect = o;
       again.attempt = job.attempt + 1;
       again.start = job.start;
+      again.origin = job.origin;
       this.sim.release(job);
       return this.accept(again);
     } else {
@@ -449,6 +454,7 @@ export class Consumer extends Service {
       group: this.ccfg.groupName,
       commit: this.ccfg.commit,
       delivery: { ...counts, deliveries: this.deliveries },
+      endToEndMs: this.endToEnd.summary(),
       lag: {
         messages: lag,
         seconds: round3(lagMs / 1000),

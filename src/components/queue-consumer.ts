@@ -10,6 +10,7 @@
 // store of processed message ids skips redeliveries.
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
+import { LatencyRecorder } from "../metrics/latency.js";
 import { OK } from "./outcomes.js";
 import type { Queue } from "./queue.js";
 import type { ComponentReport, Sim } from "./runtime.js";
@@ -57,6 +58,8 @@ export class QueueConsumer extends Service {
   private readonly lagSeries: number[] = [];
   private readonly lagSecondsSeries: number[] = [];
   private readonly processedSeries: number[] = [];
+  /** from the request a message descends from to the end of the message's first completed processing */
+  private readonly endToEnd = new LatencyRecorder();
 
   constructor(
     name: string,
@@ -151,6 +154,7 @@ export class QueueConsumer extends Service {
       job.shard = s;
       job.expect = receipt;
       job.start = now;
+      job.origin = store.origin(s);
       this.outstanding[m]++;
       this.accept(job);
     }
@@ -181,7 +185,7 @@ export class QueueConsumer extends Service {
       return this.sim.release(job);
     }
     if (job.outcome === OK) {
-      store.completed(s);
+      if (store.completed(s)) this.endToEnd.record(this.sim.now - job.origin);
       this.completions++;
       this.dedup?.record(id, this.sim.now);
       if (!this.ackBefore) this.settle(m, s, job.expect, false);
@@ -198,6 +202,7 @@ export class QueueConsumer extends Service {
       again.expect = job.expect;
       again.attempt = job.attempt + 1;
       again.start = job.start;
+      again.origin = job.origin;
       this.sim.release(job);
       return this.accept(again);
     } else {
@@ -261,6 +266,7 @@ export class QueueConsumer extends Service {
       commit: this.ackBefore ? "before" : "after",
       processings: this.completions,
       deliveries: this.deliveries,
+      endToEndMs: this.endToEnd.summary(),
       lag: {
         messages: store.depth,
         seconds: oldest === Infinity ? 0 : Math.round(now - oldest) / 1000,

@@ -123,15 +123,22 @@ export class Queue extends Station {
   }
 
   private take(job: Job): void {
-    this.store.enqueue(job.aux, job.key, this.sim.now, job.priority);
+    // the message carries when its request began (work no request asked for: its send)
+    this.store.enqueue(
+      job.aux,
+      job.key,
+      this.sim.now,
+      job.priority,
+      job.origin >= 0 ? job.origin : job.start,
+    );
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
   }
 
   /** A message received too often elsewhere lands here. */
-  takeDeadLetter(id: number, key: number, priorityClass: number): void {
+  takeDeadLetter(id: number, key: number, priorityClass: number, origin: number): void {
     this.receivedFromDeadLetter++;
-    this.store.enqueue(id, key, this.sim.now, priorityClass);
+    this.store.enqueue(id, key, this.sim.now, priorityClass, origin);
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
   }
@@ -216,7 +223,7 @@ export class Queue extends Station {
       if (s < 0) break;
       if (this.qcfg.maxReceives > 0 && store.receiveCount(s) > this.qcfg.maxReceives) {
         // received too often: off to the dead-letter queue (or dropped, without one)
-        this.deadLetter?.takeDeadLetter(store.id(s), store.key(s), store.priorityClass(s));
+        this.deadLetter?.takeDeadLetter(store.id(s), store.key(s), store.priorityClass(s), store.origin(s));
         store.deadLetter(s);
         continue;
       }

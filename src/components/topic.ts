@@ -210,7 +210,14 @@ export class Topic extends Station {
     if (this.leader[p] !== job.instance) return this.finish(job, INSTANCE_DOWN);
     if (job.abandoned) this.appendedAfterTimeout++;
     const log = this.logs[p];
-    job.expect = log.append(job.aux, job.key, this.sim.now, job.size);
+    // the message carries when its request began (work no request asked for: its publish call)
+    job.expect = log.append(
+      job.aux,
+      job.key,
+      this.sim.now,
+      job.size,
+      job.origin >= 0 ? job.origin : job.start,
+    );
     this.appendedPer[p]++;
     if (this.tcfg.acks === "leader") {
       this.ackedEnd[p] = log.end;
