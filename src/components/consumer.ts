@@ -18,8 +18,15 @@
 // once; every live instance finishes its batch and stops fetching, and after
 // the rebalance pause the partitions are shared out again, each new owner
 // starting at the committed offset.
+//
+// An autoscaled group (MQ-05, MQ-12) changes its membership the same way: a
+// launched instance joins once it has booted; a drained one leaves, finishing
+// and committing the batch it holds first (its fetch sent before the drain is
+// still processed), and stops once the rebalance has shared its partitions
+// out. Only instances in service own partitions.
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import type { GroupState } from "./consumer-group.js";
+import { DRAINING, IN_SERVICE } from "./fleet.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import { OK } from "./outcomes.js";
@@ -71,6 +78,8 @@ export class Consumer extends Service {
   readonly group: GroupState;
   private readonly phase: Uint8Array;
   private readonly outstanding: Int32Array;
+  /** per instance: when its current batch's fetch was sent (a draining instance still processes that batch) */
+  private readonly fetchedAt: Float64Array;
   private readonly dedup: DedupStore | null;
   private pollEv = -1;
   private joinEv = -1;
@@ -103,9 +112,11 @@ export class Consumer extends Service {
     super(name, ccfg);
     this.topic = ccfg.topic;
     this.group = ccfg.group;
-    const n = ccfg.instances;
+    // instance slots: a fleet that grows launches into spare ones
+    const n = this.instances();
     this.phase = new Uint8Array(n).fill(IDLE);
     this.outstanding = new Int32Array(n);
+    this.fetchedAt = new Float64Array(n);
     this.detectFor = new Int32Array(n).fill(-1);
     this.dedup = ccfg.dedupTtlMs !== null ? new DedupStore(ccfg.dedupTtlMs) : null;
     const P = ccfg.group.partitions;
@@ -121,6 +132,10 @@ export class Consumer extends Service {
     this.rebalanceEv = sim.q.on((token) => {
       if (token === this.rebalanceToken) this.maybeFinishRebalance();
     });
+    // a drained instance leaves the group (launched ones join in instanceStarted)
+    this.fleet.onPhase((m, phase) => {
+      if (phase === DRAINING && this.alive[m] === 1) this.beginRebalance();
+    });
   }
 
   override start(): void {
@@ -133,10 +148,37 @@ export class Consumer extends Service {
     return job.op === OP_MESSAGE || super.isTraffic(job);
   }
 
+  /** Instances that are members of the group: alive and in service (not booting, draining or stopped). */
   private live(): number[] {
     const out: number[] = [];
-    for (let m = 0; m < this.ccfg.instances; m++) if (this.alive[m] === 1) out.push(m);
+    for (let m = 0; m < this.phase.length; m++) if (this.member(m)) out.push(m);
     return out;
+  }
+
+  private member(m: number): boolean {
+    return this.alive[m] === 1 && this.fleet.phase[m] === IN_SERVICE;
+  }
+
+  /** Messages published and not yet committed, over the partitions (what a lag-based autoscaler tracks). */
+  totalLag(): number {
+    let lag = 0;
+    for (let p = 0; p < this.group.partitions; p++) lag += this.group.lag(p, this.topic.hw[p]);
+    return lag;
+  }
+
+  /**
+   * A draining instance is done once it holds no batch, no fetch or commit is
+   * on its way, and it owns no partition (the rebalance has moved them).
+   */
+  override idle(m: number): boolean {
+    if (!super.idle(m)) return false;
+    return this.phase[m] === DOWN || (this.phase[m] === IDLE && this.group.assigned[m].length === 0);
+  }
+
+  /** A launched instance has booted: it joins the group. */
+  override instanceStarted(m: number): void {
+    this.phase[m] = IDLE;
+    this.beginRebalance();
   }
 
   private join(): void {
@@ -161,6 +203,7 @@ export class Consumer extends Service {
     if (this.rebalancing) return this.maybeFinishRebalance();
     if (this.group.assigned[m].length === 0) return;
     this.phase[m] = FETCHING;
+    this.fetchedAt[m] = this.sim.now;
     this.group.batchLen[m] = 0;
     const f = this.sim.child(null, this, m);
     f.op = OP_FETCH;
@@ -271,7 +314,8 @@ export class Consumer extends Service {
       // the message's partition and offset
       job.shard = p;
       job.expect = o;
-      job.start = sim.now;
+      // sent when the batch was fetched: an instance draining since then still processes it
+      job.start = this.fetchedAt[m];
       job.origin = log.origin(o);
       this.accept(job);
     }
@@ -346,6 +390,7 @@ export class Consumer extends Service {
     g.batchLen[m] = 0;
     this.phase[m] = DOWN;
     this.outstanding[m] = 0;
+    if (this.fleet.phase[m] === DRAINING) this.fleet.checkDrained(m);
     this.detectFor[m] = g.incarnation[m];
     this.sim.q.schedule(this.ccfg.sessionTimeoutMs, this.detectEv, m);
   }
@@ -372,7 +417,7 @@ export class Consumer extends Service {
     this.rebalancing = true;
     this.rebalanceEnd = this.sim.now + this.ccfg.rebalancePauseMs;
     this.sim.q.schedule(this.ccfg.rebalancePauseMs, this.rebalanceEv, ++this.rebalanceToken);
-    for (let m = 0; m < this.ccfg.instances; m++) {
+    for (let m = 0; m < this.phase.length; m++) {
       if (this.alive[m] === 0) continue;
       // fetches waiting at the broker come back (empty) and pending polls are called off
       if (this.group.parked[m] >= 0) this.topic.answerParked(this.group, m);
@@ -383,11 +428,17 @@ export class Consumer extends Service {
   /** Once the pause is over and every live instance has finished its batch, the partitions are shared out again. */
   private maybeFinishRebalance(): void {
     if (!this.rebalancing || this.sim.now < this.rebalanceEnd) return;
-    const live = this.live();
-    for (const m of live) if (this.phase[m] !== IDLE) return;
+    // members and the instances leaving (draining) finish their batches first
+    const fleet = this.fleet.phase;
+    for (let m = 0; m < this.phase.length; m++)
+      if (this.alive[m] === 1 && (fleet[m] === IN_SERVICE || fleet[m] === DRAINING) && this.phase[m] !== IDLE)
+        return;
     this.rebalancing = false;
+    const live = this.live();
     this.group.assign(live);
     for (const m of live) this.schedulePoll(m, 0);
+    // those leaving own nothing now: they stop
+    for (let m = 0; m < this.phase.length; m++) if (fleet[m] === DRAINING) this.fleet.checkDrained(m);
   }
 
   // ---------- lag ----------
@@ -465,8 +516,8 @@ export class Consumer extends Service {
       },
       rebalances: this.rebalances,
       commitsRefused: g.commitsRefused,
-      assignment: g.assigned.map((a, m) => (this.alive[m] === 1 ? [...a] : [])),
-      idleInstances: g.assigned.filter((a, m) => this.alive[m] === 1 && a.length === 0).length,
+      assignment: g.assigned.map((a, m) => (this.member(m) ? [...a] : [])),
+      idleInstances: g.assigned.filter((a, m) => this.member(m) && a.length === 0).length,
       ...(this.dedup ? { dedup: { skipped: this.dedupSkipped, ids: this.dedup.size } } : {}),
     };
   }

@@ -198,16 +198,19 @@ export class Queue extends Station {
       this.answer(this.sim.pool.jobs[this.waiting.shift()]);
   }
 
-  /** A dead consumer instance's waiting receive is dropped. */
-  dropWaiting(callerIndex: number, m: number): void {
+  /** A dead (or leaving) consumer instance's waiting receive is dropped; returns how many were. */
+  dropWaiting(callerIndex: number, m: number): number {
     const rest = this.waiting.drain();
+    let dropped = 0;
     for (const id of rest) {
       const job = this.sim.pool.jobs[id];
       if (job.caller === callerIndex && job.callerInstance === m) {
         job.timer = -1;
         this.sim.release(job);
+        dropped++;
       } else this.waiting.push(id);
     }
+    return dropped;
   }
 
   /** Hands the receiving instance up to job.aux ready messages. */
