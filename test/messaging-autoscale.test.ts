@@ -68,3 +68,63 @@ describe("an autoscaled consumer of a queue", () => {
     expect(w.lag.maxMessages).toBeLessThan((BURST - 2 * (1000 / PER_MESSAGE_MS)) * 10);
   });
 });
+
+describe("an autoscaled consumer group under crashes", () => {
+  interface Group {
+    delivery: {
+      messages: number;
+      processedOnce: number;
+      duplicated: number;
+      deduped: number;
+      lost: number;
+      failed: number;
+      pending: number;
+    };
+    lag: { messages: number };
+    series: Record<string, number[]>;
+    capacity: { autoscaling: { events: { from: number; to: number }[] } };
+  }
+  const design = (kills: string) => `
+duration: 40s
+network: { latency: { sameZone: 0.2ms, client: 1ms } }
+components:
+  users:
+    kind: workload
+    target: api
+    arrival: { process: spike, rate: 200/s, at: 5s, multiplier: 6, for: 8s }
+    routes: [{ route: POST /e, keys: { count: 10k } }]
+  api: { kind: service, instances: 2, concurrency: 64, routes: { "*": [{ publish: events }] } }
+  events: { kind: topic, partitions: 4 }
+  group:
+    kind: consumer
+    topic: events
+    batch: 50
+    commit: after
+    sessionTimeout: 2s
+    rebalancePause: 500ms
+    autoscale: { min: 2, max: 6, metric: lag, target: 200, interval: 1s, cooldown: { out: 1s, in: 5s }, bootTime: 1s }
+    steps: [{ compute: 4ms }]
+faults: ${kills}
+`;
+
+  // crashes of the starting instances (faults address those) before, during and after the scaling,
+  // and while the group scales back in (the newest instances leave first)
+  const cases = [
+    "[]",
+    "[{ kill: group, instance: 0, at: 6500ms, for: 3s }]",
+    "[{ kill: group, instance: 1, at: 8s, for: 2s }]",
+    "[{ kill: group, instance: 1, at: 9s, for: 10s }, { kill: group, instance: 0, at: 20s, for: 1s }]",
+    "[{ kill: group, instance: 0, at: 25s, for: 20s }]",
+  ];
+  for (const kills of cases)
+    it(`accounts for every message exactly, loses none and catches up: faults ${kills}`, () => {
+      const g = runText(design(kills)).components.group as unknown as Group;
+      const d = g.delivery;
+      expect(d.processedOnce + d.duplicated + d.deduped + d.lost + d.failed + d.pending).toBe(d.messages);
+      expect(d.lost).toBe(0);
+      expect(g.lag.messages).toBeLessThan(200);
+      // 1,200/s against 250/s per instance: it scales out, to the 4 partitions at most
+      expect(g.capacity.autoscaling.events.some((e) => e.to > e.from)).toBe(true);
+      expect(Math.max(...g.series.instances)).toBeLessThanOrEqual(4);
+    });
+});
