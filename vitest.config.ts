@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
+import { rawVite } from "./scripts/raw-import.mjs";
 
 export default defineConfig({
+  plugins: [rawVite],
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 120_000,

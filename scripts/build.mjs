@@ -1,5 +1,6 @@
 // Bundles the CLI and the library entry with esbuild (types are checked by `tsc --noEmit`).
 import { build } from "esbuild";
+import { rawEsbuild } from "./raw-import.mjs";
 
 await build({
   entryPoints: { "cli/main": "src/cli/main.ts", index: "src/index.ts" },
@@ -11,4 +12,5 @@ await build({
   packages: "external",
   sourcemap: true,
   logLevel: "warning",
+  plugins: [rawEsbuild],
 });

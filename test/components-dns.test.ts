@@ -429,7 +429,13 @@ describe("region outage (examples/edge/multi-region.yaml)", () => {
   it("takes down every instance in the region: only requests sent there fail, all with instance-down", () => {
     for (const r of runs) {
       expect(r.faults).toEqual([
-        { description: "outage of region us-east", startMs: 60_000, endMs: 180_000 },
+        // the components placed in us-east's zones (DNS and users are on the internet)
+        {
+          description: "outage of region us-east",
+          targets: ["api-us", "lb-us"],
+          startMs: 60_000,
+          endMs: 180_000,
+        },
       ]);
       expect(Object.keys(r.requests.byOutcome).sort()).toEqual(["instance-down", "ok"]);
       for (const name of Object.keys(names)) {

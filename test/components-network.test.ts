@@ -100,7 +100,9 @@ ${faults}`;
     // requests with sd ≈ 8 ms each: ≈ 0.1 ms
     expect(Math.abs(slow.latencyMs.mean - base.latencyMs.mean - 2 * add)).toBeLessThan(1);
     expect(slow.latencyMs.p50 - base.latencyMs.p50).toBeGreaterThan(2 * add - 2);
-    expect(slow.faults).toEqual([{ description: `add ${add}ms to api -> db`, startMs: 0, endMs: null }]);
+    expect(slow.faults).toEqual([
+      { description: `add ${add}ms to api -> db`, targets: ["api", "db"], startMs: 0, endMs: null },
+    ]);
   });
 
   it("only while active: the per-second median rises by twice the added latency inside the window", () => {

@@ -5,7 +5,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildSimulation } from "../src/design/build.js";
 import { loadDesign } from "../src/design/load.js";
+import { renderReportHtml } from "../src/report/html/index.js";
 import type { Report } from "../src/report/json.js";
+import { renderText } from "../src/report/text.js";
 import { runFile } from "./support/run.js";
 
 const strip = (r: Report) => JSON.stringify({ ...r, engine: undefined });
@@ -39,6 +41,9 @@ describe("data-tier examples", () => {
       const b = runFile(file, [], { seed: 77, durationMs: 45_000 });
       expect(strip(a)).toBe(strip(b));
       expect(a.requests.ok + a.requests.failed + a.requests.inFlight).toBe(a.requests.total);
+      // the terminal summary and the HTML page render whatever the design holds
+      expect(renderText(a)).toContain("requests");
+      expect(renderReportHtml(a)).toContain("</html>");
       expect(a.requests.total).toBeGreaterThan(1000);
     });
 });

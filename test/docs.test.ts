@@ -191,6 +191,7 @@ describe("docs/design-file.md", () => {
         "gateway",
         "limiter-store",
         "realtime",
+        "relay",
       ]),
     );
     for (const p of [

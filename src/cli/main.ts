@@ -1,12 +1,13 @@
 // The archsim command: a thin shell over the API. Exit codes: 0 success,
 // 1 an SLO failed, 2 invalid input or usage, 3 a run stopped by its budget,
 // 70 an internal error.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DesignError, formatDiagnostic } from "../design/errors.js";
 import { loadDesign } from "../design/load.js";
 import { jsonSchema } from "../design/schema.js";
 import { parseCount, parseDuration } from "../design/units.js";
+import { renderReportHtml } from "../report/html/index.js";
 import { renderText } from "../report/text.js";
 import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
@@ -40,6 +41,14 @@ function option<T>(value: string | undefined, parse: (v: string) => T, what: str
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+function writeHtml(file: string, html: string): void {
+  try {
+    writeFileSync(file, html);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
 export function program(): Command {
   const cli = new Command("archsim")
     .description(
@@ -62,6 +71,7 @@ export function program(): Command {
       [],
     )
     .option("--json", "print the JSON report instead of the summary")
+    .option("--html <file>", "also write the report as a self-contained HTML page with charts")
     .addOption(
       new Option("--max-events <n>", "stop after this many events").default(String(DEFAULT_MAX_EVENTS)),
     )
@@ -74,6 +84,7 @@ export function program(): Command {
           duration?: string;
           set: string[];
           json?: boolean;
+          html?: string;
           maxEvents: string;
           maxWall?: string;
         },
@@ -96,6 +107,7 @@ export function program(): Command {
         const bar = progressBar(process.stderr);
         const report = runDesign(loaded, { seed, maxEvents, maxWallMs, onProgress: bar.update });
         bar.done();
+        if (o.html !== undefined) writeHtml(o.html, renderReportHtml(report, loaded.design));
         process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`);
         if (report.engine.stoppedBy) {
           process.stderr.write(

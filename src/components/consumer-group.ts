@@ -35,6 +35,15 @@ export class GroupState {
   /** per member: a fetch parked at the broker waiting for messages (job id, -1: none) */
   readonly parked: Int32Array;
   commitsRefused = 0;
+  /** partitions in use: the first `active` (a topic's partitions added later are not yet) */
+  active: number;
+  /** cooperative rebalancing: commits are judged per partition, by its owner (no generations) */
+  cooperative = false;
+  /** offset resets are to come: every retained message's details are kept (see floor) */
+  keepHistory = false;
+  /** per member: positions recorded by an auto-commit on its way (allocated on first use) and their generation */
+  private readonly positionSnap: (Float64Array | undefined)[] = [];
+  private readonly snapGen: number[] = [];
 
   constructor(
     readonly index: number,
@@ -45,6 +54,7 @@ export class GroupState {
     readonly strategy: Assignment,
   ) {
     this.partitions = logs.length;
+    this.active = logs.length;
     this.ledger = new DeliveryLedger(index, logs);
     this.committed = new Float64Array(this.partitions);
     this.position = new Float64Array(this.partitions);
@@ -70,10 +80,17 @@ export class GroupState {
     }
   }
 
+  /** The owner of each partition when shared among `members` (-1 for those not in use). */
+  ownersFor(members: number[]): Int32Array {
+    const owner = new Int32Array(this.partitions).fill(-1);
+    owner.set(assignPartitions(this.strategy, this.active, members));
+    return owner;
+  }
+
   /** A new assignment over the live `members`: every owner fetches from the committed offsets. */
   assign(members: number[]): void {
     this.generation++;
-    this.owner = assignPartitions(this.strategy, this.partitions, members);
+    this.owner = this.ownersFor(members);
     for (const a of this.assigned) a.length = 0;
     for (let p = 0; p < this.partitions; p++) {
       this.position[p] = this.committed[p];
@@ -115,16 +132,50 @@ export class GroupState {
     return n;
   }
 
+  /**
+   * Auto-commit (MQ-10): records the fetch positions of `member`'s partitions
+   * now, to be committed when the commit reaches the broker, whatever has
+   * been processed of them.
+   */
+  snapshotPositions(member: number): void {
+    const snap = (this.positionSnap[member] ??= new Float64Array(this.partitions));
+    snap.fill(-1);
+    for (const p of this.assigned[member]) snap[p] = this.position[p];
+    this.snapGen[member] = this.generation;
+  }
+
+  /** Commits the positions `snapshotPositions` recorded, if no rebalance came between; returns whether it did. */
+  commitPositions(member: number): boolean {
+    const snap = this.positionSnap[member];
+    if (snap === undefined || (!this.cooperative && this.snapGen[member] !== this.generation)) {
+      this.commitsRefused++;
+      return false;
+    }
+    let refused = false;
+    for (let p = 0; p < this.partitions; p++) {
+      if (snap[p] < 0) continue;
+      if (this.cooperative && this.owner[p] !== member) refused = true;
+      else if (snap[p] > this.committed[p]) this.committed[p] = snap[p];
+    }
+    if (refused) this.commitsRefused++;
+    return true;
+  }
+
   /** Commits the end of `member`'s batch, if the batch is of the current generation; returns whether it was. */
   commit(member: number): boolean {
-    if (this.batchGen[member] !== this.generation) {
+    if (!this.cooperative && this.batchGen[member] !== this.generation) {
       this.commitsRefused++;
       return false;
     }
     const P = this.batchP[member];
     const O = this.batchO[member];
-    for (let k = 0; k < this.batchLen[member]; k++)
-      if (O[k] + 1 > this.committed[P[k]]) this.committed[P[k]] = O[k] + 1;
+    let refused = false;
+    for (let k = 0; k < this.batchLen[member]; k++) {
+      // cooperative: a partition that went to another member meanwhile is not this one's to commit
+      if (this.cooperative && this.owner[P[k]] !== member) refused = true;
+      else if (O[k] + 1 > this.committed[P[k]]) this.committed[P[k]] = O[k] + 1;
+    }
+    if (refused) this.commitsRefused++;
     return true;
   }
 
@@ -143,6 +194,7 @@ export class GroupState {
 
   /** Lowest offset of partition p whose details the group may still need. */
   floor(p: number): number {
+    if (this.keepHistory) return this.logs[p].start;
     if (this.joined) return this.committed[p];
     return this.startAt === "earliest" ? 0 : Infinity;
   }

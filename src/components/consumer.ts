@@ -11,13 +11,16 @@
 // before processing, the messages a dead instance was processing are never
 // processed (lost); committed after, the ones it processed but had not
 // committed are processed again by the partition's next owner (duplicated).
-// A dedup store of processed message ids turns those redeliveries into skips.
+// With auto-commit, every interval an instance commits what it has fetched,
+// processed or not: a crash may do both. A dedup store of processed message
+// ids turns redeliveries into skips.
 //
 // Membership changes rebalance the group (eager, stop-the-world): a dead
 // instance is noticed after the session timeout, a restarted one rejoins at
 // once; every live instance finishes its batch and stops fetching, and after
 // the rebalance pause the partitions are shared out again, each new owner
-// starting at the committed offset.
+// starting at the committed offset. A cooperative group stops only the
+// partitions that change owner (see cooperative-rebalance.ts).
 //
 // An autoscaled group (MQ-05, MQ-12) changes its membership the same way: a
 // launched instance joins once it has booted; a drained one leaves, finishing
@@ -29,12 +32,14 @@ import type { GroupState } from "./consumer-group.js";
 import { DRAINING, IN_SERVICE } from "./fleet.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
 import { LatencyRecorder } from "../metrics/latency.js";
+import { CooperativeRebalance } from "./cooperative-rebalance.js";
+import { type ResetResult, type ResetTarget, resetOffsets } from "./offset-reset.js";
 import { OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Service, type ServiceConfig } from "./service.js";
 import type { Topic } from "./topic.js";
 
-export type CommitMode = "before" | "after";
+export type CommitMode = "before" | "after" | "auto";
 
 export interface ConsumerConfig extends ServiceConfig {
   topic: Topic;
@@ -43,6 +48,12 @@ export interface ConsumerConfig extends ServiceConfig {
   /** route index of the messages (their steps are the plan for any route) */
   route: number;
   commit: CommitMode;
+  /** with commit auto: time between an instance's commits of its fetch positions */
+  autoCommitIntervalMs: number;
+  /** eager: a rebalance stops every instance; cooperative: only partitions changing owner stop */
+  rebalance: "eager" | "cooperative";
+  /** offset resets, by time: each stops the group as a rebalance does, and applies when it ends */
+  resets: { atMs: number; to: ResetTarget }[];
   /** the group joins (its first assignment) at this time */
   startMs: number;
   /** after this time an instance that finds no message stops fetching (the run is over) */
@@ -85,9 +96,22 @@ export class Consumer extends Service {
   private joinEv = -1;
   private detectEv = -1;
   private rebalanceEv = -1;
+  private autoCommitEv = -1;
+  private resetEv = -1;
+  /** resets whose time has come, applied when the rebalance they began ends */
+  private readonly dueResets: number[] = [];
+  private readonly resetResults: (ResetResult & { atMs: number })[] = [];
+  private resetsApplied = 0;
+  /** per instance: restarted since the last assignment (a new process, with no positions of its own) */
+  private readonly restarted: Uint8Array;
   /** the incarnation a pending detection of each instance's death is for */
   private readonly detectFor: Int32Array;
   private rebalancing = false;
+  /** the rebalance under way stops every instance (always, unless cooperative; and for an offset reset) */
+  private stopAll = false;
+  private readonly coop: CooperativeRebalance | null;
+  /** partitions taken from a live instance by eager rebalances */
+  private eagerRevoked = 0;
   private rebalanceEnd = 0;
   private rebalanceToken = 0;
   rebalances = 0;
@@ -118,6 +142,11 @@ export class Consumer extends Service {
     this.outstanding = new Int32Array(n);
     this.fetchedAt = new Float64Array(n);
     this.detectFor = new Int32Array(n).fill(-1);
+    this.restarted = new Uint8Array(n);
+    this.coop = ccfg.rebalance === "cooperative" ? new CooperativeRebalance(ccfg.group) : null;
+    ccfg.group.cooperative = this.coop !== null;
+    // partitions added to the topic: the group rebalances to take them
+    ccfg.topic.onRepartition.push(() => this.beginRebalance());
     this.dedup = ccfg.dedupTtlMs !== null ? new DedupStore(ccfg.dedupTtlMs) : null;
     const P = ccfg.group.partitions;
     this.partitionLag = Array.from({ length: P }, () => []);
@@ -129,6 +158,12 @@ export class Consumer extends Service {
     this.pollEv = sim.q.on((m) => this.polled(m));
     this.joinEv = sim.q.on(() => this.join());
     this.detectEv = sim.q.on((m) => this.detected(m));
+    this.autoCommitEv = sim.q.on((arg) => this.autoCommit(arg));
+    this.resetEv = sim.q.on((i) => {
+      this.dueResets.push(i);
+      // resetting offsets needs the whole group stopped, cooperative or not
+      this.beginRebalance(true);
+    });
     this.rebalanceEv = sim.q.on((token) => {
       if (token === this.rebalanceToken) this.maybeFinishRebalance();
     });
@@ -141,6 +176,8 @@ export class Consumer extends Service {
   override start(): void {
     super.start();
     this.sim.q.at(this.ccfg.startMs, this.joinEv, 0);
+    this.ccfg.resets.forEach((r, i) => this.sim.q.at(r.atMs, this.resetEv, i));
+    this.group.keepHistory = this.ccfg.resets.length > 0;
   }
 
   /** Messages are the consumer's traffic: counted, timed and shown in its utilisation. */
@@ -185,7 +222,36 @@ export class Consumer extends Service {
     const topic = this.topic;
     this.group.join((p) => topic.hw[p]);
     this.group.assign(this.live());
-    for (const m of this.live()) this.schedulePoll(m, 0);
+    for (const m of this.live()) {
+      this.schedulePoll(m, 0);
+      this.scheduleAutoCommit(m);
+    }
+  }
+
+  // ---------- auto-commit (commit: auto) ----------
+
+  /** Instance m's next auto-commit, one interval from now (called off by its death: see autoCommit). */
+  private scheduleAutoCommit(m: number): void {
+    if (this.ccfg.commit !== "auto") return;
+    const arg = this.group.incarnation[m] * this.phase.length + m;
+    this.sim.q.schedule(this.ccfg.autoCommitIntervalMs, this.autoCommitEv, arg);
+  }
+
+  /**
+   * Commits instance m's fetch positions, processed or not (as a client
+   * committing in the background every interval does): a crash then loses
+   * what was fetched before the commit and not yet processed, and processes
+   * again what was processed since the commit.
+   */
+  private autoCommit(arg: number): void {
+    const n = this.phase.length;
+    const m = arg % n;
+    if (this.alive[m] === 0 || Math.floor(arg / n) !== this.group.incarnation[m]) return;
+    if (this.group.assigned[m].length > 0) {
+      this.group.snapshotPositions(m);
+      this.sendCommit(m, 1);
+    }
+    this.scheduleAutoCommit(m);
   }
 
   private schedulePoll(m: number, delay: number): void {
@@ -200,7 +266,12 @@ export class Consumer extends Service {
 
   private poll(m: number): void {
     this.phase[m] = IDLE;
-    if (this.rebalancing) return this.maybeFinishRebalance();
+    if (this.rebalancing && (this.stopAll || !this.coop)) return this.maybeFinishRebalance();
+    if (this.rebalancing && this.coop) {
+      // its batch is done: partitions it lost are given up
+      this.coop.released(m);
+      this.maybeFinishRebalance();
+    }
     if (this.group.assigned[m].length === 0) return;
     this.phase[m] = FETCHING;
     this.fetchedAt[m] = this.sim.now;
@@ -257,9 +328,11 @@ export class Consumer extends Service {
     g.batchLen[m] = 0;
   }
 
-  private sendCommit(m: number): void {
+  /** kind 1: an auto-commit of m's recorded positions; 0: its batch's end */
+  private sendCommit(m: number, kind = 0): void {
     const c = this.sim.child(null, this, m);
     c.op = OP_COMMIT_OFFSETS;
+    c.aux = kind;
     c.expect = this.group.incarnation[m];
     this.sim.send(c, this.topic, -1);
   }
@@ -268,8 +341,10 @@ export class Consumer extends Service {
     const m = c.callerInstance;
     const stale = c.expect !== this.group.incarnation[m];
     const ok = c.outcome === OK;
+    const auto = c.aux === 1;
     this.sim.release(c);
-    if (stale) return;
+    // an auto-commit's reply changes nothing: the instance did not wait for it
+    if (stale || auto) return;
     if (this.phase[m] === COMMIT_BEFORE) {
       if (ok) return this.dispatch(m);
       // the commit may or may not have landed: the batch is not processed (committed, it is lost)
@@ -311,6 +386,8 @@ export class Consumer extends Service {
       job.op = OP_MESSAGE;
       job.route = this.ccfg.route;
       job.key = log.key(o);
+      // the message's id: its calls carry it (a change feed's index counts its applies by it)
+      job.msg = log.id(o);
       // the message's partition and offset
       job.shard = p;
       job.expect = o;
@@ -346,6 +423,7 @@ export class Consumer extends Service {
       again.op = OP_MESSAGE;
       again.route = job.route;
       again.key = job.key;
+      again.msg = job.msg;
       again.shard = p;
       again.expect = o;
       again.attempt = job.attempt + 1;
@@ -393,6 +471,10 @@ export class Consumer extends Service {
     if (this.fleet.phase[m] === DRAINING) this.fleet.checkDrained(m);
     this.detectFor[m] = g.incarnation[m];
     this.sim.q.schedule(this.ccfg.sessionTimeoutMs, this.detectEv, m);
+    if (this.coop && this.rebalancing) {
+      this.coop.released(m);
+      this.maybeFinishRebalance();
+    }
   }
 
   /** The group coordinator has not heard from instance m for the session timeout. */
@@ -408,15 +490,28 @@ export class Consumer extends Service {
     this.phase[m] = IDLE;
     // a restarted instance whose death was not yet noticed replaces itself at once
     this.detectFor[m] = -1;
+    this.restarted[m] = 1;
+    if (this.group.joined) this.scheduleAutoCommit(m);
     this.beginRebalance();
   }
 
-  private beginRebalance(): void {
+  private beginRebalance(stopAll = false): void {
     if (!this.group.joined) return;
     this.rebalances++;
     this.rebalancing = true;
     this.rebalanceEnd = this.sim.now + this.ccfg.rebalancePauseMs;
     this.sim.q.schedule(this.ccfg.rebalancePauseMs, this.rebalanceEv, ++this.rebalanceToken);
+    if (this.coop && !stopAll && !this.stopAll)
+      return this.coop.begin(this.live(), (m) => this.restarted[m] === 1);
+    if (!this.stopAll) {
+      // every partition a running instance owns is taken from it
+      const g = this.group;
+      for (let p = 0; p < g.partitions; p++) {
+        const m = g.owner[p];
+        if (m >= 0 && this.alive[m] === 1 && this.restarted[m] === 0) this.eagerRevoked++;
+      }
+    }
+    this.stopAll = true;
     for (let m = 0; m < this.phase.length; m++) {
       if (this.alive[m] === 0) continue;
       // fetches waiting at the broker come back (empty) and pending polls are called off
@@ -428,17 +523,60 @@ export class Consumer extends Service {
   /** Once the pause is over and every live instance has finished its batch, the partitions are shared out again. */
   private maybeFinishRebalance(): void {
     if (!this.rebalancing || this.sim.now < this.rebalanceEnd) return;
+    if (this.coop && !this.stopAll) return this.finishCooperative();
     // members and the instances leaving (draining) finish their batches first
     const fleet = this.fleet.phase;
     for (let m = 0; m < this.phase.length; m++)
       if (this.alive[m] === 1 && (fleet[m] === IN_SERVICE || fleet[m] === DRAINING) && this.phase[m] !== IDLE)
         return;
-    this.rebalancing = false;
     const live = this.live();
+    this.rebalancing = false;
+    this.stopAll = false;
+    this.coop?.clear();
+    // with auto-commit, an instance commits its positions before it rejoins (its batch is done);
+    // a restarted one has none to commit
+    if (this.ccfg.commit === "auto")
+      for (const m of live)
+        if (this.restarted[m] === 0) {
+          this.group.snapshotPositions(m);
+          this.group.commitPositions(m);
+        }
+    this.restarted.fill(0);
+    for (const i of this.dueResets) this.applyReset(i);
+    this.dueResets.length = 0;
     this.group.assign(live);
     for (const m of live) this.schedulePoll(m, 0);
     // those leaving own nothing now: they stop
     for (let m = 0; m < this.phase.length; m++) if (fleet[m] === DRAINING) this.fleet.checkDrained(m);
+  }
+
+  /** Every instance has given up the partitions it lost: they go to their new owners. */
+  private finishCooperative(): void {
+    const coop = this.coop!;
+    if (!coop.settled) return;
+    this.rebalancing = false;
+    this.restarted.fill(0);
+    const g = this.group;
+    // with auto-commit, a member commits the positions of the partitions it gives up (its batch is done)
+    const givenUp = (p: number, from: number): void => {
+      if (from >= 0 && this.alive[from] === 1 && g.position[p] > g.committed[p])
+        g.committed[p] = g.position[p];
+    };
+    for (const m of coop.finish(this.ccfg.commit === "auto" ? givenUp : undefined)) {
+      if (this.alive[m] === 0) continue;
+      // an instance that had nothing to read starts again; one waiting at the broker is answered
+      if (this.phase[m] === IDLE) this.schedulePoll(m, 0);
+      else if (this.group.parked[m] >= 0) this.topic.answerParked(this.group, m);
+    }
+  }
+
+  /** The group is stopped: its committed offsets move to the reset's target. */
+  private applyReset(i: number): void {
+    const topic = this.topic;
+    const r = resetOffsets(this.group, this.ccfg.resets[i].to, (p) => topic.hw[p]);
+    this.resetResults[i] = { atMs: this.sim.now, ...r };
+    // after the last reset, the details of committed messages may go again
+    if (++this.resetsApplied === this.ccfg.resets.length) this.group.keepHistory = false;
   }
 
   // ---------- lag ----------
@@ -467,6 +605,20 @@ export class Consumer extends Service {
     if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
     const { alertAboveMessages: am, alertAboveMs: ams } = this.ccfg;
     if ((am !== null && lag > am) || (ams !== null && lagMs > ams)) this.alertSeconds++;
+  }
+
+  /** Each reset: when it was asked for, when it applied (the group stopped), where to, and what it did. */
+  private resetsReport(): Record<string, number | string | null>[] {
+    return this.ccfg.resets.map((r, i) => {
+      const done = this.resetResults[i] as (ResetResult & { atMs: number }) | undefined;
+      return {
+        at: r.atMs,
+        appliedAt: done ? done.atMs : null,
+        to: targetName(r.to),
+        skipped: done ? done.skipped : 0,
+        replayed: done ? done.replayed : 0,
+      };
+    });
   }
 
   override report(now: number): ComponentReport {
@@ -515,12 +667,20 @@ export class Consumer extends Service {
         partitions,
       },
       rebalances: this.rebalances,
+      rebalance: this.ccfg.rebalance,
+      partitionsRevoked: this.eagerRevoked + (this.coop?.revoked ?? 0),
       commitsRefused: g.commitsRefused,
       assignment: g.assigned.map((a, m) => (this.member(m) ? [...a] : [])),
       idleInstances: g.assigned.filter((a, m) => this.member(m) && a.length === 0).length,
+      ...(this.ccfg.resets.length > 0 ? { resets: this.resetsReport() } : {}),
       ...(this.dedup ? { dedup: { skipped: this.dedupSkipped, ids: this.dedup.size } } : {}),
     };
   }
+}
+
+function targetName(to: ResetTarget): string | number {
+  if (typeof to === "string") return to;
+  return "offset" in to ? to.offset : `${to.time}ms`;
 }
 
 function round3(x: number): number {

@@ -34,6 +34,7 @@ import {
   OP_ABORT,
   OP_APPLY,
   OP_COMMIT,
+  OP_MARK,
   OP_MIGRATE,
   OP_PREPARE,
   OP_READ,
@@ -73,6 +74,11 @@ export interface DatabaseConfig extends StationConfig {
   canary: CanaryConfig | null;
   /** the isolation level of reads and read-modify-writes that do not set their own */
   isolation: Isolation;
+}
+
+/** A change-data-capture connector reading the primaries' logs: told every committed write. */
+export interface ChangeFeed {
+  capture(key: number): void;
 }
 
 export type Isolation = "read-uncommitted" | "read-committed" | "repeatable-read" | "serializable";
@@ -130,6 +136,8 @@ export class Database extends Station implements Store {
   readonly kind = "database";
   /** index of this store in the consistency checker */
   storeId = 0;
+  /** connectors streaming every committed write to a topic (CDC) */
+  readonly feeds: ChangeFeed[] = [];
   /** directory-based sharding: the lookup service callers ask first (set once the design is built) */
   directory: { service: Component; ttlMs: number } | null = null;
   /** one replication group per shard (capacity: the most shards the run will have) */
@@ -644,6 +652,9 @@ export class Database extends Station implements Store {
         return this.finish(job, OK);
       case OP_COMMIT:
         return this.commitLocked(job, g, rs, local);
+      case OP_MARK:
+        // a relay's update of its rows (they live beside the data, not in the keyed rows)
+        return this.finish(job, rs.isPrimary(local) ? OK : NOT_PRIMARY);
       case OP_ABORT:
         if (this.locks.release(job.key, job.txn)) {
           this.txnAborted++;
@@ -754,6 +765,9 @@ export class Database extends Station implements Store {
     this.sim.consistency?.committed(this.storeId, job.key, v, this.sim.now);
     job.version = v;
     if (job.reqNo >= 0 && job.path > 0) this.applied(job, v);
+    // in the same transaction: an outbox row, a dual write's half; the log's change goes to its connectors
+    if (job.ledger > 0) this.sim.ledgers[job.ledger]!.committed(job);
+    for (const f of this.feeds) f.capture(job.key);
     this.lastWritePos[g].set(job.user, pos);
     this.lastWriteAt.set(job.user, this.sim.now);
     if (rs.replication.acks === 0) return this.finish(job, OK);

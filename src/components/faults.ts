@@ -19,6 +19,8 @@ export interface FaultConfig {
 
 export interface FaultRecord {
   description: string;
+  /** the components it acts on (none for a partition: it cuts network zones) */
+  targets: string[];
   startMs: number;
   endMs: number | null;
 }
@@ -44,6 +46,7 @@ export class Nemesis {
       const end = f.atMs + f.forMs;
       this.log.push({
         description: describe(f.action),
+        targets: targetsOf(f.action),
         startMs: f.atMs,
         endMs: end <= durationMs ? end : null,
       });
@@ -103,6 +106,20 @@ export class Nemesis {
       if (sign > 0 && n === 1) target.kill(inst);
       else if (sign < 0 && n === 0) target.restart(inst);
     }
+  }
+}
+
+function targetsOf(a: FaultAction): string[] {
+  switch (a.type) {
+    case "kill":
+    case "slow":
+      return [a.target.name];
+    case "link":
+      return [a.from.name, a.to.name];
+    case "partition":
+      return [];
+    case "outage":
+      return [...new Set(a.targets.map((t) => t.target.name))].sort();
   }
 }
 

@@ -26,6 +26,8 @@ export const OP_FETCH = 13;
 export const OP_COMMIT_OFFSETS = 14;
 /** a message a consumer processes: its own work, as a service's request */
 export const OP_MESSAGE = 15;
+/** an outbox relay marking rows sent: a write of the database's outbox table, on shard 0's primary (job.shard) */
+export const OP_MARK = 20;
 
 export const QUEUED = 1;
 export const RUNNING = 2;
@@ -50,6 +52,17 @@ export class Job {
   round = 0;
   /** an idempotency key on a write: the store's index of the key policy (0: no key) */
   idem = 0;
+  /**
+   * the event ledger (Sim.ledgers) told when this write commits or this
+   * publish is appended: a dual write's, an outbox relay's, a change feed's
+   * index (0: none)
+   */
+  ledger = 0;
+  /**
+   * the event this work carries within its ledger: a relay's row, or the id
+   * of the message a consumer is processing (inherited by its calls); -1 none
+   */
+  msg = -1;
   /** the caller's job waiting on this call; -1 for a request or a fire-and-forget call */
   parent = -1;
   caller = -1;
@@ -143,6 +156,8 @@ export class Job {
     this.path = 0;
     this.round = 0;
     this.idem = 0;
+    this.ledger = 0;
+    this.msg = -1;
     this.parent = -1;
     this.caller = -1;
     this.callerInstance = -1;
@@ -199,6 +214,7 @@ export class Job {
     this.callee = from.callee;
     this.instance = from.instance;
     this.op = from.op;
+    this.ledger = from.ledger;
     this.aux = from.aux;
     this.basis = from.basis;
     this.ownAtStart = from.ownAtStart;
@@ -226,6 +242,7 @@ export class Job {
     this.path = from.path;
     this.round = from.round;
     this.idem = from.idem;
+    this.msg = from.msg;
     this.route = from.route;
     this.key = from.key;
     this.user = from.user;

@@ -16,7 +16,21 @@ import { createLimiter, type LimiterSpec, type RateLimiter } from "../mechanisms
 import type { Job } from "./job.js";
 
 export const LIMIT_KEYS = ["user", "ip", "apiKey", "tier", "global"] as const;
-export type LimitKey = (typeof LIMIT_KEYS)[number];
+/**
+ * What a limit step in a service route or a consumer counts by: a gateway's
+ * keys, or the request's (the message's) own key, such as a notification's
+ * recipient.
+ */
+export const STEP_LIMIT_KEYS = [...LIMIT_KEYS, "key"] as const;
+export type LimitKey = (typeof STEP_LIMIT_KEYS)[number];
+
+/**
+ * What a limit step does with a request over its limit: skip (the request
+ * ends there, ok, its remaining steps skipped) or fail (it ends with cause
+ * rate-limited).
+ */
+export const LIMIT_OUTCOMES = ["skip", "fail"] as const;
+export type LimitOutcome = (typeof LIMIT_OUTCOMES)[number];
 
 export interface LimitDef {
   key: LimitKey;
@@ -42,6 +56,8 @@ export function keyOf(key: LimitKey, job: Job): number {
       return job.tier;
     case "global":
       return 0;
+    case "key":
+      return job.key;
   }
 }
 

@@ -17,6 +17,7 @@ export const CAUSES = [
   "conflict",
   "bulkhead-full",
   "unauthorized",
+  "not-enough-replicas",
 ] as const;
 
 export type Cause = (typeof CAUSES)[number];
@@ -36,6 +37,7 @@ export const SHED = 8;
 export const CIRCUIT_OPEN = 9;
 export const BULKHEAD_FULL = 13;
 export const UNAUTHORIZED = 14;
+export const NOT_ENOUGH_REPLICAS = 15;
 
 export function causeName(code: number): Cause {
   return CAUSES[code];

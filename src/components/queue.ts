@@ -131,6 +131,7 @@ export class Queue extends Station {
       job.priority,
       job.origin >= 0 ? job.origin : job.start,
     );
+    if (job.ledger > 0) this.sim.ledgers[job.ledger]!.appended(job);
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
   }

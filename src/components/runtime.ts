@@ -16,6 +16,19 @@ export interface ComponentReport {
   [field: string]: unknown;
 }
 
+/**
+ * Told about the writes and publishes that carry its index (Job.ledger): a
+ * dual write pairs a route's write with its publish, an outbox relay takes
+ * the rows committed with writes and counts its appends, a change feed counts
+ * the changes its consumer applies to an index.
+ */
+export interface EventLedger {
+  /** a write carrying this ledger committed on a database primary */
+  committed(job: Job): void;
+  /** a publish carrying this ledger was appended to a topic's log, or taken in by a queue */
+  appended(job: Job): void;
+}
+
 export abstract class Component {
   abstract readonly kind: string;
   index = -1;
@@ -102,6 +115,8 @@ export class Sim {
   txnSeq = 0;
   /** call paths, numbered: with a request, they name a logical write (duplicate applies are counted by it) */
   readonly paths = new CallPaths();
+  /** event ledgers, by the index writes and publishes carry (Job.ledger; 0: none) */
+  readonly ledgers: (EventLedger | null)[] = [null];
   private readonly alive = new Set<number>();
   private readonly deliverEv: number;
   private readonly replyEv: number;

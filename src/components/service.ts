@@ -18,8 +18,10 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import { CONFLICT, ERROR, OK, TIMEOUT } from "./outcomes.js";
+import type { LimitSet } from "./limit-set.js";
+import { CONFLICT, ERROR, OK, RATE_LIMITED, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
+import { DualWriteLedger } from "../mechanisms/dual-write-ledger.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
@@ -31,8 +33,35 @@ export interface MessageSink extends Component {
   newMessageId(): number;
 }
 
+/** What a limit step counted, for the report. */
+export interface LimitStepStats {
+  name: string;
+  /** the route whose steps hold it ("*": every route without its own, or a consumer's messages) */
+  route: string;
+  key: string;
+  algorithm: string;
+  onLimit: "skip" | "fail";
+  admitted: number;
+  limited: number;
+}
+
 export type Step =
   | { type: "compute"; time: Sampler }
+  | {
+      /**
+       * a rate limit on one of the request's keys (for a consumer, the
+       * message's key). Its counters are the component's, shared by all its
+       * instances (as one Redis would hold them; the round trip to it is not
+       * modelled) and kept through an instance's restart. Over the limit the
+       * request ends here: ok with its remaining steps skipped, or with
+       * rate-limited (fail).
+       */
+      type: "limit";
+      /** one limit, checked and counted atomically */
+      set: LimitSet;
+      fail: boolean;
+      stats: LimitStepStats;
+    }
   | { type: "call"; target: Component; route: number }
   | {
       type: "read";
@@ -94,6 +123,8 @@ export type Step =
       saltKeys?: number;
       /** the store's index of the idempotency-key policy the write carries (absent or 0: no key) */
       idem?: number;
+      /** the event ledger its commit is told to (Sim.ledgers): an outbox relay's, a dual write's, a change feed's */
+      ledger?: number;
     }
   | {
       /** shared sessions: read the user's session from the session store (a cache or a database) */
@@ -111,6 +142,8 @@ export type Step =
       wait: boolean;
       /** bytes of the message */
       size: Sampler;
+      /** the dual-write ledger its append is told to (Sim.ledgers) */
+      ledger?: number;
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
@@ -144,12 +177,16 @@ export class Service extends Station {
   private recheck = -1;
   private readonly plans: (Step[] | undefined)[] = [];
   private fallback: Step[] | null = null;
+  /** every limit step of every route, in the order written */
+  private limitSteps: LimitStepStats[] = [];
   /** per route, the call-path site of each step (a transaction's participants take one each) */
   private readonly sites: (Int32Array | undefined)[] = [];
   private fallbackSites: Int32Array | null = null;
   /** per instance: directory answers cached, key -> expiry time (bounded by keys) */
   private readonly lookups: Map<number, number>[] = [];
   private readonly l1: LocalCache | null;
+  /** routes that write a row and then publish its event as two operations: their ledgers, by route name */
+  readonly dualWrites: { route: string; ledger: DualWriteLedger }[] = [];
   /** where users' sessions live (null: the service keeps none) */
   sessions: Sessions | null = null;
   /** what read and write steps do with their caches */
@@ -185,6 +222,9 @@ export class Service extends Station {
   define(plans: Map<number, Step[]>, fallback: Step[] | null): void {
     for (const [route, steps] of plans) this.plans[route] = steps;
     this.fallback = fallback;
+    this.limitSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.flatMap((s) => (s.type === "limit" ? [s.stats] : [])),
+    );
   }
 
   override attach(sim: Sim, index: number): void {
@@ -264,6 +304,22 @@ export class Service extends Station {
           job.step++;
           continue;
         }
+        case "limit": {
+          if (step.set.check(job, sim.now) !== 0) {
+            step.stats.limited++;
+            if (!step.fail) return this.finish(job, OK); // suppressed: handled, the rest skipped
+            job.retryAfterMs = step.set.retryAfterMs;
+            return this.finish(job, RATE_LIMITED);
+          }
+          step.stats.admitted++;
+          // a leaky-queue limit makes an admitted request wait its turn, holding its worker
+          if (step.set.delayMs > 0) {
+            sim.q.schedule(step.set.delayMs, this.computeDone, job.id);
+            return;
+          }
+          job.step++;
+          continue;
+        }
         case "call": {
           const c = sim.child(job, this, job.instance);
           c.op = OP_ROUTE;
@@ -307,6 +363,7 @@ export class Service extends Station {
           // the message's id: a retry of this call carries the same one
           c.aux = step.to.newMessageId();
           c.size = step.size.sample(this.rng);
+          c.ledger = step.ledger ?? 0;
           if (step.wait) return sim.send(c, step.to, -1);
           // fire and forget: nobody waits for the answer, which is dropped (see onReply)
           c.parent = -1;
@@ -343,6 +400,7 @@ export class Service extends Station {
           c.policy = step.policy;
           c.path = this.pathOf(job, 0);
           c.idem = step.idem ?? 0;
+          c.ledger = step.ledger ?? 0;
           // a salted write goes to one of the key's sub-keys, spreading a hot key over shards
           if (salted(step, job.key)) c.key = subKey(job.key, this.rng.int(step.salt!));
           // write-through and write-behind caches write the store themselves
@@ -705,6 +763,32 @@ export class Service extends Station {
     this.l1?.clear(instance);
   }
 
+  /**
+   * A route that writes then publishes (a dual write): returns the ledger
+   * index its write and publish steps carry, so that the database's commit
+   * and the topic's append are paired per request.
+   */
+  dualWrite(route: string): number {
+    const ledger = new DualWriteLedger();
+    this.dualWrites.push({ route, ledger });
+    return (
+      this.sim.ledgers.push({
+        committed: (job) => ledger.committed(job.reqNo),
+        appended: (job) => ledger.appended(job.reqNo),
+      }) - 1
+    );
+  }
+
+  override tick(second: number): void {
+    super.tick(second);
+    // forget the requests none of whose work is left: a committed write without its event is missing
+    if (this.dualWrites.some((d) => d.ledger.size > 0)) {
+      const live = this.sim.liveRequests();
+      const alive = (req: number) => live.has(req);
+      for (const d of this.dualWrites) d.ledger.sweep(alive);
+    }
+  }
+
   /** A newly launched instance starts cold: no in-process cache, no cached directory answers. */
   override instanceStarted(instance: number): void {
     this.l1?.clear(instance);
@@ -714,6 +798,12 @@ export class Service extends Station {
   report(now: number): ComponentReport {
     const base = this.stationReport(now);
     if (this.sessions) base.sessions = this.sessions.report();
+    if (this.dualWrites.length > 0)
+      base.dualWrite = Object.fromEntries(this.dualWrites.map((d) => [d.route, d.ledger.counts()]));
+    if (this.limitSteps.length > 0) {
+      base.limited = this.limitSteps.reduce((n, l) => n + l.limited, 0);
+      base.limits = this.limitSteps.map((l) => ({ ...l }));
+    }
     if (!this.l1) return base;
     const l1 = this.l1;
     return {

@@ -17,20 +17,44 @@
 // in-sync follower takes over with the log it has: messages beyond it (the
 // unreplicated tail) are gone, and with acks `leader` some of them had been
 // acknowledged.
+//
+// In-sync replicas (Kafka's ISR): a follower that has not been caught up to
+// the leader's end for `replicaLagMaxMs` (cut off by a network partition, or
+// too slow) leaves the in-sync set, checked every half of that time as Kafka
+// does, and the high watermark stops waiting for it; it rejoins once it has
+// caught up to the high watermark. With acks `all`, a publish to a partition
+// with fewer than `minInsync` in-sync replicas is refused with
+// not-enough-replicas, before its append or, if the set shrank meanwhile,
+// when it would have been acknowledged (the message is then in the log, not
+// acknowledged). minInsync 1 favours availability (the leader alone may
+// acknowledge, and its death then takes the partition offline); minInsync =
+// factor favours consistency (one lagging follower stops all publishes).
 import type { Sampler } from "../kernel/distributions.js";
-import { HashModPartitioner } from "../mechanisms/partitioning.js";
+import {
+  ConsistentHashPartitioner,
+  HashModPartitioner,
+  type Partitioner,
+} from "../mechanisms/partitioning.js";
 import { PartitionLog } from "../mechanisms/partition-log.js";
 import type { GroupState } from "./consumer-group.js";
 import { IntQueue } from "./int-queue.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH } from "./job.js";
-import { INSTANCE_DOWN, OK } from "./outcomes.js";
+import { INSTANCE_DOWN, NOT_ENOUGH_REPLICAS, OK } from "./outcomes.js";
 import type { ComponentReport, Sim } from "./runtime.js";
 import { Station, type StationConfig } from "./station.js";
 
 export type Acks = "leader" | "all";
 
+export type PartitionerKind = "modulo" | "consistent-hash";
+
 export interface TopicConfig extends StationConfig {
+  /** partitions allocated: those in use from the start, and those a repartition adds */
   partitions: number;
+  /** partitions in use from the start */
+  initialPartitions: number;
+  partitioner: PartitionerKind;
+  /** the partition count grows to `partitions` at `atMs` (null: never) */
+  repartition: { atMs: number; partitions: number } | null;
   /** time a broker's handler thread spends appending one message */
   appendTime: Sampler;
   /** messages per log segment (retention deletes whole segments) */
@@ -48,6 +72,10 @@ export interface TopicConfig extends StationConfig {
   acks: Acks;
   /** time from a leader's death to a follower taking over */
   failoverMs: number;
+  /** with acks all: in-sync replicas (the leader included) a publish needs */
+  minInsync: number;
+  /** a follower not caught up for this long leaves the in-sync replicas (Kafka's replica.lag.time.max.ms) */
+  replicaLagMaxMs: number;
 }
 
 /** most messages a follower copies per fetch (Kafka's replica.fetch.max.bytes, 1MiB, of 1KiB messages) */
@@ -69,7 +97,19 @@ export class Topic extends Station {
   readonly leader: Int32Array;
   /** per partition: offset below which messages are visible to consumers (the high watermark) */
   readonly hw: Float64Array;
-  private readonly partitioner: HashModPartitioner;
+  private partitioner: Partitioner;
+  /** partitions in use (the first `active` of the logs) */
+  private active: number;
+  private repartitionEv = -1;
+  /** told when the partition count changes: the consumer groups, which rebalance */
+  readonly onRepartition: (() => void)[] = [];
+  /** until the repartition: every key published (to count the keys it moves) */
+  private keysSeen: Set<number> | null = null;
+  /** after it: per moved key, its old partition, until its first message in the new one */
+  private readonly movedFrom = new Map<number, number>();
+  /** per partition: offset of a moved key's first message there -> the key's previous message elsewhere */
+  private readonly crossPrevs: Map<number, readonly [number, number]>[];
+  private repartitioned: { atMs: number; keys: number; movedKeys: number } | null = null;
   /** the consumer groups reading this topic, by group index, and by the consumer component's index */
   readonly groups: GroupState[] = [];
   private readonly groupOfCaller: GroupState[] = [];
@@ -80,6 +120,7 @@ export class Topic extends Station {
   private replicatedEv = -1;
   private askedEv = -1;
   private electEv = -1;
+  private isrCheckEv = -1;
   /** message ids given to producers: one per publish call, kept by its retries */
   private ids = 0;
   private readonly appendedPer: Float64Array;
@@ -118,6 +159,14 @@ export class Topic extends Station {
   private acknowledgedLost = 0;
   private offlineSince: Float64Array;
   private offlineMs = 0;
+  /** per slot: when the follower was last caught up to the leader's end */
+  private readonly caughtUpAt: Float64Array;
+  /** per slot: the leader's end and the time when it last sent the follower messages */
+  private readonly answerEnd: Float64Array;
+  private readonly answerAt: Float64Array;
+  private isrShrinks = 0;
+  private isrExpands = 0;
+  private notEnoughReplicas = 0;
 
   constructor(name: string, cfg: TopicConfig) {
     super(name, cfg);
@@ -129,7 +178,10 @@ export class Topic extends Station {
     this.leaderSlot = new Int32Array(P);
     for (let p = 0; p < P; p++) this.leader[p] = p % cfg.instances;
     this.hw = new Float64Array(P);
-    this.partitioner = new HashModPartitioner(P);
+    this.active = cfg.initialPartitions;
+    this.partitioner = makePartitioner(cfg.partitioner, this.active);
+    this.crossPrevs = Array.from({ length: P }, () => new Map());
+    if (cfg.repartition) this.keysSeen = new Set();
     this.appendedPer = new Float64Array(P);
     const slots = P * this.rf;
     this.rep = new Float64Array(slots);
@@ -144,6 +196,9 @@ export class Topic extends Station {
     this.awaiting = Array.from({ length: P }, () => new IntQueue());
     this.ackedEnd = new Float64Array(P);
     this.offlineSince = new Float64Array(P).fill(-1);
+    this.caughtUpAt = new Float64Array(slots);
+    this.answerEnd = new Float64Array(slots);
+    this.answerAt = new Float64Array(slots);
   }
 
   override attach(sim: Sim, index: number): void {
@@ -153,11 +208,53 @@ export class Topic extends Station {
     this.replicatedEv = sim.q.on((arg) => this.replicated(arg));
     this.askedEv = sim.q.on((arg) => this.asked(arg));
     this.electEv = sim.q.on((arg) => this.elect(arg));
+    this.isrCheckEv = sim.q.on(() => this.checkIsr());
+    this.repartitionEv = sim.q.on(() => this.repartition());
   }
+
+  override start(): void {
+    super.start();
+    if (this.rf > 1) this.sim.q.schedule(this.tcfg.replicaLagMaxMs / 2, this.isrCheckEv, 0);
+    if (this.tcfg.repartition) this.sim.q.at(this.tcfg.repartition.atMs, this.repartitionEv, 0);
+  }
+
+  // ---------- partition count change (MQ-13) ----------
+
+  /**
+   * Partitions are added: from now on keys go to hash(key) over the new
+   * count. A key that lands elsewhere than before has its older messages
+   * in the old partition, read independently of its newer ones in the new:
+   * its order holds only if the old ones are processed first. The groups
+   * rebalance to take the new partitions.
+   */
+  private repartition(): void {
+    const to = this.tcfg.repartition!.partitions;
+    const before = this.partitioner;
+    const after = makePartitioner(this.tcfg.partitioner, to);
+    let moved = 0;
+    for (const key of this.keysSeen!) {
+      const q = before.shardOf(key);
+      if (after.shardOf(key) === q) continue;
+      moved++;
+      this.movedFrom.set(key, q);
+    }
+    this.repartitioned = { atMs: this.sim.now, keys: this.keysSeen!.size, movedKeys: moved };
+    this.keysSeen = null;
+    this.partitioner = after;
+    this.active = to;
+    for (const g of this.groups) g.active = to;
+    for (const f of this.onRepartition) f();
+  }
+
+  /** The previous message of the same key in another partition, for the first of a moved key's messages in its new one. */
+  readonly crossPrevOf = (p: number, o: number): readonly [number, number] | null =>
+    this.crossPrevs[p].get(o) ?? null;
 
   /** Registers the group a consumer component reads the topic as. */
   addGroup(callerIndex: number, g: GroupState): void {
     if (g.index !== this.groups.length) throw new Error(`group ${g.index} registered out of order`);
+    g.active = this.active;
+    if (this.tcfg.repartition) g.ledger.crossPrev = this.crossPrevOf;
     this.groups.push(g);
     this.groupOfCaller[callerIndex] = g;
   }
@@ -208,8 +305,21 @@ export class Topic extends Station {
     const p = job.shard;
     // leadership moved while the append was under way: the old leader cannot take it
     if (this.leader[p] !== job.instance) return this.finish(job, INSTANCE_DOWN);
+    // acks all: too few replicas in sync to make the message safe, so it is not taken
+    if (this.tcfg.acks === "all" && this.isrSize(p) < this.tcfg.minInsync) {
+      this.notEnoughReplicas++;
+      return this.finish(job, NOT_ENOUGH_REPLICAS);
+    }
     if (job.abandoned) this.appendedAfterTimeout++;
     const log = this.logs[p];
+    if (this.keysSeen) this.keysSeen.add(job.key);
+    const q = this.movedFrom.get(job.key);
+    if (q !== undefined && q !== p) {
+      // a moved key's first message in its new partition: its predecessor is the old one's latest
+      this.movedFrom.delete(job.key);
+      const prev = this.logs[q].lastOffsetOf(job.key);
+      if (prev >= 0) this.crossPrevs[p].set(log.end, [q, prev]);
+    }
     // the message carries when its request began (work no request asked for: its publish call)
     job.expect = log.append(
       job.aux,
@@ -218,6 +328,7 @@ export class Topic extends Station {
       job.size,
       job.origin >= 0 ? job.origin : job.start,
     );
+    if (job.ledger > 0) this.sim.ledgers[job.ledger]!.appended(job);
     this.appendedPer[p]++;
     if (this.tcfg.acks === "leader") {
       this.ackedEnd[p] = log.end;
@@ -246,13 +357,48 @@ export class Topic extends Station {
     if (this.tcfg.acks === "all") {
       this.ackedEnd[p] = hw;
       const q = this.awaiting[p];
-      while (q.length > 0 && this.sim.pool.jobs[q.peek()].expect < hw)
-        this.respond(this.sim.pool.jobs[q.shift()], OK);
+      // replicated by every in-sync replica, but those are too few: in the log, yet refused
+      const enough = this.isrSize(p) >= this.tcfg.minInsync;
+      while (q.length > 0 && this.sim.pool.jobs[q.peek()].expect < hw) {
+        if (!enough) this.notEnoughReplicas++;
+        this.respond(this.sim.pool.jobs[q.shift()], enough ? OK : NOT_ENOUGH_REPLICAS);
+      }
     }
     this.arrived(p);
   }
 
   // ---------- replication ----------
+
+  /** In-sync replicas of partition p, its leader included. */
+  private isrSize(p: number): number {
+    let n = 0;
+    for (let j = 0; j < this.rf; j++) n += this.inSync[p * this.rf + j];
+    return n;
+  }
+
+  /** Every replicaLagMax/2: followers not caught up for replicaLagMax leave the in-sync replicas. */
+  private checkIsr(): void {
+    const now = this.sim.now;
+    for (let p = 0; p < this.logs.length; p++) {
+      const ls = this.leaderSlot[p];
+      if (ls < 0) continue;
+      const end = this.logs[p].end;
+      let shrunk = false;
+      for (let j = 0; j < this.rf; j++) {
+        const s = p * this.rf + j;
+        if (j === ls || this.inSync[s] === 0) continue;
+        // a follower whose fetch waits at the leader with nothing to copy is caught up
+        if (this.fetchState[s] === PARKED && this.known[s] >= end) this.caughtUpAt[s] = now;
+        if (now - this.caughtUpAt[s] > this.tcfg.replicaLagMaxMs) {
+          this.inSync[s] = 0;
+          this.isrShrinks++;
+          shrunk = true;
+        }
+      }
+      if (shrunk) this.advance(p);
+    }
+    this.sim.q.schedule(this.tcfg.replicaLagMaxMs / 2, this.isrCheckEv, 0);
+  }
 
   private slotEvent(s: number): number {
     this.seq[s] = (this.seq[s] + 1) % Math.floor(0x7fffffff / this.seq.length);
@@ -278,6 +424,8 @@ export class Topic extends Station {
     if (this.sim.net.partitioned && this.sim.net.isCut(from, to)) return;
     this.fetchState[s] = SENDING;
     this.sendingTo[s] = Math.min(end, this.rep[s] + REPLICA_FETCH_MAX);
+    this.answerEnd[s] = end;
+    this.answerAt[s] = this.sim.now;
     const d = this.sim.net.delay(from, to, this.netRng) + this.tcfg.appendTime.sample(this.rng);
     this.sim.q.schedule(d, this.replicatedEv, this.slotEvent(s));
   }
@@ -311,8 +459,16 @@ export class Topic extends Station {
     this.fetchState[s] = PARKED;
     if (this.leaderSlot[p] < 0) return;
     this.known[s] = this.rep[s];
-    // a follower back from the dead rejoins the in-sync replicas once it has the high watermark
-    if (this.inSync[s] === 0 && this.rep[s] >= this.hw[p]) this.inSync[s] = 1;
+    // caught up: to the leader's end now, or to its end when it last sent (as Kafka's leader judges)
+    if (this.rep[s] >= this.logs[p].end) this.caughtUpAt[s] = this.sim.now;
+    else if (this.rep[s] >= this.answerEnd[s] && this.answerAt[s] > this.caughtUpAt[s])
+      this.caughtUpAt[s] = this.answerAt[s];
+    // a follower back from the dead, or back in touch, rejoins the in-sync replicas once it has the high watermark
+    if (this.inSync[s] === 0 && this.rep[s] >= this.hw[p]) {
+      this.inSync[s] = 1;
+      this.isrExpands++;
+      this.caughtUpAt[s] = this.sim.now;
+    }
     this.advance(p);
     this.wake(p, j);
   }
@@ -345,6 +501,7 @@ export class Topic extends Station {
           this.offlineSince[p] = now;
           if (this.rf > 1) this.sim.q.schedule(this.tcfg.failoverMs, this.electEv, this.electionFor(p));
         } else {
+          if (this.inSync[s] === 1) this.isrShrinks++;
           this.inSync[s] = 0;
           this.advance(p);
         }
@@ -422,6 +579,8 @@ export class Topic extends Station {
       // followers drop whatever the new leader does not have, and fetch from it
       this.rep[f] = Math.min(this.rep[f], end);
       this.known[f] = this.rep[f];
+      this.caughtUpAt[f] = this.sim.now;
+      this.answerEnd[f] = Infinity;
       this.slotEvent(f);
       if (this.alive[this.brokerOf(p, k)] === 1) {
         this.fetchState[f] = PARKED;
@@ -501,7 +660,9 @@ export class Topic extends Station {
     const g = this.groupOfCaller[job.caller];
     const m = job.callerInstance;
     // a commit from a member that died while it was on its way is lost with it
-    job.outcome = job.expect === g.incarnation[m] && g.commit(m) ? OK : INSTANCE_DOWN;
+    // aux 1: an auto-commit of the member's fetch positions; otherwise its batch's end
+    const live = job.expect === g.incarnation[m];
+    job.outcome = live && (job.aux === 1 ? g.commitPositions(m) : g.commit(m)) ? OK : INSTANCE_DOWN;
     this.sim.reply(job);
   }
 
@@ -536,7 +697,23 @@ export class Topic extends Station {
     for (const since of this.offlineSince) if (since >= 0) offlineMs += now - since;
     return {
       ...base,
-      partitions: this.logs.length,
+      partitions: this.active,
+      partitioner: this.tcfg.partitioner,
+      ...(this.repartitioned
+        ? {
+            repartition: {
+              at: this.repartitioned.atMs,
+              from: this.tcfg.initialPartitions,
+              to: this.active,
+              keys: this.repartitioned.keys,
+              movedKeys: this.repartitioned.movedKeys,
+              movedFraction:
+                this.repartitioned.keys > 0
+                  ? Math.round((this.repartitioned.movedKeys / this.repartitioned.keys) * 1e4) / 1e4
+                  : 0,
+            },
+          }
+        : {}),
       messages: this.logs.reduce((s, l) => s + l.end, 0),
       messagesPerPartition: Array.from(this.appendedPer),
       appendedAfterTimeout: this.appendedAfterTimeout,
@@ -556,6 +733,10 @@ export class Topic extends Station {
               acknowledgedLost: this.acknowledgedLost,
               offlineMs,
               underReplicated: this.underReplicated(),
+              minInsync: this.tcfg.minInsync,
+              isrShrinks: this.isrShrinks,
+              isrExpands: this.isrExpands,
+              notEnoughReplicas: this.notEnoughReplicas,
             },
           }
         : {}),
@@ -573,4 +754,10 @@ export class Topic extends Station {
         }
     return n;
   }
+}
+
+function makePartitioner(kind: PartitionerKind, partitions: number): Partitioner {
+  return kind === "consistent-hash"
+    ? new ConsistentHashPartitioner(partitions)
+    : new HashModPartitioner(partitions);
 }

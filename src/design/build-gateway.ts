@@ -2,10 +2,11 @@
 // limiter per plan (a tier's rate scales the limit, or the rate and burst, in
 // proportion), the routes it covers and their costs, and each route's backends.
 import { Gateway, type LimitInfo } from "../components/gateway.js";
-import type { LimitDef, LimitKey } from "../components/limit-set.js";
+import { type LimitDef, type LimitKey, LimitSet } from "../components/limit-set.js";
 import { LimiterStore } from "../components/limiter-store.js";
 import { QUEUE_FULL } from "../components/outcomes.js";
 import type { Component, Sim } from "../components/runtime.js";
+import type { Step } from "../components/service.js";
 import { sampler } from "../kernel/distributions.js";
 import { isBucket, type LimiterSpec } from "../mechanisms/rate-limiters.js";
 import { DEFAULTS } from "./defaults.js";
@@ -13,6 +14,10 @@ import type { ComponentSpec, Design } from "./schema.js";
 
 type GatewaySpec = Extract<ComponentSpec, { kind: "gateway" }>;
 type LimitSpec = NonNullable<GatewaySpec["limits"]>[number];
+type StepSpec = Extract<ComponentSpec, { kind: "service" }>["routes"][string][number];
+type LimitStepSpec = Extract<StepSpec, { limit: unknown }>;
+/** What a limiter is made of: a gateway's limit or a limit step's. */
+type LimitCore = Pick<LimitSpec, "algorithm" | "limit" | "window" | "rate" | "burst" | "tiers">;
 type StoreSpec = Extract<ComponentSpec, { kind: "limiter-store" }>;
 
 const queueCap = (q: number | "unbounded" | undefined, dflt: number) =>
@@ -85,7 +90,7 @@ function tidy(x: number): number {
 }
 
 /** The limiter of one plan: the limit as written, or scaled to the plan's rate. */
-function specFor(l: LimitSpec, tierRate: number | undefined): LimiterSpec {
+function specFor(l: LimitCore, tierRate: number | undefined): LimiterSpec {
   if (isBucket(l.algorithm)) {
     const rate = l.rate!;
     const r = tierRate ?? rate;
@@ -96,7 +101,7 @@ function specFor(l: LimitSpec, tierRate: number | undefined): LimiterSpec {
   return { algorithm: l.algorithm as "fixed-window", limit, windowMs };
 }
 
-function perTier(l: LimitSpec, sim: Sim): (LimiterSpec | null)[] {
+function perTier(l: LimitCore, sim: Sim): (LimiterSpec | null)[] {
   return sim.tiers.map((name, t) => {
     const v = t === 0 ? undefined : l.tiers?.[name];
     return v === Number.POSITIVE_INFINITY ? null : specFor(l, v);
@@ -113,6 +118,8 @@ function byRoute(sim: Sim, names: string[], value: (name: string) => number): nu
 function keySpace(d: Design, key: LimitKey, sim: Sim): number {
   if (key === "global") return 1;
   if (key === "tier") return sim.tiers.length;
+  // request keys are drawn from each route's own key space: hashed
+  if (key === "key") return 0;
   let n = 1;
   for (const c of Object.values(d.components)) {
     if (c.kind !== "workload") continue;
@@ -155,5 +162,43 @@ function limitInfo(l: LimitSpec, i: number, all: LimitSpec[], sim: Sim): LimitIn
           ? spec.limit
           : tidy((spec.ratePerSec * windowMs) / 1000),
     ),
+  };
+}
+
+/**
+ * A limit step of a service route (or a consumer's steps): one limit, on
+ * counters of its own. `others` are the limit steps already built for the
+ * same component, so that a default name is made unique.
+ */
+export function buildLimitStep(
+  s: LimitStepSpec,
+  route: string,
+  d: Design,
+  sim: Sim,
+  others: readonly Step[],
+): Extract<Step, { type: "limit" }> {
+  const l = s.limit;
+  const def: LimitDef = {
+    key: l.key,
+    keySpace: keySpace(d, l.key, sim),
+    perTier: perTier(l, sim),
+    routes: null,
+    cost: [],
+  };
+  const base = `${route === "*" ? "" : `${route} `}${l.key} ${l.algorithm}`;
+  const n = others.filter((o) => o.type === "limit" && o.stats.name.startsWith(base)).length;
+  return {
+    type: "limit",
+    set: new LimitSet([def]),
+    fail: (s.onLimit ?? "skip") === "fail",
+    stats: {
+      name: l.name ?? (n === 0 ? base : `${base} #${n + 1}`),
+      route,
+      key: l.key,
+      algorithm: l.algorithm,
+      onLimit: s.onLimit ?? "skip",
+      admitted: 0,
+      limited: 0,
+    },
   };
 }

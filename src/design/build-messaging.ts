@@ -88,7 +88,10 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
     concurrency: c.concurrency ?? profile.concurrency,
     queue: queue === "unbounded" ? Number.POSITIVE_INFINITY : queue,
     rejectCause: QUEUE_FULL,
-    partitions: c.partitions ?? D.partitions,
+    partitions: c.repartition?.partitions ?? c.partitions ?? D.partitions,
+    initialPartitions: c.partitions ?? D.partitions,
+    partitioner: c.partitioner ?? D.partitioner,
+    repartition: c.repartition ? { atMs: c.repartition.at, partitions: c.repartition.partitions } : null,
     appendTime: sampler(c.appendTime ?? profile.appendTime),
     segmentSize: c.segment ?? D.segment,
     retentionMs: c.retention?.time ?? D.retentionTime,
@@ -98,6 +101,8 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
     replicationFactor: c.replication?.factor ?? 1,
     acks: (c.replication?.acks ?? D.acks) === "all" ? "all" : "leader",
     failoverMs: c.replication?.failover ?? D.failover,
+    minInsync: c.replication?.minInsync ?? D.minInsync,
+    replicaLagMaxMs: c.replication?.replicaLagMax ?? D.replicaLagMax,
   });
 }
 
@@ -144,6 +149,9 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
     groupName: c.group ?? name,
     route: sim.routeIndex(t.name),
     commit: c.commit ?? D.commit,
+    autoCommitIntervalMs: c.autoCommitInterval ?? D.autoCommitInterval,
+    rebalance: c.rebalance ?? D.rebalance,
+    resets: (c.resets ?? []).map((r) => ({ atMs: r.at, to: r.to })),
     startMs: c.start ?? 0,
     stopMs: d.duration,
     sessionTimeoutMs: c.sessionTimeout ?? D.sessionTimeout,

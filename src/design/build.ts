@@ -42,11 +42,18 @@ import {
 } from "../mechanisms/partitioning.js";
 import { RequestMetrics } from "../metrics/requests.js";
 import { buildBrowser, buildCdn } from "./build-cdn.js";
-import { buildGateway, buildLimiterStore, defineGatewayRoutes, registerTiers } from "./build-gateway.js";
+import {
+  buildGateway,
+  buildLimiterStore,
+  buildLimitStep,
+  defineGatewayRoutes,
+  registerTiers,
+} from "./build-gateway.js";
 import type { Gateway } from "../components/gateway.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
+import { buildRelays, outboxLedger, wireEvents } from "./build-events.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
@@ -200,6 +207,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
 
   // topics and the consumer groups reading them (consumers are services whose requests are messages)
   buildMessaging(d, sim, byName, zonesOf);
+  // outbox relays and change-data-capture connectors, between databases and topics
+  buildRelays(d, sim, byName, zonesOf);
   // gateways are stations too (balancers may spread over them); their limiter stores are built
   for (const [name, c] of entries)
     if (c.kind === "gateway") {
@@ -230,10 +239,17 @@ export function buildSimulation(d: Design, seed: number): Simulation {
   for (const [name, c] of entries) {
     if (c.kind === "service" || c.kind === "consumer") {
       const plans = new Map<number, Step[]>();
+      const named: [string, Step[]][] = [];
       let fallback: Step[] | null = null;
+      const limitSteps: Step[] = [];
       for (const [route, steps] of Object.entries(routesOf(c))) {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
+          if ("limit" in s) {
+            const step = buildLimitStep(s, route, d, sim, limitSteps);
+            limitSteps.push(step);
+            return step;
+          }
           if ("call" in s) {
             const step: Step = {
               type: "call",
@@ -317,14 +333,17 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             salt: s.salt,
             saltKeys: s.saltKeys,
             idem: keyPolicy(store, s.idempotency),
+            ledger: s.outbox !== undefined ? outboxLedger(s.write, s.outbox, byName) : undefined,
           };
         });
         const session = c.kind === "service" ? sessionStep(c, byName) : null;
         if (session) plan.unshift(session);
+        named.push([route, plan]);
         if (route === "*") fallback = plan;
         else plans.set(sim.routeIndex(route), plan);
       }
       (byName.get(name) as Service).define(plans, fallback);
+      wireEvents(byName.get(name) as Service, named, byName);
     }
   }
 
@@ -457,6 +476,10 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     c.kind === "load-balancer" && ["consistent-hash", "rendezvous", "ip-hash"].includes(c.algorithm ?? "");
   const hashOn = (c: ComponentSpec) =>
     c.kind === "load-balancer" ? (c.hashOn ?? (c.algorithm === "ip-hash" ? "ip" : "key")) : "";
+  // a limit step counts by one of the request's keys
+  const limitsBy = (c: ComponentSpec, keys: (k: string) => boolean) =>
+    (c.kind === "service" || c.kind === "consumer") &&
+    Object.values(routesOf(c)).some((steps) => steps.some((st) => "limit" in st && keys(st.limit.key)));
   const readsKeys = specs.some(
     (c) =>
       c.kind === "cache" ||
@@ -467,7 +490,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
       (hashing(c) && hashOn(c) === "key") ||
-      notifies(c, "key"),
+      notifies(c, "key") ||
+      limitsBy(c, (k) => k === "key"),
   );
   // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
@@ -482,7 +506,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
       (c.kind === "gateway" && (c.limits ?? []).some((l) => l.key !== "global")) ||
-      notifies(c, "user"),
+      notifies(c, "user") ||
+      limitsBy(c, (k) => k !== "key" && k !== "global"),
   );
   const workloads: Workload[] = [];
   const metrics = new RequestMetrics(CAUSES, sim.routes.length);

@@ -179,8 +179,14 @@ export const DEFAULTS = {
     resolverTime: logn(4, 20),
     healthCheck: { interval: 10000, timeout: 2000, healthy: 2, unhealthy: 3, probe: 1 },
   },
+  relay: {
+    /** an outbox relay's or a connector's poll interval (Debezium's poll.interval.ms is 500ms; outbox pollers ~100ms) */
+    interval: 100,
+    batch: 100,
+  },
   topic: {
     partitions: 1,
+    partitioner: "modulo" as const,
     brokers: 1,
     profile: "kafka" as const,
     queue: 1000,
@@ -193,6 +199,10 @@ export const DEFAULTS = {
     acks: 1 as 1 | "all",
     /** KRaft's broker.session.timeout.ms */
     failover: 9000,
+    /** Kafka's min.insync.replicas */
+    minInsync: 1,
+    /** Kafka's replica.lag.time.max.ms */
+    replicaLagMax: 30_000,
   },
   /**
    * broker node profiles from the catalogue (1.2, MQ-09): a Kafka broker
@@ -227,7 +237,10 @@ export const DEFAULTS = {
     /** a queue consumer's messages in hand (RabbitMQ's prefetch count) */
     prefetch: 10,
     commit: "after" as const,
+    /** Kafka's auto.commit.interval.ms */
+    autoCommitInterval: 5000,
     assignment: "range" as const,
+    rebalance: "eager" as const,
     startAt: "latest" as const,
     sessionTimeout: 10_000,
     rebalancePause: 3000,

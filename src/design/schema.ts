@@ -16,7 +16,7 @@ import { CONSUMER_SCALING_METRICS, SCALING_METRICS, type ScalingMetric } from ".
 import { STRATEGIES, type Strategy } from "../components/deployment.js";
 import { DNS_POLICIES } from "../components/dns.js";
 import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
-import { LIMIT_KEYS } from "../components/limit-set.js";
+import { LIMIT_KEYS, LIMIT_OUTCOMES, STEP_LIMIT_KEYS } from "../components/limit-set.js";
 import { REALTIME_BALANCERS, REALTIME_MODELS } from "../components/realtime.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { JITTERS } from "../mechanisms/backoff.js";
@@ -518,12 +518,74 @@ const IdempotencySchema = z
       "an idempotency key on this write: the database keeps key -> result for ttl in a table of its own, and a write whose key is there gets the stored result without being applied",
   });
 
+/** A plan's rate; "unlimited" is read as an infinite rate. */
+const TierRate = unit(
+  (v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : parseRate(v)),
+  'a rate such as 1000/min, or "unlimited"',
+  ["1000/min", "unlimited"],
+);
+
+const LimitSchema = z.strictObject({
+  key: z.enum(LIMIT_KEYS).meta({
+    description:
+      "what is counted: each user, each client ip, each apiKey, each tier (one counter per plan) or global (one counter)",
+  }),
+  algorithm: z.enum(RATE_ALGORITHMS).meta({
+    description:
+      "token-bucket, leaky-bucket (the bucket as a meter, GCRA), leaky-queue (the bucket as a queue: requests wait their turn), fixed-window, sliding-log or sliding-counter",
+  }),
+  limit: PositiveCount.optional().meta({
+    description: "window algorithms: units admitted per key and window",
+  }),
+  window: PositiveDuration.optional().meta({
+    description:
+      "window algorithms: the window; bucket algorithms: the window the report measures throughput over (default burst / rate)",
+  }),
+  rate: Rate.optional().meta({
+    description: "bucket algorithms: units per second refilled (token-bucket) or drained (leaky-*)",
+  }),
+  burst: PositiveCount.optional().meta({
+    description:
+      "bucket algorithms: the bucket's capacity in units, the largest burst admitted at once (leaky-queue: the queue's size)",
+  }),
+  routes: z.array(Name).min(1).optional().meta({
+    description: "only requests of these routes are counted and limited (default: every route)",
+  }),
+  cost: z.record(z.string(), PositiveInt).optional().meta({
+    description: "units a request of each route costs, e.g. { GET /search: 5 } (default 1)",
+  }),
+  tiers: z.record(z.string(), TierRate).optional().meta({
+    description:
+      "per plan (the workload population's tiers): its rate, which scales limit (or rate and burst) in proportion, or unlimited; plans not listed get the limit as written",
+  }),
+  name: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "the limit's name in the report (default: key and algorithm)" }),
+});
+
+// a limit step counts as a gateway's limit does, on the component's own counters
+const StepLimitSchema = LimitSchema.omit({ key: true, routes: true, cost: true })
+  .extend({
+    key: z.enum(STEP_LIMIT_KEYS).meta({
+      description:
+        "what is counted: the request's (a message's) own key, e.g. a notification's recipient, each user, ip or apiKey, each tier, or global (one counter)",
+    }),
+  })
+  .meta({
+    description:
+      "the rate limit, written as a gateway's: key, algorithm, and limit and window or rate and burst",
+  });
+
 const StepSchema = z.union([
   z.strictObject({
     compute: DurationDist.meta({ description: "CPU work: the worker is busy for this long" }),
   }),
   z.strictObject({
-    call: Name.meta({ description: "a service (or a load balancer in front of one) to call and wait for" }),
+    call: Name.meta({
+      description: "a service (or a load balancer or gateway in front of one) to call and wait for",
+    }),
     route: z.string().optional().meta({ description: "route to call it with (default: the same route)" }),
   }),
   z.strictObject({
@@ -632,6 +694,10 @@ const StepSchema = z.union([
       description: "salt only the saltKeys most popular keys (default all)",
     }),
     idempotency: IdempotencySchema.optional(),
+    outbox: Name.optional().meta({
+      description:
+        "transactional outbox: a topic; the write also inserts an event row for it in the database's outbox table, in the same transaction, and a relay (kind: relay, source: outbox) publishes it",
+    }),
   }),
   z.strictObject({
     publish: Name.meta({
@@ -652,6 +718,13 @@ const StepSchema = z.union([
     to: z.enum(["key", "user"]).optional().meta({
       description:
         "who the event is for: the client whose id is the request's key (default; e.g. a chat message's recipient) or the request's own user, modulo the gateway's clients",
+    }),
+  }),
+  z.strictObject({
+    limit: StepLimitSchema,
+    onLimit: z.enum(LIMIT_OUTCOMES).optional().meta({
+      description:
+        "over the limit: skip (default) ends the request or message here, answered ok with its remaining steps skipped (a suppressed notification is handled, not failed); fail ends it with cause rate-limited and the limit's Retry-After",
     }),
   }),
 ]);
@@ -879,53 +952,6 @@ export const ServiceSchema = z.strictObject({
 
 // ---------- gateway ----------
 
-/** A plan's rate; "unlimited" is read as an infinite rate. */
-const TierRate = unit(
-  (v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : parseRate(v)),
-  'a rate such as 1000/min, or "unlimited"',
-  ["1000/min", "unlimited"],
-);
-
-const LimitSchema = z.strictObject({
-  key: z.enum(LIMIT_KEYS).meta({
-    description:
-      "what is counted: each user, each client ip, each apiKey, each tier (one counter per plan) or global (one counter)",
-  }),
-  algorithm: z.enum(RATE_ALGORITHMS).meta({
-    description:
-      "token-bucket, leaky-bucket (the bucket as a meter, GCRA), leaky-queue (the bucket as a queue: requests wait their turn), fixed-window, sliding-log or sliding-counter",
-  }),
-  limit: PositiveCount.optional().meta({
-    description: "window algorithms: units admitted per key and window",
-  }),
-  window: PositiveDuration.optional().meta({
-    description:
-      "window algorithms: the window; bucket algorithms: the window the report measures throughput over (default burst / rate)",
-  }),
-  rate: Rate.optional().meta({
-    description: "bucket algorithms: units per second refilled (token-bucket) or drained (leaky-*)",
-  }),
-  burst: PositiveCount.optional().meta({
-    description:
-      "bucket algorithms: the bucket's capacity in units, the largest burst admitted at once (leaky-queue: the queue's size)",
-  }),
-  routes: z.array(Name).min(1).optional().meta({
-    description: "only requests of these routes are counted and limited (default: every route)",
-  }),
-  cost: z.record(z.string(), PositiveInt).optional().meta({
-    description: "units a request of each route costs, e.g. { GET /search: 5 } (default 1)",
-  }),
-  tiers: z.record(z.string(), TierRate).optional().meta({
-    description:
-      "per plan (the workload population's tiers): its rate, which scales limit (or rate and burst) in proportion, or unlimited; plans not listed get the limit as written",
-  }),
-  name: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: "the limit's name in the report (default: key and algorithm)" }),
-});
-
 const BackendList = z.union([Name, z.array(Name).min(1)]).meta({
   description: "a service or load balancer, or a list of them called at once (API composition)",
 });
@@ -1032,6 +1058,20 @@ export const TopicSchema = z.strictObject({
     description:
       "partitions (default 1): a message goes to hash(key) mod partitions; order is kept within a partition",
   }),
+  partitioner: z.enum(["modulo", "consistent-hash"]).optional().meta({
+    description:
+      "how a key picks its partition: modulo (hash(key) mod partitions, default, Kafka's) or consistent-hash (a hash ring with 150 virtual nodes per partition: adding partitions moves fewer keys)",
+  }),
+  repartition: z
+    .strictObject({
+      at: Duration.meta({ description: "when the partitions are added" }),
+      partitions: PositiveInt.meta({ description: "the new partition count, more than partitions" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "partitions are added mid-run: keys the partitioner sends elsewhere lose their order while the old partitions still hold their messages; the groups rebalance",
+    }),
   brokers: PositiveInt.optional().meta({
     description:
       "broker nodes the partitions are spread over, partition p led by broker p mod brokers (default 1)",
@@ -1081,6 +1121,14 @@ export const TopicSchema = z.strictObject({
         }),
       failover: PositiveDuration.optional().meta({
         description: "time from a leader's death to an in-sync follower taking over (default 9s)",
+      }),
+      minInsync: PositiveInt.optional().meta({
+        description:
+          "with acks all: in-sync replicas, the leader included, a publish needs, else it is refused with not-enough-replicas (min.insync.replicas, default 1)",
+      }),
+      replicaLagMax: PositiveDuration.optional().meta({
+        description:
+          "a follower not caught up to its leader for this long leaves the in-sync replicas (replica.lag.time.max.ms, default 30s)",
       }),
     })
     .optional()
@@ -1166,9 +1214,13 @@ export const ConsumerSchema = z.strictObject({
     .array(StepSchema)
     .min(1)
     .meta({ description: "what is done for each message, as a service route's steps" }),
-  commit: z.enum(["before", "after"]).optional().meta({
+  commit: z.enum(["before", "after", "auto"]).optional().meta({
     description:
-      "when a batch's offsets are committed: after processing it (default; a crash redelivers, so at least once) or before (a crash loses, so at most once)",
+      "when a batch's offsets are committed: after processing it (default; a crash redelivers, so at least once), before (a crash loses, so at most once), or auto (topic only: every autoCommitInterval, what was fetched, processed or not; a crash may do both)",
+  }),
+  autoCommitInterval: PositiveDuration.optional().meta({
+    description:
+      "with commit: auto, time between an instance's commits of its fetch positions (Kafka's auto.commit.interval.ms, default 5s)",
   }),
   assignment: z.enum(["range", "round-robin"]).optional().meta({
     description:
@@ -1179,8 +1231,38 @@ export const ConsumerSchema = z.strictObject({
       "where the group starts reading when it joins: latest (new messages only, default) or earliest (every retained message: a replay)",
   }),
   start: Duration.optional().meta({ description: "when the group joins (default 0s)" }),
+  resets: z
+    .array(
+      z.strictObject({
+        at: Duration.meta({ description: "when the reset is asked for (after the group joins)" }),
+        to: z
+          .union([
+            z.enum(["earliest", "latest"]),
+            z
+              .number()
+              .int()
+              .min(0)
+              .transform((offset) => ({ offset })),
+            Duration.transform((time) => ({ time })),
+          ])
+          .meta({
+            description:
+              "where every partition's offset goes: earliest (a replay of what is retained), latest (the lag is skipped), an offset (e.g. 1200) or a time (e.g. 30s: the first message appended since)",
+          }),
+      }),
+    )
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        "offset resets: at each, the group stops (as for a rebalance) and its committed offsets move (kafka-consumer-groups --reset-offsets)",
+    }),
   sessionTimeout: PositiveDuration.optional().meta({
     description: "time for the group to notice a dead instance and rebalance its partitions (default 10s)",
+  }),
+  rebalance: z.enum(["eager", "cooperative"]).optional().meta({
+    description:
+      "eager (default): a rebalance stops every instance; cooperative: only the partitions changing owner stop, the others are read throughout",
   }),
   rebalancePause: Duration.optional().meta({
     description:
@@ -1691,6 +1773,29 @@ export const DatabaseSchema = z.strictObject({
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
 });
 
+// ---------- relay (outbox relay, change-data-capture connector) ----------
+
+export const RelaySchema = z.strictObject({
+  kind: z.literal("relay").meta({
+    description:
+      "one process that publishes a database's events to a topic: the rows of its transactional outbox, or every committed write (change data capture)",
+  }),
+  from: Name.meta({ description: "the database whose outbox or log it reads" }),
+  to: Name.meta({ description: "the topic it publishes to (keyed by the row's key)" }),
+  source: z.enum(["outbox", "log"]).optional().meta({
+    description:
+      "outbox (default): the event rows write steps with outbox: <to> commit with their rows; log: a change for every write committed on the database (CDC), whose consumers' writes are counted as applies to an index",
+  }),
+  interval: PositiveDuration.optional().meta({
+    description: "pause between polls that found less than a full batch (default 100ms)",
+  }),
+  batch: PositiveInt.optional().meta({
+    description: "most rows read, published and marked sent per poll (default 100)",
+  }),
+  size: SizeDist.optional().meta({ description: "bytes of each message (default 1KiB)" }),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+});
+
 // ---------- quorum store ----------
 
 export const QuorumStoreSchema = z.strictObject({
@@ -1851,6 +1956,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   GatewaySchema,
   LimiterStoreSchema,
   RealtimeSchema,
+  RelaySchema,
 ]);
 
 export const COMPONENT_KINDS = [
@@ -1869,6 +1975,7 @@ export const COMPONENT_KINDS = [
   "consumer",
   "queue",
   "realtime",
+  "relay",
 ] as const;
 
 // ---------- faults ----------

@@ -2,13 +2,17 @@
 // or balancers, its store is a limiter store (and the store's options are
 // given only with one), each limit has the parameters of its algorithm, names
 // routes and plans that exist, and can admit the costliest request it covers.
+import type { LimitKey } from "../components/limit-set.js";
 import { isBucket } from "../mechanisms/rate-limiters.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 import type { Problem } from "./validate.js";
 
 type GatewaySpec = Extract<ComponentSpec, { kind: "gateway" }>;
-type LimitSpec = NonNullable<GatewaySpec["limits"]>[number];
+type StepSpec = Extract<ComponentSpec, { kind: "service" }>["routes"][string][number];
+type LimitStepSpec = Extract<StepSpec, { limit: unknown }>;
+/** A gateway's limit, or a limit step's (which has a key of its own kind and no routes or costs). */
+type LimitSpec = Omit<NonNullable<GatewaySpec["limits"]>[number], "key"> & { key: LimitKey };
 type Kind = ComponentSpec["kind"];
 type Ref = (
   path: (string | number)[],
@@ -81,6 +85,35 @@ export function gatewayProblems(name: string, c: GatewaySpec, d: Design, ref: Re
   return out;
 }
 
+/**
+ * A limit step's problems: those of a gateway's limit, and, in a consumer,
+ * keys a message does not have (it carries only its key: no user, IP, API
+ * key or plan).
+ */
+export function limitStepProblems(
+  s: LimitStepSpec,
+  p: (string | number)[],
+  kind: "service" | "consumer",
+  d: Design,
+): Problem[] {
+  const at = [...p, "limit"];
+  const out = limitProblems(s.limit, at, knownRoutes(d), knownTiers(d));
+  if (kind === "consumer" && s.limit.key !== "key" && s.limit.key !== "global")
+    out.push({
+      path: [...at, "key"],
+      message: `a message carries only its key; a consumer cannot count it per ${s.limit.key}`,
+      hint: "use key: key (e.g. the recipient the message was keyed by) or key: global",
+    });
+  if (kind === "consumer" && s.limit.tiers)
+    out.push({
+      path: [...at, "tiers"],
+      message: "a message carries no plan; a consumer's limit applies as written to every message",
+      hint: "remove tiers",
+      atKey: true,
+    });
+  return out;
+}
+
 function limitProblems(
   l: LimitSpec,
   p: (string | number)[],
@@ -134,7 +167,7 @@ function limitProblems(
         });
 
   if (l.tiers) {
-    if (l.key === "ip" || l.key === "global")
+    if (l.key === "ip" || l.key === "global" || l.key === "key")
       out.push({
         path: [...p, "tiers"],
         message: `plans belong to API keys; a limit per ${l.key} counts requests of every plan together`,

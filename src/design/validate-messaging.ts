@@ -23,7 +23,11 @@ export function routesOf(
   return c.kind === "consumer" ? { "*": c.steps } : c.routes;
 }
 
-export function topicProblems(name: string, c: Extract<ComponentSpec, { kind: "topic" }>): Problem[] {
+export function topicProblems(
+  name: string,
+  c: Extract<ComponentSpec, { kind: "topic" }>,
+  duration: number,
+): Problem[] {
   const out: Problem[] = [];
   const brokers = c.brokers ?? 1;
   const partitions = c.partitions ?? 1;
@@ -41,17 +45,48 @@ export function topicProblems(name: string, c: Extract<ComponentSpec, { kind: "t
       message: `${factor} replicas of each partition need ${factor} brokers; the topic has ${brokers}`,
       expected: `at most ${brokers}, or more brokers`,
     });
-  if (
-    factor === 1 &&
-    c.replication &&
-    (c.replication.acks !== undefined || c.replication.failover !== undefined)
-  )
+  if (c.repartition) {
+    const to = c.repartition.partitions;
+    if (to <= partitions)
+      out.push({
+        path: ["components", name, "repartition", "partitions"],
+        message: `a topic's partitions can only be added to: ${to} is not more than its ${partitions}`,
+        expected: `more than ${partitions}`,
+      });
+    if (c.repartition.at >= duration)
+      out.push({
+        path: ["components", name, "repartition", "at"],
+        message: `partitions added at ${c.repartition.at / 1000}s, after the run's ${duration / 1000}s`,
+        expected: "a time before the end of the run",
+      });
+  }
+  const rep = c.replication;
+  const single = (["acks", "failover", "minInsync", "replicaLagMax"] as const).find(
+    (f) => rep?.[f] !== undefined,
+  );
+  if (factor === 1 && single !== undefined)
     out.push({
-      path: ["components", name, "replication", c.replication.acks !== undefined ? "acks" : "failover"],
+      path: ["components", name, "replication", single],
       message: "with a single replica there is no follower to wait for or to fail over to",
       hint: "raise replication.factor",
       atKey: true,
     });
+  if (rep?.minInsync !== undefined && factor > 1) {
+    if (rep.minInsync > factor)
+      out.push({
+        path: ["components", name, "replication", "minInsync"],
+        message: `${rep.minInsync} in-sync replicas needed, of ${factor}: every publish would be refused`,
+        expected: `at most ${factor} (replication.factor)`,
+      });
+    else if (rep.acks !== "all")
+      out.push({
+        path: ["components", name, "replication", "minInsync"],
+        message:
+          "minInsync counts the replicas a publish with acks all waits for; with acks 1 only the leader's append is awaited",
+        hint: "add acks: all, or remove minInsync",
+        atKey: true,
+      });
+  }
   return out;
 }
 
@@ -93,7 +128,16 @@ export function queueProblems(
 }
 
 /** Fields that only a consumer of a topic (a group reading a log) has. */
-const TOPIC_ONLY = ["group", "assignment", "startAt", "start", "sessionTimeout", "rebalancePause"] as const;
+const TOPIC_ONLY = [
+  "group",
+  "assignment",
+  "startAt",
+  "start",
+  "sessionTimeout",
+  "rebalancePause",
+  "rebalance",
+  "resets",
+] as const;
 
 export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: Ref): Problem[] {
   const out: Problem[] = [];
@@ -109,6 +153,13 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
   const source = (c.topic ?? c.queue)!;
   if (c.queue !== undefined) {
     ref(at("queue"), c.queue, ["queue"], "queue");
+    if (c.commit === "auto")
+      out.push({
+        path: at("commit"),
+        message:
+          "commit: auto commits a group's offsets in a topic; a queue's messages are acknowledged one by one",
+        expected: "before or after",
+      });
     for (const f of TOPIC_ONLY)
       if (c[f] !== undefined)
         out.push({
@@ -132,12 +183,31 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
       }
   }
   if (c.autoscale) out.push(...autoscaleProblems(c, at, d));
+  if (c.autoCommitInterval !== undefined && c.commit !== "auto")
+    out.push({
+      path: at("autoCommitInterval"),
+      message: `autoCommitInterval is the period of commit: auto; this consumer commits ${c.commit ?? "after"} processing`,
+      hint: "add commit: auto, or remove autoCommitInterval",
+      atKey: true,
+    });
   c.steps.forEach((s, i) => {
     if ("publish" in s && s.publish === source)
       out.push({
         path: at("steps", i, "publish"),
         message: `consumer "${name}" publishes to "${source}", the ${c.topic !== undefined ? "topic" : "queue"} it reads: each message would make another, forever`,
         hint: "publish to another topic or queue",
+      });
+  });
+  c.resets?.forEach((r, i) => {
+    const start = c.start ?? 0;
+    if (r.at <= start || r.at >= d.duration)
+      out.push({
+        path: at("resets", i, "at"),
+        message:
+          r.at <= start
+            ? `a reset at ${r.at / 1000}s, when the group has not joined yet (it joins at ${start / 1000}s)`
+            : `a reset at ${r.at / 1000}s, after the run's ${d.duration / 1000}s`,
+        expected: `a time after the group joins (${start / 1000}s) and before the end of the run (${d.duration / 1000}s)`,
       });
   });
   if (c.start !== undefined && c.start >= d.duration)
@@ -162,6 +232,14 @@ function autoscaleProblems(
 ): Problem[] {
   const a = c.autoscale!;
   const out = autoscalePolicyProblems(at, a, c.instances);
+  if (c.rebalance === "cooperative")
+    out.push({
+      path: at("autoscale"),
+      message:
+        "an autoscaled group rebalances eagerly: instances joining and leaving a cooperative rebalance are not modelled yet",
+      hint: "remove rebalance: cooperative, or autoscale",
+      atKey: true,
+    });
   const t = c.topic !== undefined ? d.components[c.topic] : undefined;
   if (t?.kind === "topic") {
     const partitions = t.partitions ?? 1;

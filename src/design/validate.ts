@@ -7,10 +7,11 @@ import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
-import { gatewayProblems } from "./validate-gateway.js";
+import { gatewayProblems, limitStepProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
 import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
 import { realtimeProblems } from "./validate-realtime.js";
+import { outboxProblems, relayProblems } from "./validate-events.js";
 import { idempotencyProblems } from "./validate-idempotency.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
@@ -78,6 +79,7 @@ const FAULT_TARGETS: Kind[] = [
   "topic",
   "consumer",
   "queue",
+  "relay",
 ];
 
 export function validateDesign(d: Design): Problem[] {
@@ -268,7 +270,7 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
-        out.push(...topicProblems(name, c));
+        out.push(...topicProblems(name, c, d.duration));
         break;
       case "queue":
         c.zones?.forEach((z, i) => {
@@ -290,7 +292,7 @@ export function validateDesign(d: Design): Problem[] {
         for (const [route, steps] of Object.entries(routesOf(c)))
           steps.forEach((s, i) => {
             const p = c.kind === "consumer" ? at("steps", i) : at("routes", route, i);
-            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer"], "call");
+            if ("call" in s) ref([...p, "call"], s.call, ["service", "load-balancer", "gateway"], "call");
             if ("publish" in s) ref([...p, "publish"], s.publish, ["topic", "queue"], "publish");
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
@@ -315,6 +317,7 @@ export function validateDesign(d: Design): Problem[] {
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
             if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
+            if ("limit" in s) out.push(...limitStepProblems(s, p, c.kind, d));
             if ("write" in s || "update" in s || "transaction" in s)
               out.push(...idempotencyProblems(s, p, d));
             if ("update" in s) {
@@ -384,6 +387,7 @@ export function validateDesign(d: Design): Problem[] {
                   atKey: true,
                 });
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.write));
+              out.push(...outboxProblems(s, p, d, ref));
             }
             if ("cache" in s && s.cache) ref([...p, "cache"], s.cache, ["cache"], "cache");
           });
@@ -402,6 +406,9 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        break;
+      case "relay":
+        out.push(...relayProblems(name, c, d, ref));
         break;
       case "realtime":
         c.zones?.forEach((z, i) => {

@@ -9,8 +9,9 @@
 // without keeping a record per message.
 //
 // Ordering (MQ-04): a message whose processing completes, for the first time,
-// while the previous message of the same key (same partition) has not yet
-// been processed, lost or given up, is counted out of order.
+// while the previous message of the same key (same partition; or, for a key
+// a partition count change moved, its last one in the old partition) has not
+// yet been processed, lost or given up, is counted out of order.
 import {
   COUNT_MASK,
   DEDUPED,
@@ -47,6 +48,12 @@ export class DeliveryLedger {
   failed = 0;
   outOfOrder = 0;
   processings = 0;
+  /**
+   * The previous message of the same key in another partition, for a
+   * message whose key moved there (a topic's partition count changed):
+   * [partition, offset], or null. Unset: keys never move.
+   */
+  crossPrev: ((p: number, o: number) => readonly [number, number] | null) | null = null;
   /** per partition: the first offset the group is accountable for (Infinity: not joined) */
   readonly from: Float64Array;
 
@@ -94,9 +101,12 @@ export class DeliveryLedger {
     if (n === 0) {
       this.leave(s);
       this.processedOnce++;
-      const prev = log.prev(o);
-      if (prev >= this.from[p]) {
-        const ps = log.state(this.g, prev);
+      let pp = p;
+      let prev = log.prev(o);
+      const cross = prev < 0 && this.crossPrev ? this.crossPrev(p, o) : null;
+      if (cross) [pp, prev] = cross;
+      if (prev >= this.from[pp]) {
+        const ps = this.logs[pp].state(this.g, prev);
         if (ps >= 0 && (ps & (COUNT_MASK | LOST | FAILED | DEDUPED)) === 0) this.outOfOrder++;
       }
       s = (s & ~(LOST | EXPIRED | FAILED | DEDUPED)) | 1;
@@ -158,6 +168,24 @@ export class DeliveryLedger {
     }
     log.setState(this.g, o, s);
     log.unpin(o);
+  }
+
+  /**
+   * The group's offset of partition p was moved forward over [from, to) (an
+   * offset reset): the messages it had not processed, nor is processing, are
+   * lost; returns how many.
+   */
+  skippedOver(p: number, from: number, to: number): number {
+    const log = this.logs[p];
+    let n = 0;
+    for (let o = Math.max(from, this.from[p], log.start); o < to; o++) {
+      const s = log.state(this.g, o);
+      if (s < 0 || (s & (COUNT_MASK | DEDUPED | FAILED | LOST | INFLIGHT_MASK)) !== 0) continue;
+      this.lost++;
+      n++;
+      log.setState(this.g, o, s | LOST);
+    }
+    return n;
   }
 
   /**

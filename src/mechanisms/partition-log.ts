@@ -156,6 +156,28 @@ export class PartitionLog {
     return { seg, i: o - seg.base };
   }
 
+  /**
+   * The first offset at or after `start` whose message was appended at or
+   * after `time` (Kafka's offsetsForTimes); `end` if none was. Needs the
+   * details of every readable message (none compacted).
+   */
+  offsetAtTime(time: number): number {
+    let lo = this.start;
+    let hi = this.end;
+    // append times never decrease along the log
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.time(mid) < time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Offset of the latest message with `key`, -1 if none is held. */
+  lastOffsetOf(key: number): number {
+    return this.lastOfKey.get(key) ?? -1;
+  }
+
   /** Whether the message at `o` is still held with its details (readable, or deleted but being processed). */
   holds(o: number): boolean {
     return this.detail(o) !== null;

@@ -31,6 +31,8 @@ export function newHistogram(significantDigits: 2 | 3 = 3): hdr.Histogram {
 
 /** The fields of hdr-histogram-js's JsHistogram that locate a value's counter. */
 interface HdrInternals {
+  getCountAtIndex(i: number): number;
+  valueFromIndex(i: number): number;
   subBucketHalfCountMagnitude: number;
   subBucketHalfCount: number;
   unitMagnitude: number;
@@ -62,6 +64,36 @@ export function recordFast(h: hdr.Histogram, value: number): void {
     }
   }
   h.recordValue(value);
+}
+
+/**
+ * A compact latency distribution for plots: counts in log-spaced buckets, ten
+ * per decade. Bucket i holds the values v with edgesMs[i] <= v < edgesMs[i + 1];
+ * only the span from the first to the last non-empty bucket is kept.
+ */
+export interface LatencyHistogram {
+  edgesMs: number[];
+  counts: number[];
+}
+
+export const HISTOGRAM_BUCKETS_PER_DECADE = 10;
+/** Edges 10^(j/10) ms rounded to three significant digits, 1 us to 10^7 ms. */
+const LOG_EDGES_MS: readonly number[] = Array.from(
+  { length: 10 * HISTOGRAM_BUCKETS_PER_DECADE + 1 },
+  (_, i) =>
+    Number((10 ** ((i - 3 * HISTOGRAM_BUCKETS_PER_DECADE) / HISTOGRAM_BUCKETS_PER_DECADE)).toPrecision(3)),
+);
+
+/** Index of the log bucket holding `ms` (values past the last edge go to the last bucket). */
+function logBucket(ms: number): number {
+  let lo = 0;
+  let hi = LOG_EDGES_MS.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (LOG_EDGES_MS[mid] <= ms) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 export class LatencyRecorder {
@@ -100,6 +132,28 @@ export class LatencyRecorder {
     this.count = 0;
     this.sum = 0;
     this.max = 0;
+  }
+
+  /**
+   * The distribution in log buckets. Each HdrHistogram counter (three
+   * significant digits, far finer than a log bucket) goes to the bucket of its
+   * lowest value: a counter straddling an edge is not split.
+   */
+  histogram(): LatencyHistogram {
+    const counts = new Array<number>(LOG_EDGES_MS.length - 1).fill(0);
+    if (this.count === 0) return { edgesMs: [], counts: [] };
+    const h = this.hist as unknown as HdrInternals;
+    let first = counts.length;
+    let last = -1;
+    for (let i = 0; i < h.countsArrayLength; i++) {
+      const n = h.getCountAtIndex(i);
+      if (n === 0) continue;
+      const b = logBucket(h.valueFromIndex(i) / US_PER_MS);
+      counts[b] += n;
+      if (b < first) first = b;
+      if (b > last) last = b;
+    }
+    return { edgesMs: LOG_EDGES_MS.slice(first, last + 2), counts: counts.slice(first, last + 1) };
   }
 
   summary(): LatencySummary {

@@ -64,6 +64,7 @@ export class RequestMetrics {
     s.get("throughput").push(this.windowDone - this.windowFailed);
     s.get("errors").push(this.windowFailed);
     s.get("p50").push(this.window.percentile(50));
+    s.get("p95").push(this.window.percentile(95));
     s.get("p99").push(this.window.percentile(99));
     if (this.windowDegraded > 0 || s.has("degraded")) s.get("degraded").push(this.windowDegraded);
     this.windowDegraded = 0;

@@ -6,7 +6,7 @@ import type { ComponentReport } from "../components/runtime.js";
 import type { RunResult } from "../components/simulation.js";
 import { parseSlo } from "../design/slo.js";
 import { type ConsistencySummary, summarize } from "../mechanisms/consistency.js";
-import { LatencyRecorder, type LatencySummary } from "../metrics/latency.js";
+import { type LatencyHistogram, LatencyRecorder, type LatencySummary } from "../metrics/latency.js";
 import { evaluateSlo, type SloResult } from "./slo.js";
 
 export const REPORT_VERSION = 1;
@@ -25,6 +25,8 @@ export interface RouteReport {
   requests: RequestCounts;
   /** over successful requests */
   latencyMs: Omit<LatencySummary, "count">;
+  /** the successful requests' latencies in log-spaced buckets (for plots) */
+  latencyHistogram: LatencyHistogram;
   /** successful requests per simulated second */
   throughputPerSec: number;
   /** ok / (ok + failed) */
@@ -38,7 +40,7 @@ export interface Report extends RouteReport {
   durationMs: number;
   routes: Record<string, RouteReport>;
   components: Record<string, ComponentReport>;
-  faults: { description: string; startMs: number; endMs: number | null }[];
+  faults: { description: string; targets: string[]; startMs: number; endMs: number | null }[];
   /** present when the design has a database */
   consistency?: ConsistencySummary & {
     lostAcknowledgedWrites: number;
@@ -72,6 +74,7 @@ function routeReport(
   return {
     requests: { total: ok + failed + inFlight, ok, failed, inFlight, degraded, byOutcome },
     latencyMs: lat,
+    latencyHistogram: latency.histogram(),
     throughputPerSec: seconds > 0 ? ok / seconds : 0,
     availability: ok + failed > 0 ? ok / (ok + failed) : 1,
   };

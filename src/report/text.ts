@@ -2,6 +2,7 @@
 import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
 import { messagingLines } from "./text-messaging.js";
+import { eventLines } from "./text-events.js";
 import { realtimeLines } from "./text-realtime.js";
 import { capacityLines, discoveryLines, sessionLines } from "./text-capacity.js";
 
@@ -116,6 +117,8 @@ export function renderText(rep: Report): string {
   if (cdn.length) out.push("", ...cdn);
   const messaging = messagingLines(rep);
   if (messaging.length) out.push("", ...messaging);
+  const events = eventLines(rep, ms);
+  if (events.length) out.push("", ...events);
   const realtime = realtimeLines(rep, ms);
   if (realtime.length) out.push("", ...realtime);
   const capacity = capacityLines(rep);
@@ -126,6 +129,8 @@ export function renderText(rep: Report): string {
   if (sessions.length) out.push("", ...sessions);
   const gateways = gatewayLines(rep);
   if (gateways.length) out.push("", ...gateways);
+  const limitSteps = limitStepLines(rep);
+  if (limitSteps.length) out.push("", ...limitSteps);
   if (rep.faults.length) {
     out.push("");
     out.push("faults:");
@@ -213,7 +218,8 @@ function dataLines(rep: Report): string[] {
       }
       parts.push(line);
     }
-    if (d.replication) {
+    // a quorum store's `replication` is replicas per DC, not a leader's followers
+    if (d.replication && Array.isArray(d.replication.nodes)) {
       const lags = d.replication.nodes.filter((n) => n.role !== "primary").map((n) => ms(n.maxLagMs));
       parts.push(`${d.replication.mode} replication, max lag ${lags.join(" / ")}`);
     }
@@ -338,6 +344,28 @@ interface GatewayReport {
     failClosedRefusals: number;
     fallbackChecks: number;
   } | null;
+}
+
+interface LimitStepReport {
+  name: string;
+  onLimit: "skip" | "fail";
+  admitted: number;
+  limited: number;
+}
+
+/** One line per limit step of a service or consumer: what it let on, and what it stopped (suppressed or failed). */
+function limitStepLines(rep: Report): string[] {
+  const out: string[] = [];
+  const n = (v: number) => v.toLocaleString("en-US");
+  for (const [name, c] of Object.entries(rep.components)) {
+    const limits = (c as { limits?: unknown }).limits;
+    if ((c.kind !== "service" && c.kind !== "consumer") || !Array.isArray(limits)) continue;
+    for (const l of limits as LimitStepReport[])
+      out.push(
+        `${name} limit ${l.name}: ${n(l.admitted)} admitted, ${n(l.limited)} ${l.onLimit === "skip" ? "suppressed" : "rate-limited"}`,
+      );
+  }
+  return out;
 }
 
 /** One line per gateway, then one per limit (the most a key got through a window) and its store's troubles. */

@@ -1,0 +1,203 @@
+// examples/messaging/notifications.yaml and notifications-push.yaml (DC-11,
+// MQ-20): priority topics against a shared FIFO topic, per-user delivery
+// limits, dedup of redeliveries, and a rate-limited push provider. Every
+// expectation is derived from the designs' rates.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadDesign } from "../src/design/load.js";
+import { runFile } from "./support/run.js";
+
+interface Delivery {
+  messages: number;
+  processedOnce: number;
+  duplicated: number;
+  lost: number;
+  failed: number;
+  pending: number;
+  processings: number;
+}
+interface ConsumerReport {
+  instances: number;
+  delivery: Delivery;
+  lag: { maxSeconds: number; maxMessages: number; messages: number };
+  limited?: number;
+  limits?: { admitted: number; limited: number }[];
+  dedup?: { skipped: number };
+  series: { processed: number[] };
+}
+const near = (x: number, want: number, tol: number) =>
+  expect(Math.abs(x - want), `${x} vs ${want} (tolerance ${tol})`).toBeLessThanOrEqual(tol);
+
+/** P(X = k) for X ~ Binomial(n, p), k = 0..kmax, by the recurrence from P(X = 0). */
+function binomialPmf(n: number, p: number, kmax: number): number[] {
+  const out = [Math.exp(n * Math.log1p(-p))];
+  for (let k = 1; k <= kmax; k++) out.push((out[k - 1] * (n - k + 1) * p) / (k * (1 - p)));
+  return out;
+}
+
+describe("examples/messaging/notifications.yaml", () => {
+  const file = "examples/messaging/notifications.yaml";
+  const { design } = loadDesign(readFileSync(file, "utf8"), file);
+  const r = runFile(file);
+  const c = (name: string) => r.components[name] as unknown as ConsumerReport;
+  const messages = (topic: string) => (r.components[topic] as unknown as { messages: number }).messages;
+  type Spec = (typeof design.components)[string];
+  const consumer = (name: string) => design.components[name] as Extract<Spec, { kind: "consumer" }>;
+  const workers = (name: string) => (consumer(name).instances ?? 1) * (consumer(name).concurrency ?? 1);
+
+  // every worker spends exp(10ms) a message: 100 messages/s each
+  const perWorker = 100;
+  const app = design.components.app as Extract<Spec, { kind: "workload" }>;
+  const celebrity = design.components.celebrity as Extract<Spec, { kind: "workload" }>;
+  const steady = (app.arrival as { rate: number }).rate;
+  const spike = celebrity.arrival as { rate: number; multiplier: number; for: number; at: number };
+  const burstRate = spike.rate * spike.multiplier;
+  const burstS = spike.for / 1000;
+
+  it("the same 16 workers either way: split by priority, or all on the shared topic", () => {
+    const isolated = ["p0-workers", "p1-workers", "p2-workers", "p3-workers"].map(workers);
+    expect(isolated.reduce((a, b) => a + b, 0)).toBe(workers("shared-workers"));
+    expect(messages("all")).toBe(messages("p0") + messages("p1") + messages("p2") + messages("p3"));
+  });
+
+  it("shared FIFO: the burst's backlog sits in front of every P0 alert (head-of-line blocking)", () => {
+    const mu = workers("shared-workers") * perWorker;
+    const backlog = (steady + burstRate - mu) * burstS;
+    const s = c("shared-workers");
+    // a message published as the burst ends waits for the whole backlog; batches of 500 add ~1s and tail idling
+    near(s.lag.maxMessages, backlog, 0.1 * backlog);
+    near(s.lag.maxSeconds, backlog / mu, 0.15 * (backlog / mu));
+    expect(s.lag.maxSeconds).toBeGreaterThan(10);
+  });
+
+  it("priority topics: P0 never waits behind P2 (lag far under the 10 s target); P2 absorbs the burst", () => {
+    const p0 = c("p0-workers");
+    // 10/s on 2 workers of 100/s: utilisation 5%, a message waits for little more than its own processing
+    expect(p0.lag.maxSeconds).toBeLessThan(1);
+    expect(p0.delivery.lost + p0.delivery.duplicated).toBe(0);
+    // P2 alone: at least (3,000 - 800) x 40s behind, i.e. 110 s of its 800/s (the crash only adds to it)
+    const mu2 = workers("p2-workers") * perWorker;
+    const p2 = c("p2-workers");
+    expect(p2.lag.maxSeconds).toBeGreaterThan(((burstRate - mu2) * burstS) / mu2);
+    // ... and it catches up before the end (draining at 800 - 40 = 760/s)
+    expect(p2.delivery.pending).toBe(0);
+  });
+
+  it("per-user limit: the outbox gets min(n, 5) of each follower's n P2 notifications", () => {
+    const limit = 5;
+    const U = celebrity.routes[0].keys!.count!;
+    const N = messages("p2");
+    const pmf = binomialPmf(N, 1 / U, limit);
+    const below = pmf.reduce((a, q, k) => a + q * (limit - k), 0);
+    // E[min(X, 5)] = 5 - E[(5 - X)+]; and its variance over U followers (nearly independent for N >> 1)
+    const mean = limit - below;
+    const second =
+      pmf.reduce((a, q, k) => a + q * k * k, 0) + (1 - pmf.reduce((a, q) => a + q, 0)) * limit * limit;
+    const sd = Math.sqrt(U * (second - mean * mean));
+    const p2 = c("p2-workers");
+    const [l] = p2.limits!;
+    near(l.admitted, U * mean, 4 * sd);
+    // each message passed the limit once: redeliveries were skipped before it
+    expect(l.admitted + l.limited).toBe(N);
+    expect(p2.limited).toBe(l.limited);
+    // suppressed is handled: nothing failed or lost, and only the admitted went on to the outbox
+    expect(p2.delivery.failed + p2.delivery.lost).toBe(0);
+    const others = ["p0-workers", "p1-workers", "p3-workers"].reduce(
+      (a, n) => a + c(n).delivery.processings,
+      0,
+    );
+    // (a message whose publish was on its way at the end is in the outbox but not yet processed)
+    const extra = messages("outbox") - (others + l.admitted);
+    expect(extra).toBeGreaterThanOrEqual(0);
+    expect(extra).toBeLessThanOrEqual(workers("p0-workers") + workers("p1-workers") + workers("p3-workers"));
+  });
+
+  it("a worker crash with commit-after: duplicates without dedup, none with it", () => {
+    const batch = consumer("p2-replay").batch!;
+    const replay = c("p2-replay");
+    // what the dead instance had processed of its batch but not committed: at most one batch
+    expect(replay.delivery.duplicated).toBeGreaterThan(0);
+    expect(replay.delivery.duplicated).toBeLessThanOrEqual(batch);
+    expect(replay.delivery.lost).toBe(0);
+    // the duplicates count against the recipients' limits again
+    const [rl] = replay.limits!;
+    expect(rl.admitted + rl.limited).toBe(replay.delivery.processings);
+    expect(replay.delivery.processings).toBe(messages("p2") + replay.delivery.duplicated);
+
+    const deduped = c("p2-workers");
+    expect(deduped.delivery.duplicated + deduped.delivery.lost).toBe(0);
+    expect(deduped.dedup!.skipped).toBeGreaterThan(0);
+    expect(deduped.dedup!.skipped).toBeLessThanOrEqual(batch);
+  });
+});
+
+describe("examples/messaging/notifications-push.yaml", () => {
+  const file = "examples/messaging/notifications-push.yaml";
+  const { design } = loadDesign(readFileSync(file, "utf8"), file);
+  const r = runFile(file);
+  type Spec = (typeof design.components)[string];
+  interface Gw {
+    admitted: number;
+    limited: number;
+    series: { admitted: number[]; limited: number[] };
+  }
+  const gw = (name: string) => r.components[name] as unknown as Gw;
+  const c = (name: string) =>
+    r.components[name] as unknown as ConsumerReport & { calls: Record<string, { failed: number }> };
+  const consumer = (name: string) => design.components[name] as Extract<Spec, { kind: "consumer" }>;
+  const W = (consumer("pushers").instances ?? 1) * (consumer("pushers").concurrency ?? 1);
+  const limit = (design.components.apns as Extract<Spec, { kind: "gateway" }>).limits![0].limit!;
+  const shop = (design.components.shop as Extract<Spec, { kind: "workload" }>).arrival as {
+    rate: number;
+    multiplier: number;
+    at: number;
+    for: number;
+  };
+  const start = shop.at / 1000;
+  const end = start + shop.for / 1000;
+  const backlog = (shop.rate * shop.multiplier - limit) * (shop.for / 1000);
+  // the backlog drains at limit - base rate, after the burst
+  const drained = end + backlog / (limit - shop.rate);
+  // whole seconds surely inside the backlog (a second's margin at each end)
+  const saturated: number[] = [];
+  for (let s = start + 1; s < drained - 2; s++) saturated.push(s);
+
+  it("the provider's limit is the bottleneck: exactly its quota a second goes through while a backlog waits", () => {
+    // a fixed window of 1s aligned with the report's seconds: every window's quota is taken
+    for (const s of saturated) expect(gw("apns").series.admitted[s], `at ${s}s`).toBe(limit);
+    // (the eager group gives some up, so its backlog drains sooner: saturated at least through the burst)
+    for (const s of saturated.filter((t) => t < end))
+      expect(gw("apns-eager").series.admitted[s], `eager at ${s}s`).toBe(limit);
+    const p = c("pushers");
+    near(
+      p.lag.maxMessages,
+      backlog,
+      4 * Math.sqrt(shop.rate * shop.multiplier * (shop.for / 1000)) + 0.02 * backlog,
+    );
+    // it catches up when the backlog has drained at 1,000 - 400 = 600/s
+    const caughtUp = p.series.processed.findIndex((n, s) => s > end && n < 0.9 * limit);
+    near(caughtUp, drained, 3);
+  });
+
+  it("honouring Retry-After: one refusal per worker per window, and nothing given up", () => {
+    const g = gw("apns");
+    // a refused worker waits for the next window, where its retry fits (64 < 1,000)
+    for (const n of g.series.limited) expect(n).toBeLessThanOrEqual(W);
+    for (const s of saturated) expect(g.series.limited[s]).toBeGreaterThan(0);
+    const p = c("pushers");
+    expect(p.delivery.failed).toBe(0);
+    expect(p.calls.apns.failed).toBe(0);
+  });
+
+  it("ignoring it: the workers hammer the empty window, and pushes refused 6 times are given up", () => {
+    const g = gw("apns-eager");
+    const burst = saturated.filter((t) => t < end);
+    const perSecond = burst.reduce((a, s) => a + g.series.limited[s], 0) / burst.length;
+    // a worker retries every ~5-50ms (capped exponential, full jitter) through the ~0.9s left of each window
+    expect(perSecond).toBeGreaterThan(10 * W);
+    expect(g.limited).toBeGreaterThan(10 * gw("apns").limited);
+    const e = c("eager-pushers");
+    expect(e.delivery.failed).toBeGreaterThan(0);
+    expect(e.delivery.failed).toBe(e.calls["apns-eager"].failed);
+  });
+});
