@@ -98,6 +98,60 @@ describe("examples/messaging/consumer-lag.yaml", () => {
     }
     expect(four.lag.alertSeconds).toBeGreaterThan(eight.lag.alertSeconds!);
   });
+
+  describe("the autoscaled group", () => {
+    const auto = r.components.autoscaled as unknown as Group & {
+      capacity: {
+        peakInstances: number;
+        autoscaling: {
+          max: number;
+          cappedByPartitions: { requestedMax: number; partitions: number };
+          events: { t: number; from: number; to: number }[];
+        };
+      };
+    };
+    const P = 8;
+    const PER_INSTANCE = 250; // 1 / 4ms
+    const [BASE, BURST, FROM, TO] = [400, 3000, 20, 30];
+    // the example's policy: a decision each second, 2s to boot, a 1s rebalance
+    const [INTERVAL, BOOT, PAUSE] = [1, 2, 1];
+
+    it("scales out during the burst, to the partition count and never beyond it", () => {
+      const a = auto.capacity.autoscaling;
+      expect(a.cappedByPartitions).toEqual({ requestedMax: 16, partitions: P });
+      expect(a.max).toBe(P);
+      const out = a.events.filter((e) => e.to > e.from);
+      expect(out.length).toBeGreaterThan(0);
+      expect(out[0].t).toBeGreaterThanOrEqual(FROM * 1000);
+      expect(out[0].t).toBeLessThanOrEqual((FROM + 2 * INTERVAL) * 1000);
+      expect(out[0].to).toBe(P);
+      // in service at the end of every second, and launched at any time
+      expect(Math.max(...auto.series.instances)).toBe(P);
+      expect(auto.capacity.peakInstances).toBeLessThanOrEqual(P);
+      // and back to its min once the backlog is gone
+      expect(auto.series.instances.at(-1)).toBe(2);
+    });
+
+    it("its lag peaks between eight's and four's, and drains at eight's rate", () => {
+      // until the new instances own partitions: growing by BURST - 2 x 250, or by BURST while the group rebalances
+      const joined = INTERVAL + BOOT + PAUSE;
+      const before = (BURST - 2 * PER_INSTANCE) * (joined - PAUSE) + BURST * PAUSE;
+      const expected = before + (BURST - P * PER_INSTANCE) * (TO - FROM - joined);
+      expect(auto.lag.maxMessages).toBeGreaterThan(eight.lag.maxMessages);
+      expect(auto.lag.maxMessages).toBeLessThan(four.lag.maxMessages);
+      expect(auto.lag.maxMessages).toBeGreaterThan(0.9 * expected);
+      expect(auto.lag.maxMessages).toBeLessThan(1.1 * expected);
+      const drain = auto.lag.maxMessages / (P * PER_INSTANCE - BASE);
+      expect(drainedBy(auto, TO, 100)).toBeLessThanOrEqual(TO + Math.ceil(1.1 * drain) + 1);
+      expect(drainedBy(auto, TO, 100)).toBeLessThan(drainedBy(four, TO, 100));
+    });
+
+    it("loses and duplicates nothing through its rebalances", () => {
+      expect(auto.delivery.lost + auto.delivery.duplicated).toBe(0);
+      expect(conserved(auto)).toBe(true);
+      expect(auto.lag.messages).toBeLessThan(100);
+    });
+  });
 });
 
 describe("examples/messaging/priority-queue.yaml", () => {

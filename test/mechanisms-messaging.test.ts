@@ -17,6 +17,18 @@ describe("partition log", () => {
     expect([log.start, log.end, log.length, log.bytes]).toEqual([0, 10, 10, 500]);
   });
 
+  it("keeps each message's origin (its append time when none is given), across recycled segments", () => {
+    const log = new PartitionLog(2, 1);
+    log.append(0, 0, 10, 1);
+    log.append(1, 0, 20, 1, 3);
+    expect([log.origin(0), log.origin(1)]).toEqual([10, 3]);
+    for (let i = 2; i < 6; i++) log.append(i, 0, 10 * i, 1, i);
+    log.compact(4);
+    // the first segment's arrays were given to the last
+    for (let i = 6; i < 8; i++) log.append(i, 0, 10 * i, 1, 100 + i);
+    expect([4, 5, 6, 7].map((o) => log.origin(o))).toEqual([4, 5, 106, 107]);
+  });
+
   it("links each message to the previous one of its key", () => {
     const log = new PartitionLog(4, 1);
     const keys = [5, 6, 5, 7, 6, 5];
@@ -266,6 +278,25 @@ describe("queue store", () => {
     q.completed(first);
     q.delete(first);
     expect(q.id(q.take())).toBe(1);
+  });
+
+  it("keeps each message's origin, and says which completed processing is the first", () => {
+    const st = new QueueStore("standard");
+    const a = st.enqueue(1, 1, 50, 0, 7);
+    const b = st.enqueue(2, 2, 60, 0);
+    expect([st.origin(a), st.origin(b)]).toEqual([7, 60]);
+    expect(st.take()).toBe(a);
+    st.delivered(a);
+    st.release(a);
+    expect(st.take()).toBe(b);
+    st.delivered(b);
+    expect(st.take()).toBe(a);
+    st.delivered(a);
+    // two copies of a were out: the first to complete is its first processing, the other a duplicate
+    expect(st.completed(a)).toBe(true);
+    expect(st.completed(a)).toBe(false);
+    expect(st.completed(b)).toBe(true);
+    expect([st.processedOnce, st.duplicated]).toEqual([1, 1]);
   });
 
   it("priority: the most important class first, oldest first within it", () => {

@@ -46,6 +46,28 @@ describe("messaging validation", () => {
     expect(msg).toMatch(/raise its instances/);
   });
 
+  it("an autoscaled group needs a min the partitions can use and a target in the metric's unit", () => {
+    const scaled = (policy: string) => worker(`, autoscale: { ${policy} }`);
+    const msg = rejection(base(scaled("min: 6, max: 8, metric: lag, target: 100")));
+    expect(msg).toMatch(/bad\.yaml:\d+:\d+: autoscale\.min \(6\) is above topic "events"'s 4 partitions/);
+    expect(msg).toMatch(/expected: at most 4, or more partitions/);
+    expect(rejection(base(scaled("min: 1, max: 4, metric: lag, target: 50%")))).toMatch(
+      /lag target: .*\n {2}expected: a number of messages of lag per instance/,
+    );
+    expect(rejection(base(scaled("min: 1, max: 4, metric: rps-per-instance, target: 10/s")))).toMatch(
+      /"rps-per-instance" is not allowed here\n {2}expected: one of utilization, lag/,
+    );
+    expect(rejection(base(scaled("min: 3, max: 2, target: 60%")))).toMatch(/autoscale\.max \(2\) is below/);
+    // lag is a consumer's metric: a service has none
+    const service = base(worker()).replace(
+      "api: { kind: service, routes",
+      "api: { kind: service, autoscale: { min: 1, max: 2, metric: lag, target: 5 }, routes",
+    );
+    expect(rejection(service)).toMatch(
+      /"lag" is not allowed here\n {2}expected: one of utilization, rps-per-instance, queue/,
+    );
+  });
+
   it("a consumer may not publish to the topic it reads", () => {
     expect(rejection(base("{ kind: consumer, topic: events, steps: [{ publish: events }] }"))).toMatch(
       /consumer "worker" publishes to "events", the topic it reads: each message would make another, forever/,

@@ -10,8 +10,11 @@ import { type ScalingPolicy, TargetTracker } from "../mechanisms/autoscaling.js"
 import { type FleetController, IN_SERVICE } from "./fleet.js";
 import type { Station } from "./station.js";
 
-export type ScalingMetric = "utilization" | "rps-per-instance" | "queue";
+export type ScalingMetric = "utilization" | "rps-per-instance" | "queue" | "lag";
+/** what a service's fleet can track */
 export const SCALING_METRICS: readonly ScalingMetric[] = ["utilization", "rps-per-instance", "queue"];
+/** what a consumer group can track: its utilisation, or its lag (messages not yet committed) per instance */
+export const CONSUMER_SCALING_METRICS: readonly ScalingMetric[] = ["utilization", "lag"];
 
 export interface AutoscaleConfig {
   policy: ScalingPolicy;
@@ -21,6 +24,13 @@ export interface AutoscaleConfig {
   boot: Sampler;
   /** how long a drained instance may take to finish its in-flight work (0: cut at once) */
   drainMs: number;
+  /** metric lag: the consumer group's lag in messages now */
+  lag?: () => number;
+  /**
+   * the max asked for, when the policy's max was lowered to the topic's
+   * partition count (instances beyond it would own no partition)
+   */
+  cappedByPartitions?: { requestedMax: number; partitions: number };
 }
 
 export interface ScaleEvent {
@@ -71,6 +81,10 @@ export class Autoscaler implements FleetController {
       case "queue":
         value = (load.queue - p.queue) / (now - p.t) / inService;
         break;
+      case "lag":
+        // the backlog now, not an average: it is what the instances must work off
+        value = (this.cfg.lag?.() ?? 0) / inService;
+        break;
     }
     this.prev = { ...load, t: now };
     return value;
@@ -111,7 +125,9 @@ export class Autoscaler implements FleetController {
         ? `${(v * 100).toFixed(1)}%`
         : metric === "rps-per-instance"
           ? `${v.toFixed(1)}/s`
-          : v.toFixed(2);
+          : metric === "lag"
+            ? `${v.toFixed(0)} messages`
+            : v.toFixed(2);
     return `${metric} ${fmt(value)} ${direction === "out" ? "above" : "below"} target ${fmt(target)}`;
   }
 
@@ -122,6 +138,7 @@ export class Autoscaler implements FleetController {
       max: p.max,
       metric: this.cfg.metric,
       target: p.target,
+      ...(this.cfg.cappedByPartitions && { cappedByPartitions: this.cfg.cappedByPartitions }),
       events: this.events,
     };
   }

@@ -21,9 +21,17 @@
 // the rebalance pause the partitions are shared out again, each new owner
 // starting at the committed offset. A cooperative group stops only the
 // partitions that change owner (see cooperative-rebalance.ts).
+//
+// An autoscaled group (MQ-05, MQ-12) changes its membership the same way: a
+// launched instance joins once it has booted; a drained one leaves, finishing
+// and committing the batch it holds first (its fetch sent before the drain is
+// still processed), and stops once the rebalance has shared its partitions
+// out. Only instances in service own partitions.
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import type { GroupState } from "./consumer-group.js";
+import { DRAINING, IN_SERVICE } from "./fleet.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
+import { LatencyRecorder } from "../metrics/latency.js";
 import { CooperativeRebalance } from "./cooperative-rebalance.js";
 import { type ResetResult, type ResetTarget, resetOffsets } from "./offset-reset.js";
 import { OK } from "./outcomes.js";
@@ -81,6 +89,8 @@ export class Consumer extends Service {
   readonly group: GroupState;
   private readonly phase: Uint8Array;
   private readonly outstanding: Int32Array;
+  /** per instance: when its current batch's fetch was sent (a draining instance still processes that batch) */
+  private readonly fetchedAt: Float64Array;
   private readonly dedup: DedupStore | null;
   private pollEv = -1;
   private joinEv = -1;
@@ -114,6 +124,8 @@ export class Consumer extends Service {
   private readonly lagSeries: number[] = [];
   private readonly lagSecondsSeries: number[] = [];
   private readonly processedSeries: number[] = [];
+  /** from the request a message descends from to the end of the message's first completed processing */
+  private readonly endToEnd = new LatencyRecorder();
   private readonly partitionLag: number[][];
   private readonly partitionLagSeconds: number[][];
 
@@ -124,9 +136,11 @@ export class Consumer extends Service {
     super(name, ccfg);
     this.topic = ccfg.topic;
     this.group = ccfg.group;
-    const n = ccfg.instances;
+    // instance slots: a fleet that grows launches into spare ones
+    const n = this.instances();
     this.phase = new Uint8Array(n).fill(IDLE);
     this.outstanding = new Int32Array(n);
+    this.fetchedAt = new Float64Array(n);
     this.detectFor = new Int32Array(n).fill(-1);
     this.restarted = new Uint8Array(n);
     this.coop = ccfg.rebalance === "cooperative" ? new CooperativeRebalance(ccfg.group) : null;
@@ -153,6 +167,10 @@ export class Consumer extends Service {
     this.rebalanceEv = sim.q.on((token) => {
       if (token === this.rebalanceToken) this.maybeFinishRebalance();
     });
+    // a drained instance leaves the group (launched ones join in instanceStarted)
+    this.fleet.onPhase((m, phase) => {
+      if (phase === DRAINING && this.alive[m] === 1) this.beginRebalance();
+    });
   }
 
   override start(): void {
@@ -167,10 +185,37 @@ export class Consumer extends Service {
     return job.op === OP_MESSAGE || super.isTraffic(job);
   }
 
+  /** Instances that are members of the group: alive and in service (not booting, draining or stopped). */
   private live(): number[] {
     const out: number[] = [];
-    for (let m = 0; m < this.ccfg.instances; m++) if (this.alive[m] === 1) out.push(m);
+    for (let m = 0; m < this.phase.length; m++) if (this.member(m)) out.push(m);
     return out;
+  }
+
+  private member(m: number): boolean {
+    return this.alive[m] === 1 && this.fleet.phase[m] === IN_SERVICE;
+  }
+
+  /** Messages published and not yet committed, over the partitions (what a lag-based autoscaler tracks). */
+  totalLag(): number {
+    let lag = 0;
+    for (let p = 0; p < this.group.partitions; p++) lag += this.group.lag(p, this.topic.hw[p]);
+    return lag;
+  }
+
+  /**
+   * A draining instance is done once it holds no batch, no fetch or commit is
+   * on its way, and it owns no partition (the rebalance has moved them).
+   */
+  override idle(m: number): boolean {
+    if (!super.idle(m)) return false;
+    return this.phase[m] === DOWN || (this.phase[m] === IDLE && this.group.assigned[m].length === 0);
+  }
+
+  /** A launched instance has booted: it joins the group. */
+  override instanceStarted(m: number): void {
+    this.phase[m] = IDLE;
+    this.beginRebalance();
   }
 
   private join(): void {
@@ -188,7 +233,7 @@ export class Consumer extends Service {
   /** Instance m's next auto-commit, one interval from now (called off by its death: see autoCommit). */
   private scheduleAutoCommit(m: number): void {
     if (this.ccfg.commit !== "auto") return;
-    const arg = this.group.incarnation[m] * this.ccfg.instances + m;
+    const arg = this.group.incarnation[m] * this.phase.length + m;
     this.sim.q.schedule(this.ccfg.autoCommitIntervalMs, this.autoCommitEv, arg);
   }
 
@@ -199,7 +244,7 @@ export class Consumer extends Service {
    * again what was processed since the commit.
    */
   private autoCommit(arg: number): void {
-    const n = this.ccfg.instances;
+    const n = this.phase.length;
     const m = arg % n;
     if (this.alive[m] === 0 || Math.floor(arg / n) !== this.group.incarnation[m]) return;
     if (this.group.assigned[m].length > 0) {
@@ -229,6 +274,7 @@ export class Consumer extends Service {
     }
     if (this.group.assigned[m].length === 0) return;
     this.phase[m] = FETCHING;
+    this.fetchedAt[m] = this.sim.now;
     this.group.batchLen[m] = 0;
     const f = this.sim.child(null, this, m);
     f.op = OP_FETCH;
@@ -345,7 +391,9 @@ export class Consumer extends Service {
       // the message's partition and offset
       job.shard = p;
       job.expect = o;
-      job.start = sim.now;
+      // sent when the batch was fetched: an instance draining since then still processes it
+      job.start = this.fetchedAt[m];
+      job.origin = log.origin(o);
       this.accept(job);
     }
     if (--this.outstanding[m] === 0) this.batchProcessed(m);
@@ -364,7 +412,7 @@ export class Consumer extends Service {
       return this.sim.release(job);
     }
     if (job.outcome === OK) {
-      g.ledger.completed(p, o);
+      if (g.ledger.completed(p, o)) this.endToEnd.record(this.sim.now - job.origin);
       this.dedup?.record(id, this.sim.now);
     } else if (job.attempt + 1 < this.ccfg.attempts) {
       // another try, at the back of the instance's queue
@@ -380,6 +428,7 @@ export class Consumer extends Service {
       again.expect = o;
       again.attempt = job.attempt + 1;
       again.start = job.start;
+      again.origin = job.origin;
       this.sim.release(job);
       return this.accept(again);
     } else {
@@ -419,6 +468,7 @@ export class Consumer extends Service {
     g.batchLen[m] = 0;
     this.phase[m] = DOWN;
     this.outstanding[m] = 0;
+    if (this.fleet.phase[m] === DRAINING) this.fleet.checkDrained(m);
     this.detectFor[m] = g.incarnation[m];
     this.sim.q.schedule(this.ccfg.sessionTimeoutMs, this.detectEv, m);
     if (this.coop && this.rebalancing) {
@@ -462,7 +512,7 @@ export class Consumer extends Service {
       }
     }
     this.stopAll = true;
-    for (let m = 0; m < this.ccfg.instances; m++) {
+    for (let m = 0; m < this.phase.length; m++) {
       if (this.alive[m] === 0) continue;
       // fetches waiting at the broker come back (empty) and pending polls are called off
       if (this.group.parked[m] >= 0) this.topic.answerParked(this.group, m);
@@ -474,8 +524,12 @@ export class Consumer extends Service {
   private maybeFinishRebalance(): void {
     if (!this.rebalancing || this.sim.now < this.rebalanceEnd) return;
     if (this.coop && !this.stopAll) return this.finishCooperative();
+    // members and the instances leaving (draining) finish their batches first
+    const fleet = this.fleet.phase;
+    for (let m = 0; m < this.phase.length; m++)
+      if (this.alive[m] === 1 && (fleet[m] === IN_SERVICE || fleet[m] === DRAINING) && this.phase[m] !== IDLE)
+        return;
     const live = this.live();
-    for (const m of live) if (this.phase[m] !== IDLE) return;
     this.rebalancing = false;
     this.stopAll = false;
     this.coop?.clear();
@@ -492,6 +546,8 @@ export class Consumer extends Service {
     this.dueResets.length = 0;
     this.group.assign(live);
     for (const m of live) this.schedulePoll(m, 0);
+    // those leaving own nothing now: they stop
+    for (let m = 0; m < this.phase.length; m++) if (fleet[m] === DRAINING) this.fleet.checkDrained(m);
   }
 
   /** Every instance has given up the partitions it lost: they go to their new owners. */
@@ -601,6 +657,7 @@ export class Consumer extends Service {
       group: this.ccfg.groupName,
       commit: this.ccfg.commit,
       delivery: { ...counts, deliveries: this.deliveries },
+      endToEndMs: this.endToEnd.summary(),
       lag: {
         messages: lag,
         seconds: round3(lagMs / 1000),
@@ -613,8 +670,8 @@ export class Consumer extends Service {
       rebalance: this.ccfg.rebalance,
       partitionsRevoked: this.eagerRevoked + (this.coop?.revoked ?? 0),
       commitsRefused: g.commitsRefused,
-      assignment: g.assigned.map((a, m) => (this.alive[m] === 1 ? [...a] : [])),
-      idleInstances: g.assigned.filter((a, m) => this.alive[m] === 1 && a.length === 0).length,
+      assignment: g.assigned.map((a, m) => (this.member(m) ? [...a] : [])),
+      idleInstances: g.assigned.filter((a, m) => this.member(m) && a.length === 0).length,
       ...(this.ccfg.resets.length > 0 ? { resets: this.resetsReport() } : {}),
       ...(this.dedup ? { dedup: { skipped: this.dedupSkipped, ids: this.dedup.size } } : {}),
     };

@@ -83,6 +83,13 @@ export class Job {
   region = 0;
   /** time the call was sent, and time it entered the callee's queue */
   start = 0;
+  /**
+   * time the user request this work descends from began (-1: none): kept by
+   * every call made for it, carried by the messages it publishes and by the
+   * work those messages cause, so a pipeline's end-to-end latency can be
+   * measured at each of its stages
+   */
+  origin = -1;
   enqueued = 0;
   /** position in the callee's plan, and a sub-phase within a step */
   step = 0;
@@ -166,6 +173,7 @@ export class Job {
     this.headers = 0;
     this.region = 0;
     this.start = 0;
+    this.origin = -1;
     this.enqueued = 0;
     this.step = 0;
     this.phase = 0;
@@ -243,6 +251,7 @@ export class Job {
     this.tier = from.tier;
     this.headers = from.headers;
     this.region = from.region;
+    this.origin = from.origin;
     this.priority = from.priority;
     this.deadline = from.deadline;
   }

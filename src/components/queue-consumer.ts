@@ -8,8 +8,14 @@
 // timeout, then it is delivered again); a message whose steps fail is given
 // back (nacked) to be received again, up to the queue's maxReceives. A dedup
 // store of processed message ids skips redeliveries.
+//
+// Autoscaled, a launched instance starts receiving once it has booted; a
+// drained one stops asking, finishes what it holds (a receive already
+// answered included) and stops.
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
+import { LatencyRecorder } from "../metrics/latency.js";
+import { DRAINING, IN_SERVICE } from "./fleet.js";
 import { OK } from "./outcomes.js";
 import type { Queue } from "./queue.js";
 import type { ComponentReport, Sim } from "./runtime.js";
@@ -44,6 +50,8 @@ export class QueueConsumer extends Service {
   /** per instance: messages the queue put in its buffer for the receive on its way back (0: none) */
   readonly filled: Int32Array;
   private readonly receiving: Uint8Array;
+  /** per instance: when its pending receive was sent (a draining instance still processes its answer) */
+  private readonly receivedAt: Float64Array;
   private readonly outstanding: Int32Array;
   private readonly dedup: DedupStore | null;
   private pollEv = -1;
@@ -57,6 +65,8 @@ export class QueueConsumer extends Service {
   private readonly lagSeries: number[] = [];
   private readonly lagSecondsSeries: number[] = [];
   private readonly processedSeries: number[] = [];
+  /** from the request a message descends from to the end of the message's first completed processing */
+  private readonly endToEnd = new LatencyRecorder();
 
   constructor(
     name: string,
@@ -65,7 +75,9 @@ export class QueueConsumer extends Service {
     super(name, qc);
     this.queue = qc.source;
     this.ackBefore = qc.ackBefore;
-    const n = qc.instances;
+    // instance slots: a fleet that grows launches into spare ones
+    const n = this.instances();
+    this.receivedAt = new Float64Array(n);
     this.bufSlot = Array.from({ length: n }, () => new Int32Array(qc.batch));
     this.bufReceipt = Array.from({ length: n }, () => new Int32Array(qc.batch));
     this.incarnation = new Int32Array(n);
@@ -78,11 +90,32 @@ export class QueueConsumer extends Service {
   override attach(sim: Sim, index: number): void {
     super.attach(sim, index);
     this.pollEv = sim.q.on((m) => this.poll(m));
+    // a drained instance stops asking: a receive waiting at the queue is called off
+    this.fleet.onPhase((m, phase) => {
+      if (phase !== DRAINING || this.receiving[m] === 0) return;
+      if (this.queue.dropWaiting(this.index, m) > 0) this.receiving[m] = 0;
+    });
   }
 
   override start(): void {
     super.start();
-    for (let m = 0; m < this.qc.instances; m++) this.sim.q.schedule(0, this.pollEv, m);
+    for (let m = 0; m < this.instances(); m++)
+      if (this.fleet.phase[m] === IN_SERVICE) this.sim.q.schedule(0, this.pollEv, m);
+  }
+
+  /** A launched instance has booted: it starts receiving. */
+  override instanceStarted(m: number): void {
+    this.poll(m);
+  }
+
+  /** A draining instance is done once it holds no message and no receive is on its way. */
+  override idle(m: number): boolean {
+    return super.idle(m) && this.receiving[m] === 0 && this.outstanding[m] === 0;
+  }
+
+  /** Messages held by the queue (not yet deleted): what a lag-based autoscaler tracks. */
+  totalLag(): number {
+    return this.queue.store.depth;
   }
 
   protected override isTraffic(job: Job): boolean {
@@ -91,10 +124,11 @@ export class QueueConsumer extends Service {
 
   /** Asks the queue for messages if the instance has room for some and is not already asking. */
   private poll(m: number): void {
-    if (this.alive[m] === 0 || this.receiving[m] === 1) return;
+    if (this.alive[m] === 0 || this.receiving[m] === 1 || this.fleet.phase[m] !== IN_SERVICE) return;
     const room = this.qc.batch - this.outstanding[m];
     if (room <= 0) return;
     this.receiving[m] = 1;
+    this.receivedAt[m] = this.sim.now;
     this.filled[m] = 0;
     const r = this.sim.child(null, this, m);
     r.op = OP_FETCH;
@@ -150,10 +184,13 @@ export class QueueConsumer extends Service {
       job.priority = store.priorityClass(s);
       job.shard = s;
       job.expect = receipt;
-      job.start = now;
+      // sent when the receive was: an instance draining since then still processes it
+      job.start = this.receivedAt[m];
+      job.origin = store.origin(s);
       this.outstanding[m]++;
       this.accept(job);
     }
+    if (this.fleet.phase[m] === DRAINING) return this.fleet.checkDrained(m);
     if (n === 0 && now >= this.qc.stopMs) return;
     // ask again at once: the receive waits at the queue if there is nothing
     this.sim.q.schedule(0, this.pollEv, m);
@@ -181,7 +218,7 @@ export class QueueConsumer extends Service {
       return this.sim.release(job);
     }
     if (job.outcome === OK) {
-      store.completed(s);
+      if (store.completed(s)) this.endToEnd.record(this.sim.now - job.origin);
       this.completions++;
       this.dedup?.record(id, this.sim.now);
       if (!this.ackBefore) this.settle(m, s, job.expect, false);
@@ -198,6 +235,7 @@ export class QueueConsumer extends Service {
       again.expect = job.expect;
       again.attempt = job.attempt + 1;
       again.start = job.start;
+      again.origin = job.origin;
       this.sim.release(job);
       return this.accept(again);
     } else {
@@ -222,6 +260,7 @@ export class QueueConsumer extends Service {
     this.filled[m] = 0;
     this.receiving[m] = 0;
     this.outstanding[m] = 0;
+    if (this.fleet.phase[m] === DRAINING) this.fleet.checkDrained(m);
   }
 
   override restart(m: number): void {
@@ -261,6 +300,7 @@ export class QueueConsumer extends Service {
       commit: this.ackBefore ? "before" : "after",
       processings: this.completions,
       deliveries: this.deliveries,
+      endToEndMs: this.endToEnd.summary(),
       lag: {
         messages: store.depth,
         seconds: oldest === Infinity ? 0 : Math.round(now - oldest) / 1000,

@@ -123,16 +123,23 @@ export class Queue extends Station {
   }
 
   private take(job: Job): void {
-    this.store.enqueue(job.aux, job.key, this.sim.now, job.priority);
+    // the message carries when its request began (work no request asked for: its send)
+    this.store.enqueue(
+      job.aux,
+      job.key,
+      this.sim.now,
+      job.priority,
+      job.origin >= 0 ? job.origin : job.start,
+    );
     if (job.ledger > 0) this.sim.ledgers[job.ledger]!.appended(job);
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
   }
 
   /** A message received too often elsewhere lands here. */
-  takeDeadLetter(id: number, key: number, priorityClass: number): void {
+  takeDeadLetter(id: number, key: number, priorityClass: number, origin: number): void {
     this.receivedFromDeadLetter++;
-    this.store.enqueue(id, key, this.sim.now, priorityClass);
+    this.store.enqueue(id, key, this.sim.now, priorityClass, origin);
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
   }
@@ -192,16 +199,19 @@ export class Queue extends Station {
       this.answer(this.sim.pool.jobs[this.waiting.shift()]);
   }
 
-  /** A dead consumer instance's waiting receive is dropped. */
-  dropWaiting(callerIndex: number, m: number): void {
+  /** A dead (or leaving) consumer instance's waiting receive is dropped; returns how many were. */
+  dropWaiting(callerIndex: number, m: number): number {
     const rest = this.waiting.drain();
+    let dropped = 0;
     for (const id of rest) {
       const job = this.sim.pool.jobs[id];
       if (job.caller === callerIndex && job.callerInstance === m) {
         job.timer = -1;
         this.sim.release(job);
+        dropped++;
       } else this.waiting.push(id);
     }
+    return dropped;
   }
 
   /** Hands the receiving instance up to job.aux ready messages. */
@@ -217,7 +227,7 @@ export class Queue extends Station {
       if (s < 0) break;
       if (this.qcfg.maxReceives > 0 && store.receiveCount(s) > this.qcfg.maxReceives) {
         // received too often: off to the dead-letter queue (or dropped, without one)
-        this.deadLetter?.takeDeadLetter(store.id(s), store.key(s), store.priorityClass(s));
+        this.deadLetter?.takeDeadLetter(store.id(s), store.key(s), store.priorityClass(s), store.origin(s));
         store.deadLetter(s);
         continue;
       }

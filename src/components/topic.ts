@@ -320,7 +320,14 @@ export class Topic extends Station {
       const prev = this.logs[q].lastOffsetOf(job.key);
       if (prev >= 0) this.crossPrevs[p].set(log.end, [q, prev]);
     }
-    job.expect = log.append(job.aux, job.key, this.sim.now, job.size);
+    // the message carries when its request began (work no request asked for: its publish call)
+    job.expect = log.append(
+      job.aux,
+      job.key,
+      this.sim.now,
+      job.size,
+      job.origin >= 0 ? job.origin : job.start,
+    );
     if (job.ledger > 0) this.sim.ledgers[job.ledger]!.appended(job);
     this.appendedPer[p]++;
     if (this.tcfg.acks === "leader") {

@@ -165,6 +165,7 @@ export class Workload extends Component {
     // a user lives in one region: the region is a function of the user
     job.region = cfg.regions.length === 1 ? cfg.regions[0].region : this.home.of(user);
     job.start = sim.now;
+    job.origin = sim.now;
     this.generated++;
     this.metrics.issue(job.route);
     sim.send(job, cfg.target, -1);

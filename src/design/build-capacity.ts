@@ -1,6 +1,6 @@
 // Wires a service's capacity changes into its fleet: the price of its
 // instances and the controllers that change the fleet over time.
-import { Autoscaler } from "../components/autoscaler.js";
+import { type AutoscaleConfig, Autoscaler, type ScalingMetric } from "../components/autoscaler.js";
 import { type DeploymentConfig, Deployer } from "../components/deployment.js";
 import { ClientDiscovery } from "../components/discovery.js";
 import { Resize } from "../components/resize.js";
@@ -11,6 +11,7 @@ import { STOPPED } from "../components/fleet.js";
 import type { Component } from "../components/runtime.js";
 import type { Service, Step } from "../components/service.js";
 import { Sessions } from "../components/sessions.js";
+import type { Station } from "../components/station.js";
 import type { Store } from "../components/store.js";
 import { sampler } from "../kernel/distributions.js";
 import { instancePrice } from "../cost/prices.js";
@@ -46,31 +47,7 @@ export function configureFleet(service: Service, c: ServiceSpec): void {
   const D = DEFAULTS.capacity;
   service.fleet.configure(hourlyPrice(c) ?? 0);
   const drainMs = c.drain ?? D.drain;
-  const a = c.autoscale;
-  if (a) {
-    const metric = a.metric ?? D.metric;
-    const cooldown = a.cooldown ?? D.cooldown;
-    const [outMs, inMs] =
-      typeof cooldown === "number"
-        ? [cooldown, cooldown]
-        : [cooldown.out ?? D.cooldown, cooldown.in ?? D.cooldown];
-    service.fleet.addController(
-      new Autoscaler(service, {
-        policy: {
-          min: a.min,
-          max: a.max,
-          target: autoscaleTarget(metric, a.target),
-          tolerance: a.tolerance ?? D.tolerance,
-          outCooldownMs: outMs,
-          inCooldownMs: inMs,
-        },
-        metric,
-        intervalMs: a.interval ?? D.interval,
-        boot: sampler(a.bootTime ?? { type: "constant", value: D.bootTime }),
-        drainMs,
-      }),
-    );
-  }
+  if (c.autoscale) service.fleet.addController(newAutoscaler(service, c.autoscale, drainMs));
   const r = c.resize;
   if (r)
     service.fleet.addController(
@@ -111,6 +88,42 @@ export function configureFleet(service: Service, c: ServiceSpec): void {
       }));
     service.fleet.addController(new Deployer(service, versions, cfgs, drainMs));
   }
+}
+
+type AutoscaleSpec = Omit<NonNullable<ServiceSpec["autoscale"]>, "metric"> & { metric?: ScalingMetric };
+
+/**
+ * The autoscaler of a service's or a consumer group's fleet; `extra` gives a
+ * consumer's lag and its max lowered to the partition count.
+ */
+export function newAutoscaler(
+  station: Station,
+  a: AutoscaleSpec,
+  drainMs: number,
+  extra: Pick<AutoscaleConfig, "lag" | "cappedByPartitions"> = {},
+): Autoscaler {
+  const D = DEFAULTS.capacity;
+  const metric = a.metric ?? D.metric;
+  const cooldown = a.cooldown ?? D.cooldown;
+  const [outMs, inMs] =
+    typeof cooldown === "number"
+      ? [cooldown, cooldown]
+      : [cooldown.out ?? D.cooldown, cooldown.in ?? D.cooldown];
+  return new Autoscaler(station, {
+    policy: {
+      min: a.min,
+      max: extra.cappedByPartitions?.partitions ?? a.max,
+      target: autoscaleTarget(metric, a.target),
+      tolerance: a.tolerance ?? D.tolerance,
+      outCooldownMs: outMs,
+      inCooldownMs: inMs,
+    },
+    metric,
+    intervalMs: a.interval ?? D.interval,
+    boot: sampler(a.bootTime ?? { type: "constant", value: D.bootTime }),
+    drainMs,
+    ...extra,
+  });
 }
 
 /** In-memory sessions die with their instance; shared ones are read from their store by a first step. */

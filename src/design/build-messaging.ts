@@ -11,6 +11,7 @@ import type { Component, Sim } from "../components/runtime.js";
 import type { MessageSink, Step } from "../components/service.js";
 import { Topic } from "../components/topic.js";
 import { sampler } from "../kernel/distributions.js";
+import { newAutoscaler } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseCapacity } from "./validate.js";
@@ -105,21 +106,35 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
   });
 }
 
+/**
+ * An autoscaled group's most instances: its max, but no more than the
+ * topic's partitions (an instance beyond them would own none); null when the
+ * max is within them.
+ */
+export function partitionCap(c: ConsumerSpec, partitions: number): number | null {
+  return c.autoscale && c.autoscale.max > partitions ? partitions : null;
+}
+
 function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic): Consumer {
   const D = DEFAULTS.consumer;
-  const instances = c.instances ?? D.instances;
+  const instances = c.instances ?? c.autoscale?.min ?? D.instances;
+  const cap = partitionCap(c, t.logs.length);
+  const max = cap ?? c.autoscale?.max ?? instances;
+  // an autoscaled group can launch its whole fleet while as many instances are still leaving
+  const slots = c.autoscale ? 2 * Math.max(instances, max) : instances;
   const batch = c.batch ?? D.batch;
   const group = new GroupState(
     t.groups.length,
     t.logs,
-    instances,
+    slots,
     batch,
     c.startAt ?? D.startAt,
     c.assignment ?? D.assignment,
   );
   const alert = c.alertAbove;
-  return new Consumer(name, {
+  const con = new Consumer(name, {
     instances,
+    slots,
     concurrency: c.concurrency ?? D.concurrency,
     // a batch waits in its instance's queue for the workers: never refused
     queue: Number.POSITIVE_INFINITY,
@@ -147,6 +162,17 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
     alertAboveMessages: alert && "messages" in alert ? alert.messages : null,
     alertAboveMs: alert && "ms" in alert ? alert.ms : null,
   });
+  if (c.autoscale) {
+    con.fleet.configure(0);
+    // a leaving instance finishes and commits the batch it holds, however long that takes
+    con.fleet.addController(
+      newAutoscaler(con, c.autoscale, Number.POSITIVE_INFINITY, {
+        lag: () => con.totalLag(),
+        ...(cap !== null && { cappedByPartitions: { requestedMax: c.autoscale.max, partitions: cap } }),
+      }),
+    );
+  }
+  return con;
 }
 
 function queue(name: string, c: QueueSpec): Queue {
@@ -171,8 +197,10 @@ function queue(name: string, c: QueueSpec): Queue {
 function queueConsumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, q: Queue): QueueConsumer {
   const D = DEFAULTS.consumer;
   const alert = c.alertAbove;
-  return new QueueConsumer(name, {
-    instances: c.instances ?? D.instances,
+  const instances = c.instances ?? c.autoscale?.min ?? D.instances;
+  const qc = new QueueConsumer(name, {
+    instances,
+    slots: c.autoscale ? 2 * Math.max(instances, c.autoscale.max) : instances,
     concurrency: c.concurrency ?? D.concurrency,
     queue: Number.POSITIVE_INFINITY,
     rejectCause: QUEUE_FULL,
@@ -192,6 +220,14 @@ function queueConsumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, q: Qu
     alertAboveMessages: alert && "messages" in alert ? alert.messages : null,
     alertAboveMs: alert && "ms" in alert ? alert.ms : null,
   });
+  if (c.autoscale) {
+    qc.fleet.configure(0);
+    // a leaving instance finishes the messages it holds, however long that takes
+    qc.fleet.addController(
+      newAutoscaler(qc, c.autoscale, Number.POSITIVE_INFINITY, { lag: () => qc.totalLag() }),
+    );
+  }
+  return qc;
 }
 
 function capacityOf(capacity: string | number): { maxEntries?: number; maxBytes?: number } {

@@ -12,7 +12,7 @@ import {
   WRITE_STRATEGIES,
   type WriteStrategy,
 } from "../components/cache-writes.js";
-import { SCALING_METRICS, type ScalingMetric } from "../components/autoscaler.js";
+import { CONSUMER_SCALING_METRICS, SCALING_METRICS, type ScalingMetric } from "../components/autoscaler.js";
 import { STRATEGIES, type Strategy } from "../components/deployment.js";
 import { DNS_POLICIES } from "../components/dns.js";
 import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
@@ -831,6 +831,25 @@ const AutoscaleSchema = z
   })
   .meta({ description: "horizontal autoscaling by target tracking" });
 
+/** A consumer group's autoscaling: as a service's, tracking utilisation or lag, never beyond the partitions. */
+const ConsumerAutoscaleSchema = AutoscaleSchema.extend({
+  metric: z
+    .enum(CONSUMER_SCALING_METRICS as [ScalingMetric, ...ScalingMetric[]])
+    .optional()
+    .meta({
+      description:
+        "what is tracked: utilization (busy workers per instance in service, averaged over the interval) or lag (messages not yet committed, now, per instance in service); default utilization",
+    }),
+  target: z.union([z.string(), z.number()]).meta({
+    description: "the metric's target per instance: a percentage for utilization (60%), a count for lag (1k)",
+    examples: ["60%", "1k"],
+  }),
+  max: PositiveInt.meta({
+    description:
+      "most instances the group scales out to; a topic consumer's is lowered to the topic's partition count (more would own no partition)",
+  }),
+}).meta({ description: "horizontal autoscaling of the group by target tracking" });
+
 const ResizeSchema = z
   .strictObject({
     at: Duration.meta({ description: "when the instance type changes" }),
@@ -1255,8 +1274,9 @@ export const ConsumerSchema = z.strictObject({
   }),
   instances: PositiveInt.optional().meta({
     description:
-      "consumer instances (default 1); each partition is read by one of them, so those beyond the partition count idle",
+      "consumer instances (default 1, or autoscale.min); each partition is read by one of them, so those beyond the partition count idle",
   }),
+  autoscale: ConsumerAutoscaleSchema.optional(),
   concurrency: PositiveInt.optional().meta({
     description: "messages of its batch one instance processes at once (default 1)",
   }),

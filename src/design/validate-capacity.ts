@@ -16,6 +16,7 @@ const TARGET_UNITS: Record<ScalingMetric, { parse: (v: string | number) => numbe
   utilization: { parse: parsePercent, expected: "a percentage such as 60%" },
   "rps-per-instance": { parse: parseRate, expected: "a rate per instance such as 100/s" },
   queue: { parse: parseCount, expected: "a number of waiting requests per instance, such as 5" },
+  lag: { parse: parseCount, expected: "a number of messages of lag per instance, such as 1k" },
 };
 
 /** The autoscaling target in the metric's own unit (a fraction, requests per second, a count). */
@@ -38,52 +39,66 @@ export function fleetSlots(c: ServiceSpec): number {
   return c.autoscale || beside ? 2 * fleet : fleet;
 }
 
+/** A service's autoscale, or a consumer group's (whose metric may also be lag). */
+type AutoscaleSpec = Omit<NonNullable<ServiceSpec["autoscale"]>, "metric"> & { metric?: ScalingMetric };
+
+/** Checks of an autoscaling policy (a service's or a consumer group's) against itself and the starting fleet. */
+export function autoscalePolicyProblems(
+  at: (...p: (string | number)[]) => (string | number)[],
+  a: AutoscaleSpec,
+  instances: number | undefined,
+): Problem[] {
+  const out: Problem[] = [];
+  if (a.min > a.max)
+    out.push({
+      path: at("autoscale", "max"),
+      message: `autoscale.max (${a.max}) is below autoscale.min (${a.min})`,
+      expected: `a whole number >= ${a.min}`,
+    });
+  if (instances !== undefined && (instances < a.min || instances > a.max))
+    out.push({
+      path: at("instances"),
+      message: `the fleet starts with ${instances} instances, outside autoscale's ${a.min}..${a.max}`,
+      hint: "leave instances out to start at autoscale.min",
+    });
+  const metric = a.metric ?? "utilization";
+  const unit = TARGET_UNITS[metric];
+  let target = Number.NaN;
+  try {
+    target = unit.parse(a.target);
+  } catch (e) {
+    const err = e as UnitError;
+    out.push({
+      path: at("autoscale", "target"),
+      message: `${metric} target: ${err.message}`,
+      expected: unit.expected,
+      suggestion: err.suggestion,
+      hint: err.hint,
+    });
+  }
+  if (!Number.isNaN(target) && !(target > 0))
+    out.push({ path: at("autoscale", "target"), message: "the target must be greater than zero" });
+  else if (metric === "utilization" && target > 1)
+    out.push({
+      path: at("autoscale", "target"),
+      message: `a utilization target of ${target * 100}% can never be reached`,
+      expected: "a percentage up to 100%, typically 50% to 70%",
+    });
+  if (a.tolerance !== undefined && a.tolerance >= 1)
+    out.push({
+      path: at("autoscale", "tolerance"),
+      message: "a tolerance of 100% or more never lets the fleet scale in",
+      expected: "a percentage below 100%, typically 10%",
+    });
+  return out;
+}
+
 export function capacityProblems(name: string, c: ServiceSpec, d: Design): Problem[] {
   const out: Problem[] = [];
   const at = (...p: (string | number)[]) => ["components", name, ...p];
   const a = c.autoscale;
   if (a) {
-    if (a.min > a.max)
-      out.push({
-        path: at("autoscale", "max"),
-        message: `autoscale.max (${a.max}) is below autoscale.min (${a.min})`,
-        expected: `a whole number >= ${a.min}`,
-      });
-    if (c.instances !== undefined && (c.instances < a.min || c.instances > a.max))
-      out.push({
-        path: at("instances"),
-        message: `the fleet starts with ${c.instances} instances, outside autoscale's ${a.min}..${a.max}`,
-        hint: "leave instances out to start at autoscale.min",
-      });
-    const metric = a.metric ?? "utilization";
-    const unit = TARGET_UNITS[metric];
-    let target = Number.NaN;
-    try {
-      target = unit.parse(a.target);
-    } catch (e) {
-      const err = e as UnitError;
-      out.push({
-        path: at("autoscale", "target"),
-        message: `${metric} target: ${err.message}`,
-        expected: unit.expected,
-        suggestion: err.suggestion,
-        hint: err.hint,
-      });
-    }
-    if (!Number.isNaN(target) && !(target > 0))
-      out.push({ path: at("autoscale", "target"), message: "the target must be greater than zero" });
-    else if (metric === "utilization" && target > 1)
-      out.push({
-        path: at("autoscale", "target"),
-        message: `a utilization target of ${target * 100}% can never be reached`,
-        expected: "a percentage up to 100%, typically 50% to 70%",
-      });
-    if (a.tolerance !== undefined && a.tolerance >= 1)
-      out.push({
-        path: at("autoscale", "tolerance"),
-        message: "a tolerance of 100% or more never lets the fleet scale in",
-        expected: "a percentage below 100%, typically 10%",
-      });
+    out.push(...autoscalePolicyProblems(at, a, c.instances));
     // a balancer's weights name instances one by one; an autoscaled fleet's change
     for (const [lbName, lb] of Object.entries(d.components))
       if (lb.kind === "load-balancer" && lb.backend === name && lb.weights)

@@ -4,6 +4,7 @@
 // and it joins before the run ends.
 import type { ComponentSpec, Design } from "./schema.js";
 import type { Problem } from "./validate.js";
+import { autoscalePolicyProblems } from "./validate-capacity.js";
 
 type Kind = ComponentSpec["kind"];
 type Ref = (
@@ -182,6 +183,7 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
         break;
       }
   }
+  if (c.autoscale) out.push(...autoscaleProblems(c, at, d));
   if (c.autoCommitInterval !== undefined && c.commit !== "auto")
     out.push({
       path: at("autoCommitInterval"),
@@ -215,5 +217,39 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
       message: `the group joins at ${c.start / 1000}s, after the run's ${d.duration / 1000}s`,
       expected: "a time before the end of the run",
     });
+  return out;
+}
+
+/**
+ * A group's autoscaling: the policy's own checks, and a floor the topic can
+ * use. Its max may exceed the partition count (it is lowered to it, and the
+ * report says so), but its min may not: those instances would idle from the
+ * start.
+ */
+function autoscaleProblems(
+  c: ConsumerSpec,
+  at: (...p: (string | number)[]) => (string | number)[],
+  d: Design,
+): Problem[] {
+  const a = c.autoscale!;
+  const out = autoscalePolicyProblems(at, a, c.instances);
+  if (c.rebalance === "cooperative")
+    out.push({
+      path: at("autoscale"),
+      message:
+        "an autoscaled group rebalances eagerly: instances joining and leaving a cooperative rebalance are not modelled yet",
+      hint: "remove rebalance: cooperative, or autoscale",
+      atKey: true,
+    });
+  const t = c.topic !== undefined ? d.components[c.topic] : undefined;
+  if (t?.kind === "topic") {
+    const partitions = t.partitions ?? 1;
+    if (a.min > partitions)
+      out.push({
+        path: at("autoscale", "min"),
+        message: `autoscale.min (${a.min}) is above topic "${c.topic}"'s ${partitions} partitions: a partition is read by one instance of a group, so the others would idle`,
+        expected: `at most ${partitions}, or more partitions`,
+      });
+  }
   return out;
 }

@@ -565,15 +565,17 @@ export function validateDesign(d: Design): Problem[] {
                     ? (c.nodes ?? 1) * (1 + (c.replicas ?? 0))
                     : c.kind === "cdn"
                       ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
-                      : c.kind === "gateway" || c.kind === "limiter-store" || c.kind === "consumer"
-                        ? (c.instances ?? 1)
-                        : c.kind === "realtime"
-                          ? (c.instances ?? DEFAULTS.realtime.instances)
-                          : c.kind === "topic"
-                            ? (c.brokers ?? DEFAULTS.topic.brokers)
-                            : c.kind === "queue"
-                              ? (c.nodes ?? DEFAULTS.queue.nodes)
-                              : 1;
+                      : c.kind === "consumer"
+                        ? (c.instances ?? c.autoscale?.min ?? 1)
+                        : c.kind === "gateway" || c.kind === "limiter-store"
+                          ? (c.instances ?? 1)
+                          : c.kind === "realtime"
+                            ? (c.instances ?? DEFAULTS.realtime.instances)
+                            : c.kind === "topic"
+                              ? (c.brokers ?? DEFAULTS.topic.brokers)
+                              : c.kind === "queue"
+                                ? (c.nodes ?? DEFAULTS.queue.nodes)
+                                : 1;
         if (f.instance >= n)
           out.push({
             path: [...p, "instance"],

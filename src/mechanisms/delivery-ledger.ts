@@ -92,8 +92,8 @@ export class DeliveryLedger {
     } else if (s & FAILED) this.failed--;
   }
 
-  /** The processing of a copy completed. */
-  completed(p: number, o: number): void {
+  /** The processing of a copy completed; returns whether it was the message's first. */
+  completed(p: number, o: number): boolean {
     const log = this.logs[p];
     let s = this.landed(p, o);
     const n = s & COUNT_MASK;
@@ -117,6 +117,7 @@ export class DeliveryLedger {
     } else if (n === 2) s = (s & ~COUNT_MASK) | 3;
     log.setState(this.g, o, s);
     log.unpin(o);
+    return n === 0;
   }
 
   /** A copy was skipped because the group's dedup store had its id. */

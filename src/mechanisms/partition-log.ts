@@ -38,6 +38,8 @@ class Segment {
   ids: Float64Array | null;
   keys: Float64Array | null;
   times: Float64Array | null;
+  /** when the request each message descends from began (end-to-end latency is measured from it) */
+  origins: Float64Array | null;
   sizes: Float64Array | null;
   /** offset of the previous message with the same key, -1 if none is held */
   prev: Float64Array | null;
@@ -50,6 +52,7 @@ class Segment {
     this.ids = arrays.ids;
     this.keys = arrays.keys;
     this.times = arrays.times;
+    this.origins = arrays.origins;
     this.sizes = arrays.sizes;
     this.prev = arrays.prev;
     this.states = arrays.states;
@@ -64,6 +67,7 @@ interface Arrays {
   ids: Float64Array;
   keys: Float64Array;
   times: Float64Array;
+  origins: Float64Array;
   sizes: Float64Array;
   prev: Float64Array;
   states: Uint8Array[];
@@ -93,8 +97,11 @@ export class PartitionLog {
       throw new Error(`segment size must be a positive integer, got ${segmentSize}`);
   }
 
-  /** Appends a message and returns its offset. */
-  append(id: number, key: number, time: number, size: number): number {
+  /**
+   * Appends a message and returns its offset; `origin` is when the request it
+   * descends from began (default: its append time).
+   */
+  append(id: number, key: number, time: number, size: number, origin = time): number {
     const o = this.end;
     const S = this.segmentSize;
     let seg = this.segs.length > this.head ? this.segs[this.segs.length - 1] : null;
@@ -107,6 +114,7 @@ export class PartitionLog {
     seg.ids![i] = id;
     seg.keys![i] = key;
     seg.times![i] = time;
+    seg.origins![i] = origin;
     seg.sizes![i] = size;
     const p = this.lastOfKey.get(key);
     seg.prev![i] = p === undefined ? -1 : p;
@@ -127,6 +135,7 @@ export class PartitionLog {
       ids: new Float64Array(S),
       keys: new Float64Array(S),
       times: new Float64Array(S),
+      origins: new Float64Array(S),
       sizes: new Float64Array(S),
       prev: new Float64Array(S),
       states: Array.from({ length: this.groups }, () => new Uint8Array(S)),
@@ -187,6 +196,12 @@ export class PartitionLog {
   time(o: number): number {
     const { seg, i } = this.at(o);
     return seg.times![i];
+  }
+
+  /** When the request the message at `o` descends from began. */
+  origin(o: number): number {
+    const { seg, i } = this.at(o);
+    return seg.origins![i];
   }
 
   size(o: number): number {
@@ -283,11 +298,12 @@ export class PartitionLog {
       ids: seg.ids!,
       keys: seg.keys!,
       times: seg.times!,
+      origins: seg.origins!,
       sizes: seg.sizes!,
       prev: seg.prev!,
       states: seg.states!,
     });
-    seg.ids = seg.keys = seg.times = seg.sizes = seg.prev = null;
+    seg.ids = seg.keys = seg.times = seg.origins = seg.sizes = seg.prev = null;
     seg.states = null;
   }
 
@@ -333,6 +349,7 @@ export class PartitionLog {
           ids: seg.ids!,
           keys: seg.keys!,
           times: seg.times!,
+          origins: seg.origins!,
           sizes: seg.sizes!,
           prev: seg.prev!,
           states: seg.states!,

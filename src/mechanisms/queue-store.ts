@@ -64,6 +64,8 @@ export class QueueStore {
   private ids = new Float64Array(64);
   private keys = new Float64Array(64);
   private times = new Float64Array(64);
+  /** when the request each message descends from began (end-to-end latency is measured from it) */
+  private origins = new Float64Array(64);
   private classes = new Uint8Array(64);
   private receives = new Int32Array(64);
   private states = new Uint8Array(64);
@@ -114,6 +116,7 @@ export class QueueStore {
     this.ids = grown(this.ids, n);
     this.keys = grown(this.keys, n);
     this.times = grown(this.times, n);
+    this.origins = grown(this.origins, n);
     this.classes = grown(this.classes, n);
     this.receives = grown(this.receives, n);
     this.states = grown(this.states, n);
@@ -125,8 +128,8 @@ export class QueueStore {
     this.seqs = grown(this.seqs, n);
   }
 
-  /** A new message; returns its slot. */
-  enqueue(id: number, key: number, time: number, priorityClass: number): number {
+  /** A new message; returns its slot. `origin`: when the request it descends from began (default: now). */
+  enqueue(id: number, key: number, time: number, priorityClass: number, origin = time): number {
     let s = this.free.pop();
     if (s === undefined) {
       if (this.used === this.ids.length) this.grow();
@@ -135,6 +138,7 @@ export class QueueStore {
     this.ids[s] = id;
     this.keys[s] = key;
     this.times[s] = time;
+    this.origins[s] = origin;
     this.classes[s] = Math.min(3, Math.max(0, priorityClass));
     this.receives[s] = 0;
     this.states[s] = 0;
@@ -250,6 +254,11 @@ export class QueueStore {
     return this.times[s];
   }
 
+  /** When the request the message descends from began. */
+  origin(s: number): number {
+    return this.origins[s];
+  }
+
   priorityClass(s: number): number {
     return this.classes[s];
   }
@@ -334,7 +343,8 @@ export class QueueStore {
     else if (st & LOST) this.lost--;
   }
 
-  completed(s: number): void {
+  /** A processing of the message completed; returns whether it was the first. */
+  completed(s: number): boolean {
     let st = this.landed(s);
     const n = st & COUNT_MASK;
     this.processings++;
@@ -357,6 +367,7 @@ export class QueueStore {
     } else if (n === 2) st = (st & ~COUNT_MASK) | 3;
     this.states[s] = st;
     this.maybeFree(s);
+    return n === 0;
   }
 
   skipped(s: number): void {
