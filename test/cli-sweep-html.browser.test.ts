@@ -7,20 +7,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { type ChartSpec, PALETTE } from "../src/report/html/index.js";
+import { useChromium, watchedPage } from "./support/browser.js";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 const dir = mkdtempSync(join(tmpdir(), "archsim-sweep-html-"));
 
@@ -39,16 +31,7 @@ async function openAndCount(file: string): Promise<{
   errors: string[];
   fetched: string[];
 }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-  const errors: string[] = [];
-  const fetched: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") errors.push(m.text());
-  });
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("request", (r) => {
-    if (!r.url().startsWith("file:")) fetched.push(r.url());
-  });
+  const { page, errors, fetched } = await watchedPage(chromium());
   await page.goto(pathToFileURL(file).href);
   const specs = JSON.parse((await page.locator("#archsim-charts").textContent()) ?? "[]") as ChartSpec[];
   const colours = specs.map((s) => s.series.map((x, i) => rgb(x.color ?? PALETTE[i % PALETTE.length])));

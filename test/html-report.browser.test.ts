@@ -8,36 +8,19 @@ import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { loadDesign } from "../src/design/load.js";
 import { ChartSet, htmlPage, joinSeries, PALETTE, renderComparisonHtml } from "../src/report/html/index.js";
 import type { ChartSpec } from "../src/report/html/index.js";
 import { runDesign } from "../src/run.js";
+import { useChromium, watchedPage } from "./support/browser.js";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 /** Opens a page that records errors and any request for something other than the file itself. */
 async function open(): Promise<{ page: Page; errors: string[]; fetched: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-  const errors: string[] = [];
-  const fetched: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") errors.push(m.text());
-  });
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("request", (r) => {
-    if (!r.url().startsWith("file:")) fetched.push(r.url());
-  });
+  const { page, errors, fetched } = await watchedPage(chromium());
   return { page, errors, fetched };
 }
 
