@@ -38,6 +38,33 @@ describe("recordFast", () => {
   });
 });
 
+describe("LatencyRecorder percentiles", () => {
+  it("are ordered, never above the largest latency recorded, and within the histogram's precision of the exact ones", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.01, max: 600_000, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        (values) => {
+          const r = new LatencyRecorder();
+          for (const v of values) r.record(v);
+          const sorted = [...values].sort((a, b) => a - b);
+          let prev = 0;
+          for (const p of [50, 90, 95, 99, 99.9, 100]) {
+            const got = r.percentile(p);
+            expect(got).toBeGreaterThanOrEqual(prev);
+            expect(got).toBeLessThanOrEqual(r.max);
+            // the exact order statistic HdrHistogram targets: the ceil(p% x n)-th smallest
+            const exact = sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+            // 3 significant digits, and values are recorded in whole microseconds
+            expect(Math.abs(got - exact)).toBeLessThanOrEqual(exact * 2e-3 + 1e-3);
+            prev = got;
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe("TimeWeighted", () => {
   it("integrates a level over time exactly", () => {
     const t = new TimeWeighted();

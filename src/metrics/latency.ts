@@ -123,8 +123,9 @@ export class LatencyRecorder {
     if (other.max > this.max) this.max = other.max;
   }
 
+  /** The histogram answers with its bucket's upper edge; no percentile is above the largest value seen. */
   percentile(p: number): number {
-    return this.count === 0 ? 0 : this.hist.getValueAtPercentile(p) / US_PER_MS;
+    return this.count === 0 ? 0 : Math.min(this.hist.getValueAtPercentile(p) / US_PER_MS, this.max);
   }
 
   reset(): void {

@@ -21,6 +21,15 @@ interface ConsumerSummary {
   lag: { messages: number; seconds: number; maxMessages: number; maxSeconds: number; alertSeconds?: number };
   rebalances: number;
   dedup?: { skipped: number };
+  endToEndMs?: EndToEnd;
+}
+
+/** From the user request that started a message's chain to the end of its first processing. */
+interface EndToEnd {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 interface QueueSummary {
@@ -57,7 +66,10 @@ interface TopicSummary {
   };
 }
 
-export function messagingLines(rep: Report): string[] {
+const endToEnd = (e: EndToEnd | undefined, ms: (v: number) => string) =>
+  e && e.count > 0 ? `; end to end p50 ${ms(e.p50)}, p99 ${ms(e.p99)}, max ${ms(e.max)}` : "";
+
+export function messagingLines(rep: Report, ms: (v: number) => string): string[] {
   const out: string[] = [];
   for (const [name, comp] of Object.entries(rep.components)) {
     if (comp.kind !== "topic") continue;
@@ -104,8 +116,16 @@ export function messagingLines(rep: Report): string[] {
     out.push(
       `  lag ${n(l.messages)} messages / ${l.seconds.toFixed(2)}s at the end, max ${n(l.maxMessages)} / ${l.maxSeconds.toFixed(2)}s` +
         `${l.alertSeconds !== undefined ? `, ${l.alertSeconds}s above the alert` : ""}` +
-        `${c.rebalances > 0 ? `, ${c.rebalances} rebalance${c.rebalances === 1 ? "" : "s"}` : ""}`,
+        `${c.rebalances > 0 ? `, ${c.rebalances} rebalance${c.rebalances === 1 ? "" : "s"}` : ""}` +
+        endToEnd(c.endToEndMs, ms),
     );
+  }
+  for (const [name, comp] of Object.entries(rep.components)) {
+    if (comp.kind !== "consumer" || !("queue" in comp)) continue;
+    const e = (comp as unknown as { queue: string; endToEndMs?: EndToEnd }).endToEndMs;
+    const line = endToEnd(e, ms);
+    if (line)
+      out.push(`${name} <- ${(comp as unknown as { queue: string }).queue}: ${n(e!.count)} processed${line}`);
   }
   return out;
 }

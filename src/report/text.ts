@@ -117,7 +117,7 @@ export function renderText(rep: Report): string {
   if (dns.length) out.push("", ...dns);
   const cdn = cdnLines(rep);
   if (cdn.length) out.push("", ...cdn);
-  const messaging = messagingLines(rep);
+  const messaging = messagingLines(rep, ms);
   if (messaging.length) out.push("", ...messaging);
   const events = eventLines(rep, ms);
   if (events.length) out.push("", ...events);
