@@ -5,15 +5,17 @@
 // Linux, no upfront commitment, no free tier, as published on the EC2,
 // ElastiCache, RDS for PostgreSQL (Single-AZ), MSK, Amazon MQ, SQS,
 // CloudFront, Elastic Load Balancing, Route 53, API Gateway, S3 and data
-// transfer pricing pages in mid-2024 (checked 2024-06). Prices change and
-// differ by region; these are for comparing designs, not for a bill. The ALB
+// transfer pricing pages as of mid-2024, written down from those list prices
+// without re-checking the pages (no network here): spot-check before relying
+// on a figure. Prices change and differ by region; these are for comparing
+// designs, not for a bill. The ALB
 // and S3 figures agree with the seeds (CATALOGUE §1.4).
 //
 // Everything here must stay plain data (no Node imports): the core bundles for
 // the browser (test/browser-core.test.ts).
 
 export const PRICES_AS_OF = "2024-06";
-export const PRICES_SOURCE = "AWS on-demand list prices, us-east-1, checked 2024-06";
+export const PRICES_SOURCE = "AWS on-demand list prices, us-east-1, as of mid-2024 (not re-verified)";
 
 /** Hours in a month for every $/month figure: 365 × 24 / 12 = 730, as cloud bills use. */
 export const HOURS_PER_MONTH = 730;
