@@ -32,6 +32,7 @@ import type { GroupState } from "./consumer-group.js";
 import { DRAINING, IN_SERVICE } from "./fleet.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
 import { LatencyRecorder } from "../metrics/latency.js";
+import { messageJob } from "./message-job.js";
 import { CooperativeRebalance } from "./cooperative-rebalance.js";
 import { type ResetResult, type ResetTarget, resetOffsets } from "./offset-reset.js";
 import { OK } from "./outcomes.js";
@@ -377,23 +378,20 @@ export class Consumer extends Service {
         }
         this.dedup.claim(id);
       }
-      const job = sim.pool.alloc();
-      job.req = job.id;
-      job.caller = this.index;
-      job.callerInstance = m;
-      job.callee = this.index;
-      job.instance = m;
-      job.op = OP_MESSAGE;
-      job.route = this.ccfg.route;
-      job.key = log.key(o);
+      const job = messageJob(
+        sim,
+        this.index,
+        m,
+        this.ccfg.route,
+        log.key(o),
+        this.fetchedAt[m],
+        log.origin(o),
+      );
       // the message's id: its calls carry it (a change feed's index counts its applies by it)
       job.msg = log.id(o);
       // the message's partition and offset
       job.shard = p;
       job.expect = o;
-      // sent when the batch was fetched: an instance draining since then still processes it
-      job.start = this.fetchedAt[m];
-      job.origin = log.origin(o);
       this.accept(job);
     }
     if (--this.outstanding[m] === 0) this.batchProcessed(m);
@@ -416,19 +414,11 @@ export class Consumer extends Service {
       this.dedup?.record(id, this.sim.now);
     } else if (job.attempt + 1 < this.ccfg.attempts) {
       // another try, at the back of the instance's queue
-      const again = this.sim.pool.alloc();
-      again.req = again.id;
-      again.caller = again.callee = this.index;
-      again.callerInstance = again.instance = m;
-      again.op = OP_MESSAGE;
-      again.route = job.route;
-      again.key = job.key;
+      const again = messageJob(this.sim, this.index, m, job.route, job.key, job.start, job.origin);
       again.msg = job.msg;
       again.shard = p;
       again.expect = o;
       again.attempt = job.attempt + 1;
-      again.start = job.start;
-      again.origin = job.origin;
       this.sim.release(job);
       return this.accept(again);
     } else {

@@ -15,6 +15,7 @@
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
 import { LatencyRecorder } from "../metrics/latency.js";
+import { messageJob } from "./message-job.js";
 import { DRAINING, IN_SERVICE } from "./fleet.js";
 import { OK } from "./outcomes.js";
 import type { Queue } from "./queue.js";
@@ -174,19 +175,18 @@ export class QueueConsumer extends Service {
         }
         this.dedup.claim(id);
       }
-      const job = this.sim.pool.alloc();
-      job.req = job.id;
-      job.caller = job.callee = this.index;
-      job.callerInstance = job.instance = m;
-      job.op = OP_MESSAGE;
-      job.route = this.qc.route;
-      job.key = store.key(s);
+      const job = messageJob(
+        this.sim,
+        this.index,
+        m,
+        this.qc.route,
+        store.key(s),
+        this.receivedAt[m],
+        store.origin(s),
+      );
       job.priority = store.priorityClass(s);
       job.shard = s;
       job.expect = receipt;
-      // sent when the receive was: an instance draining since then still processes it
-      job.start = this.receivedAt[m];
-      job.origin = store.origin(s);
       this.outstanding[m]++;
       this.accept(job);
     }
@@ -223,19 +223,11 @@ export class QueueConsumer extends Service {
       this.dedup?.record(id, this.sim.now);
       if (!this.ackBefore) this.settle(m, s, job.expect, false);
     } else if (job.attempt + 1 < this.qc.attempts) {
-      const again = this.sim.pool.alloc();
-      again.req = again.id;
-      again.caller = again.callee = this.index;
-      again.callerInstance = again.instance = m;
-      again.op = OP_MESSAGE;
-      again.route = job.route;
-      again.key = job.key;
+      const again = messageJob(this.sim, this.index, m, job.route, job.key, job.start, job.origin);
       again.priority = job.priority;
       again.shard = s;
       again.expect = job.expect;
       again.attempt = job.attempt + 1;
-      again.start = job.start;
-      again.origin = job.origin;
       this.sim.release(job);
       return this.accept(again);
     } else {
