@@ -932,6 +932,9 @@ const LocalCacheSchema = z.strictObject({
     .meta({ description: "default lru" }),
 });
 
+/** How many may wait: a number, 0 (no waiting room) or "unbounded". */
+const QueueBound = z.union([PositiveInt, z.literal(0), z.literal("unbounded")]);
+
 export const ServiceSchema = z.strictObject({
   kind: z.literal("service").meta({ description: "instances with workers and queues running route steps" }),
   instances: PositiveInt.optional().meta({
@@ -977,10 +980,9 @@ export const ServiceSchema = z.strictObject({
     description:
       "dollars per instance-hour, for the report's cost; overrides the price of instanceType (default: instanceType's price, else not priced)",
   }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "waiting requests per instance before rejecting (default 1000, or unbounded)" }),
+  queue: QueueBound.optional().meta({
+    description: "waiting requests per instance before rejecting (default 1000, or unbounded)",
+  }),
   routes: z
     .record(z.string(), z.array(RouteStepSchema).min(1))
     .meta({ description: 'steps per route; "*" serves any route without its own entry' }),
@@ -1026,10 +1028,9 @@ export const GatewaySchema = z.strictObject({
   concurrency: PositiveInt.optional().meta({
     description: "requests one instance processes at once (default 8)",
   }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "requests waiting per instance for a worker before rejecting (default 1000)" }),
+  queue: QueueBound.optional().meta({
+    description: "requests waiting per instance for a worker before rejecting (default 1000)",
+  }),
   compute: DurationDist.optional().meta({
     description: "the gateway's own work per request, holding a worker (default 100us)",
   }),
@@ -1088,10 +1089,9 @@ export const LimiterStoreSchema = z.strictObject({
   concurrency: PositiveInt.optional().meta({
     description: "checks one node runs at once (default 1, single-threaded like Redis)",
   }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "checks waiting per node before rejecting (default 10000)" }),
+  queue: QueueBound.optional().meta({
+    description: "checks waiting per node before rejecting (default 10000)",
+  }),
   opTime: DurationDist.optional().meta({ description: "time one check takes (default 20us)" }),
   instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
@@ -1152,10 +1152,9 @@ export const TopicSchema = z.strictObject({
   appendTime: DurationDist.optional().meta({
     description: "time a handler thread spends appending one message (default: the profile's)",
   }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "publishes waiting per broker before refusing with queue-full (default 1000)" }),
+  queue: QueueBound.optional().meta({
+    description: "publishes waiting per broker before refusing with queue-full (default 1000)",
+  }),
   retention: z
     .strictObject({
       time: PositiveDuration.optional().meta({
@@ -1232,10 +1231,9 @@ export const QueueSchema = z.strictObject({
   opTime: DurationDist.optional().meta({
     description: "time a node spends taking in one message (default: the profile's)",
   }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "sends waiting per node before refusing with queue-full (default 1000)" }),
+  queue: QueueBound.optional().meta({
+    description: "sends waiting per node before refusing with queue-full (default 1000)",
+  }),
   visibilityTimeout: PositiveDuration.optional().meta({
     description: "how long a received message stays invisible before it is delivered again (default 30s)",
   }),
@@ -1522,10 +1520,9 @@ export const CacheSchema = z.strictObject({
   concurrency: PositiveInt.optional().meta({
     description: "operations served at once (default 1, like Redis)",
   }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "operations waiting before refusing (default 10000, or unbounded)" }),
+  queue: QueueBound.optional().meta({
+    description: "operations waiting before refusing (default 10000, or unbounded)",
+  }),
   instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({
@@ -1839,10 +1836,9 @@ export const DatabaseSchema = z.strictObject({
   connections: PositiveInt.optional().meta({
     description: "connection pool size: queries served at once (default 100)",
   }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "queries waiting for a connection before refusing (default 1000)" }),
+  queue: QueueBound.optional().meta({
+    description: "queries waiting for a connection before refusing (default 1000)",
+  }),
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=2ms, p99=10ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=4ms, p99=20ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
@@ -1905,10 +1901,9 @@ export const QuorumStoreSchema = z.strictObject({
   }),
   vnodes: PositiveInt.optional().meta({ description: "ring positions per node (default 64)" }),
   connections: PositiveInt.optional().meta({ description: "queries one node serves at once (default 100)" }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "queries waiting per node before refusing (default 1000)" }),
+  queue: QueueBound.optional().meta({
+    description: "queries waiting per node before refusing (default 1000)",
+  }),
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
@@ -1938,10 +1933,9 @@ export const MultiLeaderSchema = z.strictObject({
   connections: PositiveInt.optional().meta({
     description: "operations one leader serves at once (default 100)",
   }),
-  queue: z
-    .union([PositiveInt, z.literal(0), z.literal("unbounded")])
-    .optional()
-    .meta({ description: "operations waiting per leader before refusing (default 1000)" }),
+  queue: QueueBound.optional().meta({
+    description: "operations waiting per leader before refusing (default 1000)",
+  }),
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=1ms, p99=5ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
