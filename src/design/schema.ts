@@ -2133,6 +2133,19 @@ export const DesignSchema = z
         description: 'assertions such as "p99 < 50ms", "p99(GET /item/:id) < 80ms", "availability > 99.9%"',
         examples: [["p99 < 50ms", "availability > 99.9%"]],
       }),
+    layout: z
+      .record(
+        z.string(),
+        z.strictObject({
+          x: z.number().meta({ description: "left edge on the canvas, in canvas units" }),
+          y: z.number().meta({ description: "top edge on the canvas, in canvas units" }),
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          "where the studio's canvas draws each component, by name; the simulation ignores it (default: laid out automatically)",
+      }),
   })
   .meta({ title: "archsim design", description: "An architecture, its traffic and its faults." });
 

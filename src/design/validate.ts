@@ -652,6 +652,17 @@ export function validateDesign(d: Design): Problem[] {
     }
   });
 
+  // positions are written by the studio; a renamed or removed component leaves its own behind
+  for (const key of Object.keys(d.layout ?? {}))
+    if (!(key in comps))
+      out.push({
+        path: ["layout", key],
+        message: `layout places "${key}", which is not a component of this design`,
+        expected: names.length ? `one of ${names.join(", ")}` : "a component's name",
+        suggestion: didYouMean(key, names),
+        atKey: true,
+      });
+
   d.slo?.forEach((text, i) => {
     try {
       const s = parseSlo(text);
