@@ -16,6 +16,7 @@ import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
 import { addCompare } from "./compare.js";
 import { progressBar } from "./progress.js";
+import { addStudio } from "./studio.js";
 import { collect, option, parseSeed, readDesign, readText, UsageError, withDuration } from "./shared.js";
 import { addSweep } from "./sweep.js";
 
@@ -99,6 +100,7 @@ export function program(): Command {
 
   addCompare(cli);
   addSweep(cli);
+  addStudio(cli);
 
   cli
     .command("estimate")
