@@ -17,6 +17,7 @@ import { VERSION } from "../version.js";
 import { addCompare } from "./compare.js";
 import { addDoc } from "./doc.js";
 import { progressBar } from "./progress.js";
+import { addStudio } from "./studio.js";
 import { collect, option, parseSeed, readDesign, readText, UsageError, withDuration } from "./shared.js";
 import { addSweep } from "./sweep.js";
 
@@ -101,6 +102,7 @@ export function program(): Command {
   addCompare(cli);
   addSweep(cli);
   addDoc(cli);
+  addStudio(cli);
 
   cli
     .command("estimate")
