@@ -29,6 +29,7 @@ import { connectOptions, type Connection } from "../../../src/studio/connect.js"
 import { applyEdit, type Edit } from "../../../src/studio/edit.js";
 import { kindHelp } from "../../../src/studio/forms.js";
 import { designToGraph, type Graph } from "../../../src/studio/graph.js";
+import { dotsFor, statusColour } from "../../../src/studio/live-style.js";
 import { autoLayout, groupBoxes, NODE_HEIGHT, NODE_WIDTH } from "../../../src/studio/layout.js";
 import { COMPONENT_KINDS } from "../../../src/design/schema.js";
 import type { Kind } from "../../../src/studio/references.js";
@@ -71,17 +72,6 @@ interface FlowEdgeData extends Record<string, unknown> {
   flow: number;
 }
 
-/** Busy fraction to a colour from calm green to hot red; health overrides it. */
-function statusColour(s: NodeStatus | undefined): string | undefined {
-  if (!s) return undefined;
-  if (s.health === "down") return "#b3261e";
-  if (s.health === "degraded") return "#d98a00";
-  if (s.utilization === null) return "#2e7d4f";
-  const u = Math.max(0, Math.min(1, s.utilization));
-  const hue = 130 - 130 * u;
-  return `hsl(${hue}, 65%, 40%)`;
-}
-
 function ComponentNode({ data, selected }: NodeProps<Node<ComponentData>>): JSX.Element {
   const colour = statusColour(data.status);
   const u = data.status?.utilization;
@@ -119,7 +109,7 @@ function FlowEdge(props: EdgeProps<Edge<FlowEdgeData>>): JSX.Element {
   const [path, labelX, labelY] = getBezierPath(props);
   const flow = props.data?.flow ?? 0;
   // sampled: one to three dots by the order of magnitude of the traffic, never one per request
-  const dots = flow > 0 ? Math.min(3, Math.ceil(Math.log10(flow + 1))) : 0;
+  const dots = dotsFor(flow);
   return (
     <>
       <BaseEdge
