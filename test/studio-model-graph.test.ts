@@ -72,6 +72,11 @@ describe("reference fields", () => {
 });
 
 const ENUM_KEYS = new Set(["sessions"]);
+const FIELD_NAMES = new Set(
+  schemaPaths(jsonSchema() as SchemaNode)
+    .map((p) => /(?:^|\.)([A-Za-z]+)$/.exec(p.path)?.[1])
+    .filter((k): k is string => k !== undefined),
+);
 
 /** Every string value and mapping key inside a component that equals another component's name. */
 function namesInside(value: unknown, names: Set<string>, self: string, out: Set<string>): void {
@@ -80,7 +85,8 @@ function namesInside(value: unknown, names: Set<string>, self: string, out: Set<
   } else if (Array.isArray(value)) for (const v of value) namesInside(v, names, self, out);
   else if (value && typeof value === "object")
     for (const [k, v] of Object.entries(value)) {
-      if (names.has(k) && k !== self) out.add(k);
+      // a fixed field's name (population.users) is not a key naming a component
+      if (names.has(k) && k !== self && !FIELD_NAMES.has(k)) out.add(k);
       // an enum's value that happens to be a component's name too (sessions: shared)
       if (!ENUM_KEYS.has(k)) namesInside(v, names, self, out);
     }
