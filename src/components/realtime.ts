@@ -168,6 +168,7 @@ function pickShare(shares: readonly number[], x: number): number {
 
 /** Scheduled messages: a pool of slots in typed arrays, addressed by index. */
 class Messages {
+  /** the connection a message is about (the user, for presence expiries and typing) */
   user = new Int32Array(256);
   gen = new Int32Array(256);
   /** a sequence number (deliveries), or a hold serial (timeouts) */
@@ -243,7 +244,8 @@ export class Realtime extends Component {
   private readonly lastTyped: Float64Array;
   readonly presence: PresenceStore | null;
 
-  // per connection (a user's device; one per user without devices)
+  // per connection (a user's device; one per user without devices): the
+  // "user" of the comments below is a connection when users have devices
   private readonly owner: Int32Array;
   /** presence tier of each connection */
   private readonly tier: Uint8Array;
@@ -891,7 +893,7 @@ export class Realtime extends Component {
         const n = this.msg.alloc(c, 0, i);
         this.msg.seq[n] = ++this.zombieSerial[c];
         this.msg.life[n] = this.life[i];
-        // lastAt keeps the moment it vanished (read when noticed)
+        // when it vanished, for the notice delay
         this.msg.at[n] = this.sim.now;
         this.sim.q.schedule(this.noticeDelay(c), this.evNotice, n);
       }
