@@ -353,6 +353,10 @@ export const WorkloadSchema = z.strictObject({
       ips: PositiveInt.optional().meta({
         description: "distinct client IPs they sit behind (default = users)",
       }),
+      firstUser: z.number().int().min(0).max(10_000_000).optional().meta({
+        description:
+          "id of this workload's first user (its users are firstUser..firstUser+users-1, and so are its IPs and API keys); workloads whose ranges overlap share users, as the same people doing different things; give a workload a range of its own to make its users distinct people (default 0)",
+      }),
       regions: z
         .record(z.string(), Percent)
         .optional()
