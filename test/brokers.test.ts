@@ -14,6 +14,7 @@ interface Delivery {
   duplicated: number;
   lost: number;
   pending: number;
+  outOfOrder?: number;
   missedWhileUnsubscribed?: number;
 }
 type Obj = Record<string, unknown>;
@@ -102,6 +103,22 @@ describe("examples/messaging/brokers.yaml: one producer, one crash, six brokers"
   it("is deterministic: same seed, same report", () => {
     const again = runFile("examples/messaging/brokers.yaml");
     expect(JSON.stringify(again.components)).toBe(JSON.stringify(r.components));
+  });
+});
+
+describe("MQ-16 SQS: deleted once consumed, no replay; order only in FIFO queues", () => {
+  it("the crash's redeliveries come out of order in a standard queue, in key order in a fifo one", () => {
+    const std = runFile("examples/messaging/brokers.yaml");
+    const fifo = runFile("examples/messaging/brokers.yaml", ["components.sqs.type=fifo"]);
+    // a standard queue hands a key's messages to workers at once, and puts a redelivered one at the back
+    expect(delivery(std, "sqs").outOfOrder).toBeGreaterThan(0);
+    // a fifo queue holds a key's later messages while one is out
+    expect(delivery(fifo, "sqs").outOfOrder).toBe(0);
+    expect(comp(fifo, "sqs").redeliveries).toBeGreaterThan(0);
+    for (const r of [std, fifo]) {
+      expect(comp(r, "sqs").replayable).toBe(0);
+      expect(delivery(r, "sqs").lost).toBe(0);
+    }
   });
 });
 
