@@ -1,6 +1,7 @@
 // A field a broker does not have is refused where it is written, with the
 // profile (or the field) that has it; never silently ignored.
 import { describe, expect, it } from "vitest";
+import { loadDesign } from "../src/design/load.js";
 import { rejection } from "./support/run.js";
 
 const base = (
@@ -99,10 +100,22 @@ describe("broker profile validation", () => {
   it("SQS pricing is for SQS; fifo and priorities are not a list's or a stream's", () => {
     expect(
       rejection(base("{ kind: queue, profile: redis-list, pricing: sqs-standard }", queueSub())),
-    ).toMatch(/sqs-standard prices SQS requests; this queue is redis-list/);
+    ).toMatch(/pricing sqs-standard is SQS's, and this queue is redis-list/);
     expect(rejection(base("{ kind: queue, profile: redis-streams, type: fifo }", queueSub()))).toMatch(
       /type fifo is SQS's per-group ordering/,
     );
+  });
+
+  it("a Redis broker may be priced as ElastiCache nodes; a RabbitMQ queue may not", () => {
+    expect(() =>
+      loadDesign(
+        base("{ kind: queue, profile: redis-list, instanceType: cache.r6g.large }", queueSub()),
+        "ok.yaml",
+      ),
+    ).not.toThrow();
+    expect(
+      rejection(base("{ kind: queue, profile: rabbitmq, instanceType: cache.r6g.large }", queueSub())),
+    ).toMatch(/cache\.r6g\.large/);
   });
 
   it("an unknown profile is refused with the known ones", () => {

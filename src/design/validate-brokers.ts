@@ -104,12 +104,6 @@ export function queueProfileProblems(name: string, c: QueueSpec): Problem[] {
         "use one queue per priority, or profile: rabbitmq",
       );
   }
-  if (c.pricing !== undefined && profile !== "sqs")
-    refuse(
-      "pricing",
-      `${c.pricing} prices SQS requests; this queue is ${profile}`,
-      "price it by its nodes: instanceType, or use profile: sqs",
-    );
   return out;
 }
 
