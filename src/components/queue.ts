@@ -12,7 +12,8 @@
 // Broker semantics (docs/brokers.md): a Redis list (LPUSH + BRPOP) hands out
 // one message per BRPOP and removes it (its consumers acknowledge nothing, so
 // one that dies loses what it popped); an idle consumer's BRPOP times out and
-// is issued again, each one a command the single-threaded node answers. A
+// is issued again (the commands are counted; only LPUSHes take the node's
+// single thread, as a queue's sends do). A
 // Redis stream read by a consumer group keeps a delivered entry pending
 // until it is XACKed; the consumers' XAUTOCLAIM, run every `claimEveryMs`,
 // hands an entry pending longer than the min-idle time to a live consumer
