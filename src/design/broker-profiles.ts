@@ -71,7 +71,8 @@ export const BROKER_PROFILES = {
     ordering: "per partition",
     replay: "yes, within retention (offloaded data too)",
     retention: "time or size; tieredStorage.after moves it to object storage",
-    onConsumerCrash: "redelivered from the last acknowledgement (duplicates)",
+    onConsumerCrash:
+      "redelivered from the last acknowledgement once its partitions are handed on (duplicates)",
   },
   "nats-jetstream": {
     kind: "topic",
@@ -83,7 +84,7 @@ export const BROKER_PROFILES = {
     ordering: "per stream (partition)",
     replay: "yes, within retention",
     retention: "limits (time or size), consumed or not",
-    onConsumerCrash: "redelivered after the ack wait (duplicates)",
+    onConsumerCrash: "redelivered from the last ack once its share is handed on (duplicates)",
   },
   nats: {
     kind: "topic",
