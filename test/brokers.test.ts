@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { brokerTable, BROKER_PROFILES, nodeThroughput } from "../src/design/broker-profiles.js";
 import type { Report } from "../src/report/json.js";
-import { runFile, runText } from "./support/run.js";
+import { runFile } from "./support/run.js";
 
 interface Delivery {
   messages: number;
