@@ -12,8 +12,8 @@
 // Broker semantics (docs/brokers.md): a Redis list (LPUSH + BRPOP) hands out
 // one message per BRPOP and removes it (its consumers acknowledge nothing, so
 // one that dies loses what it popped); an idle consumer's BRPOP times out and
-// is issued again (the commands are counted; only LPUSHes take the node's
-// single thread, as a queue's sends do). A
+// is issued again. Both commands take the node's single thread for `opTime`
+// (a BRPOP is not counted as a request, only in utilisation). A
 // Redis stream read by a consumer group keeps a delivered entry pending
 // until it is XACKed; the consumers' XAUTOCLAIM, run every `claimEveryMs`,
 // hands an entry pending longer than the min-idle time to a live consumer
@@ -116,7 +116,8 @@ export class Queue extends Station {
   }
 
   override accept(job: Job): void {
-    if (job.op === OP_FETCH) return this.receive(job);
+    // a Redis list's BRPOP is a command: it waits for the node's thread like an LPUSH
+    if (job.op === OP_FETCH) return this.qcfg.semantics === "list" ? super.accept(job) : this.receive(job);
     if (job.op === OP_COMMIT_OFFSETS) return this.settle(job);
     super.accept(job);
   }
@@ -125,9 +126,19 @@ export class Queue extends Station {
     this.sim.q.schedule(this.qcfg.opTime.sample(this.rng) + this.slowMs, this.sentEv, job.id);
   }
 
+  /** Receives are not the queue's traffic (its sends are): a BRPOP holds a thread, but is not counted as a request. */
+  protected override isTraffic(job: Job): boolean {
+    return job.op !== OP_FETCH && super.isTraffic(job);
+  }
+
   private sent(id: number): void {
     const job = this.sim.pool.jobs[id];
     if (job.cancelled) return this.sim.release(job);
+    if (job.op === OP_FETCH) {
+      // the BRPOP has been executed: the thread is free, the receive answered or left blocking
+      this.suspend(job);
+      return this.receive(job);
+    }
     if (this.store.depth >= this.qcfg.maxLength) {
       if (this.qcfg.overflow === "reject") {
         this.refused++;
