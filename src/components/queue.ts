@@ -8,6 +8,17 @@
 // for `opTime`, so the queue has a throughput (the catalogue's figures). A
 // bounded queue (maxLength) refuses sends when full, or holds them until
 // there is room: the producers' backpressure.
+//
+// Broker semantics (docs/brokers.md): a Redis list (LPUSH + BRPOP) hands out
+// one message per BRPOP and removes it (its consumers acknowledge nothing, so
+// one that dies loses what it popped); an idle consumer's BRPOP times out and
+// is issued again. Both commands take the node's single thread for `opTime`
+// (a BRPOP is not counted as a request, only in utilisation). A
+// Redis stream read by a consumer group keeps a delivered entry pending
+// until it is XACKed; the consumers' XAUTOCLAIM, run every `claimEveryMs`,
+// hands an entry pending longer than the min-idle time to a live consumer
+// (the visibility timeout, rounded up to the next claim run), and the
+// stream keeps every entry after its ack: they can be read again.
 import type { Sampler } from "../kernel/distributions.js";
 import { type QueueOrder, QueueStore } from "../mechanisms/queue-store.js";
 import { LatencyRecorder } from "../metrics/latency.js";
@@ -35,11 +46,16 @@ export interface QueueConfig extends StationConfig {
   overflow: Overflow;
   /** longest a receive waits for a message before it is answered empty */
   receiveWaitMs: number;
+  /** work-queue (SQS, RabbitMQ), list (Redis LPUSH/BRPOP) or stream-group (Redis Streams) */
+  semantics: "work-queue" | "list" | "stream-group";
+  /** stream-group: how often the consumers run XAUTOCLAIM */
+  claimEveryMs: number;
 }
 
 export class Queue extends Station {
   readonly kind = "queue";
   readonly store: QueueStore;
+  readonly semantics: QueueConfig["semantics"];
   /** where messages received too often go (set once every queue is built) */
   deadLetter: Queue | null = null;
   private readonly qcfg: QueueConfig;
@@ -65,6 +81,9 @@ export class Queue extends Station {
   private nacks = 0;
   private receivedFromDeadLetter = 0;
   private maxDepth = 0;
+  /** list: BRPOPs issued, and those that timed out empty (an idle consumer's, issued again) */
+  private pops = 0;
+  private emptyPops = 0;
   /** time from a message's arrival to its first receive, overall and per priority class */
   private readonly wait = new LatencyRecorder();
   private readonly waitByClass = Array.from({ length: 4 }, () => new LatencyRecorder());
@@ -74,6 +93,7 @@ export class Queue extends Station {
   constructor(name: string, cfg: QueueConfig) {
     super(name, cfg);
     this.qcfg = cfg;
+    this.semantics = cfg.semantics;
     this.store = new QueueStore(cfg.order);
   }
 
@@ -96,7 +116,8 @@ export class Queue extends Station {
   }
 
   override accept(job: Job): void {
-    if (job.op === OP_FETCH) return this.receive(job);
+    // a Redis list's BRPOP is a command: it waits for the node's thread like an LPUSH
+    if (job.op === OP_FETCH) return this.qcfg.semantics === "list" ? super.accept(job) : this.receive(job);
     if (job.op === OP_COMMIT_OFFSETS) return this.settle(job);
     super.accept(job);
   }
@@ -105,9 +126,19 @@ export class Queue extends Station {
     this.sim.q.schedule(this.qcfg.opTime.sample(this.rng) + this.slowMs, this.sentEv, job.id);
   }
 
+  /** Receives are not the queue's traffic (its sends are): a BRPOP holds a thread, but is not counted as a request. */
+  protected override isTraffic(job: Job): boolean {
+    return job.op !== OP_FETCH && super.isTraffic(job);
+  }
+
   private sent(id: number): void {
     const job = this.sim.pool.jobs[id];
     if (job.cancelled) return this.sim.release(job);
+    if (job.op === OP_FETCH) {
+      // the BRPOP has been executed: the thread is free, the receive answered or left blocking
+      this.suspend(job);
+      return this.receive(job);
+    }
     if (this.store.depth >= this.qcfg.maxLength) {
       if (this.qcfg.overflow === "reject") {
         this.refused++;
@@ -169,6 +200,7 @@ export class Queue extends Station {
       this.sim.reply(job);
       return;
     }
+    this.pops++;
     if (this.store.hasReady()) return this.answer(job);
     // long poll
     this.waiting.push(job.id);
@@ -220,7 +252,8 @@ export class Queue extends Station {
     const reader = this.readers[job.caller];
     const m = job.callerInstance;
     const store = this.store;
-    const want = job.aux;
+    // a BRPOP pops one message
+    const want = this.qcfg.semantics === "list" ? Math.min(job.aux, 1) : job.aux;
     let n = 0;
     while (n < want) {
       const s = store.take();
@@ -242,17 +275,30 @@ export class Queue extends Station {
         const t = this.freeTimers.pop() ?? this.timerSlot.length;
         this.timerSlot[t] = s;
         this.timerReceipt[t] = store.receipt(s);
-        this.sim.q.schedule(this.qcfg.visibilityMs, this.visibleEv, t);
+        this.sim.q.schedule(this.redeliverAfter(), this.visibleEv, t);
       }
       reader.bufSlot[m][n] = s;
       reader.bufReceipt[m][n] = store.receipt(s);
       n++;
     }
+    if (n === 0) this.emptyPops++;
     this.admitBlocked();
     reader.filled[m] = n;
     job.aux = n;
     job.outcome = OK;
     this.sim.reply(job);
+  }
+
+  /**
+   * How long a received, unacknowledged message stays out: the visibility
+   * timeout, or for a stream, until the first XAUTOCLAIM run (every
+   * claimEvery, from the start) that finds it idle for the min-idle time.
+   */
+  private redeliverAfter(): number {
+    const v = this.qcfg.visibilityMs;
+    if (this.qcfg.semantics !== "stream-group") return v;
+    const every = this.qcfg.claimEveryMs;
+    return Math.ceil((this.sim.now + v) / every) * every - this.sim.now;
   }
 
   private visibilityOver(t: number): void {
@@ -305,6 +351,11 @@ export class Queue extends Station {
       maxDepth: this.maxDepth,
       inFlight: st.inFlight,
       oldestAgeSeconds: oldest === Infinity ? 0 : Math.round(now - oldest) / 1000,
+      // a stream keeps its entries after their ack; a queue or a list deletes them
+      replayable: this.qcfg.semantics === "stream-group" ? st.enqueued : 0,
+      ...(this.qcfg.semantics === "list"
+        ? { commands: { lpush: st.enqueued, brpop: this.pops, brpopTimedOut: this.emptyPops } }
+        : {}),
       refused: this.refused,
       blockedSends: this.blockedSends,
       redeliveries: this.redeliveries,

@@ -5,13 +5,14 @@
 import { Consumer } from "../components/consumer.js";
 import { GroupState } from "../components/consumer-group.js";
 import { QUEUE_FULL } from "../components/outcomes.js";
-import { Queue } from "../components/queue.js";
+import { Queue, type QueueConfig } from "../components/queue.js";
 import { QueueConsumer } from "../components/queue-consumer.js";
 import type { Component, Sim } from "../components/runtime.js";
 import type { MessageSink, Step } from "../components/service.js";
 import { Topic } from "../components/topic.js";
 import { sampler } from "../kernel/distributions.js";
 import { newAutoscaler } from "./build-capacity.js";
+import { BROKER_PROFILES } from "./broker-profiles.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseCapacity } from "./validate.js";
@@ -81,7 +82,7 @@ export function buildMessaging(
 
 function topic(name: string, c: TopicSpec, groups: number): Topic {
   const D = DEFAULTS.topic;
-  const profile = DEFAULTS.brokerProfiles[c.profile ?? D.profile];
+  const profile = BROKER_PROFILES[c.profile ?? D.profile];
   const queue = c.queue ?? D.queue;
   return new Topic(name, {
     instances: c.brokers ?? D.brokers,
@@ -92,7 +93,7 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
     initialPartitions: c.partitions ?? D.partitions,
     partitioner: c.partitioner ?? D.partitioner,
     repartition: c.repartition ? { atMs: c.repartition.at, partitions: c.repartition.partitions } : null,
-    appendTime: sampler(c.appendTime ?? profile.appendTime),
+    appendTime: sampler(c.appendTime ?? profile.opTime),
     segmentSize: c.segment ?? D.segment,
     retentionMs: c.retention?.time ?? D.retentionTime,
     retentionBytes: c.retention?.size ?? Number.POSITIVE_INFINITY,
@@ -103,6 +104,12 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
     failoverMs: c.replication?.failover ?? D.failover,
     minInsync: c.replication?.minInsync ?? D.minInsync,
     replicaLagMaxMs: c.replication?.replicaLagMax ?? D.replicaLagMax,
+    fireAndForget: profile.semantics === "fire-forget",
+    outputBufferBytes:
+      c.profile === "redis-pubsub"
+        ? (c.outputBufferLimit ?? DEFAULTS.outputBufferLimit)
+        : Number.POSITIVE_INFINITY,
+    tieredAfterMs: c.tieredStorage?.after ?? Number.POSITIVE_INFINITY,
   });
 }
 
@@ -148,7 +155,8 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
     group,
     groupName: c.group ?? name,
     route: sim.routeIndex(t.name),
-    commit: c.commit ?? D.commit,
+    // fire and forget: nothing is acknowledged, so a message is done with once handed over
+    commit: t.fireAndForget ? "before" : (c.commit ?? D.commit),
     autoCommitIntervalMs: c.autoCommitInterval ?? D.autoCommitInterval,
     rebalance: c.rebalance ?? D.rebalance,
     resets: (c.resets ?? []).map((r) => ({ atMs: r.at, to: r.to })),
@@ -177,7 +185,8 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
 
 function queue(name: string, c: QueueSpec): Queue {
   const D = DEFAULTS.queue;
-  const profile = DEFAULTS.queueProfiles[c.profile ?? D.profile];
+  const profile = BROKER_PROFILES[c.profile ?? D.profile];
+  const semantics = profile.semantics as QueueConfig["semantics"];
   const q = c.queue ?? D.queue;
   return new Queue(name, {
     instances: c.nodes ?? D.nodes,
@@ -186,11 +195,17 @@ function queue(name: string, c: QueueSpec): Queue {
     rejectCause: QUEUE_FULL,
     order: (c.type ?? D.type) === "fifo" ? "fifo" : c.priorities ? "priority" : "standard",
     opTime: sampler(c.opTime ?? profile.opTime),
-    visibilityMs: c.visibilityTimeout ?? D.visibilityTimeout,
+    // a stream's entries come back after XAUTOCLAIM's min-idle time
+    visibilityMs:
+      semantics === "stream-group"
+        ? (c.claim?.minIdle ?? DEFAULTS.claimMinIdle)
+        : (c.visibilityTimeout ?? D.visibilityTimeout),
     maxReceives: c.maxReceives ?? 0,
     maxLength: c.maxLength ?? Number.POSITIVE_INFINITY,
     overflow: c.overflow ?? D.overflow,
-    receiveWaitMs: c.receiveWait ?? D.receiveWait,
+    receiveWaitMs: c.receiveWait ?? (semantics === "list" ? DEFAULTS.brpopTimeout : D.receiveWait),
+    semantics,
+    claimEveryMs: c.claim?.every ?? DEFAULTS.claimEvery,
   });
 }
 
@@ -211,7 +226,8 @@ function queueConsumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, q: Qu
     },
     source: q,
     route: sim.routeIndex(q.name),
-    ackBefore: (c.commit ?? D.commit) === "before",
+    // a Redis list has no acknowledgement: BRPOP removes the message
+    ackBefore: (c.commit ?? (q.semantics === "list" ? "before" : D.commit)) === "before",
     batch: c.batch ?? D.prefetch,
     stopMs: d.duration,
     attempts: c.attempts ?? D.attempts,

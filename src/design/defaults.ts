@@ -204,13 +204,8 @@ export const DEFAULTS = {
     /** Kafka's replica.lag.time.max.ms */
     replicaLagMax: 30_000,
   },
-  /**
-   * broker node profiles from the catalogue (1.2, MQ-09): a Kafka broker
-   * appends ~100K messages/s (8 handler threads, ~76µs mean per append)
-   */
-  brokerProfiles: {
-    kafka: { concurrency: 8, appendTime: logn(0.06, 0.3) },
-  },
+  /** Redis's client-output-buffer-limit pubsub hard limit: a subscriber this far behind is cut off */
+  outputBufferLimit: 32 * 1024 ** 2,
   queue: {
     profile: "sqs" as const,
     nodes: 1,
@@ -221,14 +216,11 @@ export const DEFAULTS = {
     overflow: "reject" as const,
     receiveWait: 500,
   },
-  /**
-   * queue node profiles from the catalogue (1.2, MQ-15, MQ-25): RabbitMQ
-   * 30K-50K messages/s per node; SQS "unlimited" (as many threads as it takes)
-   */
-  queueProfiles: {
-    rabbitmq: { concurrency: 4, opTime: logn(0.06, 0.3) },
-    sqs: { concurrency: 10_000, opTime: logn(2, 10) },
-  },
+  /** the BRPOP timeout of a redis-list consumer (the catalogue's 5 s, MQ-18) */
+  brpopTimeout: 5000,
+  /** redis-streams: XAUTOCLAIM's min-idle-time and how often consumers run it */
+  claimMinIdle: 30_000,
+  claimEvery: 5000,
   consumer: {
     instances: 1,
     concurrency: 1,

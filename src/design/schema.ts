@@ -23,6 +23,7 @@ import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import { RATE_ALGORITHMS } from "../mechanisms/rate-limiters.js";
+import { QUEUE_PROFILES, TOPIC_PROFILES } from "./broker-profiles.js";
 import { UnitError } from "./errors.js";
 import {
   KEYS_EXPECTED,
@@ -1147,9 +1148,27 @@ export const TopicSchema = z.strictObject({
     description:
       "broker nodes the partitions are spread over, partition p led by broker p mod brokers (default 1)",
   }),
-  profile: z.enum(["kafka"]).optional().meta({
-    description: "broker defaults from the catalogue: kafka (8 handler threads, ~100K messages/s per broker)",
+  profile: z.enum(TOPIC_PROFILES).optional().meta({
+    description:
+      "the broker, its node numbers and delivery semantics (docs/brokers.md): kafka (default), pulsar or nats-jetstream (a retained, replayable log), nats or redis-pubsub (fire and forget: nothing kept, a disconnected subscriber misses messages)",
   }),
+  tieredStorage: z
+    .strictObject({
+      after: PositiveDuration.meta({
+        description: "segments whose newest message is older than this are offloaded (e.g. 7d)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "pulsar only: older segments move from the brokers' disks to object storage, priced apart in the cost section",
+    }),
+  outputBufferLimit: Size.refine((v) => v > 0, "must be greater than zero")
+    .optional()
+    .meta({
+      description:
+        "redis-pubsub only: a subscriber more than this many bytes of messages behind is disconnected and misses them (client-output-buffer-limit pubsub, default 32MiB)",
+    }),
   concurrency: PositiveInt.optional().meta({
     description: "appends one broker works on at once: its request handler threads (default: the profile's)",
   }),
@@ -1217,10 +1236,25 @@ export const QueueSchema = z.strictObject({
     description:
       "a work queue (SQS/RabbitMQ-style): consumers compete for its messages, each deleted once acknowledged",
   }),
-  profile: z.enum(["sqs", "rabbitmq"]).optional().meta({
+  profile: z.enum(QUEUE_PROFILES).optional().meta({
     description:
-      "node defaults from the catalogue: sqs (default; so many threads it never limits) or rabbitmq (~50K messages/s per node)",
+      "the broker, its node numbers and delivery semantics (docs/brokers.md): sqs (default; so many threads it never limits), rabbitmq (~50K messages/s per node), redis-list (LPUSH + BRPOP, no acknowledgement) or redis-streams (a consumer group with a pending entries list and XAUTOCLAIM)",
   }),
+  claim: z
+    .strictObject({
+      minIdle: PositiveDuration.meta({
+        description:
+          "an entry pending (delivered, not XACKed) longer than this is claimed by a live consumer",
+      }),
+      every: PositiveDuration.optional().meta({
+        description: "how often the consumers run XAUTOCLAIM (default 5s)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "redis-streams only: reclaiming a dead or slow consumer's pending entries (XAUTOCLAIM); default minIdle 30s, every 5s",
+    }),
   type: z.enum(["standard", "fifo"]).optional().meta({
     description:
       "standard (default): best-effort order, a message made visible again goes to the back; fifo: in order per key (message group), one message of a group out at a time",
@@ -1253,7 +1287,8 @@ export const QueueSchema = z.strictObject({
       "a send to a full queue: reject (default: fails with queue-full) or block (waits, without a thread, until a message is deleted)",
   }),
   receiveWait: PositiveDuration.optional().meta({
-    description: "longest a receive waits for a message before it is answered empty (default 500ms)",
+    description:
+      "longest a receive waits for a message before it is answered empty (default 500ms; redis-list: the BRPOP timeout, default 5s)",
   }),
   instanceType: InstanceType.optional(),
   pricing: Pricing.optional().meta({

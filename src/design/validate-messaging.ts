@@ -4,6 +4,7 @@
 // and it joins before the run ends.
 import type { ComponentSpec, Design } from "./schema.js";
 import type { Problem } from "./validate.js";
+import { consumerProfileProblems, queueProfileProblems, topicProfileProblems } from "./validate-brokers.js";
 import { autoscalePolicyProblems } from "./validate-capacity.js";
 
 type Kind = ComponentSpec["kind"];
@@ -29,7 +30,7 @@ export function topicProblems(
   c: Extract<ComponentSpec, { kind: "topic" }>,
   duration: number,
 ): Problem[] {
-  const out: Problem[] = [];
+  const out: Problem[] = topicProfileProblems(name, c);
   const brokers = c.brokers ?? 1;
   const partitions = c.partitions ?? 1;
   if (brokers > partitions)
@@ -96,7 +97,7 @@ export function queueProblems(
   c: Extract<ComponentSpec, { kind: "queue" }>,
   ref: Ref,
 ): Problem[] {
-  const out: Problem[] = [];
+  const out: Problem[] = queueProfileProblems(name, c);
   const at = (...p: (string | number)[]) => ["components", name, ...p];
   if (c.deadLetter !== undefined) {
     if (c.deadLetter === name)
@@ -183,6 +184,7 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
         break;
       }
   }
+  out.push(...consumerProfileProblems(name, c, d));
   if (c.autoscale) out.push(...autoscaleProblems(c, at, d));
   if (c.autoCommitInterval !== undefined && c.commit !== "auto")
     out.push({
