@@ -64,6 +64,9 @@ export class Queue extends Station {
   private redeliveries = 0;
   private nacks = 0;
   private receivedFromDeadLetter = 0;
+  /** copies exchanges routed here, and those refused because the queue was full */
+  private routedIn = 0;
+  private refusedRouted = 0;
   private maxDepth = 0;
   /** time from a message's arrival to its first receive, overall and per priority class */
   private readonly wait = new LatencyRecorder();
@@ -134,6 +137,23 @@ export class Queue extends Station {
     if (job.ledger > 0) this.sim.ledgers[job.ledger]!.appended(job);
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
+  }
+
+  /**
+   * A copy an exchange routed here (the exchange's node did the work): false,
+   * and counted, if the queue is full, whatever its overflow (an exchange
+   * does not hold a publish for one of its queues).
+   */
+  takeRouted(key: number, priorityClass: number, origin: number): boolean {
+    if (this.store.depth >= this.qcfg.maxLength) {
+      this.refusedRouted++;
+      return false;
+    }
+    this.routedIn++;
+    this.store.enqueue(this.newMessageId(), key, this.sim.now, priorityClass, origin);
+    if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
+    this.wakeReceivers();
+    return true;
   }
 
   /** A message received too often elsewhere lands here. */
@@ -311,6 +331,9 @@ export class Queue extends Station {
       nacks: this.nacks,
       deadLettered: st.deadLettered,
       fromDeadLetter: this.receivedFromDeadLetter,
+      ...(this.routedIn + this.refusedRouted > 0 && {
+        fromExchanges: { taken: this.routedIn, refused: this.refusedRouted },
+      }),
       heldInMemory: st.held,
       waitMs: this.wait.summary(),
       waitMsByPriority: Object.fromEntries(

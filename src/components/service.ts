@@ -5,6 +5,7 @@ import type { Sampler } from "../kernel/distributions.js";
 import type { Isolation } from "./database.js";
 import { subKey } from "../mechanisms/partitioning.js";
 import { CacheClient, type CachedStep, writesThrough } from "./cache-client.js";
+import { type PublishRouting, pickShape } from "./exchange.js";
 import {
   type Job,
   OP_ABORT,
@@ -146,6 +147,10 @@ export type Step =
       size: Sampler;
       /** the dual-write ledger its append is told to (Sim.ledgers) */
       ledger?: number;
+      /** to an exchange: the routing keys and headers its messages carry */
+      routing?: PublishRouting;
+      /** to an exchange: fail with unroutable when no binding takes the message */
+      mandatory?: boolean;
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
@@ -388,6 +393,10 @@ export class Service extends Station {
           c.aux = step.to.newMessageId();
           c.size = step.size.sample(this.rng);
           c.ledger = step.ledger ?? 0;
+          if (step.routing) {
+            c.routing = pickShape(step.routing, job.key, this.rng);
+            c.mandatory = step.mandatory ?? false;
+          }
           if (step.wait) return sim.send(c, step.to, -1);
           // fire and forget: nobody waits for the answer, which is dropped (see onReply)
           c.parent = -1;
