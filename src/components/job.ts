@@ -28,6 +28,8 @@ export const OP_COMMIT_OFFSETS = 14;
 export const OP_MESSAGE = 15;
 /** an outbox relay marking rows sent: a write of the database's outbox table, on shard 0's primary (job.shard) */
 export const OP_MARK = 20;
+/** a queue consumer's reply to a request (request-reply): to the queue's broker, for the caller waiting on it */
+export const OP_REPLY = 21;
 
 export const QUEUED = 1;
 export const RUNNING = 2;

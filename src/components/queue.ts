@@ -12,7 +12,8 @@ import type { Sampler } from "../kernel/distributions.js";
 import { type QueueOrder, QueueStore } from "../mechanisms/queue-store.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import { IntQueue } from "./int-queue.js";
-import { type Job, OP_COMMIT_OFFSETS, OP_FETCH } from "./job.js";
+import { CorrelationTable, MATCHED } from "../mechanisms/correlation.js";
+import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_REPLY } from "./job.js";
 import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK, QUEUE_FULL } from "./outcomes.js";
 import type { QueueConsumer } from "./queue-consumer.js";
 import type { ComponentReport, Sim } from "./runtime.js";
@@ -22,6 +23,11 @@ const PRIORITIES = ["critical", "high", "normal", "low"];
 import { Station, type StationConfig } from "./station.js";
 
 export type Overflow = "reject" | "block";
+
+/** A component whose request steps wait on this queue's replies (a service). */
+interface RpcCaller {
+  rpc: { replied(job: Job): void };
+}
 
 export interface QueueConfig extends StationConfig {
   order: QueueOrder;
@@ -42,6 +48,12 @@ export class Queue extends Station {
   readonly store: QueueStore;
   /** where messages received too often go (set once every queue is built) */
   deadLetter: Queue | null = null;
+  /**
+   * a request queue (request steps publish to it): its consumers reply to
+   * every message, and this table matches the replies to the callers waiting
+   */
+  rpc: CorrelationTable | null = null;
+  private readonly roundTrip = new LatencyRecorder();
   private readonly qcfg: QueueConfig;
   private readonly readers: QueueConsumer[] = [];
   private sentEv = -1;
@@ -94,6 +106,15 @@ export class Queue extends Station {
     return this.ids++;
   }
 
+  /**
+   * How long a request queue remembers a settled request after its deadline:
+   * long enough for redeliveries (a visibility timeout per receive allowed)
+   * to come back with a duplicate or late reply.
+   */
+  keepRepliesMs(): number {
+    return this.qcfg.visibilityMs * ((this.qcfg.maxReceives || 2) + 1);
+  }
+
   addReader(callerIndex: number, c: QueueConsumer): void {
     this.readers[callerIndex] = c;
   }
@@ -111,6 +132,10 @@ export class Queue extends Station {
   private sent(id: number): void {
     const job = this.sim.pool.jobs[id];
     if (job.cancelled) return this.sim.release(job);
+    if (job.op === OP_REPLY) {
+      this.replied(job.aux);
+      return this.finish(job, OK);
+    }
     if (this.store.depth >= this.qcfg.maxLength) {
       if (this.qcfg.overflow === "reject") {
         this.refused++;
@@ -154,6 +179,21 @@ export class Queue extends Station {
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
     return true;
+  }
+
+  /** A consumer's reply reached the broker: the caller waiting for it resumes (if it still waits). */
+  private replied(corr: number): void {
+    const rpc = this.rpc!;
+    const jobs = this.sim.pool.jobs;
+    const kind = rpc.reply(corr, this.sim.now, (owner, serial) => {
+      const j = jobs[owner];
+      return j.serial === serial && !j.cancelled;
+    });
+    if (kind !== MATCHED) return;
+    const w = rpc.owner(corr);
+    this.roundTrip.record(this.sim.now - w.sentAt);
+    const job = jobs[w.owner];
+    (this.sim.components[job.callee] as unknown as RpcCaller).rpc.replied(job);
   }
 
   /** A message received too often elsewhere lands here. */
@@ -306,6 +346,7 @@ export class Queue extends Station {
 
   override tick(second: number): void {
     super.tick(second);
+    this.rpc?.sweep(this.sim.now);
     this.depthSeries.push(this.store.depth);
     const oldest = this.store.oldest();
     this.ageSeries.push(oldest === Infinity ? 0 : Math.round(this.sim.now - oldest) / 1000);
@@ -329,7 +370,7 @@ export class Queue extends Station {
       blockedSends: this.blockedSends,
       redeliveries: this.redeliveries,
       nacks: this.nacks,
-      deadLettered: st.deadLettered,
+      deadLettered: st.sentToDeadLetter,
       fromDeadLetter: this.receivedFromDeadLetter,
       ...(this.routedIn + this.refusedRouted > 0 && {
         fromExchanges: { taken: this.routedIn, refused: this.refusedRouted },
@@ -339,6 +380,17 @@ export class Queue extends Station {
       waitMsByPriority: Object.fromEntries(
         PRIORITIES.map((p, i) => [p, this.waitByClass[i].summary()] as const).filter(([, w]) => w.count > 0),
       ),
+      ...(this.rpc && {
+        requestReply: {
+          requests: this.rpc.requests,
+          answered: this.rpc.answered,
+          timedOut: this.rpc.timedOut,
+          lateReplies: this.rpc.late,
+          duplicateReplies: this.rpc.duplicates,
+          orphanedReplies: this.rpc.orphaned,
+          roundTripMs: this.roundTrip.summary(),
+        },
+      }),
       delivery: {
         messages: st.enqueued,
         processedOnce: st.processedOnce,

@@ -8,6 +8,7 @@ import { GroupState } from "../components/consumer-group.js";
 import { Exchange, type PublishRouting } from "../components/exchange.js";
 import { QUEUE_FULL } from "../components/outcomes.js";
 import { Queue } from "../components/queue.js";
+import { CorrelationTable } from "../mechanisms/correlation.js";
 import { QueueConsumer } from "../components/queue-consumer.js";
 import type { Component, Sim } from "../components/runtime.js";
 import type { MessageSink, Step } from "../components/service.js";
@@ -42,6 +43,19 @@ export function publishStep(s: Extract<StepSpec, { publish: string }>, byName: M
     wait: (s.ack ?? "sync") === "sync",
     size: sampler(s.size ?? DEFAULTS.topic.messageSize),
     ...(to instanceof Exchange && { routing: publishRouting(s, to), mandatory: s.mandatory ?? false }),
+  };
+}
+
+/** A request step: the queue's correlation table is made by the first request step naming it. */
+export function requestStep(s: Extract<StepSpec, { request: string }>, byName: Map<string, Component>): Step {
+  const q = byName.get(s.request) as Queue;
+  // settled requests are remembered long enough to tell late and duplicate replies apart
+  q.rpc ??= new CorrelationTable(q.keepRepliesMs());
+  return {
+    type: "request",
+    queue: q,
+    timeoutMs: s.timeout ?? DEFAULTS.queue.requestTimeout,
+    size: sampler(s.size ?? DEFAULTS.topic.messageSize),
   };
 }
 

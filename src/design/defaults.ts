@@ -212,6 +212,8 @@ export const DEFAULTS = {
     kafka: { concurrency: 8, appendTime: logn(0.06, 0.3) },
   },
   queue: {
+    /** how long a request step waits for its reply */
+    requestTimeout: 5000,
     profile: "sqs" as const,
     nodes: 1,
     queue: 1000,

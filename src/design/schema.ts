@@ -764,6 +764,17 @@ const StepSchema = z.union([
     }),
   }),
   z.strictObject({
+    request: Name.meta({
+      description:
+        "request-reply (RPC) over a queue: publish a request carrying a correlation id and reply-to, and wait for the reply its consumer publishes once the request's steps are done",
+    }),
+    timeout: PositiveDuration.optional().meta({
+      description:
+        "with request: how long the step waits for the reply (from its publish) before it fails with timeout; a reply after that is discarded, counted late (default 5s)",
+    }),
+    size: SizeDist.optional().meta({ description: "bytes of the request message (default 1KiB)" }),
+  }),
+  z.strictObject({
     notify: Name.meta({
       description:
         "a realtime gateway to publish an event to, for one of its clients; fire and forget: the step takes no time",

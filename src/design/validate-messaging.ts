@@ -203,6 +203,12 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
         message: `consumer "${name}" publishes to exchange "${s.publish}", which routes into "${c.queue}", the queue it reads: a message could make another, forever`,
         hint: "publish to another exchange, or unbind the queue",
       });
+    if ("request" in s && s.request === source)
+      out.push({
+        path: at("steps", i, "request"),
+        message: `consumer "${name}" sends requests to "${source}", the queue it reads: it would wait on itself`,
+        hint: "send the requests to another queue",
+      });
     if ("publish" in s && s.publish === source)
       out.push({
         path: at("steps", i, "publish"),
@@ -383,5 +389,36 @@ export function queuesReached(name: string, d: Design): Set<string> {
     if (c.alternateExchange !== undefined) walk(c.alternateExchange);
   };
   walk(name);
+  return out;
+}
+
+/**
+ * A request step names a queue that some consumer reads (its replies come
+ * from there), and the queue holds only requests: its consumers reply to
+ * every message.
+ */
+export function requestProblems(queue: string, p: (string | number)[], d: Design): Problem[] {
+  const out: Problem[] = [];
+  const q = d.components[queue];
+  if (q?.kind !== "queue") return out;
+  const comps = Object.entries(d.components);
+  if (!comps.some(([, c]) => c.kind === "consumer" && c.queue === queue))
+    out.push({
+      path: [...p, "request"],
+      message: `no consumer reads queue "${queue}": every request would wait for a reply that never comes`,
+      hint: `add a consumer: { kind: consumer, queue: ${queue}, steps: [...] }`,
+    });
+  const other =
+    comps.find(
+      ([, c]) =>
+        (c.kind === "service" || c.kind === "consumer") &&
+        Object.values(routesOf(c)).some((steps) => steps.some((s) => "publish" in s && s.publish === queue)),
+    )?.[0] ?? comps.find(([, c]) => c.kind === "exchange" && c.bindings.some((b) => b.queue === queue))?.[0];
+  if (other !== undefined)
+    out.push({
+      path: [...p, "request"],
+      message: `queue "${queue}" takes requests, whose consumers reply to every message, and "${other}" also ${d.components[other].kind === "exchange" ? "routes" : "publishes"} plain messages to it`,
+      hint: "give the requests a queue of their own",
+    });
   return out;
 }

@@ -15,6 +15,7 @@ import {
   exchangeProblems,
   publishProblems,
   queueProblems,
+  requestProblems,
   routesOf,
   topicProblems,
 } from "./validate-messaging.js";
@@ -337,6 +338,10 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("request" in s) {
+              ref([...p, "request"], s.request, ["queue"], "request");
+              out.push(...requestProblems(s.request, p, d));
+            }
             if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
             if ("limit" in s) out.push(...limitStepProblems(s, p, c.kind, d));
             if ("write" in s || "update" in s || "transaction" in s)
