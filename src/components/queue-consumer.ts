@@ -57,6 +57,8 @@ export class QueueConsumer extends Service {
   private readonly dedup: DedupStore | null;
   private pollEv = -1;
   private deliveries = 0;
+  /** the most messages one instance held unacknowledged at once (at most the prefetch) */
+  private maxUnacked = 0;
   private dedupSkipped = 0;
   private completions = 0;
   private completionsAtTick = 0;
@@ -187,7 +189,7 @@ export class QueueConsumer extends Service {
       job.priority = store.priorityClass(s);
       job.shard = s;
       job.expect = receipt;
-      this.outstanding[m]++;
+      if (++this.outstanding[m] > this.maxUnacked) this.maxUnacked = this.outstanding[m];
       this.accept(job);
     }
     if (this.fleet.phase[m] === DRAINING) return this.fleet.checkDrained(m);
@@ -302,6 +304,7 @@ export class QueueConsumer extends Service {
       commit: this.ackBefore ? "before" : "after",
       processings: this.completions,
       deliveries: this.deliveries,
+      maxUnacked: this.maxUnacked,
       endToEndMs: this.endToEnd.summary(),
       lag: {
         messages: store.depth,
