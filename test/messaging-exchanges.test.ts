@@ -2,6 +2,8 @@
 // unroutable messages, the broker's throughput, and exact accounting.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { type PublishRouting, pickShape } from "../src/components/exchange.js";
+import { stream } from "../src/kernel/rng.js";
 import type { Report } from "../src/report/json.js";
 import { rejection, runFile, runText } from "./support/run.js";
 
@@ -135,6 +137,65 @@ components:
     // 100 publishes/s x 4 copies x 1ms = 0.4 of the one thread
     expect(Math.abs(w.utilization - 0.4)).toBeLessThan(0.03);
     expect(w.rejected).toBe(0);
+  });
+});
+
+describe("headers exchanges and routing by request key", () => {
+  it("a headers binding takes messages whose headers match all, or any, of its values", () => {
+    const r = runText(`
+name: headers
+duration: 20s
+seed: 8
+components:
+  load: { kind: workload, target: api, arrival: { process: poisson, rate: 200/s }, routes: [{ route: POST /x }] }
+  api:
+    kind: service
+    concurrency: 64
+    routes:
+      "*":
+        - publish: docs
+          routing:
+            - { headers: { format: pdf, type: report }, weight: 1 }
+            - { headers: { format: pdf, type: invoice }, weight: 1 }
+            - { headers: { format: csv, type: report }, weight: 2 }
+  docs:
+    kind: exchange
+    type: headers
+    bindings:
+      - { queue: pdf-reports, headers: { format: pdf, type: report } }
+      - { queue: pdf-or-report, headers: { format: pdf, type: report }, match: any }
+      - { queue: invoices, headers: { type: invoice } }
+  pdf-reports: { kind: queue, profile: rabbitmq }
+  pdf-or-report: { kind: queue, profile: rabbitmq }
+  invoices: { kind: queue, profile: rabbitmq }
+`);
+    const x = exchange(r, "docs");
+    // every message has format pdf or type report: any takes them all; all takes the first kind only
+    expect(x.copiesByQueue["pdf-or-report"]).toBe(x.published);
+    binomial(x.copiesByQueue["pdf-reports"], x.published, 0.25);
+    binomial(x.copiesByQueue.invoices, x.published, 0.25);
+    expect(x.unroutable).toBe(0);
+  });
+
+  it("routeBy request-key: one request key always carries the same entry; over keys, the weights' shares", () => {
+    const rng = stream(1, "test");
+    const r: PublishRouting = {
+      shapes: Int32Array.from([10, 20]),
+      cum: Float64Array.from([0.25, 1]),
+      byKey: true,
+    };
+    let second = 0;
+    for (let key = 0; key < 10_000; key++) {
+      const first = pickShape(r, key, rng);
+      // whatever the rng's state, the key decides
+      for (let k = 0; k < 3; k++) expect(pickShape(r, key, rng)).toBe(first);
+      if (first === 20) second++;
+    }
+    binomial(second, 10_000, 0.75);
+    // drawn at random, one key gets both
+    const random = { ...r, byKey: false };
+    const seen = new Set(Array.from({ length: 50 }, () => pickShape(random, 7, rng)));
+    expect(seen).toEqual(new Set([10, 20]));
   });
 });
 
