@@ -23,7 +23,8 @@ import type { Sampler } from "../kernel/distributions.js";
 import { type QueueOrder, QueueStore } from "../mechanisms/queue-store.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import { IntQueue } from "./int-queue.js";
-import { type Job, OP_COMMIT_OFFSETS, OP_FETCH } from "./job.js";
+import { CorrelationTable, MATCHED } from "../mechanisms/correlation.js";
+import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_REPLY } from "./job.js";
 import { INSTANCE_DOWN, NO_HEALTHY_BACKEND, OK, QUEUE_FULL } from "./outcomes.js";
 import type { QueueConsumer } from "./queue-consumer.js";
 import type { ComponentReport, Sim } from "./runtime.js";
@@ -33,6 +34,11 @@ const PRIORITIES = ["critical", "high", "normal", "low"];
 import { Station, type StationConfig } from "./station.js";
 
 export type Overflow = "reject" | "block";
+
+/** A component whose request steps wait on this queue's replies (a service). */
+interface RpcCaller {
+  rpc: { replied(job: Job): void };
+}
 
 export interface QueueConfig extends StationConfig {
   order: QueueOrder;
@@ -58,6 +64,12 @@ export class Queue extends Station {
   readonly semantics: QueueConfig["semantics"];
   /** where messages received too often go (set once every queue is built) */
   deadLetter: Queue | null = null;
+  /**
+   * a request queue (request steps publish to it): its consumers reply to
+   * every message, and this table matches the replies to the callers waiting
+   */
+  rpc: CorrelationTable | null = null;
+  private readonly roundTrip = new LatencyRecorder();
   private readonly qcfg: QueueConfig;
   private readonly readers: QueueConsumer[] = [];
   private sentEv = -1;
@@ -80,6 +92,9 @@ export class Queue extends Station {
   private redeliveries = 0;
   private nacks = 0;
   private receivedFromDeadLetter = 0;
+  /** copies exchanges routed here, and those refused because the queue was full */
+  private routedIn = 0;
+  private refusedRouted = 0;
   private maxDepth = 0;
   /** list: BRPOPs issued, and those that timed out empty (an idle consumer's, issued again) */
   private pops = 0;
@@ -111,6 +126,15 @@ export class Queue extends Station {
     return this.ids++;
   }
 
+  /**
+   * How long a request queue remembers a settled request after its deadline:
+   * long enough for redeliveries (a visibility timeout per receive allowed)
+   * to come back with a duplicate or late reply.
+   */
+  keepRepliesMs(): number {
+    return this.qcfg.visibilityMs * ((this.qcfg.maxReceives || 2) + 1);
+  }
+
   addReader(callerIndex: number, c: QueueConsumer): void {
     this.readers[callerIndex] = c;
   }
@@ -139,6 +163,10 @@ export class Queue extends Station {
       this.suspend(job);
       return this.receive(job);
     }
+    if (job.op === OP_REPLY) {
+      this.replied(job.aux);
+      return this.finish(job, OK);
+    }
     if (this.store.depth >= this.qcfg.maxLength) {
       if (this.qcfg.overflow === "reject") {
         this.refused++;
@@ -165,6 +193,38 @@ export class Queue extends Station {
     if (job.ledger > 0) this.sim.ledgers[job.ledger]!.appended(job);
     if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
     this.wakeReceivers();
+  }
+
+  /**
+   * A copy an exchange routed here (the exchange's node did the work): false,
+   * and counted, if the queue is full, whatever its overflow (an exchange
+   * does not hold a publish for one of its queues).
+   */
+  takeRouted(key: number, priorityClass: number, origin: number): boolean {
+    if (this.store.depth >= this.qcfg.maxLength) {
+      this.refusedRouted++;
+      return false;
+    }
+    this.routedIn++;
+    this.store.enqueue(this.newMessageId(), key, this.sim.now, priorityClass, origin);
+    if (this.store.depth > this.maxDepth) this.maxDepth = this.store.depth;
+    this.wakeReceivers();
+    return true;
+  }
+
+  /** A consumer's reply reached the broker: the caller waiting for it resumes (if it still waits). */
+  private replied(corr: number): void {
+    const rpc = this.rpc!;
+    const jobs = this.sim.pool.jobs;
+    const kind = rpc.reply(corr, this.sim.now, (owner, serial) => {
+      const j = jobs[owner];
+      return j.serial === serial && !j.cancelled;
+    });
+    if (kind !== MATCHED) return;
+    const w = rpc.owner(corr);
+    this.roundTrip.record(this.sim.now - w.sentAt);
+    const job = jobs[w.owner];
+    (this.sim.components[job.callee] as unknown as RpcCaller).rpc.replied(job);
   }
 
   /** A message received too often elsewhere lands here. */
@@ -332,6 +392,7 @@ export class Queue extends Station {
 
   override tick(second: number): void {
     super.tick(second);
+    this.rpc?.sweep(this.sim.now);
     this.depthSeries.push(this.store.depth);
     const oldest = this.store.oldest();
     this.ageSeries.push(oldest === Infinity ? 0 : Math.round(this.sim.now - oldest) / 1000);
@@ -360,13 +421,27 @@ export class Queue extends Station {
       blockedSends: this.blockedSends,
       redeliveries: this.redeliveries,
       nacks: this.nacks,
-      deadLettered: st.deadLettered,
+      deadLettered: st.sentToDeadLetter,
       fromDeadLetter: this.receivedFromDeadLetter,
+      ...(this.routedIn + this.refusedRouted > 0 && {
+        fromExchanges: { taken: this.routedIn, refused: this.refusedRouted },
+      }),
       heldInMemory: st.held,
       waitMs: this.wait.summary(),
       waitMsByPriority: Object.fromEntries(
         PRIORITIES.map((p, i) => [p, this.waitByClass[i].summary()] as const).filter(([, w]) => w.count > 0),
       ),
+      ...(this.rpc && {
+        requestReply: {
+          requests: this.rpc.requests,
+          answered: this.rpc.answered,
+          timedOut: this.rpc.timedOut,
+          lateReplies: this.rpc.late,
+          duplicateReplies: this.rpc.duplicates,
+          orphanedReplies: this.rpc.orphaned,
+          roundTripMs: this.roundTrip.summary(),
+        },
+      }),
       delivery: {
         messages: st.enqueued,
         processedOnce: st.processedOnce,

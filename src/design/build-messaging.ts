@@ -1,11 +1,14 @@
 // Turns a design's topics and consumers into runtime components: a topic per
 // `kind: topic` (its broker nodes a station), a consumer group per
-// `kind: consumer` registered with the topic it reads, and the publish steps
-// of services and consumers.
+// `kind: consumer` registered with the topic it reads, an exchange per
+// `kind: exchange` bound to its queues, and the publish steps of services and
+// consumers.
 import { Consumer } from "../components/consumer.js";
 import { GroupState } from "../components/consumer-group.js";
+import { Exchange, type PublishRouting } from "../components/exchange.js";
 import { QUEUE_FULL } from "../components/outcomes.js";
 import { Queue, type QueueConfig } from "../components/queue.js";
+import { CorrelationTable } from "../mechanisms/correlation.js";
 import { QueueConsumer } from "../components/queue-consumer.js";
 import type { Component, Sim } from "../components/runtime.js";
 import type { MessageSink, Step } from "../components/service.js";
@@ -20,6 +23,7 @@ export { routesOf } from "./validate-messaging.js";
 
 type TopicSpec = Extract<ComponentSpec, { kind: "topic" }>;
 type QueueSpec = Extract<ComponentSpec, { kind: "queue" }>;
+type ExchangeSpec = Extract<ComponentSpec, { kind: "exchange" }>;
 type ConsumerSpec = Extract<ComponentSpec, { kind: "consumer" }>;
 type StepSpec = ConsumerSpec["steps"][number];
 
@@ -33,12 +37,58 @@ export function registerMessagingRoutes(d: Design, sim: Sim): void {
 }
 
 export function publishStep(s: Extract<StepSpec, { publish: string }>, byName: Map<string, Component>): Step {
+  const to = byName.get(s.publish) as MessageSink;
   return {
     type: "publish",
-    to: byName.get(s.publish) as MessageSink,
+    to,
     wait: (s.ack ?? "sync") === "sync",
     size: sampler(s.size ?? DEFAULTS.topic.messageSize),
+    ...(to instanceof Exchange && { routing: publishRouting(s, to), mandatory: s.mandatory ?? false }),
   };
+}
+
+/** A request step: the queue's correlation table is made by the first request step naming it. */
+export function requestStep(s: Extract<StepSpec, { request: string }>, byName: Map<string, Component>): Step {
+  const q = byName.get(s.request) as Queue;
+  // settled requests are remembered long enough to tell late and duplicate replies apart
+  q.rpc ??= new CorrelationTable(q.keepRepliesMs());
+  return {
+    type: "request",
+    queue: q,
+    timeoutMs: s.timeout ?? DEFAULTS.queue.requestTimeout,
+    size: sampler(s.size ?? DEFAULTS.topic.messageSize),
+  };
+}
+
+/** A publish step's routing keys and headers as the exchange's shapes, with cumulative weights. */
+function publishRouting(s: Extract<StepSpec, { publish: string }>, x: Exchange): PublishRouting {
+  const entries = s.routing ?? [{}];
+  const total = entries.reduce((t, e) => t + (e.weight ?? 1), 0);
+  const cum = new Float64Array(entries.length);
+  let acc = 0;
+  entries.forEach((e, i) => {
+    acc += e.weight ?? 1;
+    cum[i] = i === entries.length - 1 ? 1 : acc / total;
+  });
+  return {
+    shapes: Int32Array.from(entries, (e) => x.shape({ key: e.key ?? "", headers: e.headers ?? {} })),
+    cum,
+    byKey: s.routeBy === "request-key",
+  };
+}
+
+function exchange(name: string, c: ExchangeSpec): Exchange {
+  const D = DEFAULTS.queue;
+  const profile = BROKER_PROFILES.rabbitmq;
+  const q = c.queue ?? D.queue;
+  return new Exchange(name, {
+    instances: c.nodes ?? D.nodes,
+    concurrency: c.concurrency ?? profile.concurrency,
+    queue: q === "unbounded" ? Number.POSITIVE_INFINITY : q,
+    rejectCause: QUEUE_FULL,
+    type: c.type,
+    opTime: sampler(c.opTime ?? profile.opTime),
+  });
 }
 
 /** The topic or queue a consumer reads (validation makes it exactly one). */
@@ -67,6 +117,23 @@ export function buildMessaging(
   for (const [name, c] of entries)
     if (c.kind === "queue" && c.deadLetter)
       (byName.get(name) as Queue).deadLetter = byName.get(c.deadLetter) as Queue;
+  // exchanges route into the queues, so they come after them
+  for (const [name, c] of entries)
+    if (c.kind === "exchange") {
+      const x = exchange(name, c);
+      x.zones = zonesOf(c);
+      sim.add(x);
+      byName.set(name, x);
+      for (const b of c.bindings)
+        x.bind(byName.get(b.queue) as Queue, {
+          key: b.key ?? "",
+          headers: b.headers ?? {},
+          match: b.match ?? "all",
+        });
+    }
+  for (const [name, c] of entries)
+    if (c.kind === "exchange" && c.alternateExchange)
+      (byName.get(name) as Exchange).alternate = byName.get(c.alternateExchange) as Exchange;
   for (const [name, c] of entries)
     if (c.kind === "consumer") {
       const con = c.topic !== undefined ? consumer(name, c, d, sim, byName.get(c.topic) as Topic) : null;

@@ -207,6 +207,8 @@ export const DEFAULTS = {
   /** Redis's client-output-buffer-limit pubsub hard limit: a subscriber this far behind is cut off */
   outputBufferLimit: 32 * 1024 ** 2,
   queue: {
+    /** how long a request step waits for its reply */
+    requestTimeout: 5000,
     profile: "sqs" as const,
     nodes: 1,
     queue: 1000,

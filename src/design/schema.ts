@@ -100,6 +100,8 @@ function dist(u: "duration" | "size" | "count", what: string) {
 }
 export const DurationDist = dist("duration", "a time");
 export const SizeDist = dist("size", "a size");
+/** AMQP message headers, or the values a headers binding asks for */
+const HeaderValues = z.record(z.string().min(1), z.string());
 
 const Name = z.string().min(1);
 
@@ -737,6 +739,45 @@ const StepSchema = z.union([
         "sync (default): wait for the broker's acknowledgement, and fail if the publish fails; none: fire and forget, the step ends at once and a failed publish goes unnoticed",
     }),
     size: SizeDist.optional().meta({ description: "bytes of the message (default 1KiB)" }),
+    routing: z
+      .array(
+        z.strictObject({
+          key: z.string().optional().meta({
+            description: "the routing key (e.g. order.created.eu; default empty)",
+          }),
+          headers: HeaderValues.optional().meta({
+            description: "the message's headers (e.g. { format: pdf })",
+          }),
+          weight: z.number().positive().optional().meta({
+            description: "relative share of the messages that carry this key and headers (default 1)",
+          }),
+        }),
+      )
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          "publish to an exchange: the routing keys and headers its messages carry, one drawn per message by weight (default: one empty key, no headers)",
+      }),
+    routeBy: z.enum(["random", "request-key"]).optional().meta({
+      description:
+        "with routing: random (default) draws each message's entry by weight; request-key picks it by weight from a hash of the request's key, so one key always gets the same routing key",
+    }),
+    mandatory: z.boolean().optional().meta({
+      description:
+        "publish to an exchange: a message no binding takes (and no alternate exchange) fails with unroutable instead of being dropped (AMQP's mandatory flag; default false)",
+    }),
+  }),
+  z.strictObject({
+    request: Name.meta({
+      description:
+        "request-reply (RPC) over a queue: publish a request carrying a correlation id and reply-to, and wait for the reply its consumer publishes once the request's steps are done",
+    }),
+    timeout: PositiveDuration.optional().meta({
+      description:
+        "with request: how long the step waits for the reply (from its publish) before it fails with timeout; a reply after that is discarded, counted late (default 5s)",
+    }),
+    size: SizeDist.optional().meta({ description: "bytes of the request message (default 1KiB)" }),
   }),
   z.strictObject({
     notify: Name.meta({
@@ -1294,6 +1335,55 @@ export const QueueSchema = z.strictObject({
   pricing: Pricing.optional().meta({
     description:
       "sqs-standard or sqs-fifo: priced per million requests (a send, a receive and a delete per message)",
+  }),
+  zone: Name.optional().meta({ description: "zone of every node (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
+});
+
+export const ExchangeSchema = z.strictObject({
+  kind: z.literal("exchange").meta({
+    description:
+      "an AMQP exchange (RabbitMQ): publishes to it are copied into the bound queues whose bindings match",
+  }),
+  type: z.enum(["direct", "topic", "fanout", "headers"]).meta({
+    description:
+      "direct: a binding takes the messages whose routing key equals its key; topic: its key is a pattern of dot-separated words, * one word, # zero or more; fanout: every binding takes every message; headers: its header values, all or any, equal the message's",
+  }),
+  bindings: z
+    .array(
+      z.strictObject({
+        queue: Name.meta({
+          description: "the bound queue: it gets one copy of each message the binding takes",
+        }),
+        key: z.string().optional().meta({
+          description:
+            "direct: the routing key; topic: the pattern (e.g. order.*.eu, order.#); not for fanout or headers",
+        }),
+        headers: HeaderValues.optional().meta({
+          description: "headers only: the header values this binding asks for (e.g. { format: pdf })",
+        }),
+        match: z.enum(["all", "any"]).optional().meta({
+          description:
+            "headers only: all (default) of the values must equal the message's, or any one (x-match)",
+        }),
+      }),
+    )
+    .min(1)
+    .meta({ description: "the queues it routes to, and which messages each takes" }),
+  alternateExchange: Name.optional().meta({
+    description:
+      "an exchange that gets the messages no binding takes (default none: they are dropped, or returned to a mandatory publish)",
+  }),
+  nodes: PositiveInt.optional().meta({ description: "broker nodes routing messages (default 1)" }),
+  concurrency: PositiveInt.optional().meta({
+    description: "messages one node routes at once (default: the rabbitmq queue profile's, 4)",
+  }),
+  opTime: DurationDist.optional().meta({
+    description:
+      "time a node spends routing one copy of a message into a queue (at least one per publish; default: the rabbitmq profile's, ~50K copies/s per node)",
+  }),
+  queue: QueueBound.optional().meta({
+    description: "publishes waiting per node before refusing with queue-full (default 1000)",
   }),
   zone: Name.optional().meta({ description: "zone of every node (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
@@ -2163,6 +2253,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   TopicSchema,
   ConsumerSchema,
   QueueSchema,
+  ExchangeSchema,
   GatewaySchema,
   LimiterStoreSchema,
   RealtimeSchema,
@@ -2184,6 +2275,7 @@ export const COMPONENT_KINDS = [
   "topic",
   "consumer",
   "queue",
+  "exchange",
   "realtime",
   "relay",
 ] as const;
