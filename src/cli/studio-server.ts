@@ -128,6 +128,8 @@ export function createStudioServer(opts: StudioServerOptions): Server {
   const server = createServer((req, res) => {
     const port = (server.address() as AddressInfo | null)?.port ?? 0;
     handle(req, res, port).catch((e: unknown) => {
+      // read what is left of a refused upload, so the client gets the answer rather than a reset
+      req.resume();
       if (res.headersSent) {
         res.destroy();
         return;
