@@ -99,7 +99,7 @@ describe("archsim studio", () => {
   });
 
   it("--open without any browser launcher says so and keeps serving", async () => {
-    const env = { ...process.env, PATH: mkdtempSync(join(tmpdir(), "empty-path-")) };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: mkdtempSync(join(tmpdir(), "empty-path-")) };
     delete env.BROWSER;
     const s = studio(["--port", "0", "--open", mkdtempSync(join(tmpdir(), "archsim-ws-"))], env);
     await until(() => /no browser launcher found/.test(s.err()));

@@ -51,6 +51,8 @@ export function App(): JSX.Element {
   const actions = useRef<((name: string, action: NodeAction) => void) | null>(null);
   const editor = useRef<YamlEditorHandle>(null);
   const fileList = useRef<HTMLUListElement>(null);
+  /** set when a dialog opened a file: the editor takes the focus once the dialog is gone */
+  const focusEditor = useRef(false);
 
   const dirty = file !== null && text !== saved;
   const deferred = useDeferredValue(text);
@@ -99,7 +101,7 @@ export function App(): JSX.Element {
       const n = checkDesign(t, file).errors.length;
       setStatus({
         kind: "info",
-        text: `Saved ${file}${n ? ` (${n} problem${n === 1 ? "" : "s"} remain)` : ""}`,
+        text: `Saved ${file}${n ? ` (${n} problem${n === 1 ? " remains" : "s remain"})` : ""}`,
       });
       void refresh();
     } catch (e) {
@@ -119,6 +121,18 @@ export function App(): JSX.Element {
     // once, on mount: nothing is dirty yet, so the first `open` is the one to use
   }, []);
 
+  // after the dialog's own cleanup (which hands focus back to where it came from)
+  useEffect(() => {
+    if (request === null && focusEditor.current) {
+      focusEditor.current = false;
+      editor.current?.focus();
+    }
+  }, [request, file]);
+
+  useEffect(() => {
+    document.title = `${dirty ? "● " : ""}${file ?? "archsim studio"}${file ? " - archsim studio" : ""}`;
+  }, [file, dirty]);
+
   // leaving with unsaved changes asks first
   useEffect(() => {
     if (!dirty) return;
@@ -134,6 +148,7 @@ export function App(): JSX.Element {
       await api.newFile(path, body);
       await refresh();
       await open(path, { force: true });
+      focusEditor.current = true;
       setRequest(null);
     } catch (e) {
       return (e as Error).message;
@@ -150,16 +165,20 @@ export function App(): JSX.Element {
     });
   const askDuplicate = () => {
     if (file === null) return;
+    if (dirty) {
+      setStatus({ kind: "error", text: `Save ${file} first: Duplicate copies the saved file` });
+      return;
+    }
     setRequest({
       title: `Duplicate ${file}`,
       label: "Name of the copy",
       initial: freeName(file.replace(/(\.[^./]+)?$/, "-copy$1"), taken),
       submit: async (to) => {
         try {
-          // the copy is of the saved file: unsaved edits stay with the original
           await api.duplicateFile(file, to);
           await refresh();
-          await open(to, { force: !dirty });
+          await open(to, { force: true });
+          focusEditor.current = true;
           setRequest(null);
           return null;
         } catch (e) {
