@@ -217,7 +217,14 @@ export class Workspace {
     mode = 0o644,
   ): Promise<void> {
     const dir = dirname(abs);
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new WorkspaceError(
+        `cannot create the folder for ${relative(this.root, abs)}: ${(e as Error).message}`,
+        400,
+      );
+    }
     // mkdir may have followed a symlink created meanwhile: check the folder again
     if (!inside(this.root, await realpath(dir)))
       throw new WorkspaceError("invalid path: a symlink leads outside the workspace", 400);

@@ -208,7 +208,7 @@ export function App(): JSX.Element {
           KeyN: askNew,
           KeyD: askDuplicate,
           KeyG: () => setView((v) => (v === "gallery" ? "design" : "gallery")),
-          KeyF: () => (fileList.current?.querySelector("button") as HTMLElement | null)?.focus(),
+          KeyF: () => (fileList.current?.querySelector("button") ?? fileList.current)?.focus(),
           KeyE: () => {
             setView("design");
             editor.current?.focus();
@@ -276,7 +276,7 @@ export function App(): JSX.Element {
       <nav className="sidebar" aria-labelledby="files-title">
         <h2 id="files-title">Workspace</h2>
         {files.length === 0 && <p className="muted">No designs yet: copy an example from the gallery.</p>}
-        <ul ref={fileList} className="files" data-testid="file-list">
+        <ul ref={fileList} className="files" data-testid="file-list" tabIndex={-1}>
           {files.map((f) => (
             <li key={f.path}>
               <button
