@@ -111,6 +111,33 @@ describe("studio server: the workspace API", () => {
     expect((await http("GET", `/api/file${q("missing.yaml")}`)).status).toBe(404);
   });
 
+  it("does not overwrite a file changed on disk since it was read (ETag / If-Match)", async () => {
+    const read = await http("GET", `/api/file${q("hello.yaml")}`);
+    const etag = read.headers.etag as string;
+    expect(etag).toMatch(/^"\d+-\d+"$/);
+    const mine = HELLO.replace("seed: 42", "seed: 43");
+    const first = await http("PUT", `/api/file${q("hello.yaml")}`, mine, { "if-match": etag });
+    expect(first.status).toBe(200);
+    const next = first.headers.etag as string;
+    expect(next).not.toBe(etag);
+    expect(JSON.parse(first.text).version).toBe(next.slice(1, -1));
+
+    // someone else saves (another editor): a save based on the old version is refused, the file left alone
+    const theirs = HELLO.replace("seed: 42", "seed: 99");
+    writeFileSync(join(root, "hello.yaml"), theirs);
+    const stale = await http("PUT", `/api/file${q("hello.yaml")}`, mine.replace("43", "44"), {
+      "if-match": next,
+    });
+    expect(stale.status).toBe(412);
+    expect(JSON.parse(stale.text).error).toMatch(/changed on disk since it was opened/);
+    expect(readFileSync(join(root, "hello.yaml"), "utf8")).toBe(theirs);
+    expect(tempFiles(root)).toEqual([]);
+
+    // without If-Match (the user chose to overwrite) the save goes through
+    expect((await http("PUT", `/api/file${q("hello.yaml")}`, mine)).status).toBe(200);
+    expect(readFileSync(join(root, "hello.yaml"), "utf8")).toBe(mine);
+  });
+
   it("creates a new design (valid starter text) and refuses to overwrite an existing file", async () => {
     const created = await http("POST", "/api/new", ...json({ path: "fresh/new.yaml" }));
     expect(created.status).toBe(201);

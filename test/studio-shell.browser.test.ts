@@ -4,7 +4,7 @@
 // the gallery, a copy of an example, an error typed into the YAML and shown
 // inline, the fix, Ctrl+S, a reload that shows the saved text; and the same
 // by keyboard alone. A screenshot per step is kept in test-artifacts/.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,8 @@ import { Workspace } from "../src/cli/workspace.js";
 import { useChromium, watchedPage } from "./support/browser.js";
 
 const chromium = useChromium();
+/** expect.poll with room for a busy machine (its default gives up after a second) */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 50 });
 const ARTIFACTS = "test-artifacts";
 const HELLO = readFileSync("examples/hello.yaml", "utf8");
 
@@ -73,27 +75,23 @@ describe("studio shell in Chromium", () => {
     const gallery = page.getByTestId("gallery");
     await gallery.waitFor();
     const examples = await listExamples("examples");
-    await expect.poll(() => gallery.locator(".card").count()).toBe(examples.length);
+    await poll(() => gallery.locator(".card").count()).toBe(examples.length);
     const helloCard = gallery.locator('[data-example="hello.yaml"]');
-    await expect
-      .poll(() => helloCard.locator(".story").innerText())
-      .toMatch(/^A first design: users -> load/);
+    await poll(() => helloCard.locator(".story").innerText()).toMatch(/^A first design: users -> load/);
     await shot(page, "1-gallery");
 
     // 2. open a copy of hello.yaml in the workspace
     await page.getByRole("button", { name: "Open a copy of hello.yaml" }).click();
     const dialog = page.getByRole("dialog");
-    await expect.poll(() => dialog.locator("input").inputValue()).toBe("hello.yaml");
+    await poll(() => dialog.locator("input").inputValue()).toBe("hello.yaml");
     await shot(page, "2-copy-dialog");
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.getByTestId("current-file").innerText()).toBe("hello.yaml");
+    await poll(() => page.getByTestId("current-file").innerText()).toBe("hello.yaml");
     expect(readFileSync(join(root, "hello.yaml"), "utf8")).toBe(HELLO);
-    await expect
-      .poll(async () => (await editorLines(page)).slice(0, 10))
-      .toEqual(HELLO.split("\n").slice(0, 10));
+    await poll(async () => (await editorLines(page)).slice(0, 10)).toEqual(HELLO.split("\n").slice(0, 10));
     expect(await (await lineWith(page, "instances:")).innerText()).toBe("    instances: 3");
-    await expect.poll(() => page.getByTestId("problems").locator("h2").textContent()).toBe("No problems");
-    await expect.poll(() => page.getByTestId("file-list").innerText()).toContain("hello.yaml");
+    await poll(() => page.getByTestId("problems").locator("h2").textContent()).toBe("No problems");
+    await poll(() => page.getByTestId("file-list").innerText()).toContain("hello.yaml");
     await shot(page, "3-copy-opened");
 
     // 3. an error typed into the YAML shows inline (underline, gutter, tooltip) and in the problems list
@@ -106,7 +104,7 @@ describe("studio shell in Chromium", () => {
     expect(await mark.first().innerText()).toBe("three");
     expect(await page.locator(".cm-lint-marker-error").count()).toBe(1);
     const problems = page.getByTestId("problems");
-    await expect.poll(() => problems.locator("h2").textContent()).toBe("Problems (1)");
+    await poll(() => problems.locator("h2").textContent()).toBe("Problems (1)");
     const problem = await problems.locator("li").innerText();
     expect(problem).toContain(`${line}:16`);
     expect(problem).toContain('"three" is not a count');
@@ -121,23 +119,21 @@ describe("studio shell in Chromium", () => {
     await endOfLine(page, "instances: three");
     for (let i = 0; i < "three".length; i++) await page.keyboard.press("Backspace");
     await page.keyboard.type("4");
-    await expect.poll(() => problems.locator("h2").textContent()).toBe("No problems");
+    await poll(() => problems.locator("h2").textContent()).toBe("No problems");
     expect(await mark.count()).toBe(0);
     await shot(page, "5-fixed");
     await page.keyboard.press("Control+s");
     const saved = HELLO.replace("instances: 3", "instances: 4");
-    await expect.poll(() => readFileSync(join(root, "hello.yaml"), "utf8")).toBe(saved);
-    await expect.poll(() => page.getByTestId("status").innerText()).toBe("Saved hello.yaml");
+    await poll(() => readFileSync(join(root, "hello.yaml"), "utf8")).toBe(saved);
+    await poll(() => page.getByTestId("status").innerText()).toBe("Saved hello.yaml");
     expect(await page.getByTestId("current-file").innerText()).toBe("hello.yaml");
     expect(readdirSync(root).sort()).toEqual(["hello.yaml"]);
     await shot(page, "6-saved");
 
     // 6. a reload reopens the file (its name is in the URL) with the saved text
     await page.reload();
-    await expect.poll(() => page.getByTestId("current-file").innerText()).toBe("hello.yaml");
-    await expect
-      .poll(async () => (await editorLines(page)).slice(0, 10))
-      .toEqual(saved.split("\n").slice(0, 10));
+    await poll(() => page.getByTestId("current-file").innerText()).toBe("hello.yaml");
+    await poll(async () => (await editorLines(page)).slice(0, 10)).toEqual(saved.split("\n").slice(0, 10));
     expect(await (await lineWith(page, "instances:")).innerText()).toBe("    instances: 4");
     await shot(page, "7-reloaded");
 
@@ -151,21 +147,22 @@ describe("studio shell in Chromium", () => {
     await page.goto(base);
     await page.getByTestId("file-list").waitFor();
 
-    // Tab reaches the top bar's buttons with a visible focus ring
-    await page.keyboard.press("Tab"); // the skip link
+    // Tab reaches the top bar's first enabled button (no file is open: Save is disabled), with a visible focus ring
     await page.keyboard.press("Tab");
     const focused = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement;
       return { text: el.textContent, outline: getComputedStyle(el).outlineStyle };
     });
-    expect(focused.text).not.toBe("");
-    expect(focused.outline).toBe("solid");
+    expect(focused).toEqual({ text: "New", outline: "solid" });
 
     // "?" lists the shortcuts; Esc closes the list
     await page.keyboard.press("?");
     const list = page.getByRole("dialog", { name: "Keyboard shortcuts" });
     await list.waitFor();
     expect(await list.innerText()).toContain("Ctrl/Cmd+S");
+    // Tab stays inside the dialog (its only control is Close)
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Close");
     await shot(page, "keyboard-1-shortcuts");
     await page.keyboard.press("Escape");
     await list.waitFor({ state: "detached" });
@@ -176,10 +173,10 @@ describe("studio shell in Chromium", () => {
     await dialog.waitFor();
     await page.keyboard.type("typed");
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.getByTestId("current-file").innerText()).toBe("typed.yaml");
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.classList.contains("cm-content")))
-      .toBe(true);
+    await poll(() => page.getByTestId("current-file").innerText()).toBe("typed.yaml");
+    await poll(() => page.evaluate(() => document.activeElement?.classList.contains("cm-content"))).toBe(
+      true,
+    );
 
     // a typo in a component kind, made with the arrow keys: the suggestion is in the problems list
     const starter = readFileSync(join(root, "typed.yaml"), "utf8").split("\n");
@@ -190,19 +187,56 @@ describe("studio shell in Chromium", () => {
     for (let i = 0; i < 3; i++) await page.keyboard.press("Backspace");
     await page.keyboard.type("ce");
     const problems = page.getByTestId("problems");
-    await expect.poll(() => problems.innerText()).toContain("did you mean service?");
+    await poll(() => problems.innerText()).toContain("did you mean service?");
     // F8 (from the top) moves the cursor to the problem
     await page.keyboard.press("Control+Home");
     await page.keyboard.press("F8");
-    await expect.poll(() => page.locator(".cm-activeLine").innerText()).toBe("    kind: servce");
+    await poll(() => page.locator(".cm-activeLine").innerText()).toBe("    kind: servce");
     await shot(page, "keyboard-2-problem");
 
     await page.keyboard.press("Control+s");
-    await expect.poll(() => readFileSync(join(root, "typed.yaml"), "utf8")).toContain("kind: servce");
-    await expect
-      .poll(() => page.getByTestId("status").innerText())
-      .toBe("Saved typed.yaml (1 problem remains)");
+    await poll(() => readFileSync(join(root, "typed.yaml"), "utf8")).toContain("kind: servce");
+    await poll(() => page.getByTestId("status").innerText()).toBe("Saved typed.yaml (1 problem remains)");
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("asks before overwriting a design that changed on disk since it was opened", async () => {
+    const { page, errors } = await watchedPage(chromium());
+    writeFileSync(join(root, "shared.yaml"), HELLO);
+    await page.goto(`${base}#file=shared.yaml`);
+    await poll(() => page.getByTestId("current-file").innerText()).toBe("shared.yaml");
+    const theirs = HELLO.replace("seed: 42", "seed: 7");
+    writeFileSync(join(root, "shared.yaml"), theirs); // another editor saves meanwhile
+    await endOfLine(page, "seed: 42");
+    await page.keyboard.type("0");
+
+    // declined: the other version stays on disk
+    const asked: string[] = [];
+    page.once("dialog", (d) => {
+      asked.push(d.message());
+      void d.dismiss();
+    });
+    await page.keyboard.press("Control+s");
+    await poll(() => page.getByTestId("status").innerText()).toMatch(
+      /^Not saved: shared\.yaml changed on disk/,
+    );
+    expect(asked).toEqual([
+      "shared.yaml changed on disk since you opened it. Overwrite it with your version?",
+    ]);
+    expect(readFileSync(join(root, "shared.yaml"), "utf8")).toBe(theirs);
+    await shot(page, "conflict-declined");
+
+    // accepted: the user's version replaces it
+    page.once("dialog", (d) => void d.accept());
+    await page.keyboard.press("Control+s");
+    await poll(() => readFileSync(join(root, "shared.yaml"), "utf8")).toBe(
+      HELLO.replace("seed: 42", "seed: 420"),
+    );
+    await poll(() => page.getByTestId("status").innerText()).toBe("Saved shared.yaml");
+    // the browser logs each refused save (412) as a failed request; nothing else may be logged
+    expect(errors.filter((e) => !/status of 412 \(Precondition Failed\)/.test(e))).toEqual([]);
+    expect(errors.length).toBe(2);
     await page.close();
   });
 });

@@ -40,6 +40,8 @@ export function App(): JSX.Element {
   const [file, setFile] = useState<string | null>(null);
   const [text, setText] = useState("");
   const [saved, setSaved] = useState("");
+  /** the open file's version on disk when it was read or last saved (its ETag) */
+  const [version, setVersion] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [frame, setFrame] = useState<LiveFrame | null>(null);
   const [view, setView] = useState<View>("design");
@@ -77,10 +79,11 @@ export function App(): JSX.Element {
       if (!opts.force && dirty && path !== file && !window.confirm(`Discard unsaved changes to ${file}?`))
         return;
       try {
-        const t = await api.readFile(path);
+        const { text: t, version: v } = await api.readFile(path);
         setFile(path);
         setText(t);
         setSaved(t);
+        setVersion(v);
         setSelected(null);
         setView("design");
         window.history.replaceState(null, "", `#file=${encodeURIComponent(path)}`);
@@ -96,8 +99,23 @@ export function App(): JSX.Element {
     if (file === null) return;
     const t = text;
     try {
-      await api.writeFile(file, t);
+      let v: string | null;
+      try {
+        v = await api.writeFile(file, t, version);
+      } catch (e) {
+        // someone else saved the file since it was opened: overwrite only if the user says so
+        if (!(e instanceof api.ApiError && e.status === 412)) throw e;
+        if (!window.confirm(`${file} changed on disk since you opened it. Overwrite it with your version?`)) {
+          setStatus({
+            kind: "error",
+            text: `Not saved: ${file} changed on disk (copy your edits, then reopen it)`,
+          });
+          return;
+        }
+        v = await api.writeFile(file, t);
+      }
       setSaved(t);
+      setVersion(v);
       const n = checkDesign(t, file).errors.length;
       setStatus({
         kind: "info",
@@ -107,7 +125,7 @@ export function App(): JSX.Element {
     } catch (e) {
       fail(`Could not save ${file}`, e);
     }
-  }, [file, text, refresh]);
+  }, [file, text, version, refresh]);
 
   // first load: the workspace, the examples, and the file named in the URL
   useEffect(() => {
@@ -156,7 +174,11 @@ export function App(): JSX.Element {
     return null;
   };
 
+  /** Creating or copying opens the new file: unsaved edits to the open one are discarded only if the user agrees. */
+  const mayLeave = () => !dirty || window.confirm(`Discard unsaved changes to ${file}?`);
+
   const askNew = () =>
+    mayLeave() &&
     setRequest({
       title: "New design",
       label: "File name in the workspace",
@@ -188,6 +210,7 @@ export function App(): JSX.Element {
     });
   };
   const askCopy = (example: api.Example) =>
+    mayLeave() &&
     setRequest({
       title: `Open a copy of examples/${example.path}`,
       label: "File name in the workspace",
@@ -235,9 +258,11 @@ export function App(): JSX.Element {
 
   return (
     <div className="app">
-      <a className="skip" href="#editor-area">
-        Skip to the editor
-      </a>
+      {file !== null && view === "design" && (
+        <button type="button" className="skip" onClick={() => editor.current?.focus()}>
+          Skip to the editor
+        </button>
+      )}
       <header className="topbar">
         <h1>archsim studio</h1>
         <span className="current" data-testid="current-file">
