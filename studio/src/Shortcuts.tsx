@@ -11,7 +11,7 @@ export const SHORTCUTS: [keys: string, what: string][] = [
   ["Alt+Shift+E", "focus the YAML editor"],
   ["F8 / Shift+F8", "next / previous problem (in the editor)"],
   ["Ctrl/Cmd+Shift+M", "the editor's list of problems"],
-  ["Tab / Shift+Tab", "move between panels (the editor does not capture Tab)"],
+  ["Tab / Shift+Tab", "move between controls (the editor does not keep Tab)"],
   ["Esc", "close a dialog"],
   ["?", "this list"],
 ];
