@@ -15,6 +15,7 @@ import { renderText } from "../report/text.js";
 import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
 import { addCompare } from "./compare.js";
+import { addDoc } from "./doc.js";
 import { progressBar } from "./progress.js";
 import { addStudio } from "./studio.js";
 import { collect, option, parseSeed, readDesign, readText, UsageError, withDuration } from "./shared.js";
@@ -100,6 +101,7 @@ export function program(): Command {
 
   addCompare(cli);
   addSweep(cli);
+  addDoc(cli);
   addStudio(cli);
 
   cli
