@@ -110,6 +110,10 @@ describe("studio shell in Chromium", () => {
     expect(problem).toContain('"three" is not a count');
     expect(problem).toContain("expected: a count such as 100");
     expect(await page.getByTestId("current-file").innerText()).toContain("●");
+    // the problem in the list takes the cursor to it
+    await page.keyboard.press("Control+Home");
+    await problems.locator("li button").click();
+    await poll(() => page.locator(".cm-activeLine").innerText()).toBe("    instances: three");
     await mark.first().hover();
     await page.locator(".cm-tooltip-lint").waitFor();
     expect(await page.locator(".cm-tooltip-lint").innerText()).toContain('"three" is not a count');

@@ -2,12 +2,12 @@
 // text, the diagnostics, the selected component, the live frame) and lays the
 // panels out. The YAML text is the single source of truth: the editor, the
 // canvas and the property panel all edit it.
-import { type JSX, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { type JSX, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { LiveFrame, NodeAction } from "../../src/live/frame.js";
 import * as api from "./api";
 import { Canvas } from "./canvas/Canvas";
 import { PropertyPanel } from "./canvas/PropertyPanel";
-import { checkDesign } from "./check";
+import { type Checked, checkDesign } from "./check";
 import { YamlEditor, type YamlEditorHandle } from "./editor/YamlEditor";
 import { Gallery } from "./gallery/Gallery";
 import { PathDialog, type PathRequest } from "./PathDialog";
@@ -16,6 +16,7 @@ import { RunPanel } from "./run/RunPanel";
 import { SHORTCUTS, Shortcuts } from "./Shortcuts";
 
 type View = "design" | "gallery";
+const CHECK_DELAY_MS = 150;
 interface Status {
   kind: "info" | "error";
   text: string;
@@ -57,8 +58,13 @@ export function App(): JSX.Element {
   const focusEditor = useRef(false);
 
   const dirty = file !== null && text !== saved;
-  const deferred = useDeferredValue(text);
-  const checked = useMemo(() => checkDesign(deferred, file ?? "design.yaml"), [deferred, file]);
+  // The checks take from a few ms to tens of ms on a large design: run them once typing pauses,
+  // so a keystroke never waits for them. Until then the editor's marks follow the edits.
+  const [checked, setChecked] = useState<Checked>({ text: "", errors: [], warnings: [] });
+  useEffect(() => {
+    const t = setTimeout(() => setChecked(checkDesign(text, file ?? "design.yaml")), CHECK_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [text, file]);
 
   const fail = (what: string, e: unknown) =>
     setStatus({ kind: "error", text: `${what}: ${(e as Error).message}` });
@@ -348,6 +354,7 @@ export function App(): JSX.Element {
               onChange={setText}
               errors={checked.errors}
               warnings={checked.warnings}
+              checkedText={checked.text}
               handle={editor}
             />
             <Problems
