@@ -82,8 +82,8 @@ export function App(): JSX.Element {
 
   const open = useCallback(
     async (path: string, opts: { force?: boolean } = {}) => {
-      if (!opts.force && dirty && path !== file && !window.confirm(`Discard unsaved changes to ${file}?`))
-        return;
+      if (!opts.force && path === file) return; // already open: re-reading it would drop unsaved edits
+      if (!opts.force && dirty && !window.confirm(`Discard unsaved changes to ${file}?`)) return;
       try {
         const { text: t, version: v } = await api.readFile(path);
         setFile(path);
@@ -101,8 +101,11 @@ export function App(): JSX.Element {
     [dirty, file],
   );
 
+  const saving = useRef(false);
   const save = useCallback(async () => {
-    if (file === null) return;
+    // one save at a time: a second one would carry the version the first replaces (a false conflict)
+    if (file === null || saving.current) return;
+    saving.current = true;
     const t = text;
     try {
       let v: string | null;
@@ -122,7 +125,7 @@ export function App(): JSX.Element {
       }
       setSaved(t);
       setVersion(v);
-      const n = checkDesign(t, file).errors.length;
+      const n = (checked.text === t ? checked : checkDesign(t, file)).errors.length;
       setStatus({
         kind: "info",
         text: `Saved ${file}${n ? ` (${n} problem${n === 1 ? " remains" : "s remain"})` : ""}`,
@@ -130,8 +133,10 @@ export function App(): JSX.Element {
       void refresh();
     } catch (e) {
       fail(`Could not save ${file}`, e);
+    } finally {
+      saving.current = false;
     }
-  }, [file, text, version, refresh]);
+  }, [file, text, version, checked, refresh]);
 
   // first load: the workspace, the examples, and the file named in the URL
   useEffect(() => {
