@@ -20,6 +20,9 @@ describe("doc markers", () => {
       { name: "a", file: "examples/hello.yaml", sets: [] },
       { name: "b-2", file: "x.yaml", seed: 7, sets: ["components.api.instances=4"] },
     ]);
+    expect(docRuns('<!-- runs\nq: x.yaml --set "api.routes.GET /:id.0.l1=false"\n-->')[0].sets).toEqual([
+      "api.routes.GET /:id.0.l1=false",
+    ]);
   });
 
   it("refuses duplicate runs and unknown options, naming the line", () => {

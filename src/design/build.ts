@@ -52,7 +52,13 @@ import {
 import type { Gateway } from "../components/gateway.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
-import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
+import {
+  buildMessaging,
+  publishStep,
+  registerMessagingRoutes,
+  requestStep,
+  routesOf,
+} from "./build-messaging.js";
 import { buildRelays, outboxLedger, wireEvents } from "./build-events.js";
 import { sagaStep } from "./build-saga.js";
 import { stepCalls } from "./validate-saga.js";
@@ -326,6 +332,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             };
           }
           if ("publish" in s) return publishStep(s, byName);
+          if ("request" in s) return requestStep(s, byName);
           if ("notify" in s)
             return { type: "notify", target: byName.get(s.notify) as Realtime, to: s.to ?? "key" };
           const store = byName.get(s.write) as Store;
@@ -534,6 +541,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         })),
         arrivals: arrivals(c, d.duration),
         users,
+        firstUser: c.population?.firstUser ?? 0,
         ips: c.population?.ips ?? users,
         apiKeys: c.population?.apiKeys ?? users,
         tiers: Object.entries(c.population?.tiers ?? {}).map(([t, weight]) => ({

@@ -79,7 +79,8 @@ export function docRuns(doc: string): RunSpec[] {
     const [, name, file, rest] = parts;
     if (runs.some((r) => r.name === name))
       throw new DocFillError(first + i, `run "${name}" is declared twice`);
-    const args = rest.trim() ? rest.trim().split(/\s+/) : [];
+    // an argument with spaces is written in double quotes, as in a shell
+    const args = (rest.match(/"[^"]*"|\S+/g) ?? []).map((a) => a.replace(/^"(.*)"$/, "$1"));
     const spec: RunSpec = { name, file, sets: [] };
     for (let k = 0; k < args.length; k += 2) {
       const flag = args[k];
