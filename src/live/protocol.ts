@@ -7,6 +7,7 @@
 // not again until that tick's frame came back, so the worker never posts
 // more than one frame per animation frame, and a slow engine slows the
 // ticks instead of queueing them.
+import type { FaultRecord } from "../components/faults.js";
 import { DesignError } from "../design/errors.js";
 import { loadDesign } from "../design/load.js";
 import type { Report } from "../report/json.js";
@@ -51,6 +52,8 @@ export interface EngineFrame {
   durationMs: number;
   events: number;
   done: boolean;
+  /** the faults so far, planned and injected, for shading the charts */
+  faults: FaultRecord[];
   /** simulated ms dropped so far because the engine could not keep up with the speed asked */
   droppedMs: number;
 }
@@ -183,6 +186,7 @@ export class EngineHost {
       events: s.events,
       done: s.done,
       droppedMs: this.droppedMs,
+      faults: s.faults,
     };
   }
 }

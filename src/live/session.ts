@@ -3,7 +3,7 @@
 // frame, and changed while it runs (kill, restart, slow or partition a node;
 // scale the traffic). The same engine as a batch run: advanced to its end
 // with no intervention, it produces the batch run's report.
-import type { FaultAction } from "../components/faults.js";
+import type { FaultAction, FaultRecord } from "../components/faults.js";
 import { Component } from "../components/runtime.js";
 import type { RunResult, Simulation } from "../components/simulation.js";
 import { buildSimulation } from "../design/build.js";
@@ -86,6 +86,11 @@ export class LiveSession {
   /** Every event of the duration has fired and the clock stands at its end. */
   get done(): boolean {
     return this.simulation.done && this.nowMs >= this.durationMs;
+  }
+
+  /** The faults so far, planned and injected (as the report lists them). */
+  get faults(): FaultRecord[] {
+    return this.simulation.nemesis.log.map((f) => ({ ...f }));
   }
 
   /** Names of the components, in the design's order of building. */
