@@ -129,6 +129,9 @@ export class EngineHost {
 
   private load(text: string, file: string, seed: number | undefined): FromEngine[] {
     let session: LiveSession;
+    // a design that cannot run leaves no run behind: a later play is refused, not applied to the old one
+    this.session = null;
+    this.playing = false;
     try {
       session = new LiveSession(loadDesign(text, file), seed === undefined ? {} : { seed });
     } catch (e) {
