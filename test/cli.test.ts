@@ -178,3 +178,34 @@ describe("archsim schema", () => {
     );
   });
 });
+
+describe("archsim doc", () => {
+  const doc = (value: string) =>
+    `<!-- runs\nh: examples/hello.yaml --set duration=5s\n-->\nrate <!--v h:requests.total count-->${value}<!--/v-->\n`;
+
+  it("--check fails on a stale number and changes nothing; without it the number is refreshed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "archsim-doc-"));
+    const file = join(dir, "notes.md");
+    writeFileSync(file, doc("stale"));
+    const check = archsim("doc", "--check", file);
+    expect(check.code).toBe(1);
+    expect(check.err).toMatch(/out of date/);
+    expect(readFileSync(file, "utf8")).toBe(doc("stale"));
+    const fill = archsim("doc", file);
+    expect(fill.code).toBe(0);
+    const total = /-->([\d,]+)<!--\/v-->/.exec(readFileSync(file, "utf8"))?.[1];
+    const report = JSON.parse(archsim("run", "examples/hello.yaml", "--duration", "5s", "--json").out);
+    expect(total).toBe(report.requests.total.toLocaleString("en-US"));
+    expect(archsim("doc", "--check", file).code).toBe(0);
+  });
+
+  it("a bad marker is a located usage error, not a stack trace", () => {
+    const dir = mkdtempSync(join(tmpdir(), "archsim-doc-"));
+    const file = join(dir, "bad.md");
+    writeFileSync(file, doc("1").replace("requests.total", "requests.totl"));
+    const r = archsim("doc", file);
+    expect(r.code).toBe(2);
+    expect(r.err).not.toMatch(STACK);
+    expect(r.err).toMatch(/bad\.md:4: h: no "totl" in requests/);
+  });
+});

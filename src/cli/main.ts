@@ -15,7 +15,9 @@ import { renderText } from "../report/text.js";
 import { DEFAULT_MAX_EVENTS, runDesign } from "../run.js";
 import { VERSION } from "../version.js";
 import { addCompare } from "./compare.js";
+import { addDoc } from "./doc.js";
 import { progressBar } from "./progress.js";
+import { addStudio } from "./studio.js";
 import { collect, option, parseSeed, readDesign, readText, UsageError, withDuration } from "./shared.js";
 import { addSweep } from "./sweep.js";
 
@@ -99,6 +101,8 @@ export function program(): Command {
 
   addCompare(cli);
   addSweep(cli);
+  addDoc(cli);
+  addStudio(cli);
 
   cli
     .command("estimate")

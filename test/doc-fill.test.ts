@@ -1,0 +1,121 @@
+// Numbers quoted in documents are re-derived from runs: the marker format,
+// the formatting of values, the errors for bad markers, and (for every
+// document in docs/ that declares runs) that the committed numbers are current.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { filledDoc } from "../src/cli/doc.js";
+import { loadDesign } from "../src/design/load.js";
+import { DocFillError, docRuns, fillDoc, formatValue, parsePath } from "../src/report/doc-fill.js";
+import { runDesign } from "../src/run.js";
+
+describe("doc markers", () => {
+  it("reads the declared runs with their seeds and overrides", () => {
+    const runs = docRuns(
+      "# T\n<!-- runs\na: examples/hello.yaml\nb-2: x.yaml --seed 7 --set components.api.instances=4\n-->\n",
+    );
+    expect(runs).toEqual([
+      { name: "a", file: "examples/hello.yaml", sets: [] },
+      { name: "b-2", file: "x.yaml", seed: 7, sets: ["components.api.instances=4"] },
+    ]);
+  });
+
+  it("refuses duplicate runs and unknown options, naming the line", () => {
+    const failure = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return `${(e as DocFillError).line}: ${(e as Error).message}`;
+      }
+      return "no error";
+    };
+    expect(failure(() => docRuns("<!-- runs\na: x.yaml\na: y.yaml\n-->"))).toMatch(
+      /^3: run "a" is declared twice/,
+    );
+    expect(failure(() => docRuns("\n<!-- runs\na: x.yaml --fast 1\n-->"))).toMatch(
+      /^3: unknown option "--fast"/,
+    );
+  });
+
+  it("splits paths with quoted keys", () => {
+    expect(parsePath('routes["GET /item/:id"].latencyMs.p99')).toEqual([
+      "routes",
+      "GET /item/:id",
+      "latencyMs",
+      "p99",
+    ]);
+    expect(() => parsePath("a..b")).toThrow();
+  });
+
+  it("replaces only the text between markers, and ratios divide two values", () => {
+    const reports = { a: { x: { p: 250 }, r: { "GET /a b": { n: 0.5 } } }, b: { x: { p: 50 } } };
+    const doc =
+      'p99 <!--v a:x.p ms-->old<!--/v--> vs <!--v b:x.p ms-->?<!--/v--> = <!--v a:x.p/b:x.p x-->?<!--/v-->, <!--v a:r["GET /a b"].n pct-->?<!--/v-->';
+    expect(fillDoc(doc, reports)).toBe(
+      'p99 <!--v a:x.p ms-->250 ms<!--/v--> vs <!--v b:x.p ms-->50 ms<!--/v--> = <!--v a:x.p/b:x.p x-->5x<!--/v-->, <!--v a:r["GET /a b"].n pct-->50%<!--/v-->',
+    );
+  });
+
+  it("filling twice changes nothing more (idempotent)", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-6, max: 1e9, noNaN: true }),
+        fc.constantFrom("ms", "pct", "count", "x", "num"),
+        (v, f) => {
+          const doc = `<!--v a:v ${f}-->?<!--/v-->`;
+          const once = fillDoc(doc, { a: { v } });
+          expect(fillDoc(once, { a: { v } })).toBe(once);
+        },
+      ),
+    );
+  });
+
+  it("leaves markers shown as code alone", () => {
+    const doc =
+      "```md\n<!-- runs\nz: nope.yaml\n-->\n<!--v z:q ms-->?<!--/v-->\n```\nsee `<!--v run:path fmt-->...<!--/v-->`\n<!-- runs\na: a.yaml\n-->\n<!--v a:v num-->?<!--/v-->";
+    expect(docRuns(doc).map((r) => r.name)).toEqual(["a"]);
+    expect(fillDoc(doc, { a: { v: 2 } })).toBe(doc.replace("<!--v a:v num-->?", "<!--v a:v num-->2"));
+  });
+
+  it("explains unknown runs, paths and formats with the line", () => {
+    const reports = { a: { x: { p: 1 } } };
+    expect(() => fillDoc("\n<!--v z:x.p ms-->?<!--/v-->", reports)).toThrow(
+      /no run named "z" \(declared: a\)/,
+    );
+    expect(() => fillDoc("<!--v a:x.q ms-->?<!--/v-->", reports)).toThrow(/no "q" in x \(it has: p\)/);
+    expect(() => fillDoc("<!--v a:x.p furlongs-->?<!--/v-->", reports)).toThrow(/unknown format "furlongs"/);
+    expect(() => fillDoc("<!--v a:x ms-->?<!--/v-->", reports)).toThrow(DocFillError);
+  });
+
+  it("formats with three significant figures and units", () => {
+    expect(formatValue(52.799, "ms")).toBe("52.8 ms");
+    expect(formatValue(1530, "ms")).toBe("1.53 s");
+    expect(formatValue(0.97000167, "pct")).toBe("97%");
+    expect(formatValue(0.123456, "pct")).toBe("12.3%");
+    expect(formatValue(23880.4, "count")).toBe("23,880");
+    expect(formatValue(385.866, "rate")).toBe("386/s");
+    expect(formatValue(12345.6, "num")).toBe("12,346");
+  });
+});
+
+describe("documents quote current numbers", () => {
+  it("a value in a document is the run's report value", () => {
+    const text = "<!-- runs\nh: examples/hello.yaml --seed 3\n-->\n<!--v h:throughputPerSec num-->?<!--/v-->";
+    const report = runDesign(loadDesign(readFileSync("examples/hello.yaml", "utf8"), "hello.yaml"), {
+      seed: 3,
+    });
+    expect(filledDoc("t.md", text)).toContain(`-->${formatValue(report.throughputPerSec, "num")}<!--/v-->`);
+  });
+
+  const markdown = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? markdown(p) : p.endsWith(".md") ? [p] : [];
+    });
+  const docs = markdown("docs").filter((f) => readFileSync(f, "utf8").includes("<!-- runs"));
+  it.each(docs)("%s", (file) => {
+    const text = readFileSync(file, "utf8");
+    expect(filledDoc(file, text), `run: node bin/archsim.js doc ${file}`).toBe(text);
+  });
+});
