@@ -40,6 +40,10 @@ describe("engine host", () => {
     expect(out[0].type).toBe("invalid");
     expect((out[0] as { message: string }).message).toMatch(/^mm1\.yaml:\d+:\d+: /);
     expect(h.handle({ type: "tick" }, 0)).toEqual([{ type: "refused", message: "no design loaded" }]);
+    // a design that cannot run replaces a run that could: play is refused, not applied to the old run
+    h.handle({ type: "load", text: MM1, file: "mm1.yaml" }, 0);
+    expect(h.handle({ type: "load", text: "nonsense: [", file: "mm1.yaml" }, 0)[0].type).toBe("invalid");
+    expect(h.handle({ type: "play" }, 0)).toEqual([{ type: "refused", message: "no design loaded" }]);
   });
 
   it("plays at the speed asked: the clock follows wall time x speed", () => {

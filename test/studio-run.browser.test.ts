@@ -92,6 +92,9 @@ describe("studio run panel", () => {
     await expect.poll(() => page.getByTestId("node-server").getAttribute("data-health")).toBe("down");
     const killedAt = before.rows;
     await waitRows(page, killedAt + 4);
+    // paused, so that the charts hold still while they are read
+    await page.getByTestId("pause").click();
+    await page.getByTestId("play").waitFor();
     await shot(page, "04-killed");
     const after = (await chartData(page, "chart-errors-by-cause"))!;
     const failures = Object.values(after.sums).reduce((a, b) => a + b, 0);
@@ -100,7 +103,6 @@ describe("studio run panel", () => {
     expect((await chartData(page, "chart-throughput"))!.sums.failed).toBe(failures);
 
     // keep this run and start another: two runs kept, compared side by side
-    await page.getByTestId("pause").click();
     await page.getByRole("button", { name: "New run" }).click();
     await page.getByTestId("play").click();
     await waitRows(page, 3);

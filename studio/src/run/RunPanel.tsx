@@ -89,10 +89,13 @@ export function RunPanel({ text, file, selected, onFrame, actions }: RunPanelPro
     load();
   };
 
+  // the run's charts change only when a second closes or a fault starts or ends, not every frame
+  const rows = engine.series.rows;
+  const faultsKey = frame ? JSON.stringify(frame.faults) : "";
   const charts = useMemo(
     () => (frame ? liveCharts(engine.series.data, frame.faults, frame.durationMs) : []),
-    // the series buffer is mutated in place; `version` says when
-    [version, frame],
+    // the series buffer is mutated in place: `rows` says when it grew
+    [rows, faultsKey, loaded],
   );
   const nodeCharts = useMemo(() => (selected ? engine.history.charts(selected) : []), [version, selected]);
 
