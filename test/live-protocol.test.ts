@@ -72,6 +72,9 @@ describe("engine host", () => {
     const f = frame(h.handle({ type: "tick" }, 10_000));
     expect(f.frame.nowMs).toBe(MAX_BEHIND_WALL_MS);
     expect(f.droppedMs).toBe(10_000 - MAX_BEHIND_WALL_MS);
+    expect(f.lagging).toBe(true);
+    // the next frame, on time, is not lagging
+    expect(frame(h.handle({ type: "tick" }, 10_016)).lagging).toBe(false);
   });
 
   it("steps, sends each series row once, and ends with the batch report", () => {

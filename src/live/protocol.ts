@@ -54,6 +54,8 @@ export interface EngineFrame {
   done: boolean;
   /** the faults so far, planned and injected, for shading the charts */
   faults: FaultRecord[];
+  /** this frame dropped simulated time: the engine could not keep up with the speed asked */
+  lagging: boolean;
   /** simulated ms dropped so far because the engine could not keep up with the speed asked */
   droppedMs: number;
 }
@@ -79,6 +81,7 @@ export class EngineHost {
   private seriesRows = 0;
   private droppedMs = 0;
   private lastDetail = Number.NEGATIVE_INFINITY;
+  private lagging = false;
 
   /** Handles one message at wall time `wallMs` (ms, monotonic); returns the replies, in order. */
   handle(msg: ToEngine, wallMs: number): FromEngine[] {
@@ -163,6 +166,7 @@ export class EngineHost {
       const step = paceTarget(this.pace, wallMs, s.nowMs);
       this.pace = step.pace;
       this.droppedMs += step.droppedMs;
+      this.lagging = step.droppedMs > 0;
       const t0 = performance.now();
       const fired = s.advance(step.targetMs, this.budget);
       this.budget = frameBudget(this.budget, fired, performance.now() - t0);
@@ -189,6 +193,7 @@ export class EngineHost {
       events: s.events,
       done: s.done,
       droppedMs: this.droppedMs,
+      lagging: this.lagging,
       faults: s.faults,
     };
   }

@@ -100,6 +100,10 @@ export function RunPanel({ text, file, selected, onFrame, actions }: RunPanelPro
   const nodeCharts = useMemo(() => (selected ? engine.history.charts(selected) : []), [version, selected]);
 
   const playing = frame?.playing ?? false;
+  // "slower than asked" while frames drop time, and for a second after (a lone late frame is not news)
+  const lastLag = useRef(Number.NEGATIVE_INFINITY);
+  if (frame?.lagging) lastLag.current = performance.now();
+  const lagging = playing && performance.now() - lastLag.current < 1000;
   const selStatus = selected && frame ? frame.frame.status[selected] : undefined;
 
   return (
@@ -196,9 +200,7 @@ export function RunPanel({ text, file, selected, onFrame, actions }: RunPanelPro
         <p className="run-clock" data-testid="run-clock" data-now-ms={frame.frame.nowMs}>
           {(frame.frame.nowMs / 1000).toFixed(1)} s of {(frame.durationMs / 1000).toFixed(0)} s ·{" "}
           {frame.events.toLocaleString("en-US")} events · {speedLabel(frame.speed)}
-          {frame.droppedMs > 0 && (
-            <span className="warning"> · slower than asked (the engine cannot keep up)</span>
-          )}
+          {lagging && <span className="warning"> · slower than asked (the engine cannot keep up)</span>}
           {frame.done && " · done"}
         </p>
       )}
