@@ -143,5 +143,14 @@ export function useEngine(onFrame: (f: LiveFrame | null) => void): Engine {
     [post],
   );
 
-  return { state, series: series.current, history: history.current, load, send: post, report };
+  // a new request from the user: the last refusal is no longer news
+  const send = useCallback(
+    (msg: ToEngine) => {
+      setState((s) => (s.refused === null ? s : { ...s, refused: null }));
+      post(msg);
+    },
+    [post],
+  );
+
+  return { state, series: series.current, history: history.current, load, send, report };
 }
