@@ -392,6 +392,48 @@ describe("population plans and API keys", () => {
   });
 });
 
+describe("distinct populations (firstUser)", () => {
+  // 5 heavy users at 20/s each (1,200 a minute against a limit of 100) and 5 light users at 0.2/s each
+  const twoCrowds = (light: string) => `
+name: t
+duration: 20s
+${ZERO_NET}
+components:
+  heavy:
+    kind: workload
+    target: gw
+    arrival: { process: poisson, rate: 100/s }
+    population: { users: 5 }
+    routes: [{ route: GET /heavy }]
+  light:
+    kind: workload
+    target: gw
+    arrival: { process: poisson, rate: 1/s }
+    population: ${light}
+    routes: [{ route: GET /light }]
+  gw:
+    kind: gateway
+    routes: { "*": api }
+    limits: [{ key: user, algorithm: sliding-log, limit: 100, window: 1m }]
+  api: { kind: service, instances: 4, concurrency: 64, routes: { "*": [{ compute: 1ms }] } }
+`;
+
+  it("overlapping ids are the same people; a range of its own makes them different people", () => {
+    const shared = runText(twoCrowds("{ users: 5 }"));
+    const apart = runText(twoCrowds("{ users: 5, firstUser: 1000 }"));
+    // shared: five counters, filled by the heavy users within seconds; the light users are refused with them
+    expect(gw(shared).limits[0].keys).toBe(5);
+    expect(gw(shared).limits[0].admitted).toBe(5 * 100);
+    expect(shared.routes["GET /light"].availability).toBeLessThan(1);
+    // apart: ten counters; the light users' ~20 requests are far below 100 a minute, so all get through
+    expect(gw(apart).limits[0].keys).toBe(10);
+    const light = apart.routes["GET /light"].requests.total;
+    expect(light).toBeGreaterThan(0);
+    expect(apart.routes["GET /light"].availability).toBe(1);
+    expect(gw(apart).limits[0].admitted).toBe(5 * 100 + light);
+  });
+});
+
 describe("gateway validation", () => {
   const base = (gateway: string, extra = "") =>
     design({ gateway, extra, population: "{ users: 10, tiers: { free: 90%, pro: 10% } }" });

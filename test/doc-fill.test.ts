@@ -5,9 +5,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { filledDoc } from "../src/cli/doc.js";
+import { filledDoc, staleParts } from "../src/cli/doc.js";
 import { loadDesign } from "../src/design/load.js";
 import { DocFillError, docRuns, fillDoc, formatValue, parsePath } from "../src/report/doc-fill.js";
+import { niceTicks, svgLineChart } from "../src/report/svg-chart.js";
 import { runDesign } from "../src/run.js";
 
 describe("doc markers", () => {
@@ -18,6 +19,9 @@ describe("doc markers", () => {
     expect(runs).toEqual([
       { name: "a", file: "examples/hello.yaml", sets: [] },
       { name: "b-2", file: "x.yaml", seed: 7, sets: ["components.api.instances=4"] },
+    ]);
+    expect(docRuns('<!-- runs\nq: x.yaml --set "api.routes.GET /:id.0.l1=false"\n-->')[0].sets).toEqual([
+      "api.routes.GET /:id.0.l1=false",
     ]);
   });
 
@@ -105,7 +109,9 @@ describe("documents quote current numbers", () => {
     const report = runDesign(loadDesign(readFileSync("examples/hello.yaml", "utf8"), "hello.yaml"), {
       seed: 3,
     });
-    expect(filledDoc("t.md", text)).toContain(`-->${formatValue(report.throughputPerSec, "num")}<!--/v-->`);
+    expect(filledDoc("t.md", text).text).toContain(
+      `-->${formatValue(report.throughputPerSec, "num")}<!--/v-->`,
+    );
   });
 
   const markdown = (dir: string): string[] =>
@@ -113,9 +119,79 @@ describe("documents quote current numbers", () => {
       const p = join(dir, f);
       return statSync(p).isDirectory() ? markdown(p) : p.endsWith(".md") ? [p] : [];
     });
-  const docs = markdown("docs").filter((f) => readFileSync(f, "utf8").includes("<!-- runs"));
+  // the learning path and the design cases check their documents in their own tests, with the same runs
+  const docs = markdown("docs").filter(
+    (f) => readFileSync(f, "utf8").includes("<!-- runs") && !/docs\/(learn|cases)\//.test(f),
+  );
   it.each(docs)("%s", (file) => {
     const text = readFileSync(file, "utf8");
-    expect(filledDoc(file, text), `run: node bin/archsim.js doc ${file}`).toBe(text);
+    expect(staleParts(file, text, filledDoc(file, text)), `run: node bin/archsim.js doc ${file}`).toEqual([]);
+  });
+});
+
+describe("charts in documents", () => {
+  it("nice ticks start at 0, cover the maximum and step by 1, 2 or 5 x 10^k", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-3, max: 1e9, noNaN: true }), (max) => {
+        const t = niceTicks(max);
+        expect(t[0]).toBe(0);
+        expect(t[t.length - 1]).toBeGreaterThanOrEqual(max);
+        expect(t.length).toBeLessThanOrEqual(12);
+        const step = t[1] - t[0];
+        const mantissa = step / 10 ** Math.floor(Math.log10(step) + 1e-9);
+        expect([1, 2, 5, 10].some((m) => Math.abs(mantissa - m) < 1e-6)).toBe(true);
+      }),
+    );
+  });
+
+  it("draws one path per series through every point, breaking at gaps", () => {
+    const svg = svgLineChart({
+      title: "a <b>",
+      xLabel: "t",
+      yLabel: "ms",
+      series: [
+        { label: "p99", x: [1, 2, 3, 4], y: [10, 20, null, 40] },
+        { label: "p50", x: [1, 2, 3, 4], y: [1, 2, 3, 4] },
+      ],
+    });
+    const paths = [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1]);
+    expect(paths).toHaveLength(2);
+    expect(paths[0].match(/[ML]/g)).toEqual(["M", "L", "M"]);
+    expect(paths[1].match(/[ML]/g)).toEqual(["M", "L", "L", "L"]);
+    expect(svg).toContain("a &lt;b&gt;");
+    expect(svgLineChart({ title: "x", xLabel: "", yLabel: "", series: [] })).toContain("</svg>");
+  });
+
+  it("a chart marker becomes an image link and its SVG, from the run's series and clock", () => {
+    const reports = { r: { series: { t: [1, 2, 3], p99: [5, 6, 7] } } };
+    const charts = new Map<string, string>();
+    const doc = "<!--chart img/a.svg\ntitle: Latency\ny: ms\nseries: r:series.p99 p99\n-->old<!--/chart-->";
+    const out = fillDoc(doc, reports, charts);
+    expect(out).toBe(
+      "<!--chart img/a.svg\ntitle: Latency\ny: ms\nseries: r:series.p99 p99\n-->![Latency](img/a.svg)<!--/chart-->",
+    );
+    expect([...charts.keys()]).toEqual(["img/a.svg"]);
+    expect(charts.get("img/a.svg")).toBe(
+      svgLineChart({
+        title: "Latency",
+        xLabel: "time (s)",
+        yLabel: "ms",
+        series: [{ label: "p99", x: [1, 2, 3], y: [5, 6, 7] }],
+      }),
+    );
+    expect(() =>
+      fillDoc("<!--chart a.svg\ntitle: T\nseries: r:series.t9 x\n-->?<!--/chart-->", reports),
+    ).toThrow(/no "t9"/);
+    expect(() => fillDoc("<!--chart a.svg\ntitle: T\ncolour: red\n-->?<!--/chart-->", reports)).toThrow(
+      /expected "title:"/,
+    );
+  });
+
+  it("[a:b] averages a slice of a series", () => {
+    const reports = { r: { series: { p99: [1, 2, 3, 10] } } };
+    expect(fillDoc("<!--v r:series.p99[1:3] num-->?<!--/v-->", reports)).toBe(
+      "<!--v r:series.p99[1:3] num-->2.5<!--/v-->",
+    );
+    expect(() => fillDoc("<!--v r:series.p99[2:9] num-->?<!--/v-->", reports)).toThrow(/outside/);
   });
 });

@@ -39,8 +39,10 @@ export interface WorkloadConfig {
   target: Component;
   routes: WorkloadRoute[];
   arrivals: Arrivals;
-  /** distinct users (sessions); ids are 0..users-1 */
+  /** distinct users (sessions); ids are firstUser..firstUser+users-1 */
   users: number;
+  /** the first user's id (and the base of its IPs' and API keys' ids): other workloads' users are distinct only outside this range */
+  firstUser?: number;
   /** distinct client IP addresses users sit behind (NAT makes this smaller than users) */
   ips: number;
   regions: { region: number; weight: number }[];
@@ -184,11 +186,13 @@ export class Workload extends Component {
     job.key = r.perUser ? user : cfg.needsKeys ? r.keys.sample(this.keyRng) : 0;
     // a draw only for routes that ask for missing keys, so other designs keep their keys
     if (r.missing && cfg.needsKeys && this.keyRng.next() < r.missing) job.key += MISSING_KEYS;
-    job.user = user;
-    job.ip = fmix32(user ^ 0x5bd1e995) % cfg.ips;
+    const first = cfg.firstUser ?? 0;
+    job.user = first + user;
+    job.ip = first + (fmix32(user ^ 0x5bd1e995) % cfg.ips);
     // a user's API key, and the plan of that key, are functions of the user, as the region is
-    job.apiKey = fmix32(user ^ API_KEY_SALT) % (cfg.apiKeys ?? cfg.users);
-    if (this.plans) job.tier = cfg.tiers![this.plans.of(job.apiKey)].tier;
+    const apiKey = fmix32(user ^ API_KEY_SALT) % (cfg.apiKeys ?? cfg.users);
+    job.apiKey = first + apiKey;
+    if (this.plans) job.tier = cfg.tiers![this.plans.of(apiKey)].tier;
     // a user lives in one region: the region is a function of the user
     job.region = cfg.regions.length === 1 ? cfg.regions[0].region : this.home.of(user);
     job.start = sim.now;

@@ -125,7 +125,8 @@ function keySpace(d: Design, key: LimitKey, sim: Sim): number {
     if (c.kind !== "workload") continue;
     const users = c.population?.users ?? (c.closed ? c.closed.users : DEFAULTS.users);
     const of = { user: users, ip: c.population?.ips ?? users, apiKey: c.population?.apiKeys ?? users };
-    n = Math.max(n, Math.ceil(of[key]));
+    // a workload's ids start at its firstUser
+    n = Math.max(n, (c.population?.firstUser ?? 0) + Math.ceil(of[key]));
   }
   // beyond this an index costs more memory than hashing the keys
   return n <= MAX_INDEXED_KEYS ? n : 0;

@@ -534,6 +534,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         })),
         arrivals: arrivals(c, d.duration),
         users,
+        firstUser: c.population?.firstUser ?? 0,
         ips: c.population?.ips ?? users,
         apiKeys: c.population?.apiKeys ?? users,
         tiers: Object.entries(c.population?.tiers ?? {}).map(([t, weight]) => ({

@@ -274,6 +274,17 @@ export const DEFAULTS = {
     reconnect: { baseMs: 1000, capMs: 30_000, multiplier: 2, jitter: "full" as const },
     /** EventSource reconnects after a fixed retry time of a few seconds, all clients alike */
     sseReconnect: { baseMs: 3000, capMs: 3000, multiplier: 1, jitter: "none" as const },
+    /** linked devices per user at most (the catalogue's chat cap) */
+    maxDevices: 4,
+    /** a connection is declared dead after this many heartbeat intervals of silence */
+    heartbeatTimeoutFactor: 2,
+    presenceInterval: 10_000,
+    /** a presence entry lives this many intervals (10s beats, 30s TTL) */
+    presenceTtlFactor: 3,
+    channelSize: 100,
+    typingDuration: 5000,
+    typingKeystrokes: 4,
+    typingDebounce: 1000,
   },
   partitionTimeout: 1000,
   occRetries: 3,

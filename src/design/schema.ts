@@ -353,6 +353,10 @@ export const WorkloadSchema = z.strictObject({
       ips: PositiveInt.optional().meta({
         description: "distinct client IPs they sit behind (default = users)",
       }),
+      firstUser: z.number().int().min(0).max(10_000_000).optional().meta({
+        description:
+          "id of this workload's first user (its users are firstUser..firstUser+users-1, and so are its IPs and API keys); workloads whose ranges overlap share users, as the same people doing different things; give a workload a range of its own to make its users distinct people (default 0)",
+      }),
       regions: z
         .record(z.string(), Percent)
         .optional()
@@ -2008,6 +2012,100 @@ export const RealtimeSchema = z.strictObject({
     description:
       "how the balancer in front places a new connection: least-connections (default), round-robin, random, power-of-two, or by hashing the user (ip-hash, consistent-hash, rendezvous)",
   }),
+  devices: z
+    .strictObject({
+      shares: z.array(Percent).min(1).meta({
+        description: "shares of users with 1, 2, 3 ... linked devices, summing to 1 (e.g. [0.5, 0.3, 0.2])",
+      }),
+      max: PositiveInt.optional().meta({ description: "the most devices a user may link (default 4)" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "sse/websocket: users with several devices, each its own connection that every event fans out to",
+    }),
+  churn: z
+    .strictObject({
+      session: PositiveDuration.meta({
+        description: "mean length of a device's online session (exponential)",
+      }),
+      away: PositiveDuration.meta({
+        description: "mean time a device stays away before it comes back (exponential)",
+      }),
+      ungraceful: Percent.optional().meta({
+        description:
+          "share of sessions that end with no close frame, noticed only by heartbeat timeout (default 0)",
+      }),
+    })
+    .optional()
+    .meta({ description: "sse/websocket: sessions end and come back (default: clients stay connected)" }),
+  heartbeat: z
+    .strictObject({
+      interval: PositiveDuration.meta({ description: "time between a connection's keepalive heartbeats" }),
+      timeout: PositiveDuration.optional().meta({
+        description:
+          "silence after the last heartbeat before a connection is declared dead (default 2 x interval)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "sse/websocket: connection keepalives; a dead connection (client gone, instance crashed) is noticed only after the timeout (default: at once)",
+    }),
+  presence: z
+    .strictObject({
+      interval: PositiveDuration.optional().meta({
+        description: "time between a device's presence heartbeats (default 10s; not with tiers)",
+      }),
+      ttl: PositiveDuration.optional().meta({
+        description: "lifetime of a presence entry after each write (default 3 x interval)",
+      }),
+      tiers: z
+        .array(
+          z.strictObject({
+            name: Name.optional().meta({
+              description: "a label for the report, e.g. active, idle, backgrounded",
+            }),
+            interval: PositiveDuration.meta({ description: "heartbeat interval of this tier's devices" }),
+            ttl: PositiveDuration.optional().meta({
+              description: "entry lifetime (default 3 x this interval)",
+            }),
+            share: Percent.meta({
+              description: "share of device connections in this tier (shares sum to 1)",
+            }),
+          }),
+        )
+        .min(1)
+        .optional()
+        .meta({ description: "tiered heartbeat intervals instead of one interval" }),
+      scope: z.enum(["global", "channel"]).optional().meta({
+        description: "whose presence a user sees: everyone (global, default) or its channel's members",
+      }),
+      channelSize: PositiveInt.optional().meta({
+        description: "scope channel: users per channel (default 100)",
+      }),
+      fanout: z.enum(["push", "poll"]).optional().meta({
+        description:
+          "push (default): changes are pushed to the online audience; poll: every heartbeat fetches the audience's statuses",
+      }),
+      bulkOffline: z.boolean().optional().meta({
+        description:
+          "a dead instance's users are marked offline at once instead of waiting for their TTL (default false)",
+      }),
+    })
+    .optional()
+    .meta({ description: "sse/websocket: heartbeats write presence entries with a TTL (RT-08)" }),
+  typing: z
+    .strictObject({
+      rate: Rate.meta({ description: "typing bursts per user (e.g. 1/min)" }),
+      duration: PositiveDuration.optional().meta({ description: "length of a burst (default 5s)" }),
+      keystrokes: Rate.optional().meta({ description: "keystrokes per second within a burst (default 4/s)" }),
+      debounce: PositiveDuration.optional().meta({
+        description: "a client sends at most one typing event per debounce (default 1s)",
+      }),
+    })
+    .optional()
+    .meta({ description: "sse/websocket: transient typing indicators, best effort, never stored (RT-09)" }),
   instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z

@@ -10,8 +10,20 @@
 //   <!--v cached:latencyMs.p99 ms-->12 ms<!--/v--> (<!--v naive:latencyMs.p99/cached:latencyMs.p99 x-->26x<!--/v-->).
 //
 // A value is `run:path` or the ratio `run:path/run:path`; a path is dotted
-// with ["quoted"] keys for names holding dots or spaces. The comments are
-// invisible when the Markdown is rendered; only the text between them changes.
+// with ["quoted"] keys for names holding dots or spaces, and `path[a:b]` is
+// the mean of elements a..b-1 of an array (series.p99[5:20]: seconds 6 to 20).
+// The comments are invisible when the Markdown is rendered; only the text
+// between them changes.
+//
+// A chart of per-second series is drawn as an SVG file beside the document:
+//
+//   <!--chart img/latency.svg
+//   title: Latency as the traffic ramps up
+//   y: ms
+//   series: one:series.p99 p99, one:series.p50 median
+//   -->![Latency as the traffic ramps up](img/latency.svg)<!--/chart-->
+
+import { type SvgSeries, svgLineChart } from "./svg-chart.js";
 
 export interface RunSpec {
   name: string;
@@ -67,7 +79,8 @@ export function docRuns(doc: string): RunSpec[] {
     const [, name, file, rest] = parts;
     if (runs.some((r) => r.name === name))
       throw new DocFillError(first + i, `run "${name}" is declared twice`);
-    const args = rest.trim() ? rest.trim().split(/\s+/) : [];
+    // an argument with spaces is written in double quotes, as in a shell
+    const args = (rest.match(/"[^"]*"|\S+/g) ?? []).map((a) => a.replace(/^"(.*)"$/, "$1"));
     const spec: RunSpec = { name, file, sets: [] };
     for (let k = 0; k < args.length; k += 2) {
       const flag = args[k];
@@ -94,6 +107,22 @@ export function parsePath(path: string): string[] {
 }
 
 function lookup(report: unknown, path: string): number {
+  const range = /^(.*)\[(\d+):(\d+)\]$/.exec(path);
+  if (range) {
+    const values = lookupNode(report, range[1]);
+    const [a, b] = [Number(range[2]), Number(range[3])];
+    if (!Array.isArray(values)) throw new Error(`${range[1]} is not a series (an array)`);
+    if (!(a < b && b <= values.length))
+      throw new Error(`[${a}:${b}] is outside ${range[1]} (length ${values.length})`);
+    const slice = values.slice(a, b).filter((v): v is number => typeof v === "number");
+    return slice.reduce((t, v) => t + v, 0) / slice.length;
+  }
+  const node = lookupNode(report, path);
+  if (typeof node !== "number") throw new Error(`${path} is not a number`);
+  return node;
+}
+
+function lookupNode(report: unknown, path: string): unknown {
   let node: unknown = report;
   const keys = parsePath(path);
   for (const [i, key] of keys.entries()) {
@@ -105,7 +134,6 @@ function lookup(report: unknown, path: string): number {
     }
     node = (node as Record<string, unknown>)[key];
   }
-  if (typeof node !== "number") throw new Error(`${path} is not a number`);
   return node;
 }
 
@@ -138,11 +166,75 @@ export function formatValue(v: number, f: Format): string {
   }
 }
 
+const CHART = /<!--chart\s+(\S+)\s*\n([\s\S]*?)-->([\s\S]*?)<!--\/chart-->/g;
+
+function reportOf(reports: Record<string, unknown>, run: string, line: number): unknown {
+  const report = reports[run];
+  if (report === undefined)
+    throw new DocFillError(
+      line,
+      `no run named "${run}" (declared: ${Object.keys(reports).join(", ") || "none"})`,
+    );
+  return report;
+}
+
+/** One chart marker's SVG: each series a `run:path label` of a per-second array. */
+function chartOf(
+  body: string,
+  reports: Record<string, unknown>,
+  line: number,
+): { title: string; svg: string } {
+  const fields: Record<string, string> = {};
+  for (const raw of body.split("\n")) {
+    const m = /^\s*(title|x|y|series)\s*:\s*(.*?)\s*$/.exec(raw);
+    if (m) fields[m[1]] = m[2];
+    else if (raw.trim())
+      throw new DocFillError(
+        line,
+        `expected "title:", "x:", "y:" or "series:" in a chart, got "${raw.trim()}"`,
+      );
+  }
+  if (!fields.title || !fields.series)
+    throw new DocFillError(line, "a chart needs a title: and a series: line");
+  // commas inside quoted keys do not separate series
+  const items = fields.series.match(/(?:[^,"]|"[^"]*")+/g) ?? [];
+  const series: SvgSeries[] = items.map((item) => {
+    const m = /^\s*([A-Za-z][\w-]*):((?:[^\s"]|"[^"]*")+)\s*(.*)$/.exec(item);
+    if (!m) throw new DocFillError(line, `expected "run:path label" in series, got "${item.trim()}"`);
+    const report = reportOf(reports, m[1], line);
+    let y: unknown;
+    try {
+      y = lookupNode(report, m[2]);
+    } catch (e) {
+      throw new DocFillError(line, `${m[1]}: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(y)) throw new DocFillError(line, `${m[1]}:${m[2]} is not a series (an array)`);
+    // x: the series' own clock (a sibling t), else the report's, else 1, 2, 3...
+    const parent = m[2].includes(".") ? lookupNode(report, m[2].replace(/\.[^.]+$/, "")) : report;
+    const t = (parent as { t?: unknown }).t ?? (report as { series?: { t?: unknown } }).series?.t;
+    const x = Array.isArray(t) && t.length === y.length ? (t as number[]) : y.map((_, i) => i + 1);
+    return { label: m[3] || m[2], x, y: y.map((v) => (typeof v === "number" ? v : null)) };
+  });
+  const title = fields.title;
+  return {
+    title,
+    svg: svgLineChart({ title, xLabel: fields.x ?? "time (s)", yLabel: fields.y ?? "", series }),
+  };
+}
+
 /**
- * Re-derives every marked value from the reports (by run name). Unknown runs,
- * paths and formats are errors with the line they are on.
+ * Re-derives every marked value from the reports (by run name), and draws
+ * every chart into `charts` (file named in the marker -> SVG text). Unknown
+ * runs, paths and formats are errors with the line they are on.
  */
-export function fillDoc(doc: string, reports: Record<string, unknown>): string {
+export function fillDoc(doc: string, reports: Record<string, unknown>, charts?: Map<string, string>): string {
+  const chartCode = codeRanges(doc);
+  doc = doc.replace(CHART, (whole, file: string, body: string, _old: string, offset: number) => {
+    if (inCode(chartCode, offset)) return whole;
+    const { title, svg } = chartOf(body, reports, lineAt(doc, offset));
+    charts?.set(file, svg);
+    return whole.replace(/-->[\s\S]*?<!--\/chart-->$/, `-->![${title}](${file})<!--/chart-->`);
+  });
   const code = codeRanges(doc);
   return doc.replace(VALUE, (whole, ref: string, fmt: string, _old: string, offset: number) => {
     if (inCode(code, offset)) return whole;
