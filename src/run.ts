@@ -1,8 +1,9 @@
 // The typed API: load a design, run it, get the report.
-import type { RunBudget } from "./components/simulation.js";
+import type { RunBudget, RunResult } from "./components/simulation.js";
 import { costSection } from "./cost/cost.js";
 import { buildSimulation } from "./design/build.js";
 import type { LoadedDesign } from "./design/load.js";
+import type { Design } from "./design/schema.js";
 import { MAX_DURATION_MS } from "./design/validate.js";
 import { buildReport, type Report } from "./report/json.js";
 import { VERSION } from "./version.js";
@@ -21,16 +22,29 @@ export const DEFAULT_MAX_EVENTS = 2e9;
 export const DEFAULT_MAX_WALL_MS = 30 * 60 * 1000;
 
 export function runDesign(loaded: LoadedDesign, opts: RunOptions = {}): Report {
-  if (opts.durationMs !== undefined && !(opts.durationMs > 0 && opts.durationMs <= MAX_DURATION_MS))
-    throw new RangeError(`durationMs must be in (0, ${MAX_DURATION_MS}], got ${opts.durationMs}`);
-  const design = opts.durationMs ? { ...loaded.design, duration: opts.durationMs } : loaded.design;
-  const seed = opts.seed ?? design.seed ?? DEFAULT_SEED;
+  const { design, seed } = prepareRun(loaded, opts);
   const simulation = buildSimulation(design, seed);
   const result = simulation.run({
     maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS,
     maxWallMs: opts.maxWallMs ?? DEFAULT_MAX_WALL_MS,
     onProgress: opts.onProgress,
   });
+  return reportOf(loaded, design, seed, result);
+}
+
+/** The design as run (duration overridden) and the seed it runs with. */
+export function prepareRun(
+  loaded: LoadedDesign,
+  opts: Pick<RunOptions, "seed" | "durationMs"> = {},
+): { design: Design; seed: number } {
+  if (opts.durationMs !== undefined && !(opts.durationMs > 0 && opts.durationMs <= MAX_DURATION_MS))
+    throw new RangeError(`durationMs must be in (0, ${MAX_DURATION_MS}], got ${opts.durationMs}`);
+  const design = opts.durationMs ? { ...loaded.design, duration: opts.durationMs } : loaded.design;
+  return { design, seed: opts.seed ?? design.seed ?? DEFAULT_SEED };
+}
+
+/** The JSON report of a run's result (complete or so far). */
+export function reportOf(loaded: LoadedDesign, design: Design, seed: number, result: RunResult): Report {
   const clientRoutes = Object.values(design.components).flatMap((c) =>
     c.kind === "workload" ? c.routes.map((r) => r.route) : [],
   );

@@ -37,4 +37,37 @@ describe("docs/report.md for a realtime gateway", () => {
       ...(gw.byInstance as unknown[]).flatMap((i) => unmentioned(i, `${at}.byInstance[]`)),
     ]).toEqual([]);
   });
+
+  it("mentions every field of the devices, churn, heartbeats, presence and typing sections", () => {
+    const at = "components.<realtime>";
+    const sections = ["devices", "churn", "heartbeats", "presence", "typing"];
+    const seen = new Set<string>();
+    const missing: string[] = [];
+    for (const [file, name] of [
+      ["examples/messaging/presence.yaml", "beat10s"],
+      ["examples/messaging/multi-device.yaml", "chat"],
+    ]) {
+      const gw = JSON.parse(JSON.stringify(runFile(file, ["duration=3m"]).components[name])) as Record<
+        string,
+        unknown
+      >;
+      missing.push(...unmentioned(gw, at), ...unmentioned(gw.events, `${at}.events`));
+      for (const k of sections) {
+        if (gw[k] === undefined) continue;
+        seen.add(k);
+        missing.push(...unmentioned(gw[k], `${at}.${k}`));
+      }
+      const p = gw.presence as Record<string, unknown> | undefined;
+      if (p)
+        missing.push(
+          ...unmentioned(p.fanout, `${at}.presence.fanout`),
+          ...unmentioned(p.offlineDetectionMs, `${at}.presence.offlineDetectionMs`),
+          ...(p.byTier as unknown[]).flatMap((t) => unmentioned(t, `${at}.presence.byTier[]`)),
+        );
+      const h = gw.heartbeats as Record<string, unknown> | undefined;
+      if (h) missing.push(...unmentioned(h.noticeDelayMs, `${at}.heartbeats.noticeDelayMs`));
+    }
+    expect([...seen].sort()).toEqual([...sections].sort());
+    expect(missing).toEqual([]);
+  });
 });

@@ -188,6 +188,7 @@ describe("docs/design-file.md", () => {
         "topic",
         "consumer",
         "queue",
+        "exchange",
         "gateway",
         "limiter-store",
         "realtime",

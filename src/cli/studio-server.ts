@@ -128,6 +128,8 @@ export function createStudioServer(opts: StudioServerOptions): Server {
   const server = createServer((req, res) => {
     const port = (server.address() as AddressInfo | null)?.port ?? 0;
     handle(req, res, port).catch((e: unknown) => {
+      // read what is left of a refused upload, so the client gets the answer rather than a reset
+      req.resume();
       if (res.headersSent) {
         res.destroy();
         return;
@@ -155,13 +157,23 @@ export function createStudioServer(opts: StudioServerOptions): Server {
       case "GET /api/files":
         return sendJson(res, 200, await ws.list());
       case "GET /api/file": {
-        const text = await ws.read(url.searchParams.get("path"));
-        return send(res, 200, text, "text/plain; charset=utf-8");
+        const { text, version } = await ws.readVersioned(url.searchParams.get("path"));
+        // the version comes back as If-Match on save: a file changed by someone else is not overwritten
+        return send(res, 200, text, "text/plain; charset=utf-8", { etag: `"${version}"` });
       }
       case "PUT /api/file": {
+        const match = req.headers["if-match"]?.replace(/^"(.*)"$/, "$1");
+        const ifMatch = match === "*" ? undefined : match;
         // streamed into the temp file: an upload cut short never reaches the design
-        await ws.write(url.searchParams.get("path"), req as AsyncIterable<Uint8Array>);
-        return sendJson(res, 200, { ok: true });
+        const version = await ws.write(
+          url.searchParams.get("path"),
+          req as AsyncIterable<Uint8Array>,
+          ifMatch,
+        );
+        send(res, 200, JSON.stringify({ ok: true, version }), "application/json; charset=utf-8", {
+          etag: `"${version}"`,
+        });
+        return;
       }
       case "POST /api/new": {
         const body = await readJson(req);

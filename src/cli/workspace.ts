@@ -5,18 +5,7 @@
 // rename; a failed or aborted write leaves the old file as it was).
 import { randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import {
-  link,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  realpath,
-  rename,
-  stat,
-  unlink,
-} from "node:fs/promises";
+import { link, lstat, mkdir, open, readdir, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 
 /** Design files the workspace lists and accepts. */
@@ -37,7 +26,7 @@ export interface FileEntry {
 export class WorkspaceError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 404 | 409 | 413 | 500,
+    readonly status: 400 | 404 | 409 | 412 | 413 | 500,
   ) {
     super(message);
     this.name = "WorkspaceError";
@@ -169,27 +158,48 @@ export class Workspace {
   }
 
   async read(path: unknown): Promise<string> {
+    return (await this.readVersioned(path)).text;
+  }
+
+  /** The text and its version (see `versionOf`), both from the same open file. */
+  async readVersioned(path: unknown): Promise<{ text: string; version: string }> {
     const abs = await this.resolve(path);
+    let fh;
     try {
-      const st = await stat(abs);
+      fh = await open(abs, constants.O_RDONLY);
+      const st = await fh.stat({ bigint: true });
       if (!st.isFile()) throw new WorkspaceError(`${String(path)} is not a file`, 400);
-      if (st.size > this.maxBytes)
+      if (st.size > BigInt(this.maxBytes))
         throw new WorkspaceError(`${String(path)} is larger than ${this.maxBytes} bytes`, 413);
-      return await readFile(abs, "utf8");
+      return { text: await fh.readFile("utf8"), version: `${st.mtimeNs}-${st.size}` };
     } catch (e) {
       if (e instanceof WorkspaceError) throw e;
-      if ((e as NodeJS.ErrnoException).code === "ENOENT")
-        throw new WorkspaceError(`no such file: ${String(path)}`, 404);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") throw new WorkspaceError(`no such file: ${String(path)}`, 404);
+      if (code === "EISDIR") throw new WorkspaceError(`${String(path)} is not a file`, 400);
       throw new WorkspaceError(`cannot read ${String(path)}: ${(e as Error).message}`, 500);
+    } finally {
+      await fh?.close();
     }
   }
 
-  /** Replaces (or creates) a file atomically with the text or byte stream given. */
-  async write(path: unknown, body: string | AsyncIterable<Uint8Array>): Promise<void> {
+  /**
+   * Replaces (or creates) a file atomically with the text or byte stream given,
+   * and returns its new version. With `ifVersion`, the file must still be that
+   * version (nobody else saved it since it was read), checked before and after
+   * the upload, else 412 and the file is left alone.
+   */
+  async write(path: unknown, body: string | AsyncIterable<Uint8Array>, ifVersion?: string): Promise<string> {
     const abs = await this.resolve(path);
     const existing = await lstatOrNull(abs);
     if (existing && !existing.isFile()) throw new WorkspaceError(`${String(path)} is not a file`, 400);
-    await this.commit(abs, body, "replace", existing?.mode);
+    const check = async () => {
+      if (ifVersion !== undefined && (await versionOf(abs)) !== ifVersion)
+        throw new WorkspaceError(`${String(path)} changed on disk since it was opened`, 412);
+    };
+    await check();
+    await this.commit(abs, body, "replace", existing?.mode, check);
+    return (await versionOf(abs)) ?? "";
   }
 
   /** Creates a file; refuses (409) if anything exists at that path. */
@@ -215,9 +225,17 @@ export class Workspace {
     body: string | AsyncIterable<Uint8Array>,
     how: "replace" | "create",
     mode = 0o644,
+    beforeRename: () => Promise<void> = async () => undefined,
   ): Promise<void> {
     const dir = dirname(abs);
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new WorkspaceError(
+        `cannot create the folder for ${relative(this.root, abs)}: ${(e as Error).message}`,
+        400,
+      );
+    }
     // mkdir may have followed a symlink created meanwhile: check the folder again
     if (!inside(this.root, await realpath(dir)))
       throw new WorkspaceError("invalid path: a symlink leads outside the workspace", 400);
@@ -238,6 +256,7 @@ export class Workspace {
       } finally {
         await fh.close();
       }
+      await beforeRename();
       if (how === "replace") await rename(tmp, abs);
       else {
         try {
@@ -258,6 +277,16 @@ export class Workspace {
     } finally {
       if (!done) await unlink(tmp).catch(() => undefined);
     }
+  }
+}
+
+/** A file's version: its modification time (ns) and size; null when it does not exist. */
+async function versionOf(abs: string): Promise<string | null> {
+  try {
+    const st = await stat(abs, { bigint: true });
+    return `${st.mtimeNs}-${st.size}`;
+  } catch {
+    return null;
   }
 }
 

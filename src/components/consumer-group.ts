@@ -35,6 +35,8 @@ export class GroupState {
   /** per member: a fetch parked at the broker waiting for messages (job id, -1: none) */
   readonly parked: Int32Array;
   commitsRefused = 0;
+  /** whether member m is alive (set by the consumer that is the group) */
+  isAlive: (m: number) => boolean = () => true;
   /** partitions in use: the first `active` (a topic's partitions added later are not yet) */
   active: number;
   /** cooperative rebalancing: commits are judged per partition, by its owner (no generations) */

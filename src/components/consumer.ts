@@ -27,6 +27,13 @@
 // and committing the batch it holds first (its fetch sent before the drain is
 // still processed), and stops once the rebalance has shared its partitions
 // out. Only instances in service own partitions.
+//
+// On a fire-and-forget topic (core NATS, Redis Pub/Sub) nothing waits for a
+// subscriber: the group commits before processing (nothing is acknowledged,
+// so what a dying instance held is lost), and when the partitions are shared
+// out again, a partition whose owner had died (or restarted, a new
+// connection) starts at the end: what was published while nobody was
+// subscribed to it is lost, never replayed.
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
 import type { GroupState } from "./consumer-group.js";
 import { DRAINING, IN_SERVICE } from "./fleet.js";
@@ -117,6 +124,8 @@ export class Consumer extends Service {
   private rebalanceToken = 0;
   rebalances = 0;
   private deliveries = 0;
+  /** fire and forget: messages published while their partition had no live subscriber */
+  private missed = 0;
   private dedupSkipped = 0;
   private processedAtTick = 0;
   private maxLag = 0;
@@ -146,6 +155,7 @@ export class Consumer extends Service {
     this.restarted = new Uint8Array(n);
     this.coop = ccfg.rebalance === "cooperative" ? new CooperativeRebalance(ccfg.group) : null;
     ccfg.group.cooperative = this.coop !== null;
+    ccfg.group.isAlive = (m) => this.alive[m] === 1;
     // partitions added to the topic: the group rebalances to take them
     ccfg.topic.onRepartition.push(() => this.beginRebalance());
     this.dedup = ccfg.dedupTtlMs !== null ? new DedupStore(ccfg.dedupTtlMs) : null;
@@ -531,6 +541,7 @@ export class Consumer extends Service {
           this.group.snapshotPositions(m);
           this.group.commitPositions(m);
         }
+    if (this.topic.fireAndForget) this.missWhileUnsubscribed();
     this.restarted.fill(0);
     for (const i of this.dueResets) this.applyReset(i);
     this.dueResets.length = 0;
@@ -538,6 +549,24 @@ export class Consumer extends Service {
     for (const m of live) this.schedulePoll(m, 0);
     // those leaving own nothing now: they stop
     for (let m = 0; m < this.phase.length; m++) if (fleet[m] === DRAINING) this.fleet.checkDrained(m);
+  }
+
+  /**
+   * Fire and forget: each partition whose owner died (or came back as a new
+   * connection) had no subscriber since; its next owner starts at the end,
+   * and what it skips is lost.
+   */
+  private missWhileUnsubscribed(): void {
+    const g = this.group;
+    for (let p = 0; p < g.partitions; p++) {
+      const m = g.owner[p];
+      if (m >= 0 && this.alive[m] === 1 && this.restarted[m] === 0) continue;
+      const end = this.topic.readable(p);
+      if (end < 0) continue;
+      this.missed += g.ledger.skippedOver(p, g.committed[p], end);
+      g.committed[p] = Math.max(g.committed[p], end);
+      g.position[p] = g.committed[p];
+    }
   }
 
   /** Every instance has given up the partitions it lost: they go to their new owners. */
@@ -646,7 +675,11 @@ export class Consumer extends Service {
       topic: topic.name,
       group: this.ccfg.groupName,
       commit: this.ccfg.commit,
-      delivery: { ...counts, deliveries: this.deliveries },
+      delivery: {
+        ...counts,
+        deliveries: this.deliveries,
+        ...(this.topic.fireAndForget ? { missedWhileUnsubscribed: this.missed } : {}),
+      },
       endToEndMs: this.endToEnd.summary(),
       lag: {
         messages: lag,

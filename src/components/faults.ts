@@ -32,6 +32,10 @@ export class Nemesis {
   private readonly kills = new Map<string, number>();
   private readonly slowness = new Map<number, number>();
   private readonly linkExtra = new Map<number, number>();
+  /** log entry of each fault, by its index in `faults` (injected ones are logged when applied) */
+  private readonly logOf: number[] = [];
+  /** injected faults still in force */
+  private readonly injected = new Set<number>();
 
   constructor(
     private readonly sim: Sim,
@@ -44,6 +48,7 @@ export class Nemesis {
   start(durationMs: number): void {
     this.faults.forEach((f, i) => {
       const end = f.atMs + f.forMs;
+      this.logOf[i] = this.log.length;
       this.log.push({
         description: describe(f.action),
         targets: targetsOf(f.action),
@@ -53,6 +58,33 @@ export class Nemesis {
       if (f.atMs <= durationMs) this.sim.q.at(f.atMs, this.startEv, i);
       if (end <= durationMs) this.sim.q.at(end, this.endEv, i);
     });
+  }
+
+  /**
+   * Applies a fault now, from outside the design's plan (the studio's live
+   * chaos), until `end` is called with the id returned; logged like a planned
+   * fault, so that the report shows it.
+   */
+  inject(action: FaultAction): number {
+    const now = this.sim.now;
+    const i = this.faults.push({ atMs: now, forMs: Number.POSITIVE_INFINITY, action }) - 1;
+    this.logOf[i] = this.log.length;
+    this.log.push({ description: describe(action), targets: targetsOf(action), startMs: now, endMs: null });
+    this.injected.add(i);
+    this.apply(i, true);
+    return i;
+  }
+
+  /** Ends an injected fault now (a fault already ended is left alone). */
+  end(id: number): void {
+    if (!this.injected.delete(id)) return;
+    this.apply(id, false);
+    this.log[this.logOf[id]].endMs = this.sim.now;
+  }
+
+  /** Injected faults still in force, by id. */
+  active(): { id: number; action: FaultAction }[] {
+    return [...this.injected].map((id) => ({ id, action: this.faults[id].action }));
   }
 
   /**

@@ -28,6 +28,8 @@ export const OP_COMMIT_OFFSETS = 14;
 export const OP_MESSAGE = 15;
 /** an outbox relay marking rows sent: a write of the database's outbox table, on shard 0's primary (job.shard) */
 export const OP_MARK = 20;
+/** a queue consumer's reply to a request (request-reply): to the queue's broker, for the caller waiting on it */
+export const OP_REPLY = 21;
 
 export const QUEUED = 1;
 export const RUNNING = 2;
@@ -145,6 +147,10 @@ export class Job {
   guard = -1;
   timer = -1;
   ticket = -1;
+  /** a publish to an exchange: index of its routing key and headers in the exchange's table (-1: none) */
+  routing = -1;
+  /** a publish to an exchange: answered unroutable if no queue takes it (AMQP's mandatory flag) */
+  mandatory = false;
   /** distinguishes this use of the pooled job from earlier and later ones (timers check it) */
   serial = 0;
 
@@ -203,6 +209,8 @@ export class Job {
     this.guard = -1;
     this.timer = -1;
     this.ticket = -1;
+    this.routing = -1;
+    this.mandatory = false;
   }
 
   /** Copies the call itself (who called whom, for what) from `from`. */
@@ -233,6 +241,8 @@ export class Job {
     this.timer = from.timer;
     this.ticket = from.ticket;
     this.size = from.size;
+    this.routing = from.routing;
+    this.mandatory = from.mandatory;
   }
 
   /** Copies the request-level context of `from` (for a child call). */

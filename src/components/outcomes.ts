@@ -18,6 +18,7 @@ export const CAUSES = [
   "bulkhead-full",
   "unauthorized",
   "not-enough-replicas",
+  "unroutable",
 ] as const;
 
 export type Cause = (typeof CAUSES)[number];
@@ -38,6 +39,8 @@ export const CIRCUIT_OPEN = 9;
 export const BULKHEAD_FULL = 13;
 export const UNAUTHORIZED = 14;
 export const NOT_ENOUGH_REPLICAS = 15;
+/** a mandatory publish to an exchange that no binding took (returned to its publisher) */
+export const UNROUTABLE = 16;
 
 export function causeName(code: number): Cause {
   return CAUSES[code];

@@ -13,7 +13,7 @@
 // drained one stops asking, finishes what it holds (a receive already
 // answered included) and stops.
 import { ABSENT, DedupStore } from "../mechanisms/dedup-store.js";
-import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE } from "./job.js";
+import { type Job, OP_COMMIT_OFFSETS, OP_FETCH, OP_MESSAGE, OP_REPLY } from "./job.js";
 import { LatencyRecorder } from "../metrics/latency.js";
 import { messageJob } from "./message-job.js";
 import { DRAINING, IN_SERVICE } from "./fleet.js";
@@ -57,6 +57,8 @@ export class QueueConsumer extends Service {
   private readonly dedup: DedupStore | null;
   private pollEv = -1;
   private deliveries = 0;
+  /** the most messages one instance held unacknowledged at once (at most the prefetch) */
+  private maxUnacked = 0;
   private dedupSkipped = 0;
   private completions = 0;
   private completionsAtTick = 0;
@@ -141,8 +143,8 @@ export class QueueConsumer extends Service {
   override onReply(c: Job): void {
     if (c.op === OP_MESSAGE) return this.messageEnded(c);
     if (c.op === OP_FETCH) return this.received(c);
-    // acknowledgements and nacks are sent without waiting
-    if (c.op === OP_COMMIT_OFFSETS) return this.sim.release(c);
+    // acknowledgements, nacks and replies are sent without waiting
+    if (c.op === OP_COMMIT_OFFSETS || c.op === OP_REPLY) return this.sim.release(c);
     super.onReply(c);
   }
 
@@ -187,7 +189,7 @@ export class QueueConsumer extends Service {
       job.priority = store.priorityClass(s);
       job.shard = s;
       job.expect = receipt;
-      this.outstanding[m]++;
+      if (++this.outstanding[m] > this.maxUnacked) this.maxUnacked = this.outstanding[m];
       this.accept(job);
     }
     if (this.fleet.phase[m] === DRAINING) return this.fleet.checkDrained(m);
@@ -206,6 +208,14 @@ export class QueueConsumer extends Service {
     this.sim.send(a, this.queue, -1);
   }
 
+  /** Publishes the reply to a request (its correlation id the request's message id), without waiting. */
+  private reply(m: number, corr: number): void {
+    const r = this.sim.child(null, this, m);
+    r.op = OP_REPLY;
+    r.aux = corr;
+    this.sim.send(r, this.queue, -1);
+  }
+
   private messageEnded(job: Job): void {
     const store = this.queue.store;
     const m = job.instance;
@@ -221,6 +231,8 @@ export class QueueConsumer extends Service {
       if (store.completed(s)) this.endToEnd.record(this.sim.now - job.origin);
       this.completions++;
       this.dedup?.record(id, this.sim.now);
+      // a request's reply goes to the broker before the message is acknowledged
+      if (this.queue.rpc) this.reply(m, store.id(s));
       if (!this.ackBefore) this.settle(m, s, job.expect, false);
     } else if (job.attempt + 1 < this.qc.attempts) {
       const again = messageJob(this.sim, this.index, m, job.route, job.key, job.start, job.origin);
@@ -292,6 +304,7 @@ export class QueueConsumer extends Service {
       commit: this.ackBefore ? "before" : "after",
       processings: this.completions,
       deliveries: this.deliveries,
+      maxUnacked: this.maxUnacked,
       endToEndMs: this.endToEnd.summary(),
       lag: {
         messages: store.depth,

@@ -117,6 +117,11 @@ export class Sim {
   readonly paths = new CallPaths();
   /** event ledgers, by the index writes and publishes carry (Job.ledger; 0: none) */
   readonly ledgers: (EventLedger | null)[] = [null];
+  /**
+   * Calls sent per (caller, callee) pair, caller * components + callee, for
+   * the studio's edge animation; null (the default, and in batch runs): not counted.
+   */
+  flows: Int32Array | null = null;
   private readonly alive = new Set<number>();
   private readonly deliverEv: number;
   private readonly replyEv: number;
@@ -249,6 +254,7 @@ export class Sim {
   transmit(job: Job, callee: Component, instance: number, processing: number): void {
     job.callee = callee.index;
     job.instance = instance < 0 ? callee.pick(job) : instance;
+    if (this.flows !== null) this.flows[job.caller * this.components.length + callee.index]++;
     if (this.net.partitioned && this.cutOff(job, callee)) return this.lost(job);
     const d = this.hop(job, true) + processing;
     if (d > 0) this.q.schedule(d, this.deliverEv, job.id);

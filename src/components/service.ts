@@ -5,6 +5,7 @@ import type { Sampler } from "../kernel/distributions.js";
 import type { Isolation } from "./database.js";
 import { subKey } from "../mechanisms/partitioning.js";
 import { CacheClient, type CachedStep, writesThrough } from "./cache-client.js";
+import { type PublishRouting, pickShape } from "./exchange.js";
 import {
   type Job,
   OP_ABORT,
@@ -26,6 +27,7 @@ import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Realtime } from "./realtime.js";
+import { type RequestStep, RpcClient } from "./rpc-client.js";
 import { SagaRunner, type SagaStep, sagaReport } from "./saga.js";
 import type { Store } from "./store.js";
 
@@ -49,6 +51,7 @@ export interface LimitStepStats {
 export type Step =
   | { type: "compute"; time: Sampler }
   | SagaStep
+  | RequestStep
   | {
       /**
        * a rate limit on one of the request's keys (for a consumer, the
@@ -146,6 +149,10 @@ export type Step =
       size: Sampler;
       /** the dual-write ledger its append is told to (Sim.ledgers) */
       ledger?: number;
+      /** to an exchange: the routing keys and headers its messages carry */
+      routing?: PublishRouting;
+      /** to an exchange: fail with unroutable when no binding takes the message */
+      mandatory?: boolean;
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
@@ -231,6 +238,20 @@ export class Service extends Station {
     sagaFailed: (job, cause) => this.finish(job, cause),
   });
 
+  /** request steps: requests over a queue waiting for their replies */
+  readonly rpc = new RpcClient({
+    sim: () => this.sim,
+    component: this,
+    sample: (s) => s.sample(this.rng),
+    stepOf: (job) => this.plan(job)[job.step] as RequestStep,
+    proceed: (job) => {
+      job.phase = 0;
+      job.step++;
+      this.advance(job);
+    },
+    finish: (job, outcome) => this.finish(job, outcome),
+  });
+
   constructor(name: string, config: ServiceConfig) {
     super(name, config);
     this.l1 = config.localCache
@@ -256,6 +277,7 @@ export class Service extends Station {
     this.computeDone = sim.q.on((id) => this.afterCompute(id));
     this.recheck = sim.q.on((id) => this.readAgain(id));
     this.caches.attach(sim);
+    this.rpc.attach(sim);
   }
 
   override start(): void {
@@ -388,6 +410,10 @@ export class Service extends Station {
           c.aux = step.to.newMessageId();
           c.size = step.size.sample(this.rng);
           c.ledger = step.ledger ?? 0;
+          if (step.routing) {
+            c.routing = pickShape(step.routing, job.key, this.rng);
+            c.mandatory = step.mandatory ?? false;
+          }
           if (step.wait) return sim.send(c, step.to, -1);
           // fire and forget: nobody waits for the answer, which is dropped (see onReply)
           c.parent = -1;
@@ -410,6 +436,8 @@ export class Service extends Station {
         }
         case "saga":
           return this.sagas.begin(job, step);
+        case "request":
+          return this.rpc.begin(job, step);
         case "transaction":
           job.txn = ++sim.txnSeq;
           return this.txnRound(job, step, OP_PREPARE, TXN_PREPARE);
@@ -462,6 +490,7 @@ export class Service extends Station {
       // requests of a live instance waiting for this load still get its answer
       if (step.type === "read" && step.cache && job.phase === ASK_STORE) this.caches.abandoned(job, c, step);
       if (step.type === "saga") this.sagas.interrupted(job);
+      if (step.type === "request") this.rpc.interrupted(job, step);
       sim.release(c);
       // a request waiting on several calls at once is released with the last of them
       const fanned =
@@ -474,6 +503,7 @@ export class Service extends Station {
     if (step.type === "update") return this.updated(job, c, step);
     if (step.type === "transaction") return this.transacted(job, c, step);
     if (step.type === "saga") return this.sagas.answered(job, c);
+    if (step.type === "request") return this.rpc.sent(job, c, step);
     if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
     if (step.type === "read" && job.phase === ASK_CACHE) return this.caches.answered(job, c, step);
     if (outcome !== OK) {

@@ -57,12 +57,14 @@ export class Simulation {
     if ((second + 1) * 1000 <= this.durationMs) this.sim.q.at((second + 1) * 1000, this.tickEv, second + 1);
   }
 
+  /**
+   * Runs to the end of the duration within the budgets: `start`, `advance`
+   * in chunks, `finish`. The live studio drives the same three steps itself.
+   */
   run(budget: RunBudget): RunResult {
     const { sim, durationMs } = this;
     const q = sim.q;
-    for (const c of sim.components) c.start();
-    this.nemesis.start(durationMs);
-    if (durationMs >= 1000) q.at(1000, this.tickEv, 1);
+    this.start();
     const t0 = performance.now();
     let stoppedBy: RunResult["stoppedBy"] = null;
     for (;;) {
@@ -71,7 +73,7 @@ export class Simulation {
         stoppedBy = "event-budget";
         break;
       }
-      const n = q.run(durationMs, room);
+      const n = this.advance(durationMs, room);
       const wall = performance.now() - t0;
       if (n < room) break; // nothing left before the end
       if (wall > budget.maxWallMs) {
@@ -80,8 +82,45 @@ export class Simulation {
       }
       budget.onProgress?.(q.now / durationMs, wall);
     }
-    const wallMs = performance.now() - t0;
-    if (!stoppedBy) q.advanceTo(durationMs);
+    return this.finish(stoppedBy, performance.now() - t0);
+  }
+
+  private started = false;
+
+  /** Starts the components, the nemesis and the per-second tick (once). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const { sim, durationMs } = this;
+    for (const c of sim.components) c.start();
+    this.nemesis.start(durationMs);
+    if (durationMs >= 1000) sim.q.at(1000, this.tickEv, 1);
+  }
+
+  /**
+   * Fires the events due at or before `untilMs` (never past the duration), at
+   * most `maxEvents` of them; returns how many fired. The clock stays at the
+   * last event fired.
+   */
+  advance(untilMs: number, maxEvents: number): number {
+    return this.sim.q.run(Math.min(untilMs, this.durationMs), maxEvents);
+  }
+
+  /** Whether every event up to the end of the duration has fired. */
+  get done(): boolean {
+    return this.sim.q.peekTime() > this.durationMs;
+  }
+
+  /** Ends the run: the clock moves to the end of the duration unless a budget stopped it. */
+  finish(stoppedBy: RunResult["stoppedBy"], wallMs: number): RunResult {
+    if (!stoppedBy) this.sim.q.advanceTo(this.durationMs);
+    return this.result(stoppedBy, wallMs);
+  }
+
+  /** What the run has produced so far, at the current time (the components' reports read, not changed). */
+  result(stoppedBy: RunResult["stoppedBy"], wallMs: number): RunResult {
+    const { sim, durationMs } = this;
+    const q = sim.q;
     const now = q.now;
     const components: Record<string, ComponentReport> = {};
     for (const c of sim.components)

@@ -29,6 +29,15 @@
 // acknowledged). minInsync 1 favours availability (the leader alone may
 // acknowledge, and its death then takes the partition offline); minInsync =
 // factor favours consistency (one lagging follower stops all publishes).
+//
+// Broker semantics (docs/brokers.md): a fire-and-forget topic (core NATS,
+// Redis Pub/Sub) keeps nothing: its log is only what is on its way to the
+// subscribers, deleted once every group has taken it, and its consumers
+// acknowledge nothing (see Consumer: what a member misses while it is down
+// is lost). A Redis Pub/Sub subscriber whose pending output exceeds the
+// output buffer limit is disconnected, and what was pending is lost. Tiered
+// storage (Pulsar) offloads sealed segments older than a threshold to object
+// storage: the report splits the retained bytes between the two.
 import type { Sampler } from "../kernel/distributions.js";
 import {
   ConsistentHashPartitioner,
@@ -76,6 +85,12 @@ export interface TopicConfig extends StationConfig {
   minInsync: number;
   /** a follower not caught up for this long leaves the in-sync replicas (Kafka's replica.lag.time.max.ms) */
   replicaLagMaxMs: number;
+  /** nothing kept: delivered messages go, and a disconnected subscriber misses what is published */
+  fireAndForget: boolean;
+  /** bytes a subscriber may be behind before it is disconnected (Infinity: no limit) */
+  outputBufferBytes: number;
+  /** sealed segments older than this are offloaded to object storage (Infinity: never) */
+  tieredAfterMs: number;
 }
 
 /** most messages a follower copies per fetch (Kafka's replica.fetch.max.bytes, 1MiB, of 1KiB messages) */
@@ -167,10 +182,17 @@ export class Topic extends Station {
   private isrShrinks = 0;
   private isrExpands = 0;
   private notEnoughReplicas = 0;
+  readonly fireAndForget: boolean;
+  /** the largest message appended (a cheap bound before a subscriber's backlog is measured) */
+  private maxSize = 0;
+  private appendedBytes = 0;
+  private disconnects = 0;
+  private lostToDisconnect = 0;
 
   constructor(name: string, cfg: TopicConfig) {
     super(name, cfg);
     this.tcfg = cfg;
+    this.fireAndForget = cfg.fireAndForget;
     const P = cfg.partitions;
     this.rf = cfg.replicationFactor;
     this.logs = Array.from({ length: P }, () => new PartitionLog(cfg.segmentSize, cfg.groups));
@@ -340,6 +362,35 @@ export class Topic extends Station {
     }
     for (let j = 0; j < this.rf; j++) this.wake(p, j);
     this.advance(p);
+    this.appendedBytes += job.size;
+    if (job.size > this.maxSize) this.maxSize = job.size;
+    if (this.tcfg.outputBufferBytes !== Infinity) this.checkOutputBuffers(p);
+  }
+
+  /**
+   * Redis Pub/Sub: a subscriber whose output buffer (what it has not read
+   * yet) exceeds the limit is disconnected at once; what was in the buffer
+   * is lost, and it gets only what is published after it reconnects.
+   */
+  private checkOutputBuffers(p: number): void {
+    const limit = this.tcfg.outputBufferBytes;
+    for (const g of this.groups) {
+      const m = g.owner[p];
+      if (m < 0 || !g.isAlive(m)) continue;
+      let behind = 0;
+      for (const q of g.assigned[m]) behind += Math.max(0, this.hw[q] - g.position[q]);
+      if (behind * this.maxSize <= limit) continue;
+      let bytes = 0;
+      for (const q of g.assigned[m]) bytes += this.logs[q].bytesFrom(g.position[q]);
+      if (bytes <= limit) continue;
+      this.disconnects++;
+      for (const q of g.assigned[m]) {
+        const to = this.hw[q];
+        this.lostToDisconnect += g.ledger.skippedOver(q, g.position[q], to);
+        g.position[q] = to;
+        if (g.committed[q] < to) g.committed[q] = to;
+      }
+    }
   }
 
   /** Recomputes partition p's high watermark; acknowledges and announces what it passed. */
@@ -673,6 +724,16 @@ export class Topic extends Station {
     const now = this.sim.now;
     for (let p = 0; p < this.logs.length; p++) {
       const log = this.logs[p];
+      if (this.fireAndForget) {
+        // nothing is kept: what every group has taken (all of it, with no group) is gone
+        let taken = this.hw[p];
+        for (const g of this.groups) if (g.joined) taken = Math.min(taken, g.committed[p]);
+        log.deliveredUpTo(taken, (from, to) => {
+          for (const g of this.groups) g.deleted(p, from, to);
+        });
+        log.compact(taken);
+        continue;
+      }
       log.retain(now - this.tcfg.retentionMs, this.tcfg.retentionBytes, (from, to) => {
         this.deletedMessages += to - from;
         for (const g of this.groups) g.deleted(p, from, to);
@@ -715,10 +776,23 @@ export class Topic extends Station {
           }
         : {}),
       messages: this.logs.reduce((s, l) => s + l.end, 0),
+      appendedBytes: this.appendedBytes,
       messagesPerPartition: Array.from(this.appendedPer),
       appendedAfterTimeout: this.appendedAfterTimeout,
       retained,
       retainedBytes: bytes,
+      // a fire-and-forget topic's log is only messages on their way: none can be read again
+      replayable: this.fireAndForget ? 0 : retained,
+      ...(this.tcfg.tieredAfterMs !== Infinity ? { tieredStorage: this.tiered(now, bytes) } : {}),
+      ...(this.tcfg.outputBufferBytes !== Infinity
+        ? {
+            outputBuffer: {
+              limit: this.tcfg.outputBufferBytes,
+              disconnects: this.disconnects,
+              lost: this.lostToDisconnect,
+            },
+          }
+        : {}),
       deletedByRetention: this.deletedMessages,
       heldInMemory: held,
       fetches: this.fetches,
@@ -740,6 +814,17 @@ export class Topic extends Station {
             },
           }
         : {}),
+    };
+  }
+
+  /** Retained bytes on the brokers' disks and offloaded to object storage. */
+  private tiered(now: number, retainedBytes: number): Record<string, number> {
+    let offloaded = 0;
+    for (const log of this.logs) offloaded += log.bytesSealedBefore(now - this.tcfg.tieredAfterMs);
+    return {
+      after: this.tcfg.tieredAfterMs,
+      offloadedBytes: offloaded,
+      brokerBytes: retainedBytes - offloaded,
     };
   }
 

@@ -72,6 +72,10 @@ export class Workload extends Component {
   private readonly plans: HashedShares | null;
   generated = 0;
   answered = 0;
+  /** scales the arrival rate (open) or divides think times (closed) from when it is set; 1 in batch runs */
+  private factor = 1;
+  /** arrivals scheduled before the last change of factor are stale and ignored */
+  private generation = 0;
 
   constructor(
     name: string,
@@ -99,7 +103,9 @@ export class Workload extends Component {
     super.attach(sim, index);
     this.keyRng = sim.stream(`${this.name}/keys`);
     this.userRng = sim.stream(`${this.name}/users`);
-    this.arriveEv = sim.q.on(() => this.arrive());
+    this.arriveEv = sim.q.on((gen) => {
+      if (gen === this.generation) this.arrive();
+    });
     this.thinkEv = sim.q.on((user) => this.issue(user));
   }
 
@@ -122,20 +128,41 @@ export class Workload extends Component {
     let t = from;
     while (t < this.cfg.stopMs) {
       if (a.deterministic) {
-        const r = a.rate(t);
+        const r = a.rate(t) * this.factor;
         t += r > 0 ? 1000 / r : 1000;
         if (r <= 0) continue;
       } else {
-        t += (-Math.log(1 - this.rng.next()) * 1000) / a.maxRate;
+        t += (-Math.log(1 - this.rng.next()) * 1000) / (a.maxRate * this.factor);
         if (t >= this.cfg.stopMs) return;
         if (!a.steady) {
+          // the factor scales the rate and its peak alike: the acceptance ratio is the curve's
           const r = a.rate(t);
           if (r < a.maxRate && this.rng.next() * a.maxRate > r) continue;
         }
       }
-      if (t < this.cfg.stopMs) this.sim.q.at(t, this.arriveEv, 0);
+      if (t < this.cfg.stopMs) this.sim.q.at(t, this.arriveEv, this.generation);
       return;
     }
+  }
+
+  /**
+   * Scales the arrival rate by `factor` (> 0) from now on. Open loop: the
+   * pending arrival is dropped and the next one drawn afresh at the new rate,
+   * which is exact for a Poisson process (memoryless) and restarts the
+   * spacing of a deterministic one. Closed loop: think times from now on are
+   * divided by it (users already thinking keep their wake-up time).
+   */
+  setRateFactor(factor: number): void {
+    if (!(factor > 0 && Number.isFinite(factor)))
+      throw new RangeError(`a traffic factor must be a positive number, got ${factor}`);
+    if (factor === this.factor) return;
+    this.factor = factor;
+    if (this.cfg.arrivals.type !== "open") return;
+    this.generation++;
+    const now = this.sim.now;
+    if (now >= this.cfg.startMs) this.scheduleArrival(now);
+    // before startMs the arrival scheduled by start() is now stale: schedule the first afresh
+    else this.scheduleArrival(this.cfg.startMs);
   }
 
   private arrive(): void {
@@ -187,7 +214,7 @@ export class Workload extends Component {
     sim.release(job);
     const a = this.cfg.arrivals;
     if (a.type === "closed") {
-      const at = sim.now + a.think.sample(this.rng);
+      const at = sim.now + a.think.sample(this.rng) / this.factor;
       if (at < this.cfg.stopMs) sim.q.at(at, this.thinkEv, user);
     }
   }

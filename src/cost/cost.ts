@@ -8,7 +8,9 @@
 // up the same way.
 import type { ComponentReport } from "../components/runtime.js";
 import type { ComponentSpec, Design } from "../design/schema.js";
+import { DEFAULTS } from "../design/defaults.js";
 import { HOURS_PER_MONTH, instancePrice, PRICES_SOURCE, SERVICES, servicePrice, STORAGE } from "./prices.js";
+import { retainedGb } from "./retention.js";
 
 /** One priced component. Keys of `usage` and `unitPrices` are the same; their products add up to `monthly`. */
 export interface ComponentCost {
@@ -191,6 +193,20 @@ function instanceCost(
   if (storage !== undefined) {
     usage.storageGbMonths = (storage / 1e9) * designInstances(c);
     unitPrices.storageGbMonths = STORAGE.gp3.perGbMonth;
+  }
+  if (c.kind === "topic" && c.profile === "pulsar" && price !== undefined) {
+    // a Pulsar topic's retained data: on the bookies' disks, or offloaded to object storage
+    const rate = simulatedSec > 0 ? num(rep?.appendedBytes) / simulatedSec : 0;
+    const held = retainedGb(
+      rate,
+      c.retention?.time ?? DEFAULTS.topic.retentionTime,
+      c.tieredStorage?.after ?? Number.POSITIVE_INFINITY,
+      c.replication?.factor ?? 1,
+    );
+    usage.storageGbMonths = held.diskGb;
+    unitPrices.storageGbMonths = STORAGE.gp3.perGbMonth;
+    usage.objectStorageGbMonths = held.objectGb;
+    unitPrices.objectStorageGbMonths = STORAGE.s3.perGbMonth;
   }
   return finish(name, c, instances, usage, unitPrices);
 }

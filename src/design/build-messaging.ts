@@ -1,17 +1,21 @@
 // Turns a design's topics and consumers into runtime components: a topic per
 // `kind: topic` (its broker nodes a station), a consumer group per
-// `kind: consumer` registered with the topic it reads, and the publish steps
-// of services and consumers.
+// `kind: consumer` registered with the topic it reads, an exchange per
+// `kind: exchange` bound to its queues, and the publish steps of services and
+// consumers.
 import { Consumer } from "../components/consumer.js";
 import { GroupState } from "../components/consumer-group.js";
+import { Exchange, type PublishRouting } from "../components/exchange.js";
 import { QUEUE_FULL } from "../components/outcomes.js";
-import { Queue } from "../components/queue.js";
+import { Queue, type QueueConfig } from "../components/queue.js";
+import { CorrelationTable } from "../mechanisms/correlation.js";
 import { QueueConsumer } from "../components/queue-consumer.js";
 import type { Component, Sim } from "../components/runtime.js";
 import type { MessageSink, Step } from "../components/service.js";
 import { Topic } from "../components/topic.js";
 import { sampler } from "../kernel/distributions.js";
 import { newAutoscaler } from "./build-capacity.js";
+import { BROKER_PROFILES } from "./broker-profiles.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseCapacity } from "./validate.js";
@@ -19,6 +23,7 @@ export { routesOf } from "./validate-messaging.js";
 
 type TopicSpec = Extract<ComponentSpec, { kind: "topic" }>;
 type QueueSpec = Extract<ComponentSpec, { kind: "queue" }>;
+type ExchangeSpec = Extract<ComponentSpec, { kind: "exchange" }>;
 type ConsumerSpec = Extract<ComponentSpec, { kind: "consumer" }>;
 type StepSpec = ConsumerSpec["steps"][number];
 
@@ -32,12 +37,58 @@ export function registerMessagingRoutes(d: Design, sim: Sim): void {
 }
 
 export function publishStep(s: Extract<StepSpec, { publish: string }>, byName: Map<string, Component>): Step {
+  const to = byName.get(s.publish) as MessageSink;
   return {
     type: "publish",
-    to: byName.get(s.publish) as MessageSink,
+    to,
     wait: (s.ack ?? "sync") === "sync",
     size: sampler(s.size ?? DEFAULTS.topic.messageSize),
+    ...(to instanceof Exchange && { routing: publishRouting(s, to), mandatory: s.mandatory ?? false }),
   };
+}
+
+/** A request step: the queue's correlation table is made by the first request step naming it. */
+export function requestStep(s: Extract<StepSpec, { request: string }>, byName: Map<string, Component>): Step {
+  const q = byName.get(s.request) as Queue;
+  // settled requests are remembered long enough to tell late and duplicate replies apart
+  q.rpc ??= new CorrelationTable(q.keepRepliesMs());
+  return {
+    type: "request",
+    queue: q,
+    timeoutMs: s.timeout ?? DEFAULTS.queue.requestTimeout,
+    size: sampler(s.size ?? DEFAULTS.topic.messageSize),
+  };
+}
+
+/** A publish step's routing keys and headers as the exchange's shapes, with cumulative weights. */
+function publishRouting(s: Extract<StepSpec, { publish: string }>, x: Exchange): PublishRouting {
+  const entries = s.routing ?? [{}];
+  const total = entries.reduce((t, e) => t + (e.weight ?? 1), 0);
+  const cum = new Float64Array(entries.length);
+  let acc = 0;
+  entries.forEach((e, i) => {
+    acc += e.weight ?? 1;
+    cum[i] = i === entries.length - 1 ? 1 : acc / total;
+  });
+  return {
+    shapes: Int32Array.from(entries, (e) => x.shape({ key: e.key ?? "", headers: e.headers ?? {} })),
+    cum,
+    byKey: s.routeBy === "request-key",
+  };
+}
+
+function exchange(name: string, c: ExchangeSpec): Exchange {
+  const D = DEFAULTS.queue;
+  const profile = BROKER_PROFILES.rabbitmq;
+  const q = c.queue ?? D.queue;
+  return new Exchange(name, {
+    instances: c.nodes ?? D.nodes,
+    concurrency: c.concurrency ?? profile.concurrency,
+    queue: q === "unbounded" ? Number.POSITIVE_INFINITY : q,
+    rejectCause: QUEUE_FULL,
+    type: c.type,
+    opTime: sampler(c.opTime ?? profile.opTime),
+  });
 }
 
 /** The topic or queue a consumer reads (validation makes it exactly one). */
@@ -66,6 +117,23 @@ export function buildMessaging(
   for (const [name, c] of entries)
     if (c.kind === "queue" && c.deadLetter)
       (byName.get(name) as Queue).deadLetter = byName.get(c.deadLetter) as Queue;
+  // exchanges route into the queues, so they come after them
+  for (const [name, c] of entries)
+    if (c.kind === "exchange") {
+      const x = exchange(name, c);
+      x.zones = zonesOf(c);
+      sim.add(x);
+      byName.set(name, x);
+      for (const b of c.bindings)
+        x.bind(byName.get(b.queue) as Queue, {
+          key: b.key ?? "",
+          headers: b.headers ?? {},
+          match: b.match ?? "all",
+        });
+    }
+  for (const [name, c] of entries)
+    if (c.kind === "exchange" && c.alternateExchange)
+      (byName.get(name) as Exchange).alternate = byName.get(c.alternateExchange) as Exchange;
   for (const [name, c] of entries)
     if (c.kind === "consumer") {
       const con = c.topic !== undefined ? consumer(name, c, d, sim, byName.get(c.topic) as Topic) : null;
@@ -81,7 +149,7 @@ export function buildMessaging(
 
 function topic(name: string, c: TopicSpec, groups: number): Topic {
   const D = DEFAULTS.topic;
-  const profile = DEFAULTS.brokerProfiles[c.profile ?? D.profile];
+  const profile = BROKER_PROFILES[c.profile ?? D.profile];
   const queue = c.queue ?? D.queue;
   return new Topic(name, {
     instances: c.brokers ?? D.brokers,
@@ -92,7 +160,7 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
     initialPartitions: c.partitions ?? D.partitions,
     partitioner: c.partitioner ?? D.partitioner,
     repartition: c.repartition ? { atMs: c.repartition.at, partitions: c.repartition.partitions } : null,
-    appendTime: sampler(c.appendTime ?? profile.appendTime),
+    appendTime: sampler(c.appendTime ?? profile.opTime),
     segmentSize: c.segment ?? D.segment,
     retentionMs: c.retention?.time ?? D.retentionTime,
     retentionBytes: c.retention?.size ?? Number.POSITIVE_INFINITY,
@@ -103,6 +171,12 @@ function topic(name: string, c: TopicSpec, groups: number): Topic {
     failoverMs: c.replication?.failover ?? D.failover,
     minInsync: c.replication?.minInsync ?? D.minInsync,
     replicaLagMaxMs: c.replication?.replicaLagMax ?? D.replicaLagMax,
+    fireAndForget: profile.semantics === "fire-forget",
+    outputBufferBytes:
+      c.profile === "redis-pubsub"
+        ? (c.outputBufferLimit ?? DEFAULTS.outputBufferLimit)
+        : Number.POSITIVE_INFINITY,
+    tieredAfterMs: c.tieredStorage?.after ?? Number.POSITIVE_INFINITY,
   });
 }
 
@@ -148,7 +222,8 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
     group,
     groupName: c.group ?? name,
     route: sim.routeIndex(t.name),
-    commit: c.commit ?? D.commit,
+    // fire and forget: nothing is acknowledged, so a message is done with once handed over
+    commit: t.fireAndForget ? "before" : (c.commit ?? D.commit),
     autoCommitIntervalMs: c.autoCommitInterval ?? D.autoCommitInterval,
     rebalance: c.rebalance ?? D.rebalance,
     resets: (c.resets ?? []).map((r) => ({ atMs: r.at, to: r.to })),
@@ -177,7 +252,8 @@ function consumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, t: Topic):
 
 function queue(name: string, c: QueueSpec): Queue {
   const D = DEFAULTS.queue;
-  const profile = DEFAULTS.queueProfiles[c.profile ?? D.profile];
+  const profile = BROKER_PROFILES[c.profile ?? D.profile];
+  const semantics = profile.semantics as QueueConfig["semantics"];
   const q = c.queue ?? D.queue;
   return new Queue(name, {
     instances: c.nodes ?? D.nodes,
@@ -186,11 +262,17 @@ function queue(name: string, c: QueueSpec): Queue {
     rejectCause: QUEUE_FULL,
     order: (c.type ?? D.type) === "fifo" ? "fifo" : c.priorities ? "priority" : "standard",
     opTime: sampler(c.opTime ?? profile.opTime),
-    visibilityMs: c.visibilityTimeout ?? D.visibilityTimeout,
+    // a stream's entries come back after XAUTOCLAIM's min-idle time
+    visibilityMs:
+      semantics === "stream-group"
+        ? (c.claim?.minIdle ?? DEFAULTS.claimMinIdle)
+        : (c.visibilityTimeout ?? D.visibilityTimeout),
     maxReceives: c.maxReceives ?? 0,
     maxLength: c.maxLength ?? Number.POSITIVE_INFINITY,
     overflow: c.overflow ?? D.overflow,
-    receiveWaitMs: c.receiveWait ?? D.receiveWait,
+    receiveWaitMs: c.receiveWait ?? (semantics === "list" ? DEFAULTS.brpopTimeout : D.receiveWait),
+    semantics,
+    claimEveryMs: c.claim?.every ?? DEFAULTS.claimEvery,
   });
 }
 
@@ -211,7 +293,8 @@ function queueConsumer(name: string, c: ConsumerSpec, d: Design, sim: Sim, q: Qu
     },
     source: q,
     route: sim.routeIndex(q.name),
-    ackBefore: (c.commit ?? D.commit) === "before",
+    // a Redis list has no acknowledgement: BRPOP removes the message
+    ackBefore: (c.commit ?? (q.semantics === "list" ? "before" : D.commit)) === "before",
     batch: c.batch ?? D.prefetch,
     stopMs: d.duration,
     attempts: c.attempts ?? D.attempts,

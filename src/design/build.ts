@@ -52,7 +52,13 @@ import {
 import type { Gateway } from "../components/gateway.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
-import { buildMessaging, publishStep, registerMessagingRoutes, routesOf } from "./build-messaging.js";
+import {
+  buildMessaging,
+  publishStep,
+  registerMessagingRoutes,
+  requestStep,
+  routesOf,
+} from "./build-messaging.js";
 import { buildRelays, outboxLedger, wireEvents } from "./build-events.js";
 import { sagaStep } from "./build-saga.js";
 import { stepCalls } from "./validate-saga.js";
@@ -326,6 +332,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             };
           }
           if ("publish" in s) return publishStep(s, byName);
+          if ("request" in s) return requestStep(s, byName);
           if ("notify" in s)
             return { type: "notify", target: byName.get(s.notify) as Realtime, to: s.to ?? "key" };
           const store = byName.get(s.write) as Store;

@@ -204,14 +204,11 @@ export const DEFAULTS = {
     /** Kafka's replica.lag.time.max.ms */
     replicaLagMax: 30_000,
   },
-  /**
-   * broker node profiles from the catalogue (1.2, MQ-09): a Kafka broker
-   * appends ~100K messages/s (8 handler threads, ~76µs mean per append)
-   */
-  brokerProfiles: {
-    kafka: { concurrency: 8, appendTime: logn(0.06, 0.3) },
-  },
+  /** Redis's client-output-buffer-limit pubsub hard limit: a subscriber this far behind is cut off */
+  outputBufferLimit: 32 * 1024 ** 2,
   queue: {
+    /** how long a request step waits for its reply */
+    requestTimeout: 5000,
     profile: "sqs" as const,
     nodes: 1,
     queue: 1000,
@@ -221,14 +218,11 @@ export const DEFAULTS = {
     overflow: "reject" as const,
     receiveWait: 500,
   },
-  /**
-   * queue node profiles from the catalogue (1.2, MQ-15, MQ-25): RabbitMQ
-   * 30K-50K messages/s per node; SQS "unlimited" (as many threads as it takes)
-   */
-  queueProfiles: {
-    rabbitmq: { concurrency: 4, opTime: logn(0.06, 0.3) },
-    sqs: { concurrency: 10_000, opTime: logn(2, 10) },
-  },
+  /** the BRPOP timeout of a redis-list consumer (the catalogue's 5 s, MQ-18) */
+  brpopTimeout: 5000,
+  /** redis-streams: XAUTOCLAIM's min-idle-time and how often consumers run it */
+  claimMinIdle: 30_000,
+  claimEvery: 5000,
   consumer: {
     instances: 1,
     concurrency: 1,
@@ -274,6 +268,17 @@ export const DEFAULTS = {
     reconnect: { baseMs: 1000, capMs: 30_000, multiplier: 2, jitter: "full" as const },
     /** EventSource reconnects after a fixed retry time of a few seconds, all clients alike */
     sseReconnect: { baseMs: 3000, capMs: 3000, multiplier: 1, jitter: "none" as const },
+    /** linked devices per user at most (the catalogue's chat cap) */
+    maxDevices: 4,
+    /** a connection is declared dead after this many heartbeat intervals of silence */
+    heartbeatTimeoutFactor: 2,
+    presenceInterval: 10_000,
+    /** a presence entry lives this many intervals (10s beats, 30s TTL) */
+    presenceTtlFactor: 3,
+    channelSize: 100,
+    typingDuration: 5000,
+    typingKeystrokes: 4,
+    typingDebounce: 1000,
   },
   partitionTimeout: 1000,
   occRetries: 3,

@@ -23,6 +23,7 @@ import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import { RATE_ALGORITHMS } from "../mechanisms/rate-limiters.js";
+import { QUEUE_PROFILES, TOPIC_PROFILES } from "./broker-profiles.js";
 import { UnitError } from "./errors.js";
 import {
   KEYS_EXPECTED,
@@ -99,6 +100,8 @@ function dist(u: "duration" | "size" | "count", what: string) {
 }
 export const DurationDist = dist("duration", "a time");
 export const SizeDist = dist("size", "a size");
+/** AMQP message headers, or the values a headers binding asks for */
+const HeaderValues = z.record(z.string().min(1), z.string());
 
 const Name = z.string().min(1);
 
@@ -736,6 +739,45 @@ const StepSchema = z.union([
         "sync (default): wait for the broker's acknowledgement, and fail if the publish fails; none: fire and forget, the step ends at once and a failed publish goes unnoticed",
     }),
     size: SizeDist.optional().meta({ description: "bytes of the message (default 1KiB)" }),
+    routing: z
+      .array(
+        z.strictObject({
+          key: z.string().optional().meta({
+            description: "the routing key (e.g. order.created.eu; default empty)",
+          }),
+          headers: HeaderValues.optional().meta({
+            description: "the message's headers (e.g. { format: pdf })",
+          }),
+          weight: z.number().positive().optional().meta({
+            description: "relative share of the messages that carry this key and headers (default 1)",
+          }),
+        }),
+      )
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          "publish to an exchange: the routing keys and headers its messages carry, one drawn per message by weight (default: one empty key, no headers)",
+      }),
+    routeBy: z.enum(["random", "request-key"]).optional().meta({
+      description:
+        "with routing: random (default) draws each message's entry by weight; request-key picks it by weight from a hash of the request's key, so one key always gets the same routing key",
+    }),
+    mandatory: z.boolean().optional().meta({
+      description:
+        "publish to an exchange: a message no binding takes (and no alternate exchange) fails with unroutable instead of being dropped (AMQP's mandatory flag; default false)",
+    }),
+  }),
+  z.strictObject({
+    request: Name.meta({
+      description:
+        "request-reply (RPC) over a queue: publish a request carrying a correlation id and reply-to, and wait for the reply its consumer publishes once the request's steps are done",
+    }),
+    timeout: PositiveDuration.optional().meta({
+      description:
+        "with request: how long the step waits for the reply (from its publish) before it fails with timeout; a reply after that is discarded, counted late (default 5s)",
+    }),
+    size: SizeDist.optional().meta({ description: "bytes of the request message (default 1KiB)" }),
   }),
   z.strictObject({
     notify: Name.meta({
@@ -1147,9 +1189,27 @@ export const TopicSchema = z.strictObject({
     description:
       "broker nodes the partitions are spread over, partition p led by broker p mod brokers (default 1)",
   }),
-  profile: z.enum(["kafka"]).optional().meta({
-    description: "broker defaults from the catalogue: kafka (8 handler threads, ~100K messages/s per broker)",
+  profile: z.enum(TOPIC_PROFILES).optional().meta({
+    description:
+      "the broker, its node numbers and delivery semantics (docs/brokers.md): kafka (default), pulsar or nats-jetstream (a retained, replayable log), nats or redis-pubsub (fire and forget: nothing kept, a disconnected subscriber misses messages)",
   }),
+  tieredStorage: z
+    .strictObject({
+      after: PositiveDuration.meta({
+        description: "segments whose newest message is older than this are offloaded (e.g. 7d)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "pulsar only: older segments move from the brokers' disks to object storage, priced apart in the cost section",
+    }),
+  outputBufferLimit: Size.refine((v) => v > 0, "must be greater than zero")
+    .optional()
+    .meta({
+      description:
+        "redis-pubsub only: a subscriber more than this many bytes of messages behind is disconnected and misses them (client-output-buffer-limit pubsub, default 32MiB)",
+    }),
   concurrency: PositiveInt.optional().meta({
     description: "appends one broker works on at once: its request handler threads (default: the profile's)",
   }),
@@ -1217,10 +1277,25 @@ export const QueueSchema = z.strictObject({
     description:
       "a work queue (SQS/RabbitMQ-style): consumers compete for its messages, each deleted once acknowledged",
   }),
-  profile: z.enum(["sqs", "rabbitmq"]).optional().meta({
+  profile: z.enum(QUEUE_PROFILES).optional().meta({
     description:
-      "node defaults from the catalogue: sqs (default; so many threads it never limits) or rabbitmq (~50K messages/s per node)",
+      "the broker, its node numbers and delivery semantics (docs/brokers.md): sqs (default; so many threads it never limits), rabbitmq (~50K messages/s per node), redis-list (LPUSH + BRPOP, no acknowledgement) or redis-streams (a consumer group with a pending entries list and XAUTOCLAIM)",
   }),
+  claim: z
+    .strictObject({
+      minIdle: PositiveDuration.meta({
+        description:
+          "an entry pending (delivered, not XACKed) longer than this is claimed by a live consumer",
+      }),
+      every: PositiveDuration.optional().meta({
+        description: "how often the consumers run XAUTOCLAIM (default 5s)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "redis-streams only: reclaiming a dead or slow consumer's pending entries (XAUTOCLAIM); default minIdle 30s, every 5s",
+    }),
   type: z.enum(["standard", "fifo"]).optional().meta({
     description:
       "standard (default): best-effort order, a message made visible again goes to the back; fifo: in order per key (message group), one message of a group out at a time",
@@ -1253,12 +1328,62 @@ export const QueueSchema = z.strictObject({
       "a send to a full queue: reject (default: fails with queue-full) or block (waits, without a thread, until a message is deleted)",
   }),
   receiveWait: PositiveDuration.optional().meta({
-    description: "longest a receive waits for a message before it is answered empty (default 500ms)",
+    description:
+      "longest a receive waits for a message before it is answered empty (default 500ms; redis-list: the BRPOP timeout, default 5s)",
   }),
   instanceType: InstanceType.optional(),
   pricing: Pricing.optional().meta({
     description:
       "sqs-standard or sqs-fifo: priced per million requests (a send, a receive and a delete per message)",
+  }),
+  zone: Name.optional().meta({ description: "zone of every node (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
+});
+
+export const ExchangeSchema = z.strictObject({
+  kind: z.literal("exchange").meta({
+    description:
+      "an AMQP exchange (RabbitMQ): publishes to it are copied into the bound queues whose bindings match",
+  }),
+  type: z.enum(["direct", "topic", "fanout", "headers"]).meta({
+    description:
+      "direct: a binding takes the messages whose routing key equals its key; topic: its key is a pattern of dot-separated words, * one word, # zero or more; fanout: every binding takes every message; headers: its header values, all or any, equal the message's",
+  }),
+  bindings: z
+    .array(
+      z.strictObject({
+        queue: Name.meta({
+          description: "the bound queue: it gets one copy of each message the binding takes",
+        }),
+        key: z.string().optional().meta({
+          description:
+            "direct: the routing key; topic: the pattern (e.g. order.*.eu, order.#); not for fanout or headers",
+        }),
+        headers: HeaderValues.optional().meta({
+          description: "headers only: the header values this binding asks for (e.g. { format: pdf })",
+        }),
+        match: z.enum(["all", "any"]).optional().meta({
+          description:
+            "headers only: all (default) of the values must equal the message's, or any one (x-match)",
+        }),
+      }),
+    )
+    .min(1)
+    .meta({ description: "the queues it routes to, and which messages each takes" }),
+  alternateExchange: Name.optional().meta({
+    description:
+      "an exchange that gets the messages no binding takes (default none: they are dropped, or returned to a mandatory publish)",
+  }),
+  nodes: PositiveInt.optional().meta({ description: "broker nodes routing messages (default 1)" }),
+  concurrency: PositiveInt.optional().meta({
+    description: "messages one node routes at once (default: the rabbitmq queue profile's, 4)",
+  }),
+  opTime: DurationDist.optional().meta({
+    description:
+      "time a node spends routing one copy of a message into a queue (at least one per publish; default: the rabbitmq profile's, ~50K copies/s per node)",
+  }),
+  queue: QueueBound.optional().meta({
+    description: "publishes waiting per node before refusing with queue-full (default 1000)",
   }),
   zone: Name.optional().meta({ description: "zone of every node (default: the first zone)" }),
   zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
@@ -2012,6 +2137,100 @@ export const RealtimeSchema = z.strictObject({
     description:
       "how the balancer in front places a new connection: least-connections (default), round-robin, random, power-of-two, or by hashing the user (ip-hash, consistent-hash, rendezvous)",
   }),
+  devices: z
+    .strictObject({
+      shares: z.array(Percent).min(1).meta({
+        description: "shares of users with 1, 2, 3 ... linked devices, summing to 1 (e.g. [0.5, 0.3, 0.2])",
+      }),
+      max: PositiveInt.optional().meta({ description: "the most devices a user may link (default 4)" }),
+    })
+    .optional()
+    .meta({
+      description:
+        "sse/websocket: users with several devices, each its own connection that every event fans out to",
+    }),
+  churn: z
+    .strictObject({
+      session: PositiveDuration.meta({
+        description: "mean length of a device's online session (exponential)",
+      }),
+      away: PositiveDuration.meta({
+        description: "mean time a device stays away before it comes back (exponential)",
+      }),
+      ungraceful: Percent.optional().meta({
+        description:
+          "share of sessions that end with no close frame, noticed only by heartbeat timeout (default 0)",
+      }),
+    })
+    .optional()
+    .meta({ description: "sse/websocket: sessions end and come back (default: clients stay connected)" }),
+  heartbeat: z
+    .strictObject({
+      interval: PositiveDuration.meta({ description: "time between a connection's keepalive heartbeats" }),
+      timeout: PositiveDuration.optional().meta({
+        description:
+          "silence after the last heartbeat before a connection is declared dead (default 2 x interval)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "sse/websocket: connection keepalives; a dead connection (client gone, instance crashed) is noticed only after the timeout (default: at once)",
+    }),
+  presence: z
+    .strictObject({
+      interval: PositiveDuration.optional().meta({
+        description: "time between a device's presence heartbeats (default 10s; not with tiers)",
+      }),
+      ttl: PositiveDuration.optional().meta({
+        description: "lifetime of a presence entry after each write (default 3 x interval)",
+      }),
+      tiers: z
+        .array(
+          z.strictObject({
+            name: Name.optional().meta({
+              description: "a label for the report, e.g. active, idle, backgrounded",
+            }),
+            interval: PositiveDuration.meta({ description: "heartbeat interval of this tier's devices" }),
+            ttl: PositiveDuration.optional().meta({
+              description: "entry lifetime (default 3 x this interval)",
+            }),
+            share: Percent.meta({
+              description: "share of device connections in this tier (shares sum to 1)",
+            }),
+          }),
+        )
+        .min(1)
+        .optional()
+        .meta({ description: "tiered heartbeat intervals instead of one interval" }),
+      scope: z.enum(["global", "channel"]).optional().meta({
+        description: "whose presence a user sees: everyone (global, default) or its channel's members",
+      }),
+      channelSize: PositiveInt.optional().meta({
+        description: "scope channel: users per channel (default 100)",
+      }),
+      fanout: z.enum(["push", "poll"]).optional().meta({
+        description:
+          "push (default): changes are pushed to the online audience; poll: every heartbeat fetches the audience's statuses",
+      }),
+      bulkOffline: z.boolean().optional().meta({
+        description:
+          "a dead instance's users are marked offline at once instead of waiting for their TTL (default false)",
+      }),
+    })
+    .optional()
+    .meta({ description: "sse/websocket: heartbeats write presence entries with a TTL (RT-08)" }),
+  typing: z
+    .strictObject({
+      rate: Rate.meta({ description: "typing bursts per user (e.g. 1/min)" }),
+      duration: PositiveDuration.optional().meta({ description: "length of a burst (default 5s)" }),
+      keystrokes: Rate.optional().meta({ description: "keystrokes per second within a burst (default 4/s)" }),
+      debounce: PositiveDuration.optional().meta({
+        description: "a client sends at most one typing event per debounce (default 1s)",
+      }),
+    })
+    .optional()
+    .meta({ description: "sse/websocket: transient typing indicators, best effort, never stored (RT-09)" }),
   instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
@@ -2034,6 +2253,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   TopicSchema,
   ConsumerSchema,
   QueueSchema,
+  ExchangeSchema,
   GatewaySchema,
   LimiterStoreSchema,
   RealtimeSchema,
@@ -2055,6 +2275,7 @@ export const COMPONENT_KINDS = [
   "topic",
   "consumer",
   "queue",
+  "exchange",
   "realtime",
   "relay",
 ] as const;

@@ -61,7 +61,9 @@ export function costProblems(d: Design): Problem[] {
   const out: Problem[] = [];
   for (const [name, c] of Object.entries(d.components) as [string, ComponentSpec][]) {
     const at = (...p: (string | number)[]) => ["components", name, ...p];
-    const families = FAMILIES_BY_KIND[c.kind] ?? [];
+    // a Redis broker (list, stream, pub/sub) also runs on ElastiCache nodes
+    const redis = (c.kind === "topic" || c.kind === "queue") && (c.profile ?? "").startsWith("redis-");
+    const families = [...(FAMILIES_BY_KIND[c.kind] ?? []), ...(redis ? (["elasticache"] as const) : [])];
     if ("instanceType" in c && c.instanceType !== undefined) {
       const p = instanceTypeProblem(at("instanceType"), c.instanceType, c.kind, families);
       if (p) out.push(p);

@@ -4,6 +4,7 @@
 // and it joins before the run ends.
 import type { ComponentSpec, Design } from "./schema.js";
 import type { Problem } from "./validate.js";
+import { consumerProfileProblems, queueProfileProblems, topicProfileProblems } from "./validate-brokers.js";
 import { autoscalePolicyProblems } from "./validate-capacity.js";
 
 type Kind = ComponentSpec["kind"];
@@ -29,7 +30,7 @@ export function topicProblems(
   c: Extract<ComponentSpec, { kind: "topic" }>,
   duration: number,
 ): Problem[] {
-  const out: Problem[] = [];
+  const out: Problem[] = topicProfileProblems(name, c);
   const brokers = c.brokers ?? 1;
   const partitions = c.partitions ?? 1;
   if (brokers > partitions)
@@ -96,7 +97,7 @@ export function queueProblems(
   c: Extract<ComponentSpec, { kind: "queue" }>,
   ref: Ref,
 ): Problem[] {
-  const out: Problem[] = [];
+  const out: Problem[] = queueProfileProblems(name, c);
   const at = (...p: (string | number)[]) => ["components", name, ...p];
   if (c.deadLetter !== undefined) {
     if (c.deadLetter === name)
@@ -183,6 +184,7 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
         break;
       }
   }
+  out.push(...consumerProfileProblems(name, c, d));
   if (c.autoscale) out.push(...autoscaleProblems(c, at, d));
   if (c.autoCommitInterval !== undefined && c.commit !== "auto")
     out.push({
@@ -192,6 +194,23 @@ export function consumerProblems(name: string, c: ConsumerSpec, d: Design, ref: 
       atKey: true,
     });
   c.steps.forEach((s, i) => {
+    if (
+      "publish" in s &&
+      s.publish !== source &&
+      c.queue !== undefined &&
+      queuesReached(s.publish, d).has(c.queue)
+    )
+      out.push({
+        path: at("steps", i, "publish"),
+        message: `consumer "${name}" publishes to exchange "${s.publish}", which routes into "${c.queue}", the queue it reads: a message could make another, forever`,
+        hint: "publish to another exchange, or unbind the queue",
+      });
+    if ("request" in s && s.request === source)
+      out.push({
+        path: at("steps", i, "request"),
+        message: `consumer "${name}" sends requests to "${source}", the queue it reads: it would wait on itself`,
+        hint: "send the requests to another queue",
+      });
     if ("publish" in s && s.publish === source)
       out.push({
         path: at("steps", i, "publish"),
@@ -251,5 +270,157 @@ function autoscaleProblems(
         expected: `at most ${partitions}, or more partitions`,
       });
   }
+  return out;
+}
+
+type ExchangeSpec = Extract<ComponentSpec, { kind: "exchange" }>;
+type PublishSpec = Extract<StepSpec, { publish: string }>;
+
+/** An exchange's bindings fit its type, and its queues and alternate exchange exist. */
+export function exchangeProblems(name: string, c: ExchangeSpec, ref: Ref): Problem[] {
+  const out: Problem[] = [];
+  const at = (...p: (string | number)[]) => ["components", name, ...p];
+  const keyed = c.type === "direct" || c.type === "topic";
+  c.bindings.forEach((b, i) => {
+    ref(at("bindings", i, "queue"), b.queue, ["queue"], "bound queue");
+    if (keyed && b.key === undefined)
+      out.push({
+        path: at("bindings", i),
+        message: `a ${c.type} exchange's binding takes the messages its key ${c.type === "topic" ? "pattern matches" : "equals"}, and this one has no key`,
+        hint: c.type === "topic" ? "add key: order.*.eu (or key: '#' for every message)" : "add key: orders",
+        atKey: true,
+      });
+    if (!keyed && b.key !== undefined)
+      out.push({
+        path: at("bindings", i, "key"),
+        message: `a ${c.type} exchange ignores routing keys`,
+        hint:
+          c.type === "fanout"
+            ? "remove key: every binding takes every message"
+            : "remove key; match on headers",
+        atKey: true,
+      });
+    if (c.type === "headers" && (b.headers === undefined || Object.keys(b.headers).length === 0))
+      out.push({
+        path: at("bindings", i),
+        message:
+          "a headers exchange's binding takes messages by their header values, and this one asks for none",
+        hint: "add headers: { format: pdf }",
+        atKey: true,
+      });
+    for (const f of ["headers", "match"] as const)
+      if (c.type !== "headers" && b[f] !== undefined)
+        out.push({
+          path: at("bindings", i, f),
+          message: `${f} applies to a headers exchange; this one is ${c.type}`,
+          hint: `remove ${f}, or use type: headers`,
+          atKey: true,
+        });
+  });
+  if (c.alternateExchange !== undefined) {
+    if (c.alternateExchange === name)
+      out.push({
+        path: at("alternateExchange"),
+        message: `exchange "${name}" cannot be its own alternate exchange`,
+        hint: "name another exchange, or remove alternateExchange",
+      });
+    else ref(at("alternateExchange"), c.alternateExchange, ["exchange"], "alternate exchange");
+  }
+  return out;
+}
+
+/** A publish step's exchange-only fields: only for an exchange, and fitting its type. */
+export function publishProblems(s: PublishSpec, p: (string | number)[], d: Design): Problem[] {
+  const out: Problem[] = [];
+  const target = d.components[s.publish];
+  if (target === undefined) return out;
+  if (target.kind !== "exchange") {
+    for (const f of ["routing", "routeBy", "mandatory"] as const)
+      if (s[f] !== undefined)
+        out.push({
+          path: [...p, f],
+          message: `${f} applies to a publish to an exchange; "${s.publish}" is a ${target.kind}`,
+          hint: `remove ${f}`,
+          atKey: true,
+        });
+    return out;
+  }
+  if (s.routeBy !== undefined && s.routing === undefined)
+    out.push({
+      path: [...p, "routeBy"],
+      message: "routeBy picks among the routing entries, and there are none",
+      hint: "add routing: [{ key: order.created.eu }]",
+      atKey: true,
+    });
+  s.routing?.forEach((r, i) => {
+    if (target.type === "topic" && r.key !== undefined && /(^|\.)[*#](\.|$)/.test(r.key))
+      out.push({
+        path: [...p, "routing", i, "key"],
+        message: `routing key "${r.key}": * and # are wildcards of a binding's pattern, not words of a message's key`,
+        hint: "give the message's own words, e.g. order.created.eu",
+      });
+    if ((target.type === "headers" || target.type === "fanout") && r.key !== undefined)
+      out.push({
+        path: [...p, "routing", i, "key"],
+        message: `a ${target.type} exchange ignores routing keys`,
+        hint: target.type === "headers" ? "give headers instead" : "remove key",
+        atKey: true,
+      });
+    if (target.type !== "headers" && r.headers !== undefined)
+      out.push({
+        path: [...p, "routing", i, "headers"],
+        message: `a ${target.type} exchange ignores headers`,
+        hint: target.type === "fanout" ? "remove headers" : "give a key instead",
+        atKey: true,
+      });
+  });
+  return out;
+}
+
+/** The queues a publish to `name` (a queue, or an exchange and its alternates) can land in. */
+export function queuesReached(name: string, d: Design): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (n: string): void => {
+    const c = d.components[n];
+    if (!c || seen.has(n)) return;
+    seen.add(n);
+    if (c.kind === "queue") out.add(n);
+    if (c.kind !== "exchange") return;
+    for (const b of c.bindings) out.add(b.queue);
+    if (c.alternateExchange !== undefined) walk(c.alternateExchange);
+  };
+  walk(name);
+  return out;
+}
+
+/**
+ * A request step names a queue that some consumer reads (its replies come
+ * from there), and the queue holds only requests: its consumers reply to
+ * every message.
+ */
+export function requestProblems(queue: string, p: (string | number)[], d: Design): Problem[] {
+  const out: Problem[] = [];
+  const q = d.components[queue];
+  if (q?.kind !== "queue") return out;
+  const comps = Object.entries(d.components);
+  if (!comps.some(([, c]) => c.kind === "consumer" && c.queue === queue))
+    out.push({
+      path: [...p, "request"],
+      message: `no consumer reads queue "${queue}": every request would wait for a reply that never comes`,
+      hint: `add a consumer: { kind: consumer, queue: ${queue}, steps: [...] }`,
+    });
+  const other =
+    comps.find(
+      ([, c]) =>
+        (c.kind === "service" || c.kind === "consumer") &&
+        Object.values(routesOf(c)).some((steps) => steps.some((s) => "publish" in s && s.publish === queue)),
+    )?.[0] ?? comps.find(([, c]) => c.kind === "exchange" && c.bindings.some((b) => b.queue === queue))?.[0];
+  if (other !== undefined)
+    out.push({
+      path: [...p, "request"],
+      message: `queue "${queue}" takes requests, whose consumers reply to every message, and "${other}" also ${d.components[other].kind === "exchange" ? "routes" : "publishes"} plain messages to it`,
+      hint: "give the requests a queue of their own",
+    });
   return out;
 }

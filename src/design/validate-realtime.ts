@@ -48,6 +48,8 @@ export function realtimeProblems(name: string, c: RealtimeSpec): Problem[] {
     });
   if (c.memoryPerConnection !== undefined && !(c.memoryPerConnection > 0))
     out.push({ path: at("memoryPerConnection"), message: "memoryPerConnection must be greater than zero" });
+  out.push(...pushOnlyProblems(name, c), ...devicesProblems(name, c), ...livenessProblems(name, c));
+  out.push(...presenceProblems(name, c));
   const r = c.reconnect;
   if (r) {
     const dflt = c.model === "sse" ? DEFAULTS.realtime.sseReconnect : DEFAULTS.realtime.reconnect;
@@ -62,4 +64,130 @@ export function realtimeProblems(name: string, c: RealtimeSpec): Problem[] {
       });
   }
   return out;
+}
+
+/** The mechanisms that live on an open connection. */
+const PUSH_ONLY = ["devices", "churn", "heartbeat", "presence", "typing"] as const;
+
+function pushOnlyProblems(name: string, c: RealtimeSpec): Problem[] {
+  if (c.model === "sse" || c.model === "websocket") return [];
+  return PUSH_ONLY.filter((f) => c[f] !== undefined).map((f) => ({
+    path: ["components", name, f],
+    message: `${f} applies to the connection models sse and websocket; "${name}" uses ${c.model}`,
+    hint: "use model: websocket (or sse) to simulate open connections with devices, heartbeats and presence",
+    atKey: true,
+  }));
+}
+
+function devicesProblems(name: string, c: RealtimeSpec): Problem[] {
+  const d = c.devices;
+  if (!d) return [];
+  const out: Problem[] = [];
+  const at = (...p: (string | number)[]) => ["components", name, "devices", ...p];
+  const max = d.max ?? DEFAULTS.realtime.maxDevices;
+  if (d.shares.length > max)
+    out.push({
+      path: at("shares"),
+      message: `${d.shares.length} shares give users up to ${d.shares.length} devices, more than max (${max})`,
+      expected: `at most ${max} shares`,
+      hint: `raise max to ${d.shares.length}, or fold the larger counts into the share for ${max}`,
+    });
+  out.push(...sumsToOne(d.shares, at("shares"), "the shares of users with 1, 2, ... devices"));
+  if (c.clients * d.shares.length > MAX_REALTIME_CLIENTS)
+    out.push({
+      path: at("shares"),
+      message: `up to ${c.clients * d.shares.length} device connections: archsim keeps state per connection, and more than ${MAX_REALTIME_CLIENTS} would need gigabytes`,
+      expected: `clients x devices at most ${MAX_REALTIME_CLIENTS}`,
+      hint: "simulate a share of the population and scale the results",
+    });
+  return out;
+}
+
+function livenessProblems(name: string, c: RealtimeSpec): Problem[] {
+  const out: Problem[] = [];
+  const at = (...p: (string | number)[]) => ["components", name, ...p];
+  if ((c.churn?.ungraceful ?? 0) > 0 && !c.heartbeat)
+    out.push({
+      path: at("churn", "ungraceful"),
+      message:
+        "sessions that end without a close frame are only ever noticed by heartbeats, and there are none",
+      hint: "add heartbeat: { interval: 30s } (a dead connection is then noticed after its timeout)",
+    });
+  const h = c.heartbeat;
+  if (h?.timeout !== undefined && h.timeout < h.interval)
+    out.push({
+      path: at("heartbeat", "timeout"),
+      message: `timeout ${h.timeout}ms is shorter than the heartbeat interval (${h.interval}ms): every live connection would be declared dead between two heartbeats`,
+      expected: `at least ${h.interval}ms`,
+      hint: `set timeout to 2-3 intervals, e.g. ${2 * h.interval}ms`,
+    });
+  const t = c.typing;
+  if (t) {
+    if (!(t.rate > 0))
+      out.push({ path: at("typing", "rate"), message: "typing rate must be greater than zero" });
+    if (t.keystrokes !== undefined && !(t.keystrokes > 0))
+      out.push({ path: at("typing", "keystrokes"), message: "keystrokes must be greater than zero" });
+  }
+  return out;
+}
+
+function presenceProblems(name: string, c: RealtimeSpec): Problem[] {
+  const p = c.presence;
+  if (!p) return [];
+  const out: Problem[] = [];
+  const at = (...q: (string | number)[]) => ["components", name, "presence", ...q];
+  if (p.tiers) {
+    for (const f of ["interval", "ttl"] as const)
+      if (p[f] !== undefined)
+        out.push({
+          path: at(f),
+          message: `presence.${f} and presence.tiers both set: each tier has its own ${f}`,
+          hint: `give the ${f} on each tier (or drop tiers for one interval)`,
+          atKey: true,
+        });
+    out.push(
+      ...sumsToOne(
+        p.tiers.map((t) => t.share),
+        at("tiers"),
+        "the tiers' shares",
+      ),
+    );
+    p.tiers.forEach((t, k) => {
+      if (t.ttl !== undefined && t.ttl < t.interval)
+        out.push(ttlProblem(at("tiers", k, "ttl"), t.ttl, t.interval));
+    });
+  } else {
+    const interval = p.interval ?? DEFAULTS.realtime.presenceInterval;
+    if (p.ttl !== undefined && p.ttl < interval) out.push(ttlProblem(at("ttl"), p.ttl, interval));
+  }
+  if (p.channelSize !== undefined && p.scope !== "channel")
+    out.push({
+      path: at("channelSize"),
+      message: "channelSize applies to scope: channel",
+      hint: "add scope: channel, or drop channelSize (a global audience is every user)",
+      atKey: true,
+    });
+  return out;
+}
+
+function ttlProblem(path: (string | number)[], ttl: number, interval: number): Problem {
+  return {
+    path,
+    message: `a presence entry living ${ttl}ms expires before the next heartbeat (every ${interval}ms): online users would flicker offline`,
+    expected: `at least ${interval}ms`,
+    hint: `a TTL of 2-3 intervals tolerates a lost heartbeat, e.g. ${3 * interval}ms`,
+  };
+}
+
+function sumsToOne(shares: number[], path: (string | number)[], what: string): Problem[] {
+  const sum = shares.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) <= 1e-9) return [];
+  return [
+    {
+      path,
+      message: `${what} add up to ${+sum.toFixed(6)}`,
+      expected: "shares adding up to 1 (100%)",
+      hint: "scale them so that they add up to 1",
+    },
+  ];
 }

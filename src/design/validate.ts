@@ -10,7 +10,15 @@ import { cdnProblems } from "./validate-cdn.js";
 import { costProblems } from "./validate-cost.js";
 import { gatewayProblems, limitStepProblems } from "./validate-gateway.js";
 import { callProblems, policyProblems } from "./validate-calls.js";
-import { consumerProblems, queueProblems, routesOf, topicProblems } from "./validate-messaging.js";
+import {
+  consumerProblems,
+  exchangeProblems,
+  publishProblems,
+  queueProblems,
+  requestProblems,
+  routesOf,
+  topicProblems,
+} from "./validate-messaging.js";
 import { realtimeProblems } from "./validate-realtime.js";
 import { outboxProblems, relayProblems } from "./validate-events.js";
 import { sagaProblems, stepCalls } from "./validate-saga.js";
@@ -81,6 +89,7 @@ const FAULT_TARGETS: Kind[] = [
   "topic",
   "consumer",
   "queue",
+  "exchange",
   "relay",
 ];
 
@@ -280,6 +289,12 @@ export function validateDesign(d: Design): Problem[] {
         });
         out.push(...queueProblems(name, c, ref));
         break;
+      case "exchange":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...exchangeProblems(name, c, ref));
+        break;
       case "consumer":
       case "service": {
         if (c.kind === "consumer") out.push(...consumerProblems(name, c, d, ref));
@@ -297,7 +312,10 @@ export function validateDesign(d: Design): Problem[] {
             for (const x of stepCalls(s))
               if (x.at.at(-1) === "call")
                 ref([...p, ...x.at], x.call, ["service", "load-balancer", "gateway"], "call");
-            if ("publish" in s) ref([...p, "publish"], s.publish, ["topic", "queue"], "publish");
+            if ("publish" in s) {
+              ref([...p, "publish"], s.publish, ["topic", "queue", "exchange"], "publish");
+              out.push(...publishProblems(s, p, d));
+            }
             if ("read" in s && s.l1 && !c.localCache)
               out.push({
                 path: [...p, "l1"],
@@ -320,6 +338,10 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("request" in s) {
+              ref([...p, "request"], s.request, ["queue"], "request");
+              out.push(...requestProblems(s.request, p, d));
+            }
             if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
             if ("limit" in s) out.push(...limitStepProblems(s, p, c.kind, d));
             if ("write" in s || "update" in s || "transaction" in s)
@@ -573,7 +595,7 @@ export function validateDesign(d: Design): Problem[] {
                             ? (c.instances ?? DEFAULTS.realtime.instances)
                             : c.kind === "topic"
                               ? (c.brokers ?? DEFAULTS.topic.brokers)
-                              : c.kind === "queue"
+                              : c.kind === "queue" || c.kind === "exchange"
                                 ? (c.nodes ?? DEFAULTS.queue.nodes)
                                 : 1;
         if (f.instance >= n)

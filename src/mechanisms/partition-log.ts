@@ -274,6 +274,58 @@ export class PartitionLog {
   }
 
   /**
+   * Deletes the sealed segments that lie wholly below offset `floor` (what
+   * every reader has taken, where nothing is kept once delivered), telling
+   * `deleted(from, to)` of each as retain does.
+   */
+  deliveredUpTo(floor: number, deleted: (from: number, to: number) => void): void {
+    for (;;) {
+      let k = this.head;
+      while (k < this.segs.length && this.segs[k].deleted) k++;
+      if (k >= this.segs.length - 1) return;
+      const seg = this.segs[k];
+      if (seg.base + seg.count > floor) return;
+      seg.deleted = true;
+      this.bytes -= seg.bytes;
+      this.start = seg.base + seg.count;
+      deleted(seg.base, seg.base + seg.count);
+      if (seg.pins === 0 && !seg.compacted) this.drop(seg);
+      this.release();
+    }
+  }
+
+  /** Bytes of the readable messages at offset `o` and after (a reader's backlog from its position). */
+  bytesFrom(o: number): number {
+    if (o >= this.end) return 0;
+    let total = 0;
+    for (let k = this.segs.length - 1; k >= this.head; k--) {
+      const seg = this.segs[k];
+      if (seg.deleted) break;
+      if (seg.base >= o) total += seg.bytes;
+      else {
+        if (seg.base + seg.count <= o) break;
+        // o falls inside this segment: only its messages from o on
+        if (seg.compacted) total += seg.bytes;
+        else for (let i = o - seg.base; i < seg.count; i++) total += seg.sizes![i];
+        break;
+      }
+    }
+    return total;
+  }
+
+  /** Bytes of the readable sealed segments whose newest message is at or before `cutoff` (tiered storage offloads them). */
+  bytesSealedBefore(cutoff: number): number {
+    let total = 0;
+    for (let k = this.head; k < this.segs.length - 1; k++) {
+      const seg = this.segs[k];
+      if (seg.deleted) continue;
+      if (seg.newest > cutoff) break;
+      total += seg.bytes;
+    }
+    return total;
+  }
+
+  /**
    * Drops the details of sealed segments that lie wholly below `floor` (the
    * lowest offset any group may still read, process or have redelivered) and
    * of which nothing is being processed.

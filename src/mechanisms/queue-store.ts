@@ -104,6 +104,8 @@ export class QueueStore {
   deduped = 0;
   lost = 0;
   deadLettered = 0;
+  /** messages moved to the dead-letter queue, whatever their delivery accounting says */
+  sentToDeadLetter = 0;
   outOfOrder = 0;
   processings = 0;
 
@@ -296,10 +298,20 @@ export class QueueStore {
     this.maybeFree(s);
   }
 
-  /** The message is dead-lettered: received more than allowed. */
+  /**
+   * The message is dead-lettered: received more than allowed. A message a
+   * copy of which already completed (its visibility timeout ran out while it
+   * was processed) stays processed in the delivery accounting; one that is
+   * dead-lettered and then completed by a copy still running becomes
+   * processed (completed() takes it out of deadLettered).
+   */
   deadLetter(s: number): void {
-    this.setClass(s, DEAD);
-    this.deadLettered++;
+    this.sentToDeadLetter++;
+    const st = this.states[s];
+    if ((st & (COUNT_MASK | DEDUPED)) === 0) {
+      this.setClass(s, DEAD);
+      this.deadLettered++;
+    }
     this.delete(s);
   }
 
@@ -341,6 +353,7 @@ export class QueueStore {
     else if (n > 1) this.duplicated--;
     else if (st & DEDUPED) this.deduped--;
     else if (st & LOST) this.lost--;
+    else if (st & DEAD) this.deadLettered--;
   }
 
   /** A processing of the message completed; returns whether it was the first. */
@@ -359,7 +372,7 @@ export class QueueStore {
         (this.states[p] & (COUNT_MASK | LOST | DEAD | DEDUPED)) === 0
       )
         this.outOfOrder++;
-      st = (st & ~(LOST | DEDUPED)) | 1;
+      st = (st & ~(LOST | DEDUPED | DEAD)) | 1;
     } else if (n === 1) {
       this.processedOnce--;
       this.duplicated++;

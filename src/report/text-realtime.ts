@@ -12,6 +12,7 @@ interface RealtimeReport {
   requests: { perSecond: number; empty: number; total: number; refused: number };
   events: {
     published: number;
+    copies?: number;
     delivered: number;
     redelivered: number;
     lost: number;
@@ -23,6 +24,15 @@ interface RealtimeReport {
     peakPerSecond: number;
     timeToReconnectMs: LatencySummary;
   };
+  devices?: { connections: number; meanPerUser: number };
+  heartbeats?: { deadConnectionsNoticed: number; pushedIntoVoid: number; noticeDelayMs: LatencySummary };
+  presence?: {
+    writesPerSecond: number;
+    offlineDetectionMs: LatencySummary;
+    staleUserSeconds: number;
+    fanout: { mode: string; scope: string; perSecond: number };
+  };
+  typing?: { sent: number; suppressed: number; delivered: number; dropped: number };
 }
 
 const n = (v: number) => (v > 0 && v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString("en-US"));
@@ -49,13 +59,39 @@ export function realtimeLines(rep: Report, ms: (v: number) => string): string[] 
         : "";
     out.push(
       `${name}: ${r.model}, ${n(r.clients)} clients on ${r.instances} instances: ${n(r.connections.meanPerInstance)} connections per instance (peak ${n(r.connections.maxPerInstance)} of ${n(r.connections.capacityPerInstance)}, ${bytes(r.memory.maxPerInstanceBytes)}), ${r.requests.perSecond.toFixed(1)} requests/s${empty}`,
-      `  events: ${n(e.published)} published, ${n(e.delivered)} delivered (${n(e.redelivered)} redelivered), ${n(e.lost)} lost; latency mean ${ms(e.latencyMs.mean)}, p99 ${ms(e.latencyMs.p99)}`,
+      `  events: ${n(e.published)} published${e.copies !== undefined && e.copies !== e.published ? ` (${n(e.copies)} device copies)` : ""}, ${n(e.delivered)} delivered (${n(e.redelivered)} redelivered), ${n(e.lost)} lost; latency mean ${ms(e.latencyMs.mean)}, p99 ${ms(e.latencyMs.p99)}`,
     );
     const s = r.reconnects;
     if (s.disconnected > 0 || s.reconnected > 0)
       out.push(
         `  reconnects: ${n(s.disconnected)} sessions lost, ${n(s.reconnected)} reconnected after mean ${ms(s.timeToReconnectMs.mean)} (p99 ${ms(s.timeToReconnectMs.p99)}), peak ${n(s.peakPerSecond)}/s`,
       );
+    out.push(...extraLines(r, ms));
   }
+  return out;
+}
+
+/** Devices, dead connections, presence and typing, for the gateways that have them. */
+function extraLines(r: RealtimeReport, ms: (v: number) => string): string[] {
+  const out: string[] = [];
+  if (r.devices)
+    out.push(
+      `  devices: ${n(r.devices.connections)} connections (${r.devices.meanPerUser.toFixed(2)} per user), every event fanned out to each`,
+    );
+  const h = r.heartbeats;
+  if (h && h.deadConnectionsNoticed > 0)
+    out.push(
+      `  dead connections: ${n(h.deadConnectionsNoticed)} noticed after mean ${ms(h.noticeDelayMs.mean)}; ${n(h.pushedIntoVoid)} pushes into the void meanwhile`,
+    );
+  const p = r.presence;
+  if (p)
+    out.push(
+      `  presence: ${p.writesPerSecond.toFixed(1)} writes/s; offline shown after mean ${ms(p.offlineDetectionMs.mean)} (p99 ${ms(p.offlineDetectionMs.p99)}); ${n(p.staleUserSeconds)} stale green-dot user-seconds; ${p.fanout.mode} fan-out (${p.fanout.scope}) ${n(p.fanout.perSecond)} messages/s`,
+    );
+  const t = r.typing;
+  if (t)
+    out.push(
+      `  typing: ${n(t.sent)} events sent (${n(t.suppressed)} keystrokes debounced), ${n(t.delivered)} delivered, ${n(t.dropped)} dropped`,
+    );
   return out;
 }

@@ -1,6 +1,7 @@
 // Human summary tables for the terminal.
 import type { GuardReport } from "../components/call-guard.js";
 import type { Report, RouteReport } from "./json.js";
+import { amqpLines } from "./text-amqp.js";
 import { messagingLines } from "./text-messaging.js";
 import { eventLines } from "./text-events.js";
 import { realtimeLines } from "./text-realtime.js";
@@ -119,6 +120,8 @@ export function renderText(rep: Report): string {
   if (cdn.length) out.push("", ...cdn);
   const messaging = messagingLines(rep, ms);
   if (messaging.length) out.push("", ...messaging);
+  const amqp = amqpLines(rep, ms);
+  if (amqp.length) out.push("", ...amqp);
   const events = eventLines(rep, ms);
   if (events.length) out.push("", ...events);
   const sagas = sagaLines(rep, ms);

@@ -2,12 +2,12 @@
 // text, the diagnostics, the selected component, the live frame) and lays the
 // panels out. The YAML text is the single source of truth: the editor, the
 // canvas and the property panel all edit it.
-import { type JSX, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { type JSX, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { LiveFrame, NodeAction } from "../../src/live/frame.js";
 import * as api from "./api";
 import { Canvas } from "./canvas/Canvas";
 import { PropertyPanel } from "./canvas/PropertyPanel";
-import { checkDesign } from "./check";
+import { type Checked, checkDesign } from "./check";
 import { YamlEditor, type YamlEditorHandle } from "./editor/YamlEditor";
 import { Gallery } from "./gallery/Gallery";
 import { PathDialog, type PathRequest } from "./PathDialog";
@@ -16,6 +16,7 @@ import { RunPanel } from "./run/RunPanel";
 import { SHORTCUTS, Shortcuts } from "./Shortcuts";
 
 type View = "design" | "gallery";
+const CHECK_DELAY_MS = 150;
 interface Status {
   kind: "info" | "error";
   text: string;
@@ -40,6 +41,8 @@ export function App(): JSX.Element {
   const [file, setFile] = useState<string | null>(null);
   const [text, setText] = useState("");
   const [saved, setSaved] = useState("");
+  /** the open file's version on disk when it was read or last saved (its ETag) */
+  const [version, setVersion] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [frame, setFrame] = useState<LiveFrame | null>(null);
   const [view, setView] = useState<View>("design");
@@ -51,10 +54,17 @@ export function App(): JSX.Element {
   const actions = useRef<((name: string, action: NodeAction) => void) | null>(null);
   const editor = useRef<YamlEditorHandle>(null);
   const fileList = useRef<HTMLUListElement>(null);
+  /** set when a dialog opened a file: the editor takes the focus once the dialog is gone */
+  const focusEditor = useRef(false);
 
   const dirty = file !== null && text !== saved;
-  const deferred = useDeferredValue(text);
-  const checked = useMemo(() => checkDesign(deferred, file ?? "design.yaml"), [deferred, file]);
+  // The checks take from a few ms to tens of ms on a large design: run them once typing pauses,
+  // so a keystroke never waits for them. Until then the editor's marks follow the edits.
+  const [checked, setChecked] = useState<Checked>({ text: "", errors: [], warnings: [] });
+  useEffect(() => {
+    const t = setTimeout(() => setChecked(checkDesign(text, file ?? "design.yaml")), CHECK_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [text, file]);
 
   const fail = (what: string, e: unknown) =>
     setStatus({ kind: "error", text: `${what}: ${(e as Error).message}` });
@@ -72,13 +82,14 @@ export function App(): JSX.Element {
 
   const open = useCallback(
     async (path: string, opts: { force?: boolean } = {}) => {
-      if (!opts.force && dirty && path !== file && !window.confirm(`Discard unsaved changes to ${file}?`))
-        return;
+      if (!opts.force && path === file) return; // already open: re-reading it would drop unsaved edits
+      if (!opts.force && dirty && !window.confirm(`Discard unsaved changes to ${file}?`)) return;
       try {
-        const t = await api.readFile(path);
+        const { text: t, version: v } = await api.readFile(path);
         setFile(path);
         setText(t);
         setSaved(t);
+        setVersion(v);
         setSelected(null);
         setView("design");
         window.history.replaceState(null, "", `#file=${encodeURIComponent(path)}`);
@@ -90,22 +101,42 @@ export function App(): JSX.Element {
     [dirty, file],
   );
 
+  const saving = useRef(false);
   const save = useCallback(async () => {
-    if (file === null) return;
+    // one save at a time: a second one would carry the version the first replaces (a false conflict)
+    if (file === null || saving.current) return;
+    saving.current = true;
     const t = text;
     try {
-      await api.writeFile(file, t);
+      let v: string | null;
+      try {
+        v = await api.writeFile(file, t, version);
+      } catch (e) {
+        // someone else saved the file since it was opened: overwrite only if the user says so
+        if (!(e instanceof api.ApiError && e.status === 412)) throw e;
+        if (!window.confirm(`${file} changed on disk since you opened it. Overwrite it with your version?`)) {
+          setStatus({
+            kind: "error",
+            text: `Not saved: ${file} changed on disk (copy your edits, then reopen it)`,
+          });
+          return;
+        }
+        v = await api.writeFile(file, t);
+      }
       setSaved(t);
-      const n = checkDesign(t, file).errors.length;
+      setVersion(v);
+      const n = (checked.text === t ? checked : checkDesign(t, file)).errors.length;
       setStatus({
         kind: "info",
-        text: `Saved ${file}${n ? ` (${n} problem${n === 1 ? "" : "s"} remain)` : ""}`,
+        text: `Saved ${file}${n ? ` (${n} problem${n === 1 ? " remains" : "s remain"})` : ""}`,
       });
       void refresh();
     } catch (e) {
       fail(`Could not save ${file}`, e);
+    } finally {
+      saving.current = false;
     }
-  }, [file, text, refresh]);
+  }, [file, text, version, checked, refresh]);
 
   // first load: the workspace, the examples, and the file named in the URL
   useEffect(() => {
@@ -118,6 +149,18 @@ export function App(): JSX.Element {
     api.listExamples().then(setExamples, (e: Error) => setExamplesError(e.message));
     // once, on mount: nothing is dirty yet, so the first `open` is the one to use
   }, []);
+
+  // after the dialog's own cleanup (which hands focus back to where it came from)
+  useEffect(() => {
+    if (request === null && focusEditor.current) {
+      focusEditor.current = false;
+      editor.current?.focus();
+    }
+  }, [request, file]);
+
+  useEffect(() => {
+    document.title = `${dirty ? "● " : ""}${file ?? "archsim studio"}${file ? " - archsim studio" : ""}`;
+  }, [file, dirty]);
 
   // leaving with unsaved changes asks first
   useEffect(() => {
@@ -134,6 +177,7 @@ export function App(): JSX.Element {
       await api.newFile(path, body);
       await refresh();
       await open(path, { force: true });
+      focusEditor.current = true;
       setRequest(null);
     } catch (e) {
       return (e as Error).message;
@@ -141,7 +185,11 @@ export function App(): JSX.Element {
     return null;
   };
 
+  /** Creating or copying opens the new file: unsaved edits to the open one are discarded only if the user agrees. */
+  const mayLeave = () => !dirty || window.confirm(`Discard unsaved changes to ${file}?`);
+
   const askNew = () =>
+    mayLeave() &&
     setRequest({
       title: "New design",
       label: "File name in the workspace",
@@ -150,16 +198,20 @@ export function App(): JSX.Element {
     });
   const askDuplicate = () => {
     if (file === null) return;
+    if (dirty) {
+      setStatus({ kind: "error", text: `Save ${file} first: Duplicate copies the saved file` });
+      return;
+    }
     setRequest({
       title: `Duplicate ${file}`,
       label: "Name of the copy",
       initial: freeName(file.replace(/(\.[^./]+)?$/, "-copy$1"), taken),
       submit: async (to) => {
         try {
-          // the copy is of the saved file: unsaved edits stay with the original
           await api.duplicateFile(file, to);
           await refresh();
-          await open(to, { force: !dirty });
+          await open(to, { force: true });
+          focusEditor.current = true;
           setRequest(null);
           return null;
         } catch (e) {
@@ -169,6 +221,7 @@ export function App(): JSX.Element {
     });
   };
   const askCopy = (example: api.Example) =>
+    mayLeave() &&
     setRequest({
       title: `Open a copy of examples/${example.path}`,
       label: "File name in the workspace",
@@ -189,7 +242,7 @@ export function App(): JSX.Element {
           KeyN: askNew,
           KeyD: askDuplicate,
           KeyG: () => setView((v) => (v === "gallery" ? "design" : "gallery")),
-          KeyF: () => (fileList.current?.querySelector("button") as HTMLElement | null)?.focus(),
+          KeyF: () => (fileList.current?.querySelector("button") ?? fileList.current)?.focus(),
           KeyE: () => {
             setView("design");
             editor.current?.focus();
@@ -216,9 +269,11 @@ export function App(): JSX.Element {
 
   return (
     <div className="app">
-      <a className="skip" href="#editor-area">
-        Skip to the editor
-      </a>
+      {file !== null && view === "design" && (
+        <button type="button" className="skip" onClick={() => editor.current?.focus()}>
+          Skip to the editor
+        </button>
+      )}
       <header className="topbar">
         <h1>archsim studio</h1>
         <span className="current" data-testid="current-file">
@@ -257,7 +312,7 @@ export function App(): JSX.Element {
       <nav className="sidebar" aria-labelledby="files-title">
         <h2 id="files-title">Workspace</h2>
         {files.length === 0 && <p className="muted">No designs yet: copy an example from the gallery.</p>}
-        <ul ref={fileList} className="files" data-testid="file-list">
+        <ul ref={fileList} className="files" data-testid="file-list" tabIndex={-1}>
           {files.map((f) => (
             <li key={f.path}>
               <button
@@ -304,6 +359,7 @@ export function App(): JSX.Element {
               onChange={setText}
               errors={checked.errors}
               warnings={checked.warnings}
+              checkedText={checked.text}
               handle={editor}
             />
             <Problems

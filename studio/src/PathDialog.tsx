@@ -2,6 +2,7 @@
 // example). The server has the last word: its refusal (file exists, path
 // outside the workspace) is shown in the dialog, which stays open.
 import { type FormEvent, type JSX, useEffect, useRef, useState } from "react";
+import { trapTab } from "./focus";
 
 export interface PathRequest {
   title: string;
@@ -38,7 +39,14 @@ export function PathDialog(props: { request: PathRequest; onCancel(): void }): J
   };
 
   return (
-    <div className="backdrop" onKeyDown={(e) => e.key === "Escape" && props.onCancel()}>
+    <div
+      className="backdrop"
+      onKeyDown={(e) => {
+        if (e.key === "Escape") props.onCancel();
+        trapTab(e);
+      }}
+      onMouseDown={(e) => e.target === e.currentTarget && props.onCancel()}
+    >
       <form
         className="dialog"
         role="dialog"

@@ -1,5 +1,6 @@
 // The keyboard shortcuts, listed in a dialog (open with "?" or the Shortcuts button).
 import { type JSX, useEffect, useRef } from "react";
+import { trapTab } from "./focus";
 
 export const SHORTCUTS: [keys: string, what: string][] = [
   ["Ctrl/Cmd+S", "save the open design"],
@@ -10,7 +11,7 @@ export const SHORTCUTS: [keys: string, what: string][] = [
   ["Alt+Shift+E", "focus the YAML editor"],
   ["F8 / Shift+F8", "next / previous problem (in the editor)"],
   ["Ctrl/Cmd+Shift+M", "the editor's list of problems"],
-  ["Tab / Shift+Tab", "move between panels (the editor does not capture Tab)"],
+  ["Tab / Shift+Tab", "move between controls (the editor does not keep Tab)"],
   ["Esc", "close a dialog"],
   ["?", "this list"],
 ];
@@ -23,7 +24,14 @@ export function Shortcuts(props: { list: typeof SHORTCUTS; onClose(): void }): J
     return () => back?.focus?.();
   }, []);
   return (
-    <div className="backdrop" onKeyDown={(e) => e.key === "Escape" && props.onClose()}>
+    <div
+      className="backdrop"
+      onKeyDown={(e) => {
+        if (e.key === "Escape") props.onClose();
+        trapTab(e);
+      }}
+      onMouseDown={(e) => e.target === e.currentTarget && props.onClose()}
+    >
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title">
         <h2 id="shortcuts-title">Keyboard shortcuts</h2>
         <table>

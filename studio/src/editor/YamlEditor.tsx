@@ -23,6 +23,8 @@ export interface YamlEditorProps {
   onChange(text: string): void;
   errors: Diagnostic[];
   warnings: Diagnostic[];
+  /** the text the diagnostics were computed for: applied only while the editor shows that text */
+  checkedText?: string;
   handle?: Ref<YamlEditorHandle>;
 }
 
@@ -91,12 +93,15 @@ export function YamlEditor(props: YamlEditorProps): JSX.Element {
     const v = view.current;
     if (!v) return;
     const doc = v.state.doc;
+    // diagnostics for an older text would land in the wrong places; the marks already shown
+    // move with the edits until the diagnostics for the current text arrive
+    if (props.checkedText !== undefined && props.checkedText !== doc.toString()) return;
     const marks = [
       ...props.errors.map((d) => toCm(doc, d, "error")),
       ...props.warnings.map((d) => toCm(doc, d, "warning")),
     ];
     v.dispatch(setDiagnostics(v.state, marks));
-  }, [props.errors, props.warnings, props.docKey]);
+  }, [props.errors, props.warnings, props.checkedText, props.docKey]);
 
   useImperativeHandle(
     props.handle,

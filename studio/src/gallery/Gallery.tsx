@@ -11,8 +11,18 @@ export interface GalleryProps {
   onOpenCopy(example: Example): void;
 }
 
+/** Stories longer than the card shows (about six lines) get a "whole story" toggle. */
+const isLong = (story: string) => story.length > 360 || story.split("\n").length > 6;
+
 export function Gallery(props: GalleryProps): JSX.Element {
   const [filter, setFilter] = useState("");
+  const [open, setOpen] = useState<Set<string>>(new Set());
+  const toggle = (path: string) =>
+    setOpen((o) => {
+      const n = new Set(o);
+      if (!n.delete(path)) n.add(path);
+      return n;
+    });
   const groups = useMemo(() => {
     const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
     const shown = (props.examples ?? []).filter((e) => {
@@ -51,12 +61,26 @@ export function Gallery(props: GalleryProps): JSX.Element {
           <h3 id={`area-${area}`}>{area}</h3>
           <ul className="cards">
             {list.map((e) => (
-              <li key={e.path} className="card" data-example={e.path}>
+              <li key={e.path} className={`card${open.has(e.path) ? " expanded" : ""}`} data-example={e.path}>
                 <h4>{e.name}</h4>
                 <p className="path">examples/{e.path}</p>
-                <p className="story">{e.story}</p>
+                <p className="story" id={`story-${e.path}`}>
+                  {e.story}
+                </p>
+                {isLong(e.story) && (
+                  <button
+                    type="button"
+                    className="link"
+                    aria-expanded={open.has(e.path)}
+                    aria-controls={`story-${e.path}`}
+                    onClick={() => toggle(e.path)}
+                  >
+                    {open.has(e.path) ? "Less" : "The whole story"}
+                  </button>
+                )}
                 <button
                   type="button"
+                  className="primary"
                   onClick={() => props.onOpenCopy(e)}
                   aria-label={`Open a copy of ${e.path}`}
                 >

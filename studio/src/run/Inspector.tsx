@@ -1,0 +1,119 @@
+// Every node of the running design with its health, utilisation and facts,
+// and the live chaos buttons: kill, restart, slow, partition. Plain buttons in
+// a list, so the keyboard reaches each (Tab) and presses it (Enter/Space).
+import { type JSX, useState } from "react";
+import type { LiveFrame, NodeAction, NodeStatus } from "../../../src/live/frame.js";
+
+export interface InspectorProps {
+  frame: LiveFrame;
+  selected: string | null;
+  onAction(name: string, action: NodeAction): void;
+  disabled: boolean;
+}
+
+export function Inspector({ frame, selected, onAction, disabled }: InspectorProps): JSX.Element {
+  const [slowMs, setSlowMs] = useState(50);
+  const names = Object.keys(frame.status).sort();
+  return (
+    <section className="inspector" aria-label="Nodes">
+      <div className="inspector-head">
+        <h4>Nodes</h4>
+        <label>
+          slow by{" "}
+          <input
+            type="number"
+            min={0}
+            step={10}
+            value={slowMs}
+            aria-label="Slowness added by the slow button, in ms"
+            onChange={(e) => setSlowMs(Math.max(0, Number(e.target.value) || 0))}
+          />{" "}
+          ms
+        </label>
+      </div>
+      <ul>
+        {names.map((name) => (
+          <NodeRow
+            key={name}
+            name={name}
+            status={frame.status[name]}
+            selected={name === selected}
+            disabled={disabled}
+            slowMs={slowMs}
+            onAction={onAction}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function NodeRow(props: {
+  name: string;
+  status: NodeStatus;
+  selected: boolean;
+  disabled: boolean;
+  slowMs: number;
+  onAction(name: string, action: NodeAction): void;
+}): JSX.Element {
+  const { name, status, selected, disabled, slowMs, onAction } = props;
+  const act = (action: NodeAction) => () => onAction(name, action);
+  const util = status.utilization;
+  return (
+    <li
+      className={`node health-${status.health}${selected ? " selected" : ""}`}
+      data-testid={`node-${name}`}
+      data-health={status.health}
+    >
+      <div className="node-line">
+        <span className="node-name">{name}</span>
+        <span className={`badge ${status.health}`}>{status.health}</span>
+        {util !== null && (
+          <span className="util" title="busy fraction over the last frame">
+            <span className="util-bar" style={{ width: `${Math.round(util * 100)}%` }} />
+            <span className="util-text">{Math.round(util * 100)}%</span>
+          </span>
+        )}
+      </div>
+      {Object.keys(status.facts).length > 0 && (
+        <dl className="facts">
+          {Object.entries(status.facts).map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      <div className="node-actions" role="group" aria-label={`Faults for ${name}`}>
+        <button type="button" disabled={disabled} onClick={act({ type: "kill" })} aria-label={`Kill ${name}`}>
+          Kill
+        </button>
+        <button
+          type="button"
+          disabled={disabled}
+          onClick={act({ type: "restart" })}
+          aria-label={`Restart ${name}`}
+        >
+          Restart
+        </button>
+        <button
+          type="button"
+          disabled={disabled}
+          onClick={act({ type: "slow", ms: slowMs })}
+          aria-label={`Slow ${name} by ${slowMs} ms`}
+        >
+          Slow
+        </button>
+        <button
+          type="button"
+          disabled={disabled}
+          onClick={act({ type: "partition" })}
+          aria-label={`Partition ${name}'s zone`}
+        >
+          Partition
+        </button>
+      </div>
+    </li>
+  );
+}
