@@ -43,8 +43,8 @@ describe("edits of hello.yaml", () => {
       const r = applyEdit(hello, { op: "add", kind });
       if (!r.ok) {
         // only kinds that need a component hello has not got are refused, and they say which
-        expect(["relay", "consumer"]).toContain(kind);
-        expect(r.reason).toMatch(/needs (a database|a topic)/);
+        expect(["relay", "consumer", "exchange"]).toContain(kind);
+        expect(r.reason).toMatch(/needs (a database|a topic|a queue)/);
         continue;
       }
       expect(r.name).toBe(kind === "database" || kind === "cache" ? `${kind}` : kind);
@@ -149,6 +149,28 @@ describe("edits of hello.yaml", () => {
     expect(!workloadToDb.ok && workloadToDb.reason).toMatch(/a workload connects to dns, load-balancer/);
     // drawn the other way round, the edge is still the consumer's
     expect(connectOptions(data(hello), "api", "users")).toMatchObject({ ok: true });
+  });
+
+  it("binds an exchange to a queue, and a service publishes to the exchange", () => {
+    const ex = examples.find((e) => e.file.endsWith("messaging/exchanges.yaml"))!.text;
+    const comps = data(ex).components as Record<string, { kind: string; bindings?: { queue: string }[] }>;
+    const exchange = Object.keys(comps).find((n) => comps[n].kind === "exchange")!;
+    const queue = Object.keys(comps).find((n) => comps[n].kind === "queue")!;
+    const withQueue = applyEdit(ex, { op: "add", kind: "queue", name: "audit-log" });
+    expect(withQueue.ok).toBe(true);
+    if (!withQueue.ok) return;
+    const bound = applyEdit(withQueue.text, { op: "connect", from: exchange, to: "audit-log" });
+    expect(bound.ok).toBe(true);
+    if (!bound.ok) return;
+    const after = data(bound.text).components as typeof comps;
+    expect(after[exchange].bindings!.map((b) => b.queue)).toContain("audit-log");
+    expect(after[exchange].bindings!.map((b) => b.queue)).toContain(queue);
+    const refused = connectOptions(
+      data(ex),
+      exchange,
+      Object.keys(comps).find((n) => comps[n].kind === "workload")!,
+    );
+    expect(refused.ok).toBe(false);
   });
 
   it("sets and unsets properties in place, refusing values that would break the design", () => {

@@ -29,6 +29,8 @@ const NOT_REFERENCES: [RegExp, string][] = [
   [/(\.popularity|\.cacheControl|\.variesBy\[\]|\.vary\[\])$/, "a value in its own grammar"],
   [/(\.headers|\.header)\.<\*>$/, "a header's value"],
   [/^network\.latency\.(\w+|pairs\.<\*>)$/, "a latency (distribution)"],
+  [/(\.routing\[\]\.key|\.bindings\[\]\.key)$/, "an AMQP routing key or binding pattern"],
+  [/\.presence\.tiers\[\]\.name$/, "a presence tier's own name"],
 ];
 const NOT_REFERENCE_KEYS: [RegExp, string][] = [
   [/^components\.<\*>$/, "the components themselves"],

@@ -165,6 +165,28 @@ function options(comps: Comps, from: string, to: string): Connection[] {
     case "topic":
       if (tk === "consumer") out.push(consume(comps, to, from, "topic"));
       break;
+    case "exchange":
+      if (tk === "queue")
+        out.push({
+          role: "binding",
+          owner: from,
+          label: `${from} routes messages to ${to} (a binding)`,
+          apply: (doc) => {
+            const bindings = doc.getIn(["components", from, "bindings"]);
+            const binding: Record<string, string> = { queue: to };
+            // direct and topic exchanges route by key: bind every key until the user narrows it
+            const type = String(c.type ?? "direct");
+            if (type === "topic") binding.key = "#";
+            else if (type === "direct") binding.key = to;
+            if (bindings === undefined) setValue(doc, ["components", from, "bindings"], [binding]);
+            else doc.addIn(["components", from, "bindings"], doc.createNode(binding, { flow: true }));
+          },
+        });
+      if (tk === "exchange")
+        out.push(
+          set(from, "alternate", `${from} sends what it cannot route to ${to}`, ["alternateExchange"], to),
+        );
+      break;
     case "cdn":
       if (tk === "load-balancer" || tk === "service")
         out.push(set(from, "origin", `${from} fetches misses from origin ${to}`, ["origin"], to));
@@ -198,8 +220,10 @@ function options(comps: Comps, from: string, to: string): Connection[] {
       if (tk === "database") out.push(...stepOptions(comps, from, to, "update", "updates"));
     }
     if (tk === "cache") out.push(...cacheOptions(comps, from, to));
-    if (tk === "topic" || tk === "queue")
+    if (tk === "topic" || tk === "queue" || tk === "exchange")
       out.push(...stepOptions(comps, from, to, "publish", "publishes to"));
+    if (tk === "queue")
+      out.push(...stepOptions(comps, from, to, "request", "sends requests (and waits for replies) to"));
     if (tk === "realtime") out.push(...stepOptions(comps, from, to, "notify", "notifies clients through"));
     if (fk === "service" && (tk === "cache" || tk === "database"))
       out.push({
@@ -249,10 +273,11 @@ export const TARGETS: Record<Kind, Kind[]> = {
   workload: ["dns", "load-balancer", "service", "cdn", "gateway"],
   "load-balancer": ["service", "gateway"],
   dns: ["load-balancer", "service", "cdn"],
-  service: [...CALLEES, ...STORES, "cache", "topic", "queue", "realtime"],
-  consumer: [...CALLEES, ...STORES, "cache", "topic", "queue", "realtime"],
+  service: [...CALLEES, ...STORES, "cache", "topic", "queue", "exchange", "realtime"],
+  consumer: [...CALLEES, ...STORES, "cache", "topic", "queue", "exchange", "realtime"],
   gateway: ["service", "load-balancer", "limiter-store"],
   queue: ["queue", "consumer"],
+  exchange: ["queue", "exchange"],
   topic: ["consumer"],
   cdn: ["load-balancer", "service"],
   database: ["relay", "service"],

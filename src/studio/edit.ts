@@ -190,6 +190,11 @@ export function defaultsFor(kind: Kind, data: unknown): Data | string {
       }));
     case "realtime":
       return { model: "websocket", clients: 1000 };
+    case "exchange":
+      return named(needs("a queue to route to", ["queue"]), (queue) => ({
+        type: "fanout",
+        bindings: [{ queue }],
+      }));
     case "relay": {
       const from = needs("a database", ["database"]);
       const to = needs("a topic", ["topic"]);

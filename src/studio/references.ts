@@ -41,7 +41,8 @@ function stepFields(prefix: string, saga: boolean): ReferenceField[] {
     { path: `${prefix}.update`, role: "update", kinds: ["database"] },
     { path: `${prefix}.write`, role: "write", kinds: STORES },
     { path: `${prefix}.outbox`, role: "outbox", kinds: ["topic"] },
-    { path: `${prefix}.publish`, role: "publish", kinds: ["topic", "queue"] },
+    { path: `${prefix}.publish`, role: "publish", kinds: ["topic", "queue", "exchange"] },
+    { path: `${prefix}.request`, role: "request", kinds: ["queue"] },
     { path: `${prefix}.notify`, role: "notify", kinds: ["realtime"] },
   ];
   if (saga) out.push({ path: `${prefix}.saga[].call`, role: "saga", kinds: CALLEES });
@@ -81,6 +82,8 @@ export const EDGE_FIELDS: readonly ReferenceField[] = [
   { path: "components.<gateway>.store", role: "store", kinds: ["limiter-store"], keywords: ["local"] },
   { path: "components.<gateway>.calls.<*>", role: "policy", kinds: ["service", "load-balancer"], key: true },
   { path: "components.<queue>.deadLetter", role: "dead letters", kinds: ["queue"] },
+  { path: "components.<exchange>.bindings[].queue", role: "binding", kinds: ["queue"], required: true },
+  { path: "components.<exchange>.alternateExchange", role: "alternate", kinds: ["exchange"] },
   { path: "components.<consumer>.topic", role: "consume", kinds: ["topic"], reverse: true },
   { path: "components.<consumer>.queue", role: "consume", kinds: ["queue"], reverse: true },
   ...stepFields("components.<consumer>.steps[]", false),
