@@ -43,6 +43,15 @@ export class GroupState {
   cooperative = false;
   /** offset resets are to come: every retained message's details are kept (see floor) */
   keepHistory = false;
+  /**
+   * bumped by every offset reset: a batch fetched, or positions recorded for
+   * an auto-commit, before a reset must not commit after it (the group was
+   * stopped for the reset, so Kafka refuses them as an old generation's;
+   * cooperative rebalancing judges commits by owner, so it needs this too)
+   */
+  resets = 0;
+  private readonly batchResets: number[] = [];
+  private readonly snapResets: number[] = [];
   /** per member: positions recorded by an auto-commit on its way (allocated on first use) and their generation */
   private readonly positionSnap: (Float64Array | undefined)[] = [];
   private readonly snapGen: number[] = [];
@@ -131,6 +140,7 @@ export class GroupState {
     if (parts.length > 0) this.rotation[member] = (k0 + 1) % parts.length;
     this.batchLen[member] = n;
     this.batchGen[member] = this.generation;
+    this.batchResets[member] = this.resets;
     return n;
   }
 
@@ -144,12 +154,17 @@ export class GroupState {
     snap.fill(-1);
     for (const p of this.assigned[member]) snap[p] = this.position[p];
     this.snapGen[member] = this.generation;
+    this.snapResets[member] = this.resets;
   }
 
   /** Commits the positions `snapshotPositions` recorded, if no rebalance came between; returns whether it did. */
   commitPositions(member: number): boolean {
     const snap = this.positionSnap[member];
-    if (snap === undefined || (!this.cooperative && this.snapGen[member] !== this.generation)) {
+    if (
+      snap === undefined ||
+      this.snapResets[member] !== this.resets ||
+      (!this.cooperative && this.snapGen[member] !== this.generation)
+    ) {
       this.commitsRefused++;
       return false;
     }
@@ -165,7 +180,10 @@ export class GroupState {
 
   /** Commits the end of `member`'s batch, if the batch is of the current generation; returns whether it was. */
   commit(member: number): boolean {
-    if (!this.cooperative && this.batchGen[member] !== this.generation) {
+    if (
+      (this.batchResets[member] ?? 0) !== this.resets ||
+      (!this.cooperative && this.batchGen[member] !== this.generation)
+    ) {
       this.commitsRefused++;
       return false;
     }

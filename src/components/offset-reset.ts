@@ -23,6 +23,8 @@ export interface ResetResult {
 /** Moves every partition's committed offset and position to `to`; `readable(p)` is the end a consumer can read to. */
 export function resetOffsets(g: GroupState, to: ResetTarget, readable: (p: number) => number): ResetResult {
   const out: ResetResult = { skipped: 0, replayed: 0 };
+  // batches and auto-commit positions taken before the reset may no longer commit
+  g.resets++;
   for (let p = 0; p < g.partitions; p++) {
     const log = g.logs[p];
     const end = readable(p);
