@@ -84,12 +84,16 @@ describe("studio run panel", () => {
     expect(before.sums.failed).toBe(0);
     // no failure yet: no cause to chart
     expect(await chartData(page, "chart-errors-by-cause")).toBeNull();
-    expect(await page.getByTestId("node-server").getAttribute("data-health")).toBe("up");
+    expect(await page.getByTestId("run-panel").getByTestId("node-server").getAttribute("data-health")).toBe(
+      "up",
+    );
 
     // kill the server from the inspector, by keyboard
     await page.getByRole("button", { name: "Kill server" }).focus();
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.getByTestId("node-server").getAttribute("data-health")).toBe("down");
+    await expect
+      .poll(() => page.getByTestId("run-panel").getByTestId("node-server").getAttribute("data-health"))
+      .toBe("down");
     const killedAt = before.rows;
     await waitRows(page, killedAt + 4);
     // paused, so that the charts hold still while they are read

@@ -3,9 +3,20 @@
 // "..", an absolute path, an encoded separator or a symlink), and a write
 // never leaves a half-written design (temp file in the same directory, fsync,
 // rename; a failed or aborted write leaves the old file as it was).
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import { link, lstat, mkdir, open, readdir, realpath, rename, stat, unlink } from "node:fs/promises";
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 
 /** Design files the workspace lists and accepts. */
@@ -171,7 +182,8 @@ export class Workspace {
       if (!st.isFile()) throw new WorkspaceError(`${String(path)} is not a file`, 400);
       if (st.size > BigInt(this.maxBytes))
         throw new WorkspaceError(`${String(path)} is larger than ${this.maxBytes} bytes`, 413);
-      return { text: await fh.readFile("utf8"), version: `${st.mtimeNs}-${st.size}` };
+      const text = await fh.readFile("utf8");
+      return { text, version: contentVersion(text) };
     } catch (e) {
       if (e instanceof WorkspaceError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
@@ -280,14 +292,21 @@ export class Workspace {
   }
 }
 
-/** A file's version: its modification time (ns) and size; null when it does not exist. */
+/**
+ * A file's version: a digest of its content (null when it does not exist).
+ * Not its modification time: two saves within the file system's timestamp
+ * granularity (milliseconds on some) with the same size would look alike.
+ */
 async function versionOf(abs: string): Promise<string | null> {
   try {
-    const st = await stat(abs, { bigint: true });
-    return `${st.mtimeNs}-${st.size}`;
+    return contentVersion(await readFile(abs, "utf8"));
   } catch {
     return null;
   }
+}
+
+function contentVersion(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 24);
 }
 
 /** Makes the rename itself durable; some platforms cannot open a folder for sync, which is not an error. */
