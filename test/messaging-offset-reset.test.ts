@@ -109,23 +109,8 @@ describe("offset resets", () => {
     expect(back.delivery.duplicated).toBe(COMMITTED - 40);
   });
 
-  it("every message stays in exactly one class through random resets and crashes", () => {
-    const target = fc.oneof(
-      fc.constantFrom("earliest", "latest"),
-      fc.integer({ min: 0, max: 3000 }).map(String),
-      fc.integer({ min: 1, max: 6000 }).map((t) => `${t}ms`),
-    );
-    fc.assert(
-      fc.property(
-        fc.array(fc.record({ at: fc.integer({ min: 1001, max: 5900 }), to: target }), {
-          minLength: 1,
-          maxLength: 3,
-        }),
-        fc.integer({ min: 500, max: 5500 }),
-        fc.constantFrom("before", "after", "auto"),
-        fc.constantFrom("eager", "cooperative"),
-        (resets, kill, commit, rebalance) => {
-          const text = `
+  /** Two workers, three partitions, resets and a crash of worker 1 (300 ms), as the properties vary them. */
+  const chaos = (resets: { at: number; to: string }[], kill: number, commit: string, rebalance: string) => `
 duration: 6s
 components:
   users: { kind: workload, target: api, arrival: { process: poisson, rate: 500/s }, routes: [{ route: POST /e, keys: { count: 50 } }] }
@@ -146,7 +131,24 @@ components:
     steps: [{ compute: exp(3ms) }]
 faults: [{ kill: worker, instance: 1, at: ${kill}ms, for: 300ms }]
 `;
-          const w = worker(runText(text));
+
+  it("every message stays in exactly one class through random resets and crashes", () => {
+    const target = fc.oneof(
+      fc.constantFrom("earliest", "latest"),
+      fc.integer({ min: 0, max: 3000 }).map(String),
+      fc.integer({ min: 1, max: 6000 }).map((t) => `${t}ms`),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.integer({ min: 1001, max: 5900 }), to: target }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.integer({ min: 500, max: 5500 }),
+        fc.constantFrom("before", "after", "auto"),
+        fc.constantFrom("eager", "cooperative"),
+        (resets, kill, commit, rebalance) => {
+          const w = worker(runText(chaos(resets, kill, commit, rebalance)));
           const applied = w.resets.filter((r) => r.appliedAt !== null).length;
           return conserved(w.delivery) && applied === resets.length;
         },
@@ -158,28 +160,12 @@ faults: [{ kill: worker, instance: 1, at: ${kill}ms, for: 300ms }]
   it("a commit of positions fetched before a reset does not undo it (cooperative rebalancing, commit auto)", () => {
     // found by the property above: an auto-commit recorded before the reset at 4.7s reached the broker
     // after it and moved the offsets forward again, past messages whose details were then dropped
-    const text = `
-duration: 6s
-components:
-  users: { kind: workload, target: api, arrival: { process: poisson, rate: 500/s }, routes: [{ route: POST /e, keys: { count: 50 } }] }
-  api: { kind: service, concurrency: 64, routes: { "*": [{ publish: events }] } }
-  events: { kind: topic, partitions: 3, segment: 100 }
-  worker:
-    kind: consumer
-    topic: events
-    instances: 2
-    batch: 20
-    commit: auto
-    autoCommitInterval: 200ms
-    start: 1s
-    sessionTimeout: 500ms
-    rebalancePause: 100ms
-    rebalance: cooperative
-    resets: [{ at: 4700ms, to: 1ms }, { at: 1001ms, to: 0 }, { at: 1001ms, to: 1ms }]
-    steps: [{ compute: exp(3ms) }]
-faults: [{ kill: worker, instance: 1, at: 500ms, for: 300ms }]
-`;
-    const w = worker(runText(text));
+    const resets = [
+      { at: 4700, to: "1ms" },
+      { at: 1001, to: "0" },
+      { at: 1001, to: "1ms" },
+    ];
+    const w = worker(runText(chaos(resets, 500, "auto", "cooperative")));
     expect(conserved(w.delivery)).toBe(true);
     expect(w.resets.every((r) => r.appliedAt !== null)).toBe(true);
     // the last reset replays (nearly) everything: the messages before it are processed at least twice
