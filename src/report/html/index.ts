@@ -27,7 +27,13 @@ export {
   paletteColor,
   type ValueFormat,
 } from "./chart-spec.js";
-export { comparisonTable, type LabelledRun, overlayChart, renderComparisonHtml } from "./compare.js";
+export {
+  comparisonCharts,
+  comparisonTable,
+  type LabelledRun,
+  overlayChart,
+  renderComparisonHtml,
+} from "./compare.js";
 export { esc } from "./escape.js";
 export { designEdges, renderGraphSvg } from "./graph.js";
 export { ChartSet, htmlPage, type PageParts } from "./page.js";
