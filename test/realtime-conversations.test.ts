@@ -81,6 +81,16 @@ describe("realtime conversations", () => {
     expect(conv(skewed).outOfOrderShare).toBeCloseTo(conv(skewed).outOfOrder / conv(skewed).deliveries, 9);
   });
 
+  it("is deterministic: the clocks are traits of the users, the rest comes from the seed", () => {
+    const text = design(
+      "model: websocket, eventsPerUser: 2/s, devices: { shares: [0.5, 0.5] }, conversations: { members: 5, ordering: client-clock, clockSkew: 1s }",
+      "  - { kill: gw, instance: 2, at: 3s, for: 5s }",
+    );
+    const a = runText(text, [], { seed: 4 }).components.gw as Any;
+    expect(a.conversations.outOfOrder).toBeGreaterThan(0);
+    expect(JSON.stringify(runText(text, [], { seed: 4 }).components.gw)).toBe(JSON.stringify(a));
+  });
+
   it("refuses conversations of one, and conversations larger than the clients", () => {
     expect(rejection(design("model: websocket, conversations: { members: 1 }"))).toMatch(
       /conversation of one member[\s\S]*at least 2/,
