@@ -17,6 +17,7 @@ const dirs = [
   "examples/resilience",
   "examples/messaging",
   "examples/cost",
+  "examples/cases/notifications",
 ].filter((d) => existsSync(d));
 const files = dirs.flatMap((d) =>
   readdirSync(d)
