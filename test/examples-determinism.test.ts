@@ -18,6 +18,7 @@ const dirs = [
   "examples/messaging",
   "examples/cost",
   "examples/cases/notifications",
+  "examples/cases/leaderboard",
 ].filter((d) => existsSync(d));
 const files = dirs.flatMap((d) =>
   readdirSync(d)

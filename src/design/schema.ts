@@ -23,6 +23,7 @@ import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import { RATE_ALGORITHMS } from "../mechanisms/rate-limiters.js";
+import { GROWTHS } from "../mechanisms/size-cost.js";
 import { QUEUE_PROFILES, TOPIC_PROFILES } from "./broker-profiles.js";
 import { UnitError } from "./errors.js";
 import {
@@ -520,6 +521,8 @@ const Level = z
   });
 
 const ISOLATION_LEVELS = ["read-uncommitted", "read-committed", "repeatable-read", "serializable"] as const;
+const Growth = z.enum(GROWTHS);
+
 const Isolation = z.enum(ISOLATION_LEVELS).meta({
   description:
     "read-uncommitted (reads may see writes not yet committed), read-committed, repeatable-read (snapshot: a read-modify-write whose key changed since its read fails, first committer wins) or serializable (reads take shared row locks until the transaction ends)",
@@ -1971,6 +1974,28 @@ export const DatabaseSchema = z.strictObject({
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=2ms, p99=10ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=4ms, p99=20ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  sizeCost: z
+    .strictObject({
+      unit: PositiveDuration.meta({
+        description: "time of one step (a comparison, a level walked) of an operation",
+      }),
+      entries: PositiveCount.optional().meta({
+        description:
+          "N: entries in the structure every operation works on, e.g. the players on a leaderboard (default the largest key count of the workloads)",
+      }),
+      read: Growth.optional().meta({
+        description:
+          "how a read's steps grow with N: constant (1), log (log2 N, a tree or skip list), linear (N, a scan) or n-log-n (N log2 N, a sort) (default constant)",
+      }),
+      write: Growth.optional().meta({
+        description: "how a write's (and a replica's apply of it) steps grow with N (default constant)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "cost by data size: every operation takes unit x steps(N) on top of readTime, writeTime or applyTime",
+    }),
   instanceType: InstanceType.optional(),
   storage: Storage.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
