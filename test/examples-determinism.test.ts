@@ -17,8 +17,6 @@ const dirs = [
   "examples/resilience",
   "examples/messaging",
   "examples/cost",
-  "examples/cases/notifications",
-  "examples/cases/leaderboard",
 ].filter((d) => existsSync(d));
 const files = dirs.flatMap((d) =>
   readdirSync(d)
