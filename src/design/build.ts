@@ -3,6 +3,7 @@
 // faults. Defaults live in defaults.ts.
 
 import { sizeCostMs } from "../mechanisms/size-cost.js";
+import { ReserveStep } from "../components/reserve-step.js";
 import { Cache } from "../components/cache.js";
 import type { CacheStrategy } from "../components/cache-writes.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
@@ -256,6 +257,14 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
           if ("saga" in s) return sagaStep(s, byName, sim, lateSagas);
+          if ("reserve" in s)
+            return new ReserveStep(
+              route,
+              s.reserve.mode ?? "hold",
+              s.reserve.stock,
+              s.reserve.hold ?? DEFAULTS.reserveHold,
+              s.reserve.units ?? 1,
+            );
           if ("limit" in s) {
             const step = buildLimitStep(s, route, d, sim, limitSteps);
             limitSteps.push(step);

@@ -18,6 +18,7 @@ import { DNS_POLICIES } from "../components/dns.js";
 import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
 import { LIMIT_KEYS, LIMIT_OUTCOMES, STEP_LIMIT_KEYS } from "../components/limit-set.js";
 import { REALTIME_BALANCERS, REALTIME_MODELS } from "../components/realtime.js";
+import { RESERVE_MODES, type ReserveMode } from "../components/reserve-step.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
@@ -832,7 +833,32 @@ const SagaStepSchema = z.strictObject({
     }),
 });
 
-const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema]);
+/** Reservation of stock at checkout (CR-08; a service route's step only, like a saga). */
+const ReserveStepSchema = z.strictObject({
+  reserve: z
+    .strictObject({
+      stock: Count.refine((v) => Number.isInteger(v) && v >= 0, "must be a whole number >= 0").meta({
+        description: "units of the item in stock at the start, shared by the service's instances",
+      }),
+      units: PositiveInt.optional().meta({ description: "units one request takes (default 1)" }),
+      hold: PositiveDuration.optional().meta({
+        description: "hold mode: how long a checkout's units are held for its payment (default 10m)",
+      }),
+      mode: z
+        .enum(RESERVE_MODES as [ReserveMode, ...ReserveMode[]])
+        .optional()
+        .meta({
+          description:
+            "hold (default): hold the units, sell them when the request succeeds, let the hold expire when it fails; check-then-decrement: only check that units remain, and record the sale when the request succeeds (overlapping checkouts oversell)",
+        }),
+    })
+    .meta({
+      description:
+        "take units of one item's stock at checkout; the rest of the route (the payment) decides: a request that succeeds buys them; a checkout that finds none free fails sold-out",
+    }),
+});
+
+const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema, ReserveStepSchema]);
 
 // ---------- capacity changes (autoscaling, resize, deployments) ----------
 
