@@ -26,7 +26,10 @@ describe("seen filter (a crawler's URL-seen test)", () => {
               expect(admitted.has(u)).toBe(false);
               admitted.add(u);
             } else if (v === SEEN_DUPLICATE) expect(admitted.has(u)).toBe(true);
-            else expect(admitted.has(u)).toBe(false); // a false positive: never admitted
+            else {
+              expect(v).toBe(SEEN_FALSE_POSITIVE);
+              expect(admitted.has(u)).toBe(false); // never admitted
+            }
           }
           const c = f.counts;
           expect(c.checked).toBe(urls.length);
