@@ -19,10 +19,12 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import type { LimitSet } from "./limit-set.js";
+import { type LimitSet, keyOf } from "./limit-set.js";
+import type { SlidingLog } from "../mechanisms/rate-limiters.js";
 import { CONFLICT, ERROR, OK, RATE_LIMITED, SOLD_OUT, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { DualWriteLedger } from "../mechanisms/dual-write-ledger.js";
+import { SEEN_NEW, type SeenFilter, urlOf } from "../mechanisms/seen-filter.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
@@ -47,10 +49,27 @@ export interface LimitStepStats {
   onLimit: "skip" | "fail";
   admitted: number;
   limited: number;
+  /**
+   * window algorithms: the most requests one key brought to the step within
+   * one window, refused ones included (what the callers sent, e.g. a
+   * crawler's requests to one site); null for the bucket algorithms
+   */
+  peakPerWindow: { windowMs: number; key: number; units: number; atMs: number } | null;
 }
 
 export type Step =
   | { type: "compute"; time: Sampler }
+  | {
+      /**
+       * a URL-seen test: the request's URL (key and page) against a Bloom
+       * filter of the URLs admitted, shared by all instances and kept through
+       * restarts; a URL it holds ends the request here, ok, the rest skipped
+       */
+      type: "seen";
+      filter: SeenFilter;
+      name: string;
+      route: string;
+    }
   | SagaStep
   | ReserveStep
   | RequestStep
@@ -68,6 +87,8 @@ export type Step =
       set: LimitSet;
       fail: boolean;
       stats: LimitStepStats;
+      /** window algorithms: counts every request per key over the window, for peakPerWindow */
+      meter: SlidingLog | null;
     }
   | { type: "call"; target: Component; route: number }
   | {
@@ -187,6 +208,17 @@ const UPDATE_WRITE = 5;
 const TXN_PREPARE = 6;
 const TXN_COMMIT = 7;
 
+/** Counts a request a limit step sees, and keeps the most one key brought within a window. */
+function offered(meter: SlidingLog, stats: LimitStepStats, key: number, now: number): void {
+  meter.take(key, now, 1);
+  const peak = stats.peakPerWindow!;
+  if (meter.unitsInWindow > peak.units) {
+    peak.units = meter.unitsInWindow;
+    peak.key = key;
+    peak.atMs = now;
+  }
+}
+
 export class Service extends Station {
   readonly kind: string = "service";
   private computeDone = -1;
@@ -197,6 +229,8 @@ export class Service extends Station {
   private limitSteps: LimitStepStats[] = [];
   /** every reserve step of every route (CR-08): settled when their requests end */
   private reserveSteps: ReserveStep[] = [];
+  /** every seen step of every route, in the order written */
+  private seenSteps: Extract<Step, { type: "seen" }>[] = [];
   /** per route, the call-path site of each step (a transaction's participants take one each) */
   private readonly sites: (Int32Array | undefined)[] = [];
   private fallbackSites: Int32Array | null = null;
@@ -276,6 +310,9 @@ export class Service extends Station {
     );
     this.reserveSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
       p.filter((s): s is ReserveStep => s.type === "reserve"),
+    );
+    this.seenSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.flatMap((s) => (s.type === "seen" ? [s] : [])),
     );
   }
 
@@ -363,7 +400,14 @@ export class Service extends Station {
           job.step++;
           continue;
         }
+        case "seen": {
+          // seen before, or so the filter says: skipped, a handled outcome
+          if (step.filter.check(urlOf(job.key, job.page)) !== SEEN_NEW) return this.finish(job, OK);
+          job.step++;
+          continue;
+        }
         case "limit": {
+          if (step.meter) offered(step.meter, step.stats, keyOf(step.set.defs[0].key, job), sim.now);
           if (step.set.check(job, sim.now) !== 0) {
             step.stats.limited++;
             if (!step.fail) return this.finish(job, OK); // suppressed: handled, the rest skipped
@@ -891,8 +935,23 @@ export class Service extends Station {
     if (this.reserveSteps.length > 0) base.reservations = this.reserveSteps.map((r) => r.report(now));
     if (this.limitSteps.length > 0) {
       base.limited = this.limitSteps.reduce((n, l) => n + l.limited, 0);
-      base.limits = this.limitSteps.map((l) => ({ ...l }));
+      base.limits = this.limitSteps.map((l) => ({
+        ...l,
+        peakPerWindow: l.peakPerWindow && { ...l.peakPerWindow },
+      }));
     }
+    if (this.seenSteps.length > 0)
+      base.seen = this.seenSteps.map((s) => ({
+        name: s.name,
+        route: s.route,
+        bits: s.filter.filter.bits,
+        hashes: s.filter.filter.hashes,
+        ...s.filter.counts,
+        skipped: s.filter.counts.duplicates + s.filter.counts.falsePositives,
+        fillRatio: s.filter.filter.fillRatio,
+        falsePositiveRate: s.filter.expectedFalsePositiveRate,
+        expectedFalsePositives: s.filter.expectedFalsePositives,
+      }));
     if (!this.l1) return base;
     const l1 = this.l1;
     return {

@@ -63,6 +63,7 @@ import {
 } from "./build-messaging.js";
 import { buildRelays, outboxLedger, wireEvents } from "./build-events.js";
 import { sagaStep } from "./build-saga.js";
+import { SeenFilter } from "../mechanisms/seen-filter.js";
 import { stepCalls } from "./validate-saga.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
@@ -265,6 +266,18 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               s.reserve.hold ?? DEFAULTS.reserveHold,
               s.reserve.units ?? 1,
             );
+          if ("seen" in s)
+            return {
+              type: "seen",
+              // the filter's hash seed comes from the run's seed: another seed, other false positives
+              filter: new SeenFilter(
+                s.seen.bits,
+                s.seen.hashes,
+                sim.stream(`${name}/seen/${route}`).int(2 ** 31),
+              ),
+              name: s.seen.name ?? route,
+              route,
+            };
           if ("limit" in s) {
             const step = buildLimitStep(s, route, d, sim, limitSteps);
             limitSteps.push(step);
@@ -512,7 +525,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "multi-leader" ||
       (hashing(c) && hashOn(c) === "key") ||
       notifies(c, "key") ||
-      limitsBy(c, (k) => k === "key"),
+      limitsBy(c, (k) => k === "key") ||
+      (c.kind === "service" && Object.values(c.routes).some((steps) => steps.some((st) => "seen" in st))),
   );
   // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
@@ -547,6 +561,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
           perUser: r.keys?.perUser ?? false,
           missing: r.keys?.missing ?? 0,
+          pages: r.keys?.pages,
           priority: priorityIndex(r.priority),
         })),
         arrivals: arrivals(c, d.duration),

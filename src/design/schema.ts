@@ -280,6 +280,10 @@ const KeysSchema = z
       description:
         "share of requests for keys that exist nowhere (cache penetration): reads of them find nothing until something writes them (default 0%)",
     }),
+    pages: PositiveInt.optional().meta({
+      description:
+        "each key is a site (a domain) with this many pages (at most 2^20): a request is also for one of its key's pages, drawn uniformly, and a seen step tells URLs (key and page) apart (default: one page, the key itself)",
+    }),
   })
   .meta({ description: "which keys requests touch" });
 
@@ -859,7 +863,31 @@ const ReserveStepSchema = z.strictObject({
     }),
 });
 
-const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema, ReserveStepSchema]);
+/**
+ * A crawler's URL-seen test (a service route's step only): a Bloom filter of
+ * the URLs (key and page) admitted so far, shared by the service's instances.
+ */
+const SeenStepSchema = z.strictObject({
+  seen: z
+    .strictObject({
+      bits: PositiveInt.meta({
+        description: "m: bits in the Bloom filter (at most 2^32); ~9.6 per URL for a 1% false-positive rate",
+      }),
+      hashes: PositiveInt.meta({
+        description: "k: probe positions per URL, 1 to 64; (m/n) ln 2 is best for n URLs",
+      }),
+      name: z
+        .string()
+        .optional()
+        .meta({ description: "the filter's name in the report (default: the route)" }),
+    })
+    .meta({
+      description:
+        "skip URLs already seen: the request's URL (its key, and its page with keys.pages) is checked against a Bloom filter of the URLs admitted so far; one the filter holds ends the request here, answered ok, its remaining steps skipped (a false positive skips a URL never seen); any other is added and goes on",
+    }),
+});
+
+const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema, ReserveStepSchema, SeenStepSchema]);
 
 // ---------- capacity changes (autoscaling, resize, deployments) ----------
 

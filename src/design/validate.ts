@@ -5,6 +5,7 @@ import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
+import { seenProblems } from "./validate-seen.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { costProblems } from "./validate-cost.js";
@@ -566,6 +567,7 @@ export function validateDesign(d: Design): Problem[] {
     });
 
   out.push(...cacheProblems(d));
+  out.push(...seenProblems(d));
   out.push(...cycles(d));
   if (out.length === 0) out.push(...routeCoverage(d));
 
