@@ -68,7 +68,9 @@ describe("fan-out steps", () => {
   it("hot keys fan out to their own count", () => {
     const step = "{ write: db, fanout: { count: 5, keys: 1000, hot: { keys: 1, count: 300 } } }";
     const hot = runText(design(step, { keys: "{ count: 1 }" })) as Any; // every request is key 0
-    expect(hot.components.svc.fanouts[0].calls).toBe(300 * hot.components.svc.fanouts[0].requests);
+    const h = hot.components.svc.fanouts[0];
+    expect(h.calls).toBe(300 * h.requests);
+    expect([h.hotRequests, h.hotCalls]).toEqual([h.requests, h.calls]);
     const cold = runText(design(step)) as Any; // key 0 is one key in 1,000
     const f = cold.components.svc.fanouts[0];
     // each request of key 0 (if any) adds 295 calls to the others' 5

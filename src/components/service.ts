@@ -74,6 +74,9 @@ export interface FanOutStats {
   requests: number;
   calls: number;
   maxKeys: number;
+  /** of those, the requests of hot keys and the calls they sent */
+  hotRequests: number;
+  hotCalls: number;
 }
 
 export type Step =
@@ -826,10 +829,9 @@ export class Service extends Station {
    */
   private fanOutMany(job: Job, step: FannedStep): void {
     const spec = step.fanout;
-    const n =
-      job.key < spec.hotKeys
-        ? spec.hotCount
-        : Math.min(spec.keys, Math.max(0, Math.round(spec.count.sample(this.rng))));
+    const hot = job.key < spec.hotKeys;
+    if (hot) spec.stats.hotRequests++;
+    const n = hot ? spec.hotCount : Math.min(spec.keys, Math.max(0, Math.round(spec.count.sample(this.rng))));
     spec.stats.requests++;
     if (n > spec.stats.maxKeys) spec.stats.maxKeys = n;
     if (n === 0) {
@@ -845,6 +847,7 @@ export class Service extends Station {
     const sim = this.sim;
     for (let i = f.next(); i >= 0; i = f.next()) {
       step.fanout.stats.calls++;
+      if (job.key < step.fanout.hotKeys) step.fanout.stats.hotCalls++;
       const c = sim.child(job, this, job.instance);
       c.key = fanOutKey(job.key, i, step.fanout.keys);
       c.policy = step.policy;

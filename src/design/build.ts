@@ -930,6 +930,6 @@ function fanOutSpec(
     concurrency: f.concurrency ?? Number.MAX_SAFE_INTEGER,
     hotKeys: f.hot?.keys ?? 0,
     hotCount: f.hot?.count ?? 0,
-    stats: { route, step, op, store, requests: 0, calls: 0, maxKeys: 0 },
+    stats: { route, step, op, store, requests: 0, calls: 0, maxKeys: 0, hotRequests: 0, hotCalls: 0 },
   };
 }
