@@ -100,7 +100,7 @@ describe("fan-out steps", () => {
     });
     const { design: d } = loadDesign(text, "inline.yaml");
     const simulation = buildSimulation(d, 5);
-    const r = simulation.run({ maxEvents: 5e7 });
+    const r = simulation.run({ maxEvents: 5e7, maxWallMs: 60_000 });
     simulation.sim.q.run(r.durationMs + 600_000, 5e7);
     expect(simulation.workloads.reduce((s, w) => s + w.answered, 0)).toBe(r.generated);
     expect(simulation.sim.pool.live).toBe(0);
