@@ -16,7 +16,7 @@ import { Dns } from "../components/dns.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
 import { type Component, Sim } from "../components/runtime.js";
-import { Service, type Step } from "../components/service.js";
+import { type FanOutSpec, Service, type Step } from "../components/service.js";
 import { ShardMap } from "../components/shard-map.js";
 import { Simulation } from "../components/simulation.js";
 import type { Store } from "../components/store.js";
@@ -67,7 +67,7 @@ import { SeenFilter } from "../mechanisms/seen-filter.js";
 import { stepCalls } from "./validate-saga.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
-import type { ComponentSpec, Design } from "./schema.js";
+import type { ComponentSpec, Design, FanOutDesign } from "./schema.js";
 import {
   DEFAULT_REGION,
   DEFAULT_ZONE,
@@ -255,7 +255,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       let fallback: Step[] | null = null;
       const limitSteps: Step[] = [];
       for (const [route, steps] of Object.entries(routesOf(c))) {
-        const plan: Step[] = steps.map((s): Step => {
+        const plan: Step[] = steps.map((s, i): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
           if ("saga" in s) return sagaStep(s, byName, sim, lateSagas);
           if ("reserve" in s)
@@ -319,6 +319,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               saltKeys: s.saltKeys,
               scatter: s.scatter,
               l1: s.l1,
+              fanout: fanOutSpec(s.fanout, route, i, "read", s.read),
               versionCheck:
                 s.readYourWrites === "version-check"
                   ? {
@@ -368,6 +369,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             saltKeys: s.saltKeys,
             idem: keyPolicy(store, s.idempotency),
             ledger: s.outbox !== undefined ? outboxLedger(s.write, s.outbox, byName) : undefined,
+            fanout: fanOutSpec(s.fanout, route, i, "write", s.write),
           };
         });
         const session = c.kind === "service" ? sessionStep(c, byName) : null;
@@ -947,4 +949,23 @@ function faults(d: Design, byName: Map<string, Component>, net: Network): FaultC
       action: { type: "link", from: byName.get(f.link.from)!, to: byName.get(f.link.to)!, ms: f.add },
     };
   });
+}
+
+/** A read or write step's fan-out over many keys, with its report counters (undefined: the step has none). */
+function fanOutSpec(
+  f: FanOutDesign | undefined,
+  route: string,
+  step: number,
+  op: "read" | "write",
+  store: string,
+): FanOutSpec | undefined {
+  if (!f) return undefined;
+  return {
+    count: sampler(f.count),
+    keys: f.keys,
+    concurrency: f.concurrency ?? Number.MAX_SAFE_INTEGER,
+    hotKeys: f.hot?.keys ?? 0,
+    hotCount: f.hot?.count ?? 0,
+    stats: { route, step, op, store, requests: 0, calls: 0, maxKeys: 0, hotRequests: 0, hotCalls: 0 },
+  };
 }

@@ -103,6 +103,41 @@ function dist(u: "duration" | "size" | "count", what: string) {
 }
 export const DurationDist = dist("duration", "a time");
 export const SizeDist = dist("size", "a size");
+export const CountDist = dist("count", "a count");
+
+/** A read or write step over many keys at once: a post to its followers' timelines, a feed read of its followees' posts. */
+const FanOutSchema = z
+  .strictObject({
+    count: CountDist.meta({
+      description:
+        "keys the step reads or writes per request, drawn per request and rounded (a post's followers, a reader's followees)",
+    }),
+    keys: PositiveInt.meta({
+      description:
+        "the key space [0, keys) the fanned-out keys lie in (the users whose timelines are written, the authors whose posts are read); a request's keys are distinct and fixed by its own key",
+    }),
+    concurrency: PositiveInt.optional().meta({
+      description:
+        "most calls in flight at once per request, each answer sending the next (default: all at once)",
+    }),
+    hot: z
+      .strictObject({
+        keys: PositiveInt.meta({
+          description: "requests whose key is below this (keys are numbered from 0) use `count` below",
+        }),
+        count: PositiveInt.meta({
+          description:
+            "keys each such request fans out to, instead of the step's count (a celebrity's followers)",
+        }),
+      })
+      .optional()
+      .meta({ description: "a few keys that fan out much further than the rest (celebrities)" }),
+  })
+  .meta({
+    description:
+      "fan out: read or write `count` keys drawn from [0, keys) instead of the request's key, and wait for every one",
+  });
+export type FanOutDesign = z.output<typeof FanOutSchema>;
 /** AMQP message headers, or the values a headers binding asks for */
 const HeaderValues = z.record(z.string().min(1), z.string());
 
@@ -677,6 +712,7 @@ const StepSchema = z.union([
     scatter: z.boolean().optional().meta({
       description: "ask every shard and wait for all, as a query by a secondary index must",
     }),
+    fanout: FanOutSchema.optional(),
     isolation: Isolation.optional().meta({
       description:
         "database only: the isolation level of this read (default: the database's); read-uncommitted may see a write in progress, serializable waits for a row's writers and holds writers off while it reads",
@@ -732,6 +768,7 @@ const StepSchema = z.union([
     saltKeys: PositiveInt.optional().meta({
       description: "salt only the saltKeys most popular keys (default all)",
     }),
+    fanout: FanOutSchema.optional(),
     idempotency: IdempotencySchema.optional(),
     outbox: Name.optional().meta({
       description:

@@ -24,6 +24,7 @@ import { realtimeProblems } from "./validate-realtime.js";
 import { outboxProblems, relayProblems } from "./validate-events.js";
 import { sagaProblems, stepCalls } from "./validate-saga.js";
 import { idempotencyProblems } from "./validate-idempotency.js";
+import { fanOutProblems } from "./validate-fanout.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -347,6 +348,7 @@ export function validateDesign(d: Design): Problem[] {
             if ("limit" in s) out.push(...limitStepProblems(s, p, c.kind, d));
             if ("write" in s || "update" in s || "transaction" in s)
               out.push(...idempotencyProblems(s, p, d));
+            if ("read" in s || "write" in s) out.push(...fanOutProblems(s, p));
             if ("update" in s) {
               const upd = ref([...p, "update"], s.update, ["database"], "update");
               if (roundRobin(upd))
