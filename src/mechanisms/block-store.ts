@@ -48,6 +48,8 @@ export interface BlockStoreConfig {
 export interface SyncResult {
   /** blocks in the file */
   blocks: number;
+  /** bytes of the file: what a whole-file sync sends */
+  bytes: number;
   /** blocks whose content is new to the file (all of them for a new file) */
   changedBlocks: number;
   /** bytes of those blocks: what a delta sync sends without dedup */
@@ -222,6 +224,7 @@ export class BlockStore {
     }
     return {
       blocks: blocks.length,
+      bytes,
       changedBlocks: positions.length,
       changedBytes,
       uploadedBlocks,
