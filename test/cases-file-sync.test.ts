@@ -102,6 +102,22 @@ describe("case: file sync", () => {
     expect(improved.components.metadata.reads).toBeLessThan(naive.components.metadata.reads / 5);
   });
 
+  it("saves whose uploads overlap are conflict copies: about N x (1 - e^(-rate per file x upload time))", () => {
+    // another save of the same file (Poisson, 10/s over 6,000 files) committing
+    // during a save's upload of mean time T makes it a conflict copy
+    const perFile = 10 / FILES;
+    const expected = (r: Any): number => {
+      const b = r.components.blocks;
+      return b.latencyMs.count * (1 - Math.exp((-perFile * b.latencyMs.mean) / 1000));
+    };
+    for (const r of [naive, improved]) {
+      const e = expected(r);
+      expect(Math.abs(r.components.blocks.conflicts - e)).toBeLessThan(4 * Math.sqrt(e) + 1);
+    }
+    expect(expected(naive)).toBeGreaterThan(20 * expected(improved));
+    expect(naive.components.blocks.conflicts).toBeGreaterThan(improved.components.blocks.conflicts);
+  });
+
   it("a crashed notification instance: its devices reconnect to the other, and no save's notice is lost", () => {
     const d = improved.components.devices;
     expect(d.reconnects.disconnected).toBe(6000 / 2);

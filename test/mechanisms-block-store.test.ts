@@ -75,6 +75,53 @@ describe("block store: what an edit uploads", () => {
   });
 });
 
+describe("block store: conflict copies", () => {
+  it("a save whose base version moved on while it uploaded is a conflict copy; saves one after another are not", () => {
+    const s = store({});
+    s.addFile(1, 8 * MiB);
+    // two devices start from version 0; the first commits, the second finds version 1
+    const a = s.versionOf(1);
+    const b = s.versionOf(1);
+    expect(s.commitVersion(1, a)).toBe(false);
+    expect(s.commitVersion(1, b)).toBe(true);
+    // a save that starts after both commits is based on the latest
+    expect(s.commitVersion(1, s.versionOf(1))).toBe(false);
+    expect(s.versionOf(1)).toBe(3);
+    expect(() => s.commitVersion(9, 0)).toThrow(/no file/);
+  });
+
+  it("counts exactly the saves that overlap an earlier commit, for any interleaving", () => {
+    // saves as [start, end] intervals of one file: a save conflicts iff some
+    // other save committed strictly between its start and its own commit
+    const events = fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 20 })), {
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(events, (saves) => {
+        const s = store({});
+        s.addFile(0, MiB);
+        const iv = saves.map(([start, len], i) => ({ i, start: 2 * start, end: 2 * (start + len) + 1 }));
+        // starts before commits at equal times cannot happen: starts are even, ends odd
+        const timeline = [
+          ...iv.map((x) => ({ t: x.start, x, kind: "start" as const })),
+          ...iv.map((x) => ({ t: x.end, x, kind: "end" as const })),
+        ].sort((p, q) => p.t - q.t || p.x.i - q.x.i);
+        const base = new Map<number, number>();
+        let conflicts = 0;
+        for (const e of timeline)
+          if (e.kind === "start") base.set(e.x.i, s.versionOf(0));
+          else if (s.commitVersion(0, base.get(e.x.i)!)) conflicts++;
+        // y commits before x: earlier, or at the same time and first in the timeline
+        const before = (y: (typeof iv)[0], x: (typeof iv)[0]) =>
+          y.end < x.end || (y.end === x.end && y.i < x.i);
+        const expected = iv.filter((x) => iv.some((y) => y !== x && y.end > x.start && before(y, x))).length;
+        expect(conflicts).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("block store: the dedup saving", () => {
   it("matches the closed form: duplicates minus the distinct common contents they cover", () => {
     // B full blocks, each a common content with probability d, drawn from P:

@@ -7,6 +7,10 @@
 // plus `opTime` of the server's own work (hash list check, commit). The
 // connection holds one of the node's workers meanwhile.
 //
+// Saves of one file whose uploads overlap started from the same version: the
+// one that commits second is counted as a conflict copy (the copy's blocks
+// are not stored again here).
+//
 // The files present at the start (`files`) were uploaded before the run: they
 // set the stored bytes and the dedup saving, and are not counted as uploads.
 import type { Sampler } from "../kernel/distributions.js";
@@ -44,7 +48,10 @@ export class BlockService extends Station {
     uploadedBlocks: 0,
     uploadedBytes: 0,
     dedupHits: 0,
+    conflicts: 0,
   };
+  /** uploads in progress: job id -> the file version the save started from */
+  private readonly bases = new Map<number, number>();
   private uploadedSeries: number[] = [];
   private uploadedAtTick = 0;
   private startSaving = 0;
@@ -78,6 +85,7 @@ export class BlockService extends Station {
   protected begin(job: Job): void {
     const s = this.store;
     const isNew = !s.has(job.key);
+    this.bases.set(job.id, s.versionOf(job.key));
     const r = isNew ? s.addFile(job.key, this.drawSize()) : s.edit(job.key);
     const t = this.totals;
     t.uploads++;
@@ -95,7 +103,11 @@ export class BlockService extends Station {
 
   private done(id: number): void {
     const job = this.sim.pool.jobs[id];
+    const base = this.bases.get(id)!;
+    this.bases.delete(id);
     if (job.cancelled) return this.sim.release(job);
+    // another save of the file committed during this upload: kept as a conflict copy
+    if (this.store.commitVersion(job.key, base)) this.totals.conflicts++;
     this.finish(job, OK);
   }
 

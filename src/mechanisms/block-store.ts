@@ -18,6 +18,10 @@
 //
 // Only each file's current version is kept (old versions' blocks are freed),
 // so memory is bounded by the files' blocks plus the common pool.
+//
+// Saves of one file that overlap (the second starts before the first
+// commits, so from the same version) conflict: commitVersion reports the
+// later one, which file sync keeps as a "conflict copy".
 
 /** The randomness the store draws from (a kernel Rng fits). */
 export interface BlockRandom {
@@ -66,6 +70,8 @@ interface FileEntry {
   blocks: number[];
   /** bytes of the file */
   bytes: number;
+  /** versions committed (see commitVersion) */
+  version: number;
 }
 
 export class BlockStore {
@@ -131,6 +137,25 @@ export class BlockStore {
     return n;
   }
 
+  /** The file's committed version: what a save that starts now is based on (0 for a file not held). */
+  versionOf(file: number): number {
+    return this.files.get(file)?.version ?? 0;
+  }
+
+  /**
+   * Commits a save that started from version `base`. If another save of the
+   * file committed since, the two were concurrent: the server cannot merge
+   * two versions of an arbitrary file, so this one is kept beside it as a
+   * conflict copy (true). Either way the file's version moves on.
+   */
+  commitVersion(file: number, base: number): boolean {
+    const f = this.files.get(file);
+    if (!f) throw new Error(`no file ${file}`);
+    const conflict = f.version !== base;
+    f.version++;
+    return conflict;
+  }
+
   /** Uploads a file the store does not have: every block is new to it. */
   addFile(file: number, bytes: number): SyncResult {
     if (this.files.has(file)) throw new Error(`file ${file} exists already`);
@@ -138,7 +163,7 @@ export class BlockStore {
     const n = Math.ceil(bytes / this.cfg.blockSize);
     const blocks = new Array<number>(n);
     for (let i = 0; i < n; i++) blocks[i] = this.newContent(this.blockBytes(bytes, n, i));
-    this.files.set(file, { blocks, bytes });
+    this.files.set(file, { blocks, bytes, version: 0 });
     this.logical += bytes;
     const all = Array.from({ length: n }, (_, i) => i);
     return this.commit(blocks, bytes, all, []);
