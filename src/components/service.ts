@@ -20,7 +20,7 @@ import {
   OP_WRITE,
 } from "./job.js";
 import type { LimitSet } from "./limit-set.js";
-import { CONFLICT, ERROR, OK, RATE_LIMITED, TIMEOUT } from "./outcomes.js";
+import { CONFLICT, ERROR, OK, RATE_LIMITED, SOLD_OUT, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { DualWriteLedger } from "../mechanisms/dual-write-ledger.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
@@ -29,6 +29,7 @@ import { Station, type StationConfig } from "./station.js";
 import type { Realtime } from "./realtime.js";
 import { type RequestStep, RpcClient } from "./rpc-client.js";
 import { SagaRunner, type SagaStep, sagaReport } from "./saga.js";
+import type { ReserveStep } from "./reserve-step.js";
 import type { Store } from "./store.js";
 
 /** A topic or a queue: a publish call carries a message id it hands out. */
@@ -51,6 +52,7 @@ export interface LimitStepStats {
 export type Step =
   | { type: "compute"; time: Sampler }
   | SagaStep
+  | ReserveStep
   | RequestStep
   | {
       /**
@@ -193,6 +195,8 @@ export class Service extends Station {
   private fallback: Step[] | null = null;
   /** every limit step of every route, in the order written */
   private limitSteps: LimitStepStats[] = [];
+  /** every reserve step of every route (CR-08): settled when their requests end */
+  private reserveSteps: ReserveStep[] = [];
   /** per route, the call-path site of each step (a transaction's participants take one each) */
   private readonly sites: (Int32Array | undefined)[] = [];
   private fallbackSites: Int32Array | null = null;
@@ -270,6 +274,15 @@ export class Service extends Station {
     this.limitSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
       p.flatMap((s) => (s.type === "limit" ? [s.stats] : [])),
     );
+    this.reserveSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.filter((s): s is ReserveStep => s.type === "reserve"),
+    );
+  }
+
+  /** A request ends: its reservations are bought (success) or left to expire (failure) first. */
+  protected override finish(job: Job, outcome: number): void {
+    for (const r of this.reserveSteps) r.settle(job, outcome, this.sim.now);
+    super.finish(job, outcome);
   }
 
   override attach(sim: Sim, index: number): void {
@@ -436,6 +449,10 @@ export class Service extends Station {
         }
         case "saga":
           return this.sagas.begin(job, step);
+        case "reserve":
+          if (!step.take(job, sim.now)) return this.finish(job, SOLD_OUT);
+          job.step++;
+          continue;
         case "request":
           return this.rpc.begin(job, step);
         case "transaction":
@@ -871,6 +888,7 @@ export class Service extends Station {
       base.dualWrite = Object.fromEntries(this.dualWrites.map((d) => [d.route, d.ledger.counts()]));
     const sagas = this.sagaReports();
     if (sagas) base.sagas = sagas;
+    if (this.reserveSteps.length > 0) base.reservations = this.reserveSteps.map((r) => r.report(now));
     if (this.limitSteps.length > 0) {
       base.limited = this.limitSteps.reduce((n, l) => n + l.limited, 0);
       base.limits = this.limitSteps.map((l) => ({ ...l }));

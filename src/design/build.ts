@@ -2,6 +2,8 @@
 // declaration order, compiled route plans, load balancer pools, workloads and
 // faults. Defaults live in defaults.ts.
 
+import { sizeCostMs } from "../mechanisms/size-cost.js";
+import { ReserveStep } from "../components/reserve-step.js";
 import { Cache } from "../components/cache.js";
 import type { CacheStrategy } from "../components/cache-writes.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
@@ -257,6 +259,14 @@ export function buildSimulation(d: Design, seed: number): Simulation {
         const plan: Step[] = steps.map((s): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
           if ("saga" in s) return sagaStep(s, byName, sim, lateSagas);
+          if ("reserve" in s)
+            return new ReserveStep(
+              route,
+              s.reserve.mode ?? "hold",
+              s.reserve.stock,
+              s.reserve.hold ?? DEFAULTS.reserveHold,
+              s.reserve.units ?? 1,
+            );
           if ("limit" in s) {
             const step = buildLimitStep(s, route, d, sim, limitSteps);
             limitSteps.push(step);
@@ -692,6 +702,16 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
   };
 }
 
+/** The time a database's reads and writes add for the size of their data (fixed: N does not change in a run). */
+function sizeCostOf(spec: Extract<ComponentSpec, { kind: "database" }>["sizeCost"], d: Design) {
+  if (!spec) return { readMs: 0, writeMs: 0 };
+  const n = spec.entries ?? keySpaceOf(d);
+  return {
+    readMs: sizeCostMs(spec.read ?? "constant", n, spec.unit),
+    writeMs: sizeCostMs(spec.write ?? "constant", n, spec.unit),
+  };
+}
+
 function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>, d: Design): Database {
   const D = DEFAULTS.database;
   const replicas = c.replicas ?? D.replicas;
@@ -707,6 +727,7 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
     reshard: c.reshard ? { atMs: c.reshard.at, shards: c.reshard.shards } : null,
     canary: canaryConfig(c.replication?.canary),
     applyTime: sampler(c.replication?.applyTime ?? D.applyTime),
+    sizeCost: sizeCostOf(c.sizeCost, d),
     isolation: c.isolation ?? D.isolation,
     replication: {
       mode,

@@ -18,11 +18,14 @@ import { DNS_POLICIES } from "../components/dns.js";
 import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
 import { LIMIT_KEYS, LIMIT_OUTCOMES, STEP_LIMIT_KEYS } from "../components/limit-set.js";
 import { REALTIME_BALANCERS, REALTIME_MODELS } from "../components/realtime.js";
+import { RESERVE_MODES, type ReserveMode } from "../components/reserve-step.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
+import { ORDERINGS } from "../mechanisms/conversation-order.js";
 import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import { RATE_ALGORITHMS } from "../mechanisms/rate-limiters.js";
+import { GROWTHS } from "../mechanisms/size-cost.js";
 import { QUEUE_PROFILES, TOPIC_PROFILES } from "./broker-profiles.js";
 import { UnitError } from "./errors.js";
 import {
@@ -520,6 +523,8 @@ const Level = z
   });
 
 const ISOLATION_LEVELS = ["read-uncommitted", "read-committed", "repeatable-read", "serializable"] as const;
+const Growth = z.enum(GROWTHS);
+
 const Isolation = z.enum(ISOLATION_LEVELS).meta({
   description:
     "read-uncommitted (reads may see writes not yet committed), read-committed, repeatable-read (snapshot: a read-modify-write whose key changed since its read fails, first committer wins) or serializable (reads take shared row locks until the transaction ends)",
@@ -829,7 +834,32 @@ const SagaStepSchema = z.strictObject({
     }),
 });
 
-const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema]);
+/** Reservation of stock at checkout (CR-08; a service route's step only, like a saga). */
+const ReserveStepSchema = z.strictObject({
+  reserve: z
+    .strictObject({
+      stock: Count.refine((v) => Number.isInteger(v) && v >= 0, "must be a whole number >= 0").meta({
+        description: "units of the item in stock at the start, shared by the service's instances",
+      }),
+      units: PositiveInt.optional().meta({ description: "units one request takes (default 1)" }),
+      hold: PositiveDuration.optional().meta({
+        description: "hold mode: how long a checkout's units are held for its payment (default 10m)",
+      }),
+      mode: z
+        .enum(RESERVE_MODES as [ReserveMode, ...ReserveMode[]])
+        .optional()
+        .meta({
+          description:
+            "hold (default): hold the units, sell them when the request succeeds, let the hold expire when it fails; check-then-decrement: only check that units remain, and record the sale when the request succeeds (overlapping checkouts oversell)",
+        }),
+    })
+    .meta({
+      description:
+        "take units of one item's stock at checkout; the rest of the route (the payment) decides: a request that succeeds buys them; a checkout that finds none free fails sold-out",
+    }),
+});
+
+const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema, ReserveStepSchema]);
 
 // ---------- capacity changes (autoscaling, resize, deployments) ----------
 
@@ -2023,6 +2053,28 @@ export const DatabaseSchema = z.strictObject({
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=2ms, p99=10ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=4ms, p99=20ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  sizeCost: z
+    .strictObject({
+      unit: PositiveDuration.meta({
+        description: "time of one step (a comparison, a level walked) of an operation",
+      }),
+      entries: PositiveCount.optional().meta({
+        description:
+          "N: entries in the structure every operation works on, e.g. the players on a leaderboard (default the largest key count of the workloads)",
+      }),
+      read: Growth.optional().meta({
+        description:
+          "how a read's steps grow with N: constant (1), log (log2 N, a tree or skip list), linear (N, a scan) or n-log-n (N log2 N, a sort) (default constant)",
+      }),
+      write: Growth.optional().meta({
+        description: "how a write's (and a replica's apply of it) steps grow with N (default constant)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "cost by data size: every operation takes unit x steps(N) on top of readTime, writeTime or applyTime",
+    }),
   instanceType: InstanceType.optional(),
   storage: Storage.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
@@ -2283,6 +2335,25 @@ export const RealtimeSchema = z.strictObject({
     })
     .optional()
     .meta({ description: "sse/websocket: transient typing indicators, best effort, never stored (RT-09)" }),
+  conversations: z
+    .strictObject({
+      members: PositiveInt.optional().meta({
+        description: "users per conversation, consecutive ids (default 2: one-to-one chats)",
+      }),
+      ordering: z.enum(ORDERINGS).optional().meta({
+        description:
+          "what orders a conversation's messages on screen: server-sequence (default: a central sequencer numbers them as the server accepts them) or client-clock (the sender's timestamp)",
+      }),
+      clockSkew: Duration.optional().meta({
+        description:
+          "each user's clock is off by a fixed amount drawn uniformly in -clockSkew..+clockSkew (default 0s)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "an event published for a user is a message that user sends to its conversation, delivered to every other member; out-of-order deliveries are counted (CR-09)",
+    }),
   instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z
