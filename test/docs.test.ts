@@ -191,6 +191,7 @@ describe("docs/design-file.md", () => {
         "exchange",
         "gateway",
         "limiter-store",
+        "block-store",
         "realtime",
         "relay",
       ]),

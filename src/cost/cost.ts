@@ -52,6 +52,7 @@ export function designInstances(c: ComponentSpec): number {
     case "gateway":
     case "realtime":
     case "limiter-store":
+    case "block-store":
       return c.instances ?? 1;
     case "cache":
       return (c.nodes ?? 1) * (1 + (c.replicas ?? 0));

@@ -180,6 +180,7 @@ export const FAMILIES_BY_KIND: Record<string, readonly InstanceFamily[]> = {
   gateway: ["ec2"],
   realtime: ["ec2"],
   "limiter-store": ["ec2", "elasticache"],
+  "block-store": ["ec2"],
   cache: ["ec2", "elasticache"],
   database: ["ec2", "rds"],
   "quorum-store": ["ec2"],

@@ -52,6 +52,7 @@ import {
   registerTiers,
 } from "./build-gateway.js";
 import type { Gateway } from "../components/gateway.js";
+import { buildBlockStore } from "./build-block-store.js";
 import { buildRealtime, notifies } from "./build-realtime.js";
 import { guardCalls, priorityIndex, shedThresholds } from "./build-calls.js";
 import {
@@ -179,6 +180,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
     } else if (c.kind === "database") comp = database(name, c, d);
     else if (c.kind === "quorum-store") comp = quorumStore(name, c);
     else if (c.kind === "limiter-store") comp = buildLimiterStore(name, c);
+    else if (c.kind === "block-store") comp = buildBlockStore(name, c);
     else if (c.kind === "multi-leader") comp = multiLeader(name, c);
     else if (c.kind === "realtime") comp = buildRealtime(name, c, d);
     else if (c.kind === "cache") {
@@ -525,6 +527,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "database" ||
       c.kind === "quorum-store" ||
       c.kind === "multi-leader" ||
+      c.kind === "block-store" ||
       (hashing(c) && hashOn(c) === "key") ||
       notifies(c, "key") ||
       limitsBy(c, (k) => k === "key") ||

@@ -255,6 +255,22 @@ export const DEFAULTS = {
   },
   /** a Redis-like node: single-threaded, ~50K scripted checks per second */
   limiterStore: { instances: 1, concurrency: 1, queue: 10000, opTime: ms(0.02) },
+  /** file sync's block service: Dropbox's 4 MB blocks; a home or office uplink of 100 Mbps */
+  blockStore: {
+    blockSize: 4 * 1024 * 1024,
+    files: 0,
+    fileSize: { type: "constant", value: 16 * 1024 * 1024 } as DistSpec,
+    sync: "delta" as const,
+    dedup: true,
+    duplicate: 0,
+    commonBlocks: 10_000,
+    changed: 0.01,
+    uplink: 12.5e6,
+    opTime: ms(5),
+    instances: 1,
+    concurrency: 1000,
+    queue: 1000,
+  },
   realtime: {
     instances: 1,
     /** connections one instance holds: WebSocket gateways hold ~500K (the catalogue); polling servers fewer */

@@ -1239,6 +1239,58 @@ export const LimiterStoreSchema = z.strictObject({
   zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
 });
 
+export const BlockStoreSchema = z.strictObject({
+  kind: z.literal("block-store").meta({
+    description:
+      "a content-addressed store of file blocks (Dropbox/Drive): a service's call step uploads the file named by the request's key, new or edited",
+  }),
+  blockSize: Size.optional().meta({
+    description: "bytes per block; a file's last block holds the remainder (default 4MiB)",
+  }),
+  files: Count.optional().meta({
+    description:
+      "files uploaded before the run (keys 0..files-1): they fill the store but are not counted as uploads (default 0)",
+  }),
+  fileSize: SizeDist.optional().meta({
+    description: "size of a file, drawn once per file (default 16MiB); edits keep it",
+  }),
+  sync: z.enum(["delta", "whole-file"]).optional().meta({
+    description:
+      "what a client uploads after an edit: delta (default) sends only the blocks whose hashes the server lacks; whole-file sends the file again",
+  }),
+  dedup: z.boolean().optional().meta({
+    description:
+      "one stored copy per distinct block content, and (with delta sync) no upload of a content stored already (default true)",
+  }),
+  duplicate: Percent.optional().meta({
+    description:
+      "share of new full blocks whose content is a copy of a common one, found in other files (default 0%)",
+  }),
+  commonBlocks: Count.optional().meta({
+    description: "how many distinct common contents the copies are drawn from, uniformly (default 10k)",
+  }),
+  changed: Percent.optional().meta({
+    description: "share of a file's blocks an edit rewrites, at least one block (default 1%)",
+  }),
+  uplink: Bandwidth.optional().meta({
+    description:
+      "each client's upload link: an upload of B bytes takes B / uplink, uploads not sharing it (default 100Mbps)",
+  }),
+  opTime: DurationDist.optional().meta({
+    description: "server time per upload besides the transfer: hash list check and commit (default 5ms)",
+  }),
+  instances: PositiveInt.optional().meta({ description: "block server nodes (default 1)" }),
+  concurrency: PositiveInt.optional().meta({
+    description: "uploads one node receives at once (default 1000)",
+  }),
+  queue: QueueBound.optional().meta({
+    description: "uploads waiting per node before rejecting (default 1000)",
+  }),
+  instanceType: InstanceType.optional(),
+  zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
+  zones: z.array(Name).min(1).optional().meta({ description: "nodes are spread over these zones in turn" }),
+});
+
 // ---------- messaging ----------
 
 const LAG_EXPECTED = "a lag in messages such as 10k, or an age such as 30s";
@@ -2392,6 +2444,7 @@ export const ComponentSchema = z.discriminatedUnion("kind", [
   ExchangeSchema,
   GatewaySchema,
   LimiterStoreSchema,
+  BlockStoreSchema,
   RealtimeSchema,
   RelaySchema,
 ]);
@@ -2414,6 +2467,7 @@ export const COMPONENT_KINDS = [
   "exchange",
   "realtime",
   "relay",
+  "block-store",
 ] as const;
 
 // ---------- faults ----------

@@ -20,6 +20,7 @@ import {
   routesOf,
   topicProblems,
 } from "./validate-messaging.js";
+import { blockStoreProblems } from "./validate-block-store.js";
 import { realtimeProblems } from "./validate-realtime.js";
 import { outboxProblems, relayProblems } from "./validate-events.js";
 import { sagaProblems, stepCalls } from "./validate-saga.js";
@@ -87,6 +88,7 @@ const FAULT_TARGETS: Kind[] = [
   "cdn",
   "gateway",
   "limiter-store",
+  "block-store",
   "realtime",
   "topic",
   "consumer",
@@ -313,7 +315,7 @@ export function validateDesign(d: Design): Problem[] {
             const p = c.kind === "consumer" ? at("steps", i) : at("routes", route, i);
             for (const x of stepCalls(s))
               if (x.at.at(-1) === "call")
-                ref([...p, ...x.at], x.call, ["service", "load-balancer", "gateway"], "call");
+                ref([...p, ...x.at], x.call, ["service", "load-balancer", "gateway", "block-store"], "call");
             if ("publish" in s) {
               ref([...p, "publish"], s.publish, ["topic", "queue", "exchange"], "publish");
               out.push(...publishProblems(s, p, d));
@@ -435,6 +437,12 @@ export function validateDesign(d: Design): Problem[] {
         c.zones?.forEach((z, i) => {
           zoneRef(at("zones", i), z);
         });
+        break;
+      case "block-store":
+        c.zones?.forEach((z, i) => {
+          zoneRef(at("zones", i), z);
+        });
+        out.push(...blockStoreProblems(name, c));
         break;
       case "relay":
         out.push(...relayProblems(name, c, d, ref));
@@ -593,7 +601,7 @@ export function validateDesign(d: Design): Problem[] {
                       ? (c.pops?.length ?? Object.keys(regions).length) + (c.shield ? 1 : 0)
                       : c.kind === "consumer"
                         ? (c.instances ?? c.autoscale?.min ?? 1)
-                        : c.kind === "gateway" || c.kind === "limiter-store"
+                        : c.kind === "gateway" || c.kind === "limiter-store" || c.kind === "block-store"
                           ? (c.instances ?? 1)
                           : c.kind === "realtime"
                             ? (c.instances ?? DEFAULTS.realtime.instances)

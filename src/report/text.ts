@@ -94,6 +94,13 @@ export function renderText(rep: Report): string {
     if (Array.isArray(c.healthEvents) && c.healthEvents.length)
       extra.push(`${c.healthEvents.length} health changes`);
     if (typeof c.writes === "number") extra.push(`${c.reads} reads, ${c.writes} writes`);
+    if (c.kind === "block-store" && typeof c.fileBytes === "number") {
+      // what the wire carried against whole files, and what dedup keeps off the disks
+      const sent = (c.fileBytes as number) > 0 ? (c.uploadedBytes as number) / (c.fileBytes as number) : 0;
+      extra.push(
+        `${c.uploads} uploads, ${pct(sent)} of file bytes sent, dedup saves ${pct(c.dedupSaving as number)}`,
+      );
+    }
     if (typeof c.expired === "number") extra.push(`${c.expired} expired dropped`);
     if (typeof c.shed === "number" && c.shed > 0) extra.push(`shed ${c.shed}`);
     for (const [target, g] of Object.entries((c.calls ?? {}) as Record<string, GuardReport>))

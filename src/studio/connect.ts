@@ -25,7 +25,7 @@ type Data = Record<string, unknown>;
 type Comps = Record<string, Data>;
 const isMap = (v: unknown): v is Data => v !== null && typeof v === "object" && !Array.isArray(v);
 
-const CALLEES: Kind[] = ["service", "load-balancer", "gateway"];
+const CALLEES: Kind[] = ["service", "load-balancer", "gateway", "block-store"];
 const STORES: Kind[] = ["database", "quorum-store", "multi-leader"];
 const STEP_OWNERS: Kind[] = ["service", "consumer"];
 
@@ -286,6 +286,7 @@ export const TARGETS: Record<Kind, Kind[]> = {
   "quorum-store": [],
   "multi-leader": [],
   "limiter-store": [],
+  "block-store": [],
   realtime: [],
 };
 
@@ -296,6 +297,7 @@ const WHY: Partial<Record<Kind, string>> = {
   "multi-leader": "a store answers the services and consumers that read and write it; it calls nothing",
   "limiter-store": "a limiter store answers the gateways that keep their counters in it; it calls nothing",
   realtime: "a realtime gateway pushes events to its own clients; services notify it",
+  "block-store": "a block store receives the uploads services call it with; it calls nothing",
 };
 
 function refusal(comps: Comps, from: string, to: string): string {

@@ -208,6 +208,7 @@ export function defaultsFor(kind: Kind, data: unknown): Data | string {
     case "topic":
     case "queue":
     case "limiter-store":
+    case "block-store":
       return {};
     default:
       return `unknown component kind "${String(kind)}"`;

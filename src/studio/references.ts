@@ -28,7 +28,7 @@ export interface ReferenceField {
   required?: boolean;
 }
 
-const CALLEES = ["service", "load-balancer", "gateway"] as const;
+const CALLEES = ["service", "load-balancer", "gateway", "block-store"] as const;
 const STORES = ["database", "quorum-store", "multi-leader"] as const;
 
 /** The reference fields of a route's (or a consumer's) steps, below `prefix` (the step). */
