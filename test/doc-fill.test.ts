@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { filledDoc, staleParts } from "../src/cli/doc.js";
 import { loadDesign } from "../src/design/load.js";
 import { DocFillError, docRuns, fillDoc, formatValue, parsePath } from "../src/report/doc-fill.js";
-import { niceTicks, svgLineChart, thinnedRuns } from "../src/report/svg-chart.js";
+import { legendLayout, niceTicks, svgLineChart, thinnedRuns, titleLines } from "../src/report/svg-chart.js";
 import { runDesign } from "../src/run.js";
 
 describe("doc markers", () => {
@@ -210,6 +210,47 @@ describe("charts in documents", () => {
     const points = svg.match(/<path d="([^"]*)"/)![1].match(/[ML]/g)!.length;
     expect(points).toBeLessThanOrEqual(4 * 640);
     expect(points).toBeLessThan(3600);
+  });
+
+  it("lays legend entries out left to right, wrapping rows so none overlaps another or passes the edge", () => {
+    const width = (l: string): number => 23 + l.length * 6.1;
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 60 }), { maxLength: 8 }), (labels) => {
+        const at = legendLayout(labels);
+        at.forEach((p, i) => {
+          if (i > 0) {
+            const q = at[i - 1];
+            // the same row, further right than the previous entry's end; or the next row
+            expect(p.row === q.row ? p.x >= q.x + width(labels[i - 1]) : p.row === q.row + 1).toBe(true);
+          }
+          // an entry passes the edge only when it is alone at the start of its row
+          if (p.x + width(labels[i]) > 640) expect(p.x).toBe(58);
+        });
+      }),
+    );
+    const svg = svgLineChart({
+      title: "t",
+      xLabel: "",
+      yLabel: "",
+      series: ["a long label for the first series", "another long label", "and a third one, long too"].map(
+        (label) => ({ label, x: [0, 1], y: [0, 1] }),
+      ),
+    });
+    expect(svg).toMatch(/height="276"/); // one row wrapped: 16 px taller
+  });
+
+  it("wraps a long title at spaces into lines that fit, losing no word, and moves the plot down", () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z0-9()%;,.-]{1,20}$/), { maxLength: 40 }), (words) => {
+        const lines = titleLines(words.join(" "));
+        expect(lines.join(" ").split(" ").filter(Boolean)).toEqual(words);
+        for (const l of lines)
+          if (l.includes(" ")) expect(l.length).toBeLessThanOrEqual(Math.floor((640 - 24) / 7.3));
+      }),
+    );
+    const long = svgLineChart({ title: "word ".repeat(40), xLabel: "", yLabel: "", series: [] });
+    expect(long).toMatch(/<g transform="translate\(0 30\)">/); // three lines: two extra, 15 px each
+    expect(long).toMatch(/height="290"/);
   });
 
   it("a chart marker becomes an image link and its SVG, from the run's series and clock", () => {

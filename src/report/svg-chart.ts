@@ -77,22 +77,66 @@ export function thinnedRuns(s: SvgSeries, column: (x: number) => number): [numbe
   return runs;
 }
 
+/**
+ * Where each legend entry goes: left to right, wrapping to a new row (16 px
+ * lower) when the next would pass the right edge. Text width is estimated at
+ * 6.1 px a character (11 px sans-serif), as an SVG without script cannot
+ * measure it.
+ */
+export function legendLayout(labels: readonly string[]): { x: number; row: number }[] {
+  let x = PAD.left;
+  let row = 0;
+  return labels.map((l) => {
+    const width = 23 + l.length * 6.1 + 16;
+    if (x > PAD.left && x + width > W - PAD.right) {
+      x = PAD.left;
+      row++;
+    }
+    const at = { x, row };
+    x += width;
+    return at;
+  });
+}
+
+/** A title in lines that fit the chart's width (13 px bold: about 7.3 px a character). */
+export function titleLines(title: string): string[] {
+  const max = Math.floor((W - 24) / 7.3);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of title.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}
+
 export function svgLineChart(chart: SvgChart): string {
+  const legend = legendLayout(chart.series.map((s) => s.label));
+  const title = titleLines(chart.title);
+  // extra title lines push the plot down; extra legend rows extend the bottom
+  const dy = 15 * (title.length - 1);
+  const height = H + dy + 16 * Math.max(0, ...legend.map((l) => l.row));
   const xs = chart.series.flatMap((s) => s.x);
   const ys = chart.series.flatMap((s) => s.y.filter((v): v is number => v !== null && Number.isFinite(v)));
   const xMin = xs.length ? Math.min(...xs) : 0;
   const xMax = xs.length ? Math.max(...xs) : 1;
   const yTicks = niceTicks(ys.length ? Math.max(...ys) : 1);
   const yMax = yTicks[yTicks.length - 1];
-  const xTicks = niceTicks(xMax).filter((t) => t >= xMin);
+  const xTicks = niceTicks(xMax).filter((t) => t >= xMin && t <= xMax);
   const pw = W - PAD.left - PAD.right;
   const ph = H - PAD.top - PAD.bottom;
   const px = (x: number): string => (PAD.left + ((x - xMin) / (xMax - xMin || 1)) * pw).toFixed(1);
   const py = (y: number): string => (PAD.top + ph - (y / yMax) * ph).toFixed(1);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
-    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${esc(chart.title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${height}" fill="#ffffff"/>`,
+    ...title.map(
+      (line, i) =>
+        `<text x="${W / 2}" y="${18 + 15 * i}" text-anchor="middle" font-size="13" font-weight="bold">${esc(line)}</text>`,
+    ),
+    `<g transform="translate(0 ${dy})">`,
   ];
   for (const t of yTicks) {
     out.push(
@@ -114,12 +158,13 @@ export function svgLineChart(chart: SvgChart): string {
     for (const run of thinnedRuns(s, cols))
       d += run.map(([x, y], k) => `${k ? "L" : "M"}${px(x)} ${py(y)}`).join("");
     out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.6"/>`);
-    const lx = PAD.left + i * 150;
+    const lx = legend[i].x;
+    const ly = H - 10 + 16 * legend[i].row;
     out.push(
-      `<line x1="${lx}" x2="${lx + 18}" y1="${H - 10}" y2="${H - 10}" stroke="${colour}" stroke-width="3"/>`,
-      `<text x="${lx + 23}" y="${H - 10}" dominant-baseline="middle">${esc(s.label)}</text>`,
+      `<line x1="${lx.toFixed(1)}" x2="${(lx + 18).toFixed(1)}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="3"/>`,
+      `<text x="${(lx + 23).toFixed(1)}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`,
     );
   });
-  out.push("</svg>");
+  out.push("</g>", "</svg>");
   return `${out.join("\n")}\n`;
 }
