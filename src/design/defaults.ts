@@ -8,6 +8,8 @@ const logn = (median: number, p99: number): DistSpec => ({ type: "lognormal", me
 export const DEFAULTS = {
   /** how long a reserve step holds a checkout's units for its payment (CR-08: 10 minutes) */
   reserveHold: 600_000,
+  /** how often a preferences step's quiet hours recur: a day */
+  quietHoursEvery: 86_400_000,
   latency: {
     sameZone: logn(0.1, 0.5),
     crossZone: logn(0.6, 2),
