@@ -12,6 +12,10 @@ import { rejection, runText } from "./support/run.js";
 
 const near = (x: number, want: number, tol: number) =>
   expect(Math.abs(x - want), `${x} vs ${want} (tolerance ${tol})`).toBeLessThanOrEqual(tol);
+const within = (x: number, lo: number, hi: number) => {
+  expect(x).toBeGreaterThanOrEqual(lo);
+  expect(x).toBeLessThanOrEqual(hi);
+};
 const binomialSd = (n: number, p: number) => Math.sqrt(n * p * (1 - p));
 
 describe("Preferences (mechanism)", () => {
@@ -248,5 +252,59 @@ describe("preferences step errors", () => {
       rejection(design("{ category: s, quietHours: { users: 30%, length: 25h }, urgent: true }")),
     ).toMatch(/cannot recur every 24 h/);
     expect(rejection(design("{ category: s, optOut: 120% }"))).toMatch(/:22:\d+: "120%" is outside 0%/);
+  });
+});
+
+describe("the preferences step in a service route, and releases through a broker outage", () => {
+  /** a service that checks preferences, then publishes; its deferred sends go to a queue that may die */
+  const serviceDesign = (faults: string) => `
+name: prefs-service
+duration: 60s
+network: { latency: { sameZone: 0.1ms, client: 0ms } }
+components:
+  app:
+    kind: workload
+    target: api
+    arrival: { process: poisson, rate: 100/s }
+    routes: [{ route: POST /notify, keys: { count: 2000 } }]
+  api:
+    kind: service
+    routes:
+      POST /notify:
+        - { compute: 1ms }
+        - preferences: { category: social, quietHours: { users: 60%, length: 20s, every: 60s }, deferTo: later }
+        - { publish: now }
+  now: { kind: topic, partitions: 2 }
+  later: { kind: topic, partitions: 2 }
+${faults}
+`;
+
+  it("a deferred request is answered ok at once, and published when the quiet hours end", () => {
+    const r = runText(serviceDesign(""));
+    const p = prefsOf(r, "api");
+    expect(r.requests.failed).toBe(0);
+    // answered at once: the quiet hours' wait is the scheduler's, not the caller's
+    expect(r.latencyMs.p99).toBeLessThan(20);
+    const share = 0.6 * (20 / 60);
+    near(
+      p.deferred,
+      share * p.checked,
+      5 * Math.sqrt(p.checked * share + 2000 * share * (p.checked / 2000) ** 2),
+    );
+    expect(p.released + p.held).toBe(p.deferred);
+    // (give or take the few publishes on their way when the run ended)
+    within(messagesOf(r, "later") - p.released, 0, 5);
+    within(p.checked - p.deferred - messagesOf(r, "now"), 0, 5);
+  });
+
+  it("a release the broker refuses is tried again a second later until it is taken: none lost", () => {
+    // the deferred sends' topic is down from 20 s to 30 s (its one node)
+    const r = runText(serviceDesign("faults:\n  - { kill: later, at: 20s, for: 10s }"));
+    const p = prefsOf(r, "api");
+    expect(p.releaseRetries).toBeGreaterThan(0);
+    expect(p.released + p.held).toBe(p.deferred);
+    within(messagesOf(r, "later") - p.released, 0, 5);
+    // held at most the window plus the outage
+    expect(p.maxHeldMs!).toBeLessThanOrEqual(20_000 + 10_000 + 1_000 + 50);
   });
 });
