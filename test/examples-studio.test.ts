@@ -10,8 +10,12 @@ const RATE = 10_000;
 describe(FILE, () => {
   const r = runFile(FILE);
   const seconds = r.durationMs / 1000;
-  const api = r.components.api as { utilization: number; latencyMs: { mean: number }; rejected: number };
-  const lb = r.components.lb as { pools: { api: { forwarded: number[] } } };
+  const api = r.components.api as unknown as {
+    utilization: number;
+    latencyMs: { mean: number };
+    rejected: number;
+  };
+  const lb = r.components.lb as unknown as { pools: { api: { forwarded: number[] } } };
 
   it("offers 10,000 requests a second (Poisson: within 5 standard deviations)", () => {
     const expected = RATE * seconds;

@@ -1,7 +1,7 @@
 // Every node of the running design with its health, utilisation and facts,
 // and the live chaos buttons: kill, restart, slow, partition. Plain buttons in
 // a list, so the keyboard reaches each (Tab) and presses it (Enter/Space).
-import { type JSX, useState } from "react";
+import { type JSX, memo, useState } from "react";
 import type { LiveFrame, NodeAction, NodeStatus } from "../../../src/live/frame.js";
 
 export interface InspectorProps {
@@ -48,14 +48,35 @@ export function Inspector({ frame, selected, onAction, disabled }: InspectorProp
   );
 }
 
-function NodeRow(props: {
+interface NodeRowProps {
   name: string;
   status: NodeStatus;
   selected: boolean;
   disabled: boolean;
   slowMs: number;
   onAction(name: string, action: NodeAction): void;
-}): JSX.Element {
+}
+
+/** What a row shows of its status: a new frame whose row would look the same does not redraw it. */
+const looksSame = (a: NodeStatus, b: NodeStatus): boolean =>
+  a.health === b.health &&
+  (a.utilization === null
+    ? b.utilization === null
+    : b.utilization !== null && Math.round(a.utilization * 100) === Math.round(b.utilization * 100)) &&
+  JSON.stringify(a.facts) === JSON.stringify(b.facts);
+
+const NodeRow = memo(
+  NodeRowView,
+  (a, b) =>
+    a.name === b.name &&
+    a.selected === b.selected &&
+    a.disabled === b.disabled &&
+    a.slowMs === b.slowMs &&
+    a.onAction === b.onAction &&
+    looksSame(a.status, b.status),
+);
+
+function NodeRowView(props: NodeRowProps): JSX.Element {
   const { name, status, selected, disabled, slowMs, onAction } = props;
   const act = (action: NodeAction) => () => onAction(name, action);
   const util = status.utilization;
