@@ -378,7 +378,7 @@ export function App(): JSX.Element {
 
       <aside className="side">
         <section className="props-area" aria-label="Properties">
-          <PropertyPanel text={text} onTextChange={setText} selected={selected} />
+          <PropertyPanel text={text} onTextChange={setText} selected={selected} onSelect={setSelected} />
         </section>
         <section className="run-area" aria-label="Run">
           <RunPanel text={text} file={file ?? ""} selected={selected} onFrame={live.set} actions={actions} />
