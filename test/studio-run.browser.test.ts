@@ -3,8 +3,9 @@
 // flow: open an example from the gallery, run it in the engine worker, watch
 // its node coloured by load and the request dots on its edge, kill the node
 // from the canvas's node menu, see it go down and the errors rise in the
-// chart's data, change the design, save it, reload the page: the design is
-// still there. Then the runs: a kill from the inspector by keyboard, two runs
+// chart's data, change the design (a second server), save it, reload the
+// page: the design is still there, and killing one of its two servers leaves
+// the node degraded, not down. Then the runs: a kill from the inspector by keyboard, two runs
 // kept, compared side by side, one exported. A screenshot per step goes to
 // test-artifacts/.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -161,6 +162,22 @@ describe("studio end to end", () => {
     await poll(() => page.locator("#prop-instances").inputValue()).toBe("2");
     expect(readFileSync(join(dir, file), "utf8")).toBe(saved);
     await shot(page, "06-reloaded");
+
+    // 8. run again with the two servers: one killed (the inspector's choice of instance) leaves
+    // the node degraded, not down, and the other one serving
+    await page.getByLabel("Speed").selectOption("10");
+    await page.getByTestId("play").click();
+    await waitRows(page, 2);
+    await page.getByTestId("instance-server").selectOption("1");
+    await page.getByRole("button", { name: "Kill server instance 1" }).click();
+    await poll(() => canvasNode(page, "server").getAttribute("data-health")).toBe("degraded");
+    await poll(() => inspectorNode(page, "server").innerText()).toContain("1/2 up");
+    const okAtKill = (await chartData(page, "chart-throughput"))!;
+    await waitRows(page, okAtKill.rows + 2);
+    await page.getByTestId("pause").click();
+    expect((await chartData(page, "chart-throughput"))!.sums.ok).toBeGreaterThan(okAtKill.sums.ok);
+    expect(await canvasNode(page, "server").getAttribute("data-health")).toBe("degraded");
+    await shot(page, "06b-one-instance-killed");
 
     expect(errors).toEqual([]);
     await page.close();
