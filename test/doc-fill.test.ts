@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { filledDoc, staleParts } from "../src/cli/doc.js";
 import { loadDesign } from "../src/design/load.js";
 import { DocFillError, docRuns, fillDoc, formatValue, parsePath } from "../src/report/doc-fill.js";
-import { niceTicks, svgLineChart } from "../src/report/svg-chart.js";
+import { niceTicks, svgLineChart, thinnedRuns } from "../src/report/svg-chart.js";
 import { runDesign } from "../src/run.js";
 
 describe("doc markers", () => {
@@ -160,6 +160,56 @@ describe("charts in documents", () => {
     expect(paths[1].match(/[ML]/g)).toEqual(["M", "L", "L", "L"]);
     expect(svg).toContain("a &lt;b&gt;");
     expect(svgLineChart({ title: "x", xLabel: "", yLabel: "", series: [] })).toContain("</svg>");
+  });
+
+  it("thins a long series to at most four points a column, keeping each column's extremes, ends and gaps", () => {
+    const col = (x: number): number => Math.floor(x / 10);
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.integer({ min: -50, max: 50 }), { nil: null }), { maxLength: 200 }),
+        (ys) => {
+          const x = ys.map((_, i) => i);
+          const runs = thinnedRuns({ label: "s", x, y: ys }, col);
+          // the runs between gaps, unthinned
+          const full: [number, number][][] = [];
+          let cur: [number, number][] = [];
+          ys.forEach((y, i) => {
+            if (y === null) {
+              if (cur.length) full.push(cur);
+              cur = [];
+            } else cur.push([i, y]);
+          });
+          if (cur.length) full.push(cur);
+          expect(runs.length).toBe(full.length);
+          runs.forEach((run, r) => {
+            const kept = new Set(run.map(([i]) => i));
+            expect(run.map(([i]) => i)).toEqual([...kept].sort((a, b) => a - b));
+            for (const [i, y] of run) expect(ys[i]).toBe(y);
+            const byCol = new Map<number, [number, number][]>();
+            for (const p of full[r]) byCol.set(col(p[0]), [...(byCol.get(col(p[0])) ?? []), p]);
+            for (const pts of byCol.values()) {
+              const keptHere = pts.filter(([i]) => kept.has(i));
+              expect(keptHere.length).toBeLessThanOrEqual(4);
+              expect(kept.has(pts[0][0]) && kept.has(pts[pts.length - 1][0])).toBe(true);
+              const vals = keptHere.map(([, y]) => y);
+              expect(Math.min(...vals)).toBe(Math.min(...pts.map(([, y]) => y)));
+              expect(Math.max(...vals)).toBe(Math.max(...pts.map(([, y]) => y)));
+            }
+          });
+        },
+      ),
+    );
+    // an hour of one-second samples: a few points per pixel, not 3,600
+    const x = Array.from({ length: 3600 }, (_, i) => i);
+    const svg = svgLineChart({
+      title: "t",
+      xLabel: "",
+      yLabel: "",
+      series: [{ label: "s", x, y: x.map((i) => i % 97) }],
+    });
+    const points = svg.match(/<path d="([^"]*)"/)![1].match(/[ML]/g)!.length;
+    expect(points).toBeLessThanOrEqual(4 * 640);
+    expect(points).toBeLessThan(3600);
   });
 
   it("a chart marker becomes an image link and its SVG, from the run's series and clock", () => {

@@ -70,4 +70,11 @@ describe("docs/report.md for a realtime gateway", () => {
     expect([...seen].sort()).toEqual([...sections].sort());
     expect(missing).toEqual([]);
   });
+
+  it("mentions every field of the conversations section", () => {
+    const r = runFile("examples/cases/chat/naive.yaml", ["duration=5s"]);
+    const c = obj(obj(JSON.parse(JSON.stringify(r.components.chat))).conversations);
+    expect(c.ordering).toBe("client-clock");
+    expect(unmentioned(c, "components.<realtime>.conversations")).toEqual([]);
+  });
 });

@@ -25,6 +25,10 @@
 // frame) and come back; connection heartbeats, by which a dead connection is
 // noticed only after their timeout; presence written by heartbeats with a TTL
 // (RT-08, src/mechanisms/presence.ts); typing indicators (RT-09).
+// For any model: conversations (CR-09, src/mechanisms/conversation-order.ts),
+// where an event published for a user is a message it sends to its
+// conversation, fanned out to the other members and ordered on their screens
+// by a server sequence or by the sender's (skewed) clock.
 //
 // Every scheduled message carries the connection's generation, bumped
 // when a connection breaks, so whatever was on its way over a broken
@@ -34,6 +38,7 @@ import type { Rng } from "../kernel/rng.js";
 import { type BackoffConfig, backoffDelay } from "../mechanisms/backoff.js";
 import { type BalancerAlgorithm, type BackendView, createBalancer } from "../mechanisms/balancing.js";
 import { ConnectionRegistry } from "../mechanisms/connection-registry.js";
+import { ConversationOrder, type Ordering } from "../mechanisms/conversation-order.js";
 import { Mailboxes } from "../mechanisms/mailboxes.js";
 import { PresenceStore } from "../mechanisms/presence.js";
 import { LatencyRecorder } from "../metrics/latency.js";
@@ -89,6 +94,16 @@ export interface RealtimeConfig {
   heartbeat: HeartbeatConfig | null;
   presence: PresenceConfig | null;
   typing: TypingConfig | null;
+  conversations: ConversationConfig | null;
+}
+
+/** Events are messages a user sends to its conversation (CR-09). */
+export interface ConversationConfig {
+  /** users per conversation, consecutive ids */
+  members: number;
+  ordering: Ordering;
+  /** each user's clock is off by a fixed amount uniform in [-skewMs, skewMs] */
+  skewMs: number;
 }
 
 /** Sessions that end and come back, per device connection. */
@@ -154,6 +169,19 @@ const AWAY = 6;
 /** A uniform draw in [0, 1) from a hash: population traits fixed before any stream exists, whatever the seed. */
 function hashUniform(name: string, salt: string, i: number): number {
   return fmix32((hashString(`${name}/${salt}`) ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0) / 4294967296;
+}
+
+/**
+ * How far user `u`'s clock is ahead of true time (ms, negative: behind) in
+ * gateway `name`: a trait of the user, uniform in [-skewMs, skewMs].
+ */
+export function clockOffset(name: string, u: number, skewMs: number): number {
+  return (2 * hashUniform(name, "clock", u) - 1) * skewMs;
+}
+
+/** Linked devices of user `u` in gateway `name` with these shares (of users with 1, 2, ... devices). */
+export function userDevices(name: string, u: number, shares: readonly number[]): number {
+  return 1 + pickShare(shares, hashUniform(name, "devices", u));
 }
 
 /** Index of the share `x` falls into, shares taken in turn (the last takes any rounding remainder). */
@@ -243,6 +271,8 @@ export class Realtime extends Component {
   /** when the user's last typing event was sent (the debounce) */
   private readonly lastTyped: Float64Array;
   readonly presence: PresenceStore | null;
+  /** conversations: the sequencer or the senders' clocks, and every screen's order */
+  readonly order: ConversationOrder | null;
 
   // per connection (a user's device; one per user without devices): the
   // "user" of the comments below is a connection when users have devices
@@ -352,12 +382,13 @@ export class Realtime extends Component {
 
   /** the connection whose events `takeUpTo` is delivering (or `append` may drop) */
   private delivering = -1;
-  private readonly onDelivered = (time: number, tag: number): void => {
+  private readonly onDelivered = (time: number, tag: number, key: number): void => {
     const now = this.sim.now;
     this.delivered++;
     this.deliveredTo[this.delivering]++;
     this.latency.record(now - time);
     if (tag !== this.connNo[this.delivering]) this.redelivered++;
+    this.order?.show(this.delivering, key);
   };
   private readonly onDropped = (): void => {
     this.lose(this.delivering, 1);
@@ -373,8 +404,7 @@ export class Realtime extends Component {
     const k = cfg.instances;
     this.first = new Int32Array(users + 1);
     for (let u = 0; u < users; u++)
-      this.first[u + 1] =
-        this.first[u] + (cfg.devices ? 1 + pickShare(cfg.devices, hashUniform(name, "devices", u)) : 1);
+      this.first[u + 1] = this.first[u] + (cfg.devices ? userDevices(name, u, cfg.devices) : 1);
     const n = this.first[users];
     this.conns = n;
     this.owner = new Int32Array(n);
@@ -393,6 +423,16 @@ export class Realtime extends Component {
         this.pres.connsByTier[this.tier[c]]++;
       }
     }
+    const conv = cfg.conversations;
+    this.order = conv
+      ? new ConversationOrder(
+          users,
+          conv.members,
+          conv.ordering,
+          Float64Array.from({ length: users }, (_, u) => clockOffset(name, u, conv.skewMs)),
+          n,
+        )
+      : null;
     this.hbPhase = new Float64Array(cfg.heartbeat ? n : 0);
     this.sess = new Int32Array(n);
     this.zombie = new Uint8Array(n);
@@ -548,6 +588,21 @@ export class Realtime extends Component {
   publish(id: number, fromZone: number): void {
     const u = id % this.cfg.clients;
     this.published++;
+    const O = this.order;
+    if (O) {
+      // a message from u to its conversation: stamped once, a copy to each device of every other member
+      const key = O.stamp(u, this.sim.now);
+      const conv = O.conversationOf(u);
+      for (let v = O.first(conv); v < O.end(conv); v++) {
+        if (v === u) continue;
+        for (let c = this.first[v]; c < this.first[v + 1]; c++) {
+          this.copies++;
+          this.copiesTo[c]++;
+          this.publishTo(c, fromZone, key);
+        }
+      }
+      return;
+    }
     // every event fans out to each of the user's devices: a copy per connection
     for (let c = this.first[u]; c < this.first[u + 1]; c++) {
       this.copies++;
@@ -556,7 +611,7 @@ export class Realtime extends Component {
     }
   }
 
-  private publishTo(c: number, fromZone: number): void {
+  private publishTo(c: number, fromZone: number, key = 0): void {
     const now = this.sim.now;
     const target = this.registry.lookup(c);
     const live = target >= 0 && this.alive[target] === 1;
@@ -565,8 +620,8 @@ export class Realtime extends Component {
     if (live && this.zombie[c] === 1) this.dead.pushedIntoVoid++;
     const reachable = live && this.cur[c] === target;
     const connected = reachable && this.st[c] !== OFFLINE && this.st[c] !== CONNECTING;
-    if (this.cfg.offlineStore) this.append(c, connected);
-    else if (live) this.append(c, connected);
+    if (this.cfg.offlineStore) this.append(c, connected, key);
+    else if (live) this.append(c, connected, key);
     else {
       // nowhere to keep it: fire and forget
       this.lose(c, 1);
@@ -586,9 +641,9 @@ export class Realtime extends Component {
     }
   }
 
-  private append(c: number, connected: boolean): void {
+  private append(c: number, connected: boolean, key: number): void {
     this.delivering = c;
-    this.mail.append(c, this.sim.now, connected ? this.connNo[c] : -1, this.onDropped);
+    this.mail.append(c, this.sim.now, connected ? this.connNo[c] : -1, this.onDropped, key);
   }
 
   // ---------- connecting ----------
@@ -1288,6 +1343,18 @@ export class Realtime extends Component {
       const t = this.typing;
       out.typing = { ...t, inFlight: t.copies - t.delivered - t.dropped };
     }
+    const O = this.order;
+    if (O)
+      out.conversations = {
+        ordering: O.ordering,
+        members: O.members,
+        count: O.conversations,
+        clockSkewMs: cfg.conversations!.skewMs,
+        messages: O.stamped,
+        deliveries: O.delivered,
+        outOfOrder: O.outOfOrder,
+        outOfOrderShare: O.delivered > 0 ? O.outOfOrder / O.delivered : 0,
+      };
     return out;
   }
 }

@@ -50,6 +50,13 @@ export function buildRealtime(name: string, c: RealtimeSpec, d: Design): Realtim
           debounceMs: c.typing.debounce ?? D.typingDebounce,
         }
       : null,
+    conversations: c.conversations
+      ? {
+          members: c.conversations.members ?? D.conversationMembers,
+          ordering: c.conversations.ordering ?? "server-sequence",
+          skewMs: c.conversations.clockSkew ?? 0,
+        }
+      : null,
   });
 }
 

@@ -279,6 +279,8 @@ export const DEFAULTS = {
     typingDuration: 5000,
     typingKeystrokes: 4,
     typingDebounce: 1000,
+    /** users per conversation: one-to-one chats */
+    conversationMembers: 2,
   },
   partitionTimeout: 1000,
   occRetries: 3,

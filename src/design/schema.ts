@@ -19,6 +19,7 @@ import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
 import { LIMIT_KEYS, LIMIT_OUTCOMES, STEP_LIMIT_KEYS } from "../components/limit-set.js";
 import { REALTIME_BALANCERS, REALTIME_MODELS } from "../components/realtime.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
+import { ORDERINGS } from "../mechanisms/conversation-order.js";
 import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
@@ -2231,6 +2232,25 @@ export const RealtimeSchema = z.strictObject({
     })
     .optional()
     .meta({ description: "sse/websocket: transient typing indicators, best effort, never stored (RT-09)" }),
+  conversations: z
+    .strictObject({
+      members: PositiveInt.optional().meta({
+        description: "users per conversation, consecutive ids (default 2: one-to-one chats)",
+      }),
+      ordering: z.enum(ORDERINGS).optional().meta({
+        description:
+          "what orders a conversation's messages on screen: server-sequence (default: a central sequencer numbers them as the server accepts them) or client-clock (the sender's timestamp)",
+      }),
+      clockSkew: Duration.optional().meta({
+        description:
+          "each user's clock is off by a fixed amount drawn uniformly in -clockSkew..+clockSkew (default 0s)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "an event published for a user is a message that user sends to its conversation, delivered to every other member; out-of-order deliveries are counted (CR-09)",
+    }),
   instanceType: InstanceType.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),
   zones: z

@@ -49,7 +49,7 @@ export function realtimeProblems(name: string, c: RealtimeSpec): Problem[] {
   if (c.memoryPerConnection !== undefined && !(c.memoryPerConnection > 0))
     out.push({ path: at("memoryPerConnection"), message: "memoryPerConnection must be greater than zero" });
   out.push(...pushOnlyProblems(name, c), ...devicesProblems(name, c), ...livenessProblems(name, c));
-  out.push(...presenceProblems(name, c));
+  out.push(...presenceProblems(name, c), ...conversationProblems(name, c));
   const r = c.reconnect;
   if (r) {
     const dflt = c.model === "sse" ? DEFAULTS.realtime.sseReconnect : DEFAULTS.realtime.reconnect;
@@ -190,4 +190,29 @@ function sumsToOne(shares: number[], path: (string | number)[], what: string): P
       hint: "scale them so that they add up to 1",
     },
   ];
+}
+
+function conversationProblems(name: string, c: RealtimeSpec): Problem[] {
+  const members = c.conversations?.members;
+  if (members === undefined) return [];
+  const at = ["components", name, "conversations", "members"];
+  if (members < 2)
+    return [
+      {
+        path: at,
+        message: "a conversation of one member has nobody to deliver its messages to",
+        expected: "at least 2",
+        hint: "use 2 for one-to-one chats, more for groups",
+      },
+    ];
+  if (members > c.clients)
+    return [
+      {
+        path: at,
+        message: `conversations of ${members} members, but the gateway has only ${c.clients} clients`,
+        expected: `at most ${c.clients}`,
+        hint: `lower members, or raise clients to a multiple of ${members}`,
+      },
+    ];
+  return [];
 }

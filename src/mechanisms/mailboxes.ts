@@ -2,7 +2,7 @@ import { grown } from "../kernel/typed-arrays.js";
 // Per-user FIFO mailboxes of events waiting to reach their user: a gateway's
 // send buffers, or an offline store. Every event of every user lives in one
 // pool of slots kept in typed arrays (publish time, per-user sequence number,
-// a tag, the next slot), linked per user, so appending and delivering
+// a tag, an ordering key, the next slot), linked per user, so appending and delivering
 // allocate nothing and memory is bounded by users x capacity per user.
 //
 // Deliveries always take a prefix: a message says "everything up to sequence
@@ -16,6 +16,8 @@ export class Mailboxes {
   private time = new Float64Array(64);
   private seqs = new Int32Array(64);
   private tags = new Int32Array(64);
+  /** a caller-defined ordering key per event (a conversation's sequence number, a sender's timestamp) */
+  private keys = new Float64Array(64);
   private next = new Int32Array(64);
   private free = new Int32Array(64);
   private freeTop = 0;
@@ -54,11 +56,17 @@ export class Mailboxes {
   }
 
   /**
-   * Appends an event published at `time` (with a caller-defined `tag`) and
-   * returns its sequence number. When the mailbox is full its oldest event
-   * is dropped first, and `onDrop` (if given) hears of it.
+   * Appends an event published at `time` (with a caller-defined `tag` and
+   * ordering `key`) and returns its sequence number. When the mailbox is full
+   * its oldest event is dropped first, and `onDrop` (if given) hears of it.
    */
-  append(user: number, time: number, tag: number, onDrop?: (time: number, tag: number) => void): number {
+  append(
+    user: number,
+    time: number,
+    tag: number,
+    onDrop?: (time: number, tag: number) => void,
+    key = 0,
+  ): number {
     if (this.counts[user] >= this.capacity) {
       const h = this.head[user];
       onDrop?.(this.time[h], this.tags[h]);
@@ -69,6 +77,7 @@ export class Mailboxes {
     this.time[s] = time;
     this.seqs[s] = seq;
     this.tags[s] = tag;
+    this.keys[s] = key;
     this.next[s] = -1;
     const t = this.tail[user];
     if (t < 0) this.head[user] = s;
@@ -81,13 +90,13 @@ export class Mailboxes {
 
   /**
    * Removes `user`'s waiting events with sequence numbers up to `seq`, oldest
-   * first, calling `visit` with each one's publish time and tag. Returns how
-   * many were removed (none when they were taken already).
+   * first, calling `visit` with each one's publish time, tag and key. Returns
+   * how many were removed (none when they were taken already).
    */
-  takeUpTo(user: number, seq: number, visit: (time: number, tag: number) => void): number {
+  takeUpTo(user: number, seq: number, visit: (time: number, tag: number, key: number) => void): number {
     let n = 0;
     for (let h = this.head[user]; h >= 0 && this.seqs[h] <= seq; h = this.head[user]) {
-      visit(this.time[h], this.tags[h]);
+      visit(this.time[h], this.tags[h], this.keys[h]);
       this.popHead(user);
       n++;
     }
@@ -122,6 +131,7 @@ export class Mailboxes {
     this.time = grown(this.time, n);
     this.seqs = grown(this.seqs, n);
     this.tags = grown(this.tags, n);
+    this.keys = grown(this.keys, n);
     this.next = grown(this.next, n);
     this.free = grown(this.free, n);
   }
