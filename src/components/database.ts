@@ -64,6 +64,11 @@ export interface DatabaseConfig extends StationConfig {
   valueSize: Sampler;
   /** time a replica spends applying one log entry, holding one of its connections */
   applyTime: Sampler;
+  /**
+   * time every read, and every write or replica apply, adds for the size of
+   * the data it works on (a skip list's log N levels, a sort's N log N)
+   */
+  sizeCost: { readMs: number; writeMs: number };
   replication: ReplicationConfig;
   failover: FailoverConfig | null;
   /** nodes per shard: the primary and its replicas (instances = shard capacity x this) */
@@ -465,13 +470,11 @@ export class Database extends Station implements Store {
     if (job.idem > 0 && (op === OP_WRITE || op === OP_COMMIT) && !this.keyPolicies[job.idem]!.atomic)
       job.phase = this.keys.state(job.path, this.keyOf(job), this.sim.now);
     // a read (or a resharding copy's read half) reads; everything else writes a log record
-    const t =
-      op === OP_APPLY
-        ? this.db.applyTime
-        : read || (op === OP_MIGRATE && job.phase === 0)
-          ? this.db.readTime
-          : this.db.writeTime;
-    this.sim.q.schedule(t.sample(this.rng) + this.slowMs, this.done, job.id);
+    const reads = op !== OP_APPLY && (read || (op === OP_MIGRATE && job.phase === 0));
+    const t = op === OP_APPLY ? this.db.applyTime : reads ? this.db.readTime : this.db.writeTime;
+    // a replica applying a write repeats the write's work on data of the same size
+    const size = reads ? this.db.sizeCost.readMs : this.db.sizeCost.writeMs;
+    this.sim.q.schedule(t.sample(this.rng) + size + this.slowMs, this.done, job.id);
   }
 
   /**

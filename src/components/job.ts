@@ -74,6 +74,8 @@ export class Job {
   op = OP_ROUTE;
   route = 0;
   key = 0;
+  /** with keys.pages: which page of its key (its site) the request is for; a URL is key and page */
+  page = 0;
   /** user, session and origin region of the request */
   user = 0;
   ip = 0;
@@ -172,6 +174,7 @@ export class Job {
     this.op = OP_ROUTE;
     this.route = 0;
     this.key = 0;
+    this.page = 0;
     this.user = 0;
     this.ip = 0;
     this.apiKey = 0;
@@ -255,6 +258,7 @@ export class Job {
     this.msg = from.msg;
     this.route = from.route;
     this.key = from.key;
+    this.page = from.page;
     this.user = from.user;
     this.ip = from.ip;
     this.apiKey = from.apiKey;

@@ -19,6 +19,7 @@ export const CAUSES = [
   "unauthorized",
   "not-enough-replicas",
   "unroutable",
+  "sold-out",
 ] as const;
 
 export type Cause = (typeof CAUSES)[number];
@@ -41,6 +42,8 @@ export const UNAUTHORIZED = 14;
 export const NOT_ENOUGH_REPLICAS = 15;
 /** a mandatory publish to an exchange that no binding took (returned to its publisher) */
 export const UNROUTABLE = 16;
+/** a reserve step found no free unit of stock (everything sold or held) */
+export const SOLD_OUT = 17;
 
 export function causeName(code: number): Cause {
   return CAUSES[code];

@@ -19,16 +19,20 @@ import {
   OP_ROUTE,
   OP_WRITE,
 } from "./job.js";
-import type { LimitSet } from "./limit-set.js";
-import { CONFLICT, ERROR, OK, RATE_LIMITED, TIMEOUT } from "./outcomes.js";
+import { type LimitSet, keyOf } from "./limit-set.js";
+import type { SlidingLog } from "../mechanisms/rate-limiters.js";
+import { CONFLICT, ERROR, OK, RATE_LIMITED, SOLD_OUT, TIMEOUT } from "./outcomes.js";
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { DualWriteLedger } from "../mechanisms/dual-write-ledger.js";
+import { SEEN_NEW, type SeenFilter, urlOf } from "../mechanisms/seen-filter.js";
+import { FanOut, fanOutKey } from "../mechanisms/fan-out.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
 import { Station, type StationConfig } from "./station.js";
 import type { Realtime } from "./realtime.js";
 import { type RequestStep, RpcClient } from "./rpc-client.js";
 import { SagaRunner, type SagaStep, sagaReport } from "./saga.js";
+import type { ReserveStep } from "./reserve-step.js";
 import type { Store } from "./store.js";
 
 /** A topic or a queue: a publish call carries a message id it hands out. */
@@ -46,11 +50,59 @@ export interface LimitStepStats {
   onLimit: "skip" | "fail";
   admitted: number;
   limited: number;
+  /**
+   * window algorithms: the most requests one key brought to the step within
+   * one window, refused ones included (what the callers sent, e.g. a
+   * crawler's requests to one site); null for the bucket algorithms
+   */
+  peakPerWindow: { windowMs: number; key: number; units: number; atMs: number } | null;
+}
+
+/** A read or write step over many keys at once, and what it did (for the report). */
+export interface FanOutSpec {
+  /** keys per request, drawn per request and rounded */
+  count: Sampler;
+  /** the key space [0, keys) */
+  keys: number;
+  /** most calls in flight per request */
+  concurrency: number;
+  /** requests whose key is below hotKeys fan out to hotCount keys */
+  hotKeys: number;
+  hotCount: number;
+  stats: FanOutStats;
+}
+
+export interface FanOutStats {
+  /** the route whose steps hold it ("*": every route without its own, or a consumer's messages) */
+  route: string;
+  /** its position in the route's steps (from 0) */
+  step: number;
+  op: "read" | "write";
+  store: string;
+  /** requests that ran the step, calls they sent, the most keys one request fanned out to */
+  requests: number;
+  calls: number;
+  maxKeys: number;
+  /** of those, the requests of hot keys and the calls they sent */
+  hotRequests: number;
+  hotCalls: number;
 }
 
 export type Step =
   | { type: "compute"; time: Sampler }
+  | {
+      /**
+       * a URL-seen test: the request's URL (key and page) against a Bloom
+       * filter of the URLs admitted, shared by all instances and kept through
+       * restarts; a URL it holds ends the request here, ok, the rest skipped
+       */
+      type: "seen";
+      filter: SeenFilter;
+      name: string;
+      route: string;
+    }
   | SagaStep
+  | ReserveStep
   | RequestStep
   | {
       /**
@@ -66,6 +118,8 @@ export type Step =
       set: LimitSet;
       fail: boolean;
       stats: LimitStepStats;
+      /** window algorithms: counts every request per key over the window, for peakPerWindow */
+      meter: SlidingLog | null;
     }
   | { type: "call"; target: Component; route: number }
   | {
@@ -87,6 +141,8 @@ export type Step =
       versionCheck?: { retries: number; intervalMs: number; primary: number };
       /** ask the instance's in-process cache first (the service's localCache) */
       l1?: boolean;
+      /** read many keys instead of the request's (a feed read of its followees' posts) */
+      fanout?: FanOutSpec;
     }
   | {
       /** an atomic write of `keys` keys (the request's and keys - 1 others) by two-phase commit */
@@ -130,6 +186,8 @@ export type Step =
       idem?: number;
       /** the event ledger its commit is told to (Sim.ledgers): an outbox relay's, a dual write's, a change feed's */
       ledger?: number;
+      /** write many keys instead of the request's (a post to its followers' timelines) */
+      fanout?: FanOutSpec;
     }
   | {
       /** shared sessions: read the user's session from the session store (a cache or a database) */
@@ -156,6 +214,12 @@ export type Step =
     };
 
 type ReadStep = Extract<Step, { type: "read" }>;
+type FannedStep = Extract<Step, { type: "read" | "write" }> & { fanout: FanOutSpec };
+
+/** Whether a step fans out over many keys. */
+function fanned(step: Step): step is FannedStep {
+  return (step.type === "read" || step.type === "write") && step.fanout !== undefined;
+}
 
 export interface ServiceConfig extends StationConfig {
   /** an in-process cache per instance (read steps opt in with l1) */
@@ -185,6 +249,17 @@ const UPDATE_WRITE = 5;
 const TXN_PREPARE = 6;
 const TXN_COMMIT = 7;
 
+/** Counts a request a limit step sees, and keeps the most one key brought within a window. */
+function offered(meter: SlidingLog, stats: LimitStepStats, key: number, now: number): void {
+  meter.take(key, now, 1);
+  const peak = stats.peakPerWindow!;
+  if (meter.unitsInWindow > peak.units) {
+    peak.units = meter.unitsInWindow;
+    peak.key = key;
+    peak.atMs = now;
+  }
+}
+
 export class Service extends Station {
   readonly kind: string = "service";
   private computeDone = -1;
@@ -193,6 +268,14 @@ export class Service extends Station {
   private fallback: Step[] | null = null;
   /** every limit step of every route, in the order written */
   private limitSteps: LimitStepStats[] = [];
+  /** every reserve step of every route (CR-08): settled when their requests end */
+  private reserveSteps: ReserveStep[] = [];
+  /** every seen step of every route, in the order written */
+  private seenSteps: Extract<Step, { type: "seen" }>[] = [];
+  /** every fan-out step of every route, in the order written */
+  private fanOutSteps: FanOutStats[] = [];
+  /** the fan-outs in progress, by request job id (bounded by the requests in flight) */
+  private readonly fanOuts = new Map<number, FanOut>();
   /** per route, the call-path site of each step (a transaction's participants take one each) */
   private readonly sites: (Int32Array | undefined)[] = [];
   private fallbackSites: Int32Array | null = null;
@@ -270,6 +353,21 @@ export class Service extends Station {
     this.limitSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
       p.flatMap((s) => (s.type === "limit" ? [s.stats] : [])),
     );
+    this.reserveSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.filter((s): s is ReserveStep => s.type === "reserve"),
+    );
+    this.seenSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.flatMap((s) => (s.type === "seen" ? [s] : [])),
+    );
+    this.fanOutSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.flatMap((s) => (fanned(s) ? [s.fanout.stats] : [])),
+    );
+  }
+
+  /** A request ends: its reservations are bought (success) or left to expire (failure) first. */
+  protected override finish(job: Job, outcome: number): void {
+    for (const r of this.reserveSteps) r.settle(job, outcome, this.sim.now);
+    super.finish(job, outcome);
   }
 
   override attach(sim: Sim, index: number): void {
@@ -350,7 +448,14 @@ export class Service extends Station {
           job.step++;
           continue;
         }
+        case "seen": {
+          // seen before, or so the filter says: skipped, a handled outcome
+          if (step.filter.check(urlOf(job.key, job.page)) !== SEEN_NEW) return this.finish(job, OK);
+          job.step++;
+          continue;
+        }
         case "limit": {
+          if (step.meter) offered(step.meter, step.stats, keyOf(step.set.defs[0].key, job), sim.now);
           if (step.set.check(job, sim.now) !== 0) {
             step.stats.limited++;
             if (!step.fail) return this.finish(job, OK); // suppressed: handled, the rest skipped
@@ -375,6 +480,7 @@ export class Service extends Station {
           return;
         }
         case "read": {
+          if (step.fanout) return this.fanOutMany(job, step as FannedStep);
           if (!step.scatter && job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
             return this.lookUp(job, step.store);
           if (step.scatter || salted(step, job.key)) return this.fanOut(job, step);
@@ -436,6 +542,10 @@ export class Service extends Station {
         }
         case "saga":
           return this.sagas.begin(job, step);
+        case "reserve":
+          if (!step.take(job, sim.now)) return this.finish(job, SOLD_OUT);
+          job.step++;
+          continue;
         case "request":
           return this.rpc.begin(job, step);
         case "transaction":
@@ -447,6 +557,7 @@ export class Service extends Station {
           job.aux = step.retries;
           return this.updateRead(job, step);
         case "write": {
+          if (step.fanout) return this.fanOutMany(job, step as FannedStep);
           if (job.phase !== LOOKED_UP && this.mustLookUp(step.store, job))
             return this.lookUp(job, step.store);
           const c = sim.child(job, this, job.instance);
@@ -492,14 +603,19 @@ export class Service extends Station {
       if (step.type === "saga") this.sagas.interrupted(job);
       if (step.type === "request") this.rpc.interrupted(job, step);
       sim.release(c);
+      if (fanned(step)) return this.fannedIn(job, c.outcome, step, true);
       // a request waiting on several calls at once is released with the last of them
-      const fanned =
+      const gathering =
         step.type === "transaction" || (step.type === "read" && (step.scatter || salted(step, job.key)));
-      if (fanned && --job.aux > 0) return;
+      if (gathering && --job.aux > 0) return;
       return sim.release(job);
     }
     const outcome = c.outcome;
     if (job.phase === LOOKING_UP) return this.lookedUp(job, c);
+    if (fanned(step)) {
+      sim.release(c);
+      return this.fannedIn(job, outcome, step, false);
+    }
     if (step.type === "update") return this.updated(job, c, step);
     if (step.type === "transaction") return this.transacted(job, c, step);
     if (step.type === "saga") return this.sagas.answered(job, c);
@@ -764,6 +880,61 @@ export class Service extends Station {
     }
   }
 
+  /**
+   * Starts a fan-out step: `count` keys (the hot count for a hot key), each
+   * a read or a write of its own, at most `concurrency` in flight. The step
+   * ends when the last answers; its first failure fails the request.
+   * Fanned-out reads are not judged by the consistency checker (no single
+   * version describes them); fanned-out writes are plain writes of their
+   * keys.
+   */
+  private fanOutMany(job: Job, step: FannedStep): void {
+    const spec = step.fanout;
+    const hot = job.key < spec.hotKeys;
+    if (hot) spec.stats.hotRequests++;
+    const n = hot ? spec.hotCount : Math.min(spec.keys, Math.max(0, Math.round(spec.count.sample(this.rng))));
+    spec.stats.requests++;
+    if (n > spec.stats.maxKeys) spec.stats.maxKeys = n;
+    if (n === 0) {
+      job.step++;
+      return this.advance(job);
+    }
+    const f = new FanOut(n, spec.concurrency);
+    this.fanOuts.set(job.id, f);
+    this.sendFanned(job, step, f);
+  }
+
+  private sendFanned(job: Job, step: FannedStep, f: FanOut): void {
+    const sim = this.sim;
+    for (let i = f.next(); i >= 0; i = f.next()) {
+      step.fanout.stats.calls++;
+      if (job.key < step.fanout.hotKeys) step.fanout.stats.hotCalls++;
+      const c = sim.child(job, this, job.instance);
+      c.key = fanOutKey(job.key, i, step.fanout.keys);
+      c.policy = step.policy;
+      c.op = step.type === "write" ? OP_WRITE : OP_READ;
+      // a timeline insert is idempotent (ZADD): not a logical write the duplicate ledger pairs with its retries
+      c.path = 0;
+      c.idem = 0;
+      c.ledger = 0;
+      c.shard = -1;
+      sim.send(c, step.store, -1);
+    }
+  }
+
+  /** One call of a fan-out answered: send the next, or end the step once the last is in. */
+  private fannedIn(job: Job, outcome: number, step: FannedStep, cancelled: boolean): void {
+    const f = this.fanOuts.get(job.id)!;
+    if (cancelled) f.stopped = true;
+    if (!f.answered(outcome)) return this.sendFanned(job, step, f);
+    this.fanOuts.delete(job.id);
+    if (cancelled) return this.sim.release(job);
+    if (f.failure !== 0) return this.finish(job, f.failure);
+    job.phase = 0;
+    job.step++;
+    this.advance(job);
+  }
+
   private gathered(job: Job, c: Job): void {
     if (c.outcome !== OK && job.phase === OK) job.phase = c.outcome;
     this.sim.release(c);
@@ -871,10 +1042,27 @@ export class Service extends Station {
       base.dualWrite = Object.fromEntries(this.dualWrites.map((d) => [d.route, d.ledger.counts()]));
     const sagas = this.sagaReports();
     if (sagas) base.sagas = sagas;
+    if (this.reserveSteps.length > 0) base.reservations = this.reserveSteps.map((r) => r.report(now));
+    if (this.fanOutSteps.length > 0) base.fanouts = this.fanOutSteps.map((f) => ({ ...f }));
     if (this.limitSteps.length > 0) {
       base.limited = this.limitSteps.reduce((n, l) => n + l.limited, 0);
-      base.limits = this.limitSteps.map((l) => ({ ...l }));
+      base.limits = this.limitSteps.map((l) => ({
+        ...l,
+        peakPerWindow: l.peakPerWindow && { ...l.peakPerWindow },
+      }));
     }
+    if (this.seenSteps.length > 0)
+      base.seen = this.seenSteps.map((s) => ({
+        name: s.name,
+        route: s.route,
+        bits: s.filter.filter.bits,
+        hashes: s.filter.filter.hashes,
+        ...s.filter.counts,
+        skipped: s.filter.counts.duplicates + s.filter.counts.falsePositives,
+        fillRatio: s.filter.filter.fillRatio,
+        falsePositiveRate: s.filter.expectedFalsePositiveRate,
+        expectedFalsePositives: s.filter.expectedFalsePositives,
+      }));
     if (!this.l1) return base;
     const l1 = this.l1;
     return {

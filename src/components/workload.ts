@@ -22,6 +22,8 @@ export interface WorkloadRoute {
   missing?: number;
   /** priority class (0 = critical), for load shedding */
   priority?: number;
+  /** each key is a site with this many pages: a request also draws one (absent: no page) */
+  pages?: number;
 }
 
 export type Arrivals =
@@ -186,6 +188,8 @@ export class Workload extends Component {
     job.key = r.perUser ? user : cfg.needsKeys ? r.keys.sample(this.keyRng) : 0;
     // a draw only for routes that ask for missing keys, so other designs keep their keys
     if (r.missing && cfg.needsKeys && this.keyRng.next() < r.missing) job.key += MISSING_KEYS;
+    // a draw only for routes whose keys have pages, so other designs keep their keys
+    job.page = r.pages ? this.keyRng.int(r.pages) : 0;
     const first = cfg.firstUser ?? 0;
     job.user = first + user;
     job.ip = first + (fmix32(user ^ 0x5bd1e995) % cfg.ips);

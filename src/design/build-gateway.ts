@@ -8,7 +8,7 @@ import { QUEUE_FULL } from "../components/outcomes.js";
 import type { Component, Sim } from "../components/runtime.js";
 import type { Step } from "../components/service.js";
 import { sampler } from "../kernel/distributions.js";
-import { isBucket, type LimiterSpec } from "../mechanisms/rate-limiters.js";
+import { isBucket, type LimiterSpec, SlidingLog } from "../mechanisms/rate-limiters.js";
 import { DEFAULTS } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 
@@ -179,6 +179,8 @@ export function buildLimitStep(
   others: readonly Step[],
 ): Extract<Step, { type: "limit" }> {
   const l = s.limit;
+  // the window algorithms have a window to measure what each key sends over
+  const windowMs = isBucket(l.algorithm) ? null : (l.window ?? null);
   const def: LimitDef = {
     key: l.key,
     keySpace: keySpace(d, l.key, sim),
@@ -192,6 +194,7 @@ export function buildLimitStep(
     type: "limit",
     set: new LimitSet([def]),
     fail: (s.onLimit ?? "skip") === "fail",
+    meter: windowMs === null ? null : new SlidingLog(Number.POSITIVE_INFINITY, windowMs, def.keySpace),
     stats: {
       name: l.name ?? (n === 0 ? base : `${base} #${n + 1}`),
       route,
@@ -200,6 +203,7 @@ export function buildLimitStep(
       onLimit: s.onLimit ?? "skip",
       admitted: 0,
       limited: 0,
+      peakPerWindow: windowMs === null ? null : { windowMs, key: -1, units: 0, atMs: 0 },
     },
   };
 }

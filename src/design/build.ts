@@ -2,6 +2,8 @@
 // declaration order, compiled route plans, load balancer pools, workloads and
 // faults. Defaults live in defaults.ts.
 
+import { sizeCostMs } from "../mechanisms/size-cost.js";
+import { ReserveStep } from "../components/reserve-step.js";
 import { Cache } from "../components/cache.js";
 import type { CacheStrategy } from "../components/cache-writes.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
@@ -14,7 +16,7 @@ import { Dns } from "../components/dns.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
 import { type Component, Sim } from "../components/runtime.js";
-import { Service, type Step } from "../components/service.js";
+import { type FanOutSpec, Service, type Step } from "../components/service.js";
 import { ShardMap } from "../components/shard-map.js";
 import { Simulation } from "../components/simulation.js";
 import type { Store } from "../components/store.js";
@@ -61,10 +63,11 @@ import {
 } from "./build-messaging.js";
 import { buildRelays, outboxLedger, wireEvents } from "./build-events.js";
 import { sagaStep } from "./build-saga.js";
+import { SeenFilter } from "../mechanisms/seen-filter.js";
 import { stepCalls } from "./validate-saga.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
-import type { ComponentSpec, Design } from "./schema.js";
+import type { ComponentSpec, Design, FanOutDesign } from "./schema.js";
 import {
   DEFAULT_REGION,
   DEFAULT_ZONE,
@@ -252,9 +255,29 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       let fallback: Step[] | null = null;
       const limitSteps: Step[] = [];
       for (const [route, steps] of Object.entries(routesOf(c))) {
-        const plan: Step[] = steps.map((s): Step => {
+        const plan: Step[] = steps.map((s, i): Step => {
           if ("compute" in s) return { type: "compute", time: sampler(s.compute) };
           if ("saga" in s) return sagaStep(s, byName, sim, lateSagas);
+          if ("reserve" in s)
+            return new ReserveStep(
+              route,
+              s.reserve.mode ?? "hold",
+              s.reserve.stock,
+              s.reserve.hold ?? DEFAULTS.reserveHold,
+              s.reserve.units ?? 1,
+            );
+          if ("seen" in s)
+            return {
+              type: "seen",
+              // the filter's hash seed comes from the run's seed: another seed, other false positives
+              filter: new SeenFilter(
+                s.seen.bits,
+                s.seen.hashes,
+                sim.stream(`${name}/seen/${route}`).int(2 ** 31),
+              ),
+              name: s.seen.name ?? route,
+              route,
+            };
           if ("limit" in s) {
             const step = buildLimitStep(s, route, d, sim, limitSteps);
             limitSteps.push(step);
@@ -296,6 +319,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               saltKeys: s.saltKeys,
               scatter: s.scatter,
               l1: s.l1,
+              fanout: fanOutSpec(s.fanout, route, i, "read", s.read),
               versionCheck:
                 s.readYourWrites === "version-check"
                   ? {
@@ -345,6 +369,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
             saltKeys: s.saltKeys,
             idem: keyPolicy(store, s.idempotency),
             ledger: s.outbox !== undefined ? outboxLedger(s.write, s.outbox, byName) : undefined,
+            fanout: fanOutSpec(s.fanout, route, i, "write", s.write),
           };
         });
         const session = c.kind === "service" ? sessionStep(c, byName) : null;
@@ -502,7 +527,8 @@ export function buildSimulation(d: Design, seed: number): Simulation {
       c.kind === "multi-leader" ||
       (hashing(c) && hashOn(c) === "key") ||
       notifies(c, "key") ||
-      limitsBy(c, (k) => k === "key"),
+      limitsBy(c, (k) => k === "key") ||
+      (c.kind === "service" && Object.values(c.routes).some((steps) => steps.some((st) => "seen" in st))),
   );
   // the consistency checker judges reads per user (session), so every store needs them
   const readsUsers = specs.some(
@@ -537,6 +563,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
           keys: keySampler(keySpec(r.keys?.count ?? DEFAULTS.keys, r.keys?.popularity ?? "uniform")),
           perUser: r.keys?.perUser ?? false,
           missing: r.keys?.missing ?? 0,
+          pages: r.keys?.pages,
           priority: priorityIndex(r.priority),
         })),
         arrivals: arrivals(c, d.duration),
@@ -689,6 +716,16 @@ function partitioner(c: Extract<ComponentSpec, { kind: "database" }>, d: Design)
   };
 }
 
+/** The time a database's reads and writes add for the size of their data (fixed: N does not change in a run). */
+function sizeCostOf(spec: Extract<ComponentSpec, { kind: "database" }>["sizeCost"], d: Design) {
+  if (!spec) return { readMs: 0, writeMs: 0 };
+  const n = spec.entries ?? keySpaceOf(d);
+  return {
+    readMs: sizeCostMs(spec.read ?? "constant", n, spec.unit),
+    writeMs: sizeCostMs(spec.write ?? "constant", n, spec.unit),
+  };
+}
+
 function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>, d: Design): Database {
   const D = DEFAULTS.database;
   const replicas = c.replicas ?? D.replicas;
@@ -704,6 +741,7 @@ function database(name: string, c: Extract<ComponentSpec, { kind: "database" }>,
     reshard: c.reshard ? { atMs: c.reshard.at, shards: c.reshard.shards } : null,
     canary: canaryConfig(c.replication?.canary),
     applyTime: sampler(c.replication?.applyTime ?? D.applyTime),
+    sizeCost: sizeCostOf(c.sizeCost, d),
     isolation: c.isolation ?? D.isolation,
     replication: {
       mode,
@@ -911,4 +949,23 @@ function faults(d: Design, byName: Map<string, Component>, net: Network): FaultC
       action: { type: "link", from: byName.get(f.link.from)!, to: byName.get(f.link.to)!, ms: f.add },
     };
   });
+}
+
+/** A read or write step's fan-out over many keys, with its report counters (undefined: the step has none). */
+function fanOutSpec(
+  f: FanOutDesign | undefined,
+  route: string,
+  step: number,
+  op: "read" | "write",
+  store: string,
+): FanOutSpec | undefined {
+  if (!f) return undefined;
+  return {
+    count: sampler(f.count),
+    keys: f.keys,
+    concurrency: f.concurrency ?? Number.MAX_SAFE_INTEGER,
+    hotKeys: f.hot?.keys ?? 0,
+    hotCount: f.hot?.count ?? 0,
+    stats: { route, step, op, store, requests: 0, calls: 0, maxKeys: 0, hotRequests: 0, hotCalls: 0 },
+  };
 }

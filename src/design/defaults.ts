@@ -6,6 +6,8 @@ const ms = (v: number): DistSpec => ({ type: "constant", value: v });
 const logn = (median: number, p99: number): DistSpec => ({ type: "lognormal", median, p99 });
 
 export const DEFAULTS = {
+  /** how long a reserve step holds a checkout's units for its payment (CR-08: 10 minutes) */
+  reserveHold: 600_000,
   latency: {
     sameZone: logn(0.1, 0.5),
     crossZone: logn(0.6, 2),

@@ -18,12 +18,14 @@ import { DNS_POLICIES } from "../components/dns.js";
 import { STORE_FAILURE_POLICIES } from "../components/gateway.js";
 import { LIMIT_KEYS, LIMIT_OUTCOMES, STEP_LIMIT_KEYS } from "../components/limit-set.js";
 import { REALTIME_BALANCERS, REALTIME_MODELS } from "../components/realtime.js";
+import { RESERVE_MODES, type ReserveMode } from "../components/reserve-step.js";
 import { BALANCER_ALGORITHMS, type BalancerAlgorithm } from "../mechanisms/balancing.js";
 import { ORDERINGS } from "../mechanisms/conversation-order.js";
 import { JITTERS } from "../mechanisms/backoff.js";
 import { CAUSES, type Cause } from "../components/outcomes.js";
 import { EVICTION_POLICIES, type EvictionPolicyName } from "../mechanisms/eviction.js";
 import { RATE_ALGORITHMS } from "../mechanisms/rate-limiters.js";
+import { GROWTHS } from "../mechanisms/size-cost.js";
 import { QUEUE_PROFILES, TOPIC_PROFILES } from "./broker-profiles.js";
 import { UnitError } from "./errors.js";
 import {
@@ -101,6 +103,41 @@ function dist(u: "duration" | "size" | "count", what: string) {
 }
 export const DurationDist = dist("duration", "a time");
 export const SizeDist = dist("size", "a size");
+export const CountDist = dist("count", "a count");
+
+/** A read or write step over many keys at once: a post to its followers' timelines, a feed read of its followees' posts. */
+const FanOutSchema = z
+  .strictObject({
+    count: CountDist.meta({
+      description:
+        "keys the step reads or writes per request, drawn per request and rounded (a post's followers, a reader's followees)",
+    }),
+    keys: PositiveInt.meta({
+      description:
+        "the key space [0, keys) the fanned-out keys lie in (the users whose timelines are written, the authors whose posts are read); a request's keys are distinct and fixed by its own key",
+    }),
+    concurrency: PositiveInt.optional().meta({
+      description:
+        "most calls in flight at once per request, each answer sending the next (default: all at once)",
+    }),
+    hot: z
+      .strictObject({
+        keys: PositiveInt.meta({
+          description: "requests whose key is below this (keys are numbered from 0) use `count` below",
+        }),
+        count: PositiveInt.meta({
+          description:
+            "keys each such request fans out to, instead of the step's count (a celebrity's followers)",
+        }),
+      })
+      .optional()
+      .meta({ description: "a few keys that fan out much further than the rest (celebrities)" }),
+  })
+  .meta({
+    description:
+      "fan out: read or write `count` keys drawn from [0, keys) instead of the request's key, and wait for every one",
+  });
+export type FanOutDesign = z.output<typeof FanOutSchema>;
 /** AMQP message headers, or the values a headers binding asks for */
 const HeaderValues = z.record(z.string().min(1), z.string());
 
@@ -277,6 +314,10 @@ const KeysSchema = z
     missing: Percent.optional().meta({
       description:
         "share of requests for keys that exist nowhere (cache penetration): reads of them find nothing until something writes them (default 0%)",
+    }),
+    pages: PositiveInt.optional().meta({
+      description:
+        "each key is a site (a domain) with this many pages (at most 2^20): a request is also for one of its key's pages, drawn uniformly, and a seen step tells URLs (key and page) apart (default: one page, the key itself)",
     }),
   })
   .meta({ description: "which keys requests touch" });
@@ -521,6 +562,8 @@ const Level = z
   });
 
 const ISOLATION_LEVELS = ["read-uncommitted", "read-committed", "repeatable-read", "serializable"] as const;
+const Growth = z.enum(GROWTHS);
+
 const Isolation = z.enum(ISOLATION_LEVELS).meta({
   description:
     "read-uncommitted (reads may see writes not yet committed), read-committed, repeatable-read (snapshot: a read-modify-write whose key changed since its read fails, first committer wins) or serializable (reads take shared row locks until the transaction ends)",
@@ -669,6 +712,7 @@ const StepSchema = z.union([
     scatter: z.boolean().optional().meta({
       description: "ask every shard and wait for all, as a query by a secondary index must",
     }),
+    fanout: FanOutSchema.optional(),
     isolation: Isolation.optional().meta({
       description:
         "database only: the isolation level of this read (default: the database's); read-uncommitted may see a write in progress, serializable waits for a row's writers and holds writers off while it reads",
@@ -724,6 +768,7 @@ const StepSchema = z.union([
     saltKeys: PositiveInt.optional().meta({
       description: "salt only the saltKeys most popular keys (default all)",
     }),
+    fanout: FanOutSchema.optional(),
     idempotency: IdempotencySchema.optional(),
     outbox: Name.optional().meta({
       description:
@@ -830,7 +875,56 @@ const SagaStepSchema = z.strictObject({
     }),
 });
 
-const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema]);
+/** Reservation of stock at checkout (CR-08; a service route's step only, like a saga). */
+const ReserveStepSchema = z.strictObject({
+  reserve: z
+    .strictObject({
+      stock: Count.refine((v) => Number.isInteger(v) && v >= 0, "must be a whole number >= 0").meta({
+        description: "units of the item in stock at the start, shared by the service's instances",
+      }),
+      units: PositiveInt.optional().meta({ description: "units one request takes (default 1)" }),
+      hold: PositiveDuration.optional().meta({
+        description: "hold mode: how long a checkout's units are held for its payment (default 10m)",
+      }),
+      mode: z
+        .enum(RESERVE_MODES as [ReserveMode, ...ReserveMode[]])
+        .optional()
+        .meta({
+          description:
+            "hold (default): hold the units, sell them when the request succeeds, let the hold expire when it fails; check-then-decrement: only check that units remain, and record the sale when the request succeeds (overlapping checkouts oversell)",
+        }),
+    })
+    .meta({
+      description:
+        "take units of one item's stock at checkout; the rest of the route (the payment) decides: a request that succeeds buys them; a checkout that finds none free fails sold-out",
+    }),
+});
+
+/**
+ * A crawler's URL-seen test (a service route's step only): a Bloom filter of
+ * the URLs (key and page) admitted so far, shared by the service's instances.
+ */
+const SeenStepSchema = z.strictObject({
+  seen: z
+    .strictObject({
+      bits: PositiveInt.meta({
+        description: "m: bits in the Bloom filter (at most 2^32); ~9.6 per URL for a 1% false-positive rate",
+      }),
+      hashes: PositiveInt.meta({
+        description: "k: probe positions per URL, 1 to 64; (m/n) ln 2 is best for n URLs",
+      }),
+      name: z
+        .string()
+        .optional()
+        .meta({ description: "the filter's name in the report (default: the route)" }),
+    })
+    .meta({
+      description:
+        "skip URLs already seen: the request's URL (its key, and its page with keys.pages) is checked against a Bloom filter of the URLs admitted so far; one the filter holds ends the request here, answered ok, its remaining steps skipped (a false positive skips a URL never seen); any other is added and goes on",
+    }),
+});
+
+const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema, ReserveStepSchema, SeenStepSchema]);
 
 // ---------- capacity changes (autoscaling, resize, deployments) ----------
 
@@ -1972,6 +2066,28 @@ export const DatabaseSchema = z.strictObject({
   readTime: DurationDist.optional().meta({ description: "default lognormal(median=2ms, p99=10ms)" }),
   writeTime: DurationDist.optional().meta({ description: "default lognormal(median=4ms, p99=20ms)" }),
   valueSize: SizeDist.optional().meta({ description: "size of a stored value (default 1KiB)" }),
+  sizeCost: z
+    .strictObject({
+      unit: PositiveDuration.meta({
+        description: "time of one step (a comparison, a level walked) of an operation",
+      }),
+      entries: PositiveCount.optional().meta({
+        description:
+          "N: entries in the structure every operation works on, e.g. the players on a leaderboard (default the largest key count of the workloads)",
+      }),
+      read: Growth.optional().meta({
+        description:
+          "how a read's steps grow with N: constant (1), log (log2 N, a tree or skip list), linear (N, a scan) or n-log-n (N log2 N, a sort) (default constant)",
+      }),
+      write: Growth.optional().meta({
+        description: "how a write's (and a replica's apply of it) steps grow with N (default constant)",
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "cost by data size: every operation takes unit x steps(N) on top of readTime, writeTime or applyTime",
+    }),
   instanceType: InstanceType.optional(),
   storage: Storage.optional(),
   zone: Name.optional().meta({ description: "zone it runs in (default: the first zone)" }),

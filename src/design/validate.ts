@@ -5,6 +5,7 @@ import type { Isolation } from "../components/database.js";
 import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
+import { seenProblems } from "./validate-seen.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { costProblems } from "./validate-cost.js";
@@ -23,6 +24,7 @@ import { realtimeProblems } from "./validate-realtime.js";
 import { outboxProblems, relayProblems } from "./validate-events.js";
 import { sagaProblems, stepCalls } from "./validate-saga.js";
 import { idempotencyProblems } from "./validate-idempotency.js";
+import { fanOutProblems } from "./validate-fanout.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseSlo, SLO_METRICS, type SloSyntaxError } from "./slo.js";
 import { didYouMean } from "./suggest.js";
@@ -346,6 +348,7 @@ export function validateDesign(d: Design): Problem[] {
             if ("limit" in s) out.push(...limitStepProblems(s, p, c.kind, d));
             if ("write" in s || "update" in s || "transaction" in s)
               out.push(...idempotencyProblems(s, p, d));
+            if ("read" in s || "write" in s) out.push(...fanOutProblems(s, p));
             if ("update" in s) {
               const upd = ref([...p, "update"], s.update, ["database"], "update");
               if (roundRobin(upd))
@@ -566,6 +569,7 @@ export function validateDesign(d: Design): Problem[] {
     });
 
   out.push(...cacheProblems(d));
+  out.push(...seenProblems(d));
   out.push(...cycles(d));
   if (out.length === 0) out.push(...routeCoverage(d));
 

@@ -360,6 +360,15 @@ interface LimitStepReport {
   onLimit: "skip" | "fail";
   admitted: number;
   limited: number;
+  peakPerWindow: { windowMs: number; units: number } | null;
+}
+
+interface SeenStepReport {
+  name: string;
+  checked: number;
+  duplicates: number;
+  falsePositives: number;
+  expectedFalsePositives: number;
 }
 
 /** One line per limit step of a service or consumer: what it let on, and what it stopped (suppressed or failed). */
@@ -369,9 +378,20 @@ function limitStepLines(rep: Report): string[] {
   for (const [name, c] of Object.entries(rep.components)) {
     const limits = (c as { limits?: unknown }).limits;
     if ((c.kind !== "service" && c.kind !== "consumer") || !Array.isArray(limits)) continue;
-    for (const l of limits as LimitStepReport[])
+    for (const l of limits as LimitStepReport[]) {
+      const p = l.peakPerWindow;
+      const peak = p && p.units > 0 ? `; one key sent at most ${n(p.units)} in ${p.windowMs / 1000}s` : "";
       out.push(
-        `${name} limit ${l.name}: ${n(l.admitted)} admitted, ${n(l.limited)} ${l.onLimit === "skip" ? "suppressed" : "rate-limited"}`,
+        `${name} limit ${l.name}: ${n(l.admitted)} admitted, ${n(l.limited)} ${l.onLimit === "skip" ? "suppressed" : "rate-limited"}${peak}`,
+      );
+    }
+  }
+  for (const [name, c] of Object.entries(rep.components)) {
+    const seen = (c as { seen?: unknown }).seen;
+    if (c.kind !== "service" || !Array.isArray(seen)) continue;
+    for (const s of seen as SeenStepReport[])
+      out.push(
+        `${name} seen ${s.name}: ${n(s.checked)} checked, ${n(s.duplicates)} duplicates skipped, ${n(s.falsePositives)} false positives (${s.expectedFalsePositives.toFixed(1)} expected)`,
       );
   }
   return out;
