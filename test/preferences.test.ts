@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Preferences } from "../src/mechanisms/preferences.js";
 import type { Report } from "../src/report/json.js";
+import { renderText } from "../src/report/text.js";
 import { rejection, runText } from "./support/run.js";
 
 const near = (x: number, want: number, tol: number) =>
@@ -208,6 +209,12 @@ describe("the preferences step in a consumer", () => {
       share * u.checked,
       5 * Math.sqrt(u.checked * share + 5000 * share * (u.checked / 5000) ** 2),
     );
+  });
+
+  it("the terminal summary says what the step did", () => {
+    const text = renderText(r);
+    expect(text).toContain(`workers preferences social: ${p.checked.toLocaleString("en-US")} checked`);
+    expect(text).toContain(`${p.suppressed.toLocaleString("en-US")} suppressed (opted out)`);
   });
 
   it("the same seed gives the same counts", () => {

@@ -370,6 +370,16 @@ interface LimitStepReport {
   peakPerWindow: { windowMs: number; units: number } | null;
 }
 
+interface PreferencesStepReport {
+  category: string;
+  checked: number;
+  suppressed: number;
+  deferred: number;
+  released: number;
+  held: number;
+  bypassed: number;
+}
+
 interface SeenStepReport {
   name: string;
   checked: number;
@@ -399,6 +409,14 @@ function limitStepLines(rep: Report): string[] {
     for (const s of seen as SeenStepReport[])
       out.push(
         `${name} seen ${s.name}: ${n(s.checked)} checked, ${n(s.duplicates)} duplicates skipped, ${n(s.falsePositives)} false positives (${s.expectedFalsePositives.toFixed(1)} expected)`,
+      );
+  }
+  for (const [name, c] of Object.entries(rep.components)) {
+    const prefs = (c as { preferences?: unknown }).preferences;
+    if ((c.kind !== "service" && c.kind !== "consumer") || !Array.isArray(prefs)) continue;
+    for (const p of prefs as PreferencesStepReport[])
+      out.push(
+        `${name} preferences ${p.category}: ${n(p.checked)} checked, ${n(p.suppressed)} suppressed (opted out), ${n(p.deferred)} deferred to quiet hours' end (${n(p.released)} released, ${n(p.held)} still held), ${n(p.bypassed)} urgent sent in quiet hours`,
       );
   }
   return out;
