@@ -274,8 +274,12 @@ export class Service extends Station {
   private reserveSteps: ReserveStep[] = [];
   /** every preferences step of every route, in the order written */
   private prefSteps: PreferencesStep[] = [];
-  /** notifications held until their recipients' quiet hours end, by serial: [step, recipient, since] */
-  private readonly deferred = new Map<number, [PreferencesStep, number, number]>();
+  /**
+   * notifications held until their recipients' quiet hours end, by serial:
+   * [step, recipient, since, origin (when the request behind it began)];
+   * bounded by the notifications deferred within one quiet-hours length
+   */
+  private readonly deferred = new Map<number, [PreferencesStep, number, number, number]>();
   private deferSerial = 0;
   private releaseEv = -1;
   /** every seen step of every route, in the order written */
@@ -472,7 +476,7 @@ export class Service extends Station {
           if (verdict === DEFER) {
             // handed to the scheduler: this notification is done here; it is published when quiet hours end
             const serial = this.deferSerial++;
-            this.deferred.set(serial, [step, job.key, sim.now]);
+            this.deferred.set(serial, [step, job.key, sim.now, job.origin]);
             sim.q.at(step.until, this.releaseEv, serial);
             return this.finish(job, OK);
           }
@@ -617,10 +621,12 @@ export class Service extends Station {
 
   /** A deferred notification is due: the scheduler publishes it (msg carries -2 - its serial). */
   private release(serial: number): void {
-    const [step, key] = this.deferred.get(serial)!;
+    const [step, key, , origin] = this.deferred.get(serial)!;
     const c = this.sim.child(null, this, 0);
     c.op = OP_PUBLISH;
     c.key = key;
+    // its consumers measure it from the request behind it, as the message it stands for
+    c.origin = origin;
     c.aux = step.deferTo!.newMessageId();
     c.size = 1024;
     c.msg = -2 - serial;
