@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { docReports, filledDoc, staleParts } from "../src/cli/doc.js";
 import { loadDesign } from "../src/design/load.js";
+import { Preferences } from "../src/mechanisms/preferences.js";
 import type { Report } from "../src/report/json.js";
 interface Delivery {
   messages: number;
@@ -18,7 +19,17 @@ interface Delivery {
   pending: number;
   processings: number;
 }
+interface PrefsReport {
+  checked: number;
+  suppressed: number;
+  deferred: number;
+  bypassed: number;
+  released: number;
+  held: number;
+  maxHeldMs: number | null;
+}
 interface ConsumerReport {
+  preferences?: PrefsReport[];
   instances: number;
   delivery: Delivery;
   lag: { maxSeconds: number; maxMessages: number; messages: number };
@@ -109,20 +120,83 @@ describe("naive.yaml (one shared FIFO topic) against improved.yaml (a topic per 
     expect(p2.delivery.pending).toBe(0);
   });
 
+  // the P2 workers' preferences step, as the design writes it, and the users it spares
+  type PrefSpec = {
+    preferences: { category: string; optOut?: number; quietHours?: { users: number; length: number } };
+  };
+  const prefStep = (name: string) =>
+    (consumer(name).steps.find((st) => "preferences" in st) as PrefSpec).preferences;
+  const prefsOf = (name: string, spec = prefStep(name)) =>
+    new Preferences({
+      category: spec.category,
+      optOut: spec.optOut ?? 0,
+      quietHours: spec.quietHours
+        ? { users: spec.quietHours.users, lengthMs: spec.quietHours.length, everyMs: 86_400_000 }
+        : null,
+    });
+  const U = celebrity.routes[0].keys!.count!;
+  const recipients = Array.from({ length: U }, (_, k) => k);
+  const social = prefsOf("p2-workers");
+  const optedIn = recipients.filter((k) => !social.optedOut(k));
+  // quiet hours of 8h a day barely move in a 4-minute run: who is in them at its middle
+  const mid = r.durationMs / 2;
+  const awake = optedIn.filter((k) => social.quietUntil(k, mid) < 0);
+
+  it("preferences: opted-out recipients' notifications dropped, quiet hours' held (none lost), P0 never held", () => {
+    const pr = c("p2-workers").preferences![0];
+    // every P2 message passed the step once (redeliveries were skipped before it)
+    expect(pr.checked).toBe(messages("p2"));
+    // a fixed share of the recipients, by hash: 10% (binomial over 25,000 users)
+    const q = 1 - optedIn.length / U;
+    near(q, prefStep("p2-workers").optOut!, 4 * Math.sqrt((0.1 * 0.9) / U));
+    // each message's recipient is uniform: suppressed ~ Binomial(N, q)
+    near(pr.suppressed, q * pr.checked, 4 * Math.sqrt(pr.checked * q * (1 - q)));
+    // in quiet hours at any moment: 30% x 8/24 = 10% of those left
+    const s = 1 - awake.length / optedIn.length;
+    const qh = prefStep("p2-workers").quietHours!;
+    near(s, qh.users * (qh.length / 86_400_000), 4 * Math.sqrt((0.1 * 0.9) / optedIn.length));
+    const rest = pr.checked - pr.suppressed;
+    // (users whose quiet hours begin or end within the run: ~2 x 30% x 4 min / 24 h of them, a few messages each)
+    near(pr.deferred, s * rest, 4 * Math.sqrt(rest * s * (1 - s)) + 0.002 * rest);
+    // none lost: each deferred one is released when its recipient's quiet hours end, or still held
+    expect(pr.released + pr.held).toBe(pr.deferred);
+    // one deferred at t is released within the run with chance (T - t) / 8h < 4 min / 8 h
+    const T = r.durationMs;
+    expect(pr.released).toBeGreaterThan(0);
+    expect(pr.released).toBeLessThan(
+      pr.deferred * (T / qh.length) + 4 * Math.sqrt(pr.deferred * (T / qh.length)) * 3,
+    );
+    expect(pr.maxHeldMs!).toBeLessThanOrEqual(Math.min(T, qh.length));
+    // P0 security is urgent: sent during quiet hours (bypassed), never held; ~10% of it
+    const p0 = c("p0-workers").preferences![0];
+    expect(p0.deferred + p0.held + p0.suppressed).toBe(0);
+    expect(p0.checked).toBe(messages("p0"));
+    const security = prefsOf("p0-workers");
+    const quiet0 = recipients.filter((k) => security.quietUntil(k, mid) >= 0).length / U;
+    near(
+      p0.bypassed,
+      quiet0 * p0.checked,
+      4 * Math.sqrt(p0.checked * quiet0 * (1 - quiet0)) + 0.002 * p0.checked,
+    );
+  });
+
   it("per-user limit: the outbox gets min(n, 5) of each follower's n P2 notifications", () => {
     const limit = 5;
-    const U = celebrity.routes[0].keys!.count!;
-    const N = messages("p2");
-    const pmf = binomialPmf(N, 1 / U, limit);
+    const pr = c("p2-workers").preferences![0];
+    // the limit sees what the preferences let through, spread over the recipients awake and opted in
+    const N = pr.checked - pr.suppressed - pr.deferred;
+    const users = awake.length;
+    const pmf = binomialPmf(N, 1 / users, limit);
     const below = pmf.reduce((a, q, k) => a + q * (limit - k), 0);
     // E[min(X, 5)] = 5 - E[(5 - X)+]; and its variance over U followers (nearly independent for N >> 1)
     const mean = limit - below;
     const second =
       pmf.reduce((a, q, k) => a + q * k * k, 0) + (1 - pmf.reduce((a, q) => a + q, 0)) * limit * limit;
-    const sd = Math.sqrt(U * (second - mean * mean));
+    const sd = Math.sqrt(users * (second - mean * mean));
     const p2 = c("p2-workers");
     const [l] = p2.limits!;
-    near(l.admitted, U * mean, 4 * sd);
+    // (plus the few users whose quiet hours begin or end within the run)
+    near(l.admitted, users * mean, 4 * sd + 0.002 * N);
     // each message passed the limit once: redeliveries were skipped before it
     expect(l.admitted + l.limited).toBe(N);
     expect(p2.limited).toBe(l.limited);
@@ -133,7 +207,7 @@ describe("naive.yaml (one shared FIFO topic) against improved.yaml (a topic per 
       0,
     );
     // (a message whose publish was on its way at the end is in the outbox but not yet processed)
-    const extra = messages("outbox") - (others + l.admitted);
+    const extra = messages("outbox") - (others + l.admitted + pr.released);
     expect(extra).toBeGreaterThanOrEqual(0);
     expect(extra).toBeLessThanOrEqual(workers("p0-workers") + workers("p1-workers") + workers("p3-workers"));
   });

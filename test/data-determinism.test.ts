@@ -27,6 +27,7 @@ describe("data-tier examples", () => {
         "multi-leader.yaml",
         "quorum.yaml",
         "read-your-writes.yaml",
+        "reservations.yaml",
         "sharding.yaml",
         "stale-balance.yaml",
         "sharding-schemes.yaml",

@@ -17,6 +17,7 @@ const dirs = [
   "examples/resilience",
   "examples/messaging",
   "examples/cost",
+  "examples/studio",
 ].filter((d) => existsSync(d));
 const files = dirs.flatMap((d) =>
   readdirSync(d)

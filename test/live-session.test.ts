@@ -105,6 +105,8 @@ describe("frames", () => {
     expect(f.status.server.utilization).toBeLessThan(0.86);
     expect(f.status.server.health).toBe("up");
     expect(f.status.clients.utilization).toBeNull();
+    // a frame with no time since the last (a pause) shows the last frame's utilisation, not 0
+    expect(live.frame().status.server.utilization).toBe(f.status.server.utilization);
     live.act("server", { type: "kill" });
     const down = live.frame();
     expect(down.status.server.health).toBe("down");
@@ -194,6 +196,58 @@ describe("interventions", () => {
     expect(strip(again.report())).toBe(original);
     // and it differs from the run without them
     expect(strip(runDesign(loaded, opts))).not.toBe(original);
+  });
+
+  it("kills and restarts one instance of many; a whole-node kill restarted one instance at a time", () => {
+    // hello's api: 3 instances (its planned kill is at 20 s, after this test's interventions)
+    const loaded = load("examples/hello.yaml");
+    const opts = { seed: 3, durationMs: 15_000 };
+    const live = new LiveSession(loaded, opts);
+    const api = () => live.frame().status.api;
+    live.advance(2000);
+    expect(api().instances).toEqual({ total: 3, down: [] });
+
+    live.act("api", { type: "kill", instance: 1 });
+    expect(api()).toMatchObject({ health: "degraded", instances: { down: [1] } });
+    expect(api().facts.instances).toBe("2/3 up");
+    // the whole node: the two still up go down too (the one already down is not killed twice)
+    live.act("api", { type: "kill" });
+    expect(api()).toMatchObject({ health: "down", instances: { down: [0, 1, 2] } });
+    live.advance(3000);
+    live.act("api", { type: "restart", instance: 1 });
+    expect(api()).toMatchObject({ health: "degraded", instances: { down: [0, 2] } });
+    live.act("api", { type: "restart" });
+    expect(api()).toMatchObject({ health: "up", instances: { down: [] } });
+
+    // killed as a whole, then one instance restarted: the others stay down throughout
+    live.advance(4000);
+    live.act("api", { type: "kill" });
+    live.act("api", { type: "restart", instance: 0 });
+    expect(api().instances!.down).toEqual([1, 2]);
+    live.advance(5000);
+    live.act("api", { type: "restart" });
+    live.runToEnd();
+    const r = live.report();
+    expect(
+      r.faults.filter((f) => f.startMs < 20_000).map((f) => [f.description, f.startMs, f.endMs]),
+    ).toEqual([
+      ["kill api[1]", 2000, 3000],
+      ["kill api[0,2]", 2000, 3000],
+      ["kill api[0,1,2]", 4000, 4000],
+      ["kill api[1,2]", 4000, 5000],
+    ]);
+    // and the log replays to the same run
+    const again = LiveSession.replay(loaded, opts, live.log);
+    again.runToEnd();
+    expect(strip(again.report())).toBe(strip(r));
+  });
+
+  it("refuses an instance the node does not have", () => {
+    const live = new LiveSession(load("examples/hello.yaml"), { seed: 1, durationMs: 5000 });
+    expect(() => live.act("api", { type: "kill", instance: 3 })).toThrow(/has 3 instances \(0\.\.2\), not 3/);
+    expect(() => live.act("api", { type: "restart", instance: -1 })).toThrow(LiveError);
+    expect(() => live.act("api", { type: "kill", instance: 0.5 })).toThrow(LiveError);
+    expect(live.log).toEqual([]);
   });
 
   it("refuses what cannot be done, with the reason, and logs nothing", () => {

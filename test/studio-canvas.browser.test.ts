@@ -1,7 +1,7 @@
 // The canvas in Chromium against the built studio (dist/studio) served on
 // 127.0.0.1: an example opens as its components and edges; a node added from
-// the palette, connected and edited in the property panel shows up in the
-// YAML editor's text. A screenshot per step is kept in test-artifacts/.
+// the palette, connected, edited and renamed in the property panel shows up
+// in the YAML editor's text. A screenshot per step is kept in test-artifacts/.
 import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,6 +124,26 @@ describe("the studio canvas", () => {
     const algorithm = page.locator("#prop-concurrency");
     await expect(algorithm.getAttribute("placeholder")).resolves.toMatch(/default 1/);
     await shot(page, "5-edited");
+
+    // 6. renamed in the panel: the component, the step that calls it and the canvas follow,
+    // and it stays selected under its new name; a name already taken is refused
+    const name = page.locator("#prop-name");
+    await name.fill("db");
+    await name.press("Enter");
+    await expect
+      .poll(() => page.getByTestId("property-notice").innerText())
+      .toBe('there is already a component named "db"');
+    expect(parse(await editorText(page)).components.service.kind).toBe("service");
+    await name.fill("billing");
+    await name.press("Enter");
+    await expect.poll(async () => parse(await editorText(page)).components.billing?.instances).toBe(4);
+    const design = parse(await editorText(page));
+    expect(design.components.service).toBeUndefined();
+    expect(design.components.api.routes["GET /item/:id"].at(-1)).toEqual({ call: "billing" });
+    await page.waitForSelector('[data-testid="node-billing"]');
+    expect(await page.locator('[data-testid="node-service"]').count()).toBe(0);
+    await expect.poll(() => page.locator("#prop-name").inputValue()).toBe("billing");
+    await shot(page, "6-renamed");
 
     expect(errors).toEqual([]);
     await page.close();

@@ -173,6 +173,28 @@ describe("edits of hello.yaml", () => {
     expect(refused.ok).toBe(false);
   });
 
+  it("unbinds an exchange from a queue as a whole binding, but never its last", () => {
+    const ex = examples.find((e) => e.file.endsWith("messaging/exchanges.yaml"))!.text;
+    const bindingsOf = (t: string, x: string) =>
+      (data(t).components as Record<string, { bindings: { queue: string }[] }>)[x].bindings.map(
+        (b) => b.queue,
+      );
+    // broadcast (fanout) binds cache-a, cache-b and cache-c: the edge to cache-b is its binding
+    const cut = applyEdit(ex, { op: "disconnect", from: "broadcast", to: "cache-b" });
+    expect(cut.ok).toBe(true);
+    if (!cut.ok) return;
+    expect(bindingsOf(cut.text, "broadcast")).toEqual(["cache-a", "cache-c"]);
+    expect(loadDesign(cut.text, "cut.yaml").design.components["cache-b"]).toBeDefined();
+    // a queue deleted (with its consumer first) takes its binding with it
+    const noConsumer = applyEdit(cut.text, { op: "delete", name: "invalidate-c" });
+    const gone = noConsumer.ok ? applyEdit(noConsumer.text, { op: "delete", name: "cache-c" }) : noConsumer;
+    expect(gone.ok && bindingsOf(gone.text, "broadcast")).toEqual(["cache-a"]);
+    // payments binds only card-payments: the exchange would be bound to nothing
+    const last = applyEdit(ex, { op: "disconnect", from: "payments", to: "card-payments" });
+    expect(last).toMatchObject({ ok: false });
+    expect(!last.ok && last.reason).toMatch(/payments's only bindings are to card-payments/);
+  });
+
   it("sets and unsets properties in place, refusing values that would break the design", () => {
     const set = applyEdit(hello, { op: "set", name: "api", path: ["instances"], value: 5 });
     // (the one change printing makes: the spaces before a comment at the end of a line)

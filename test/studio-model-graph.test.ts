@@ -25,7 +25,11 @@ const NOT_REFERENCES: [RegExp, string][] = [
   [/(\.route|\.undo|\.routes\[\]|\.path|\.method)$/, "a route or its path and method"],
   [/(\.instanceType|\.pricing)$/, "a price catalogue entry"],
   [/\.version$/, "a version's name"],
-  [/(\.group|\.limit\.name|\.limits\[\]\.name|\.saga\[\]\.name)$/, "a name of its own (group, limit, stage)"],
+  [
+    /(\.group|\.limit\.name|\.limits\[\]\.name|\.saga\[\]\.name|\.seen\.name)$/,
+    "a name of its own (group, limit, stage, seen filter)",
+  ],
+  [/\.fanout\.count$/, "a count (distribution)"],
   [/(\.popularity|\.cacheControl|\.variesBy\[\]|\.vary\[\])$/, "a value in its own grammar"],
   [/(\.headers|\.header)\.<\*>$/, "a header's value"],
   [/^network\.latency\.(\w+|pairs\.<\*>)$/, "a latency (distribution)"],

@@ -34,6 +34,7 @@ import type { Realtime } from "./realtime.js";
 import { type RequestStep, RpcClient } from "./rpc-client.js";
 import { SagaRunner, type SagaStep, sagaReport } from "./saga.js";
 import type { ReserveStep } from "./reserve-step.js";
+import { DEFER, type PreferencesStep, SUPPRESS } from "./preferences-step.js";
 import type { Store } from "./store.js";
 
 /** A topic or a queue: a publish call carries a message id it hands out. */
@@ -105,6 +106,7 @@ export type Step =
   | SagaStep
   | ReserveStep
   | MintStep
+  | PreferencesStep
   | RequestStep
   | {
       /**
@@ -274,6 +276,16 @@ export class Service extends Station {
   private limitSteps: LimitStepStats[] = [];
   /** every reserve step of every route (CR-08): settled when their requests end */
   private reserveSteps: ReserveStep[] = [];
+  /** every preferences step of every route, in the order written */
+  private prefSteps: PreferencesStep[] = [];
+  /**
+   * notifications held until their recipients' quiet hours end, by serial:
+   * [step, recipient, since, origin (when the request behind it began)];
+   * bounded by the notifications deferred within one quiet-hours length
+   */
+  private readonly deferred = new Map<number, [PreferencesStep, number, number, number]>();
+  private deferSerial = 0;
+  private releaseEv = -1;
   /** every seen step of every route, in the order written */
   private seenSteps: Extract<Step, { type: "seen" }>[] = [];
   /** every mint step of every route, in the order written */
@@ -362,6 +374,9 @@ export class Service extends Station {
     this.reserveSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
       p.filter((s): s is ReserveStep => s.type === "reserve"),
     );
+    this.prefSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.filter((s): s is PreferencesStep => s.type === "preferences"),
+    );
     this.seenSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
       p.flatMap((s) => (s.type === "seen" ? [s] : [])),
     );
@@ -383,6 +398,7 @@ export class Service extends Station {
     super.attach(sim, index);
     this.computeDone = sim.q.on((id) => this.afterCompute(id));
     this.recheck = sim.q.on((id) => this.readAgain(id));
+    this.releaseEv = sim.q.on((serial) => this.release(serial));
     this.caches.attach(sim);
     this.rpc.attach(sim);
   }
@@ -474,6 +490,19 @@ export class Service extends Station {
           // the new link's code is the request's key from here on (the write that stores it)
           job.key = code;
           job.phase = 0;
+          job.step++;
+          continue;
+        }
+        case "preferences": {
+          const verdict = step.decide(job.key, sim.now);
+          if (verdict === SUPPRESS) return this.finish(job, OK); // opted out: handled, the rest skipped
+          if (verdict === DEFER) {
+            // handed to the scheduler: this notification is done here; it is published when quiet hours end
+            const serial = this.deferSerial++;
+            this.deferred.set(serial, [step, job.key, sim.now, job.origin]);
+            sim.q.at(step.until, this.releaseEv, serial);
+            return this.finish(job, OK);
+          }
           job.step++;
           continue;
         }
@@ -613,8 +642,38 @@ export class Service extends Station {
     this.advance(job);
   }
 
+  /** A deferred notification is due: the scheduler publishes it (msg carries -2 - its serial). */
+  private release(serial: number): void {
+    const [step, key, , origin] = this.deferred.get(serial)!;
+    const c = this.sim.child(null, this, 0);
+    c.op = OP_PUBLISH;
+    c.key = key;
+    // its consumers measure it from the request behind it, as the message it stands for
+    c.origin = origin;
+    c.aux = step.deferTo!.newMessageId();
+    c.size = 1024;
+    c.msg = -2 - serial;
+    this.sim.send(c, step.deferTo!, -1);
+  }
+
+  /** The broker answered a deferred notification's publish: done, or tried again a second later. */
+  private released(c: Job): void {
+    const serial = -2 - c.msg;
+    const ok = c.outcome === OK;
+    this.sim.release(c);
+    const [step, , since] = this.deferred.get(serial)!;
+    if (!ok) {
+      step.stats.releaseRetries++;
+      this.sim.q.schedule(1000, this.releaseEv, serial);
+      return;
+    }
+    this.deferred.delete(serial);
+    step.released(since, this.sim.now);
+  }
+
   override onReply(c: Job): void {
     const sim = this.sim;
+    if (c.parent < 0 && c.op === OP_PUBLISH && c.msg <= -2) return this.released(c);
     if (c.parent < 0) return this.caches.detached(c); // fire-and-forget (cache fill, invalidation, refresh, publish)
     const job = sim.pool.jobs[c.parent];
     const step = this.plan(job)[job.step];
@@ -1113,6 +1172,7 @@ export class Service extends Station {
       }));
     }
     if (this.mintSteps.length > 0) base.mints = this.mintSteps.map((m) => m.report());
+    if (this.prefSteps.length > 0) base.preferences = this.prefSteps.map((s) => s.report());
     if (this.seenSteps.length > 0)
       base.seen = this.seenSteps.map((s) => ({
         name: s.name,

@@ -4,6 +4,7 @@
 
 import { sizeCostMs } from "../mechanisms/size-cost.js";
 import { ReserveStep } from "../components/reserve-step.js";
+import { PreferencesStep } from "../components/preferences-step.js";
 import { Cache } from "../components/cache.js";
 import type { CacheStrategy } from "../components/cache-writes.js";
 import { Database, PRIMARY_READS } from "../components/database.js";
@@ -16,7 +17,7 @@ import { Dns } from "../components/dns.js";
 import { LoadBalancer } from "../components/load-balancer.js";
 import { CAUSES, POOL_EXHAUSTED, QUEUE_FULL } from "../components/outcomes.js";
 import { type Component, Sim } from "../components/runtime.js";
-import { type FanOutSpec, Service, type Step } from "../components/service.js";
+import { type FanOutSpec, type MessageSink, Service, type Step } from "../components/service.js";
 import { ShardMap } from "../components/shard-map.js";
 import { Simulation } from "../components/simulation.js";
 import type { Store } from "../components/store.js";
@@ -282,6 +283,22 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               name: s.seen.name ?? route,
               route,
             };
+          if ("preferences" in s) {
+            const pf = s.preferences;
+            const q = pf.quietHours;
+            return new PreferencesStep(
+              {
+                category: pf.category,
+                optOut: pf.optOut ?? 0,
+                quietHours: q
+                  ? { users: q.users, lengthMs: q.length, everyMs: q.every ?? DEFAULTS.quietHoursEvery }
+                  : null,
+              },
+              route,
+              pf.urgent ?? false,
+              pf.deferTo ? (byName.get(pf.deferTo) as MessageSink) : null,
+            );
+          }
           if ("limit" in s) {
             const step = buildLimitStep(s, route, d, sim, limitSteps);
             limitSteps.push(step);

@@ -15,6 +15,8 @@ export const DEFAULTS = {
    * the filter may flag every free code, so "until a free code" could never end
    */
   mintFilterAttempts: 1000,
+  /** how often a preferences step's quiet hours recur: a day */
+  quietHoursEvery: 86_400_000,
   latency: {
     sameZone: logn(0.1, 0.5),
     crossZone: logn(0.6, 2),

@@ -836,6 +836,47 @@ const StepSchema = z.union([
     }),
   }),
   z.strictObject({
+    preferences: z
+      .strictObject({
+        category: Name.meta({
+          description:
+            "the notifications' category (security, social, marketing...): which users opted out of it is a hash of the user and the category",
+        }),
+        optOut: Percent.optional().meta({
+          description:
+            "share of recipients who turned the category off, chosen by a hash of the recipient (always the same users): their notifications end here, ok, the rest skipped (default 0%)",
+        }),
+        quietHours: z
+          .strictObject({
+            users: Percent.meta({
+              description: "share of recipients who set quiet hours, chosen by a hash of the recipient",
+            }),
+            length: PositiveDuration.meta({ description: "how long each one's quiet hours last, e.g. 8h" }),
+            every: PositiveDuration.optional().meta({
+              description:
+                "how often they recur (default 24h); each user's start is spread over it by a hash (time zones)",
+            }),
+          })
+          .optional()
+          .meta({
+            description:
+              "quiet hours: a notification for a recipient inside theirs is published to deferTo when they end, and ends here, ok",
+          }),
+        urgent: z.boolean().optional().meta({
+          description:
+            "urgent notifications (P0 security) are sent during quiet hours, counted as bypassed (default false)",
+        }),
+        deferTo: Name.optional().meta({
+          description:
+            "a topic, queue or exchange the deferred notifications are published to when the recipient's quiet hours end (needed with quietHours unless urgent)",
+        }),
+      })
+      .meta({
+        description:
+          "check the recipient's (the key's) notification preferences: drop it if they opted out of the category, defer it to the end of their quiet hours",
+      }),
+  }),
+  z.strictObject({
     limit: StepLimitSchema,
     onLimit: z.enum(LIMIT_OUTCOMES).optional().meta({
       description:

@@ -358,6 +358,13 @@ export function validateDesign(d: Design): Problem[] {
             }
             if ("notify" in s) ref([...p, "notify"], s.notify, ["realtime"], "notify");
             if ("limit" in s) out.push(...limitStepProblems(s, p, c.kind, d));
+            if ("preferences" in s) {
+              const pf = s.preferences;
+              const at = [...p, "preferences"];
+              if (pf.deferTo !== undefined)
+                ref([...at, "deferTo"], pf.deferTo, ["topic", "queue", "exchange"], "deferTo");
+              out.push(...preferencesProblems(pf, at));
+            }
             if ("write" in s || "update" in s || "transaction" in s)
               out.push(...idempotencyProblems(s, p, d));
             if ("read" in s || "write" in s) out.push(...fanOutProblems(s, p));
@@ -1597,4 +1604,50 @@ function capacityError(v: string | number): Omit<Problem, "path"> | null {
       expected: "entries (e.g. 10k) or bytes (e.g. 64MiB)",
     };
   }
+}
+
+/** A preferences step's settings that contradict each other. */
+function preferencesProblems(
+  pf: { quietHours?: { length: number; every?: number }; urgent?: boolean; deferTo?: string },
+  at: (string | number)[],
+): Problem[] {
+  const out: Problem[] = [];
+  const q = pf.quietHours;
+  if (q && !pf.urgent && pf.deferTo === undefined)
+    out.push({
+      path: at,
+      message: "notifications deferred by quiet hours need somewhere to go when the quiet hours end",
+      hint: "add deferTo: the topic or queue the sends go through (e.g. the push outbox), or urgent: true if quiet hours do not apply",
+      atKey: true,
+    });
+  if (!q && pf.deferTo !== undefined)
+    out.push({
+      path: [...at, "deferTo"],
+      message: "deferTo takes the notifications quiet hours defer, but this step has no quietHours",
+      hint: "add quietHours: { users: 30%, length: 8h }, or remove deferTo",
+      atKey: true,
+    });
+  if (!q && pf.urgent !== undefined)
+    out.push({
+      path: [...at, "urgent"],
+      message: "urgent lets notifications through quiet hours, but this step has no quietHours",
+      hint: "add quietHours, or remove urgent",
+      atKey: true,
+    });
+  if (q && pf.urgent && pf.deferTo !== undefined)
+    out.push({
+      path: [...at, "deferTo"],
+      message: "an urgent step never defers a notification, so deferTo is never used",
+      hint: "remove deferTo, or urgent",
+      atKey: true,
+    });
+  const every = q?.every ?? DEFAULTS.quietHoursEvery;
+  if (q && q.length > every)
+    out.push({
+      path: [...at, "quietHours", "length"],
+      message: `quiet hours of ${q.length / 3_600_000} h cannot recur every ${every / 3_600_000} h`,
+      expected: "a length no longer than every (24h by default)",
+      atKey: true,
+    });
+  return out;
 }

@@ -7,6 +7,8 @@ export interface NodeStatus {
   /** busy fraction of its busiest station over the last frame, 0..1 (null: not a station) */
   utilization: number | null;
   health: "up" | "degraded" | "down";
+  /** how many instances it has, and which of them are down (by index): for killing or restarting one */
+  instances?: { total: number; down: number[] };
   /** short facts for the inspector, by label: queue, connections, hit ratio, lag, breaker, shard balance */
   facts: Record<string, string | number>;
 }
@@ -25,6 +27,14 @@ export interface LiveFrame {
   flows: Flow[];
 }
 
-/** A fault or change the user applies to a node while the simulation runs. */
+/**
+ * A fault or change the user applies to a node while the simulation runs. A
+ * kill or a restart with an `instance` (its index, from 0) acts on that one
+ * instance; without, on the whole node (a restart then ends every live fault
+ * on it: kills, slowness, partition).
+ */
 export type NodeAction =
-  { type: "kill" } | { type: "restart" } | { type: "slow"; ms: number } | { type: "partition" };
+  | { type: "kill"; instance?: number }
+  | { type: "restart"; instance?: number }
+  | { type: "slow"; ms: number }
+  | { type: "partition" };

@@ -47,8 +47,11 @@ export class LiveSession {
   private readonly flows: Int32Array;
   private wallMs = 0;
   private factor = 1;
-  /** live faults injected on each node, by name (their nemesis ids) */
-  private readonly injected = new Map<string, { id: number; type: FaultAction["type"] }[]>();
+  /** live faults injected on each node, by name (their nemesis ids; a kill's instances) */
+  private readonly injected = new Map<
+    string,
+    { id: number; type: FaultAction["type"]; instances?: number[] }[]
+  >();
 
   constructor(
     private readonly loaded: LoadedDesign,
@@ -213,21 +216,51 @@ export class LiveSession {
     };
     const add = (a: FaultAction) => {
       const list = this.injected.get(name) ?? [];
-      list.push({ id: nemesis.inject(a), type: a.type });
+      list.push({
+        id: nemesis.inject(a),
+        type: a.type,
+        instances: a.type === "kill" ? a.instances : undefined,
+      });
       this.injected.set(name, list);
+    };
+    const instance = (i: number | undefined): number | undefined => {
+      if (i === undefined) return undefined;
+      if (!(Number.isInteger(i) && i >= 0 && i < c.instances()))
+        throw new LiveError(
+          `${c.kind} '${name}' has ${c.instances()} instance${c.instances() === 1 ? "" : "s"} (0..${c.instances() - 1}), not ${i}`,
+        );
+      return i;
     };
     switch (action.type) {
       case "kill": {
         if (c.isClient || c.kill === Component.prototype.kill)
           throw new LiveError(`${c.kind} '${name}' has no instances to kill`);
-        if (mine.some((f) => f.type === "kill")) return;
-        add({ type: "kill", target: c, instances: Array.from({ length: c.instances() }, (_, i) => i) });
+        const one = instance(action.instance);
+        // the instances asked for that no live kill of ours holds down already
+        const killed = new Set(mine.flatMap((f) => (f.type === "kill" ? (f.instances ?? []) : [])));
+        const all = Array.from({ length: c.instances() }, (_, i) => i);
+        const instances = (one === undefined ? all : [one]).filter((i) => !killed.has(i));
+        if (instances.length > 0) add({ type: "kill", target: c, instances });
         return;
       }
-      case "restart":
+      case "restart": {
+        const one = instance(action.instance);
         // restarting a node ends every live fault on it: its kill, its slowness, its partition
-        endAll();
+        if (one === undefined) return endAll();
+        // one instance: the kills that hold it down end; one that held others too is replaced by a
+        // kill of those others, made first, so that they never come up in between (kills compose)
+        for (const f of mine.filter((f) => f.type === "kill" && f.instances?.includes(one))) {
+          const others = (f.instances ?? []).filter((i) => i !== one);
+          if (others.length > 0) add({ type: "kill", target: c, instances: others });
+          nemesis.end(f.id);
+          const list = this.injected.get(name) ?? [];
+          this.injected.set(
+            name,
+            list.filter((x) => x.id !== f.id),
+          );
+        }
         return;
+      }
       case "slow": {
         if (!(action.ms >= 0 && Number.isFinite(action.ms)))
           throw new LiveError(`slowness must be a number of ms, 0 or more; got ${action.ms}`);

@@ -14,6 +14,9 @@ interface Mark {
   capacity: number;
   queue: number;
   now: number;
+  /** the utilisation shown for the frame that ended at `now` */
+  utilization: number;
+  queueMean: number;
 }
 
 export class StatusProbe {
@@ -39,16 +42,30 @@ export class StatusProbe {
       let utilization: number | null = null;
       let alive = c.instances();
       const total = c.instances();
+      const down: number[] = [];
       if (c instanceof Station) {
-        alive = 0;
-        for (let i = 0; i < total; i++) if (c.isAlive(i)) alive++;
+        for (let i = 0; i < total; i++) if (!c.isAlive(i)) down.push(i);
+        alive = total - down.length;
         const m = c.loadIntegrals(now);
         const prev = this.marks[c.index];
         const dCap = prev ? m.capacity - prev.capacity : m.capacity;
         const dT = prev ? now - prev.now : now;
-        utilization = dCap > 0 ? Math.min(1, (m.busy - (prev?.busy ?? 0)) / dCap) : 0;
-        facts.queue = dT > 0 ? round2((m.queue - (prev?.queue ?? 0)) / dT) : 0;
-        this.marks[c.index] = { busy: m.busy, capacity: m.capacity, queue: m.queue, now };
+        if (prev && dT === 0) {
+          // no time passed since the last frame (a pause, a fault applied): it still shows
+          utilization = prev.utilization;
+          facts.queue = prev.queueMean;
+        } else {
+          utilization = dCap > 0 ? Math.min(1, (m.busy - (prev?.busy ?? 0)) / dCap) : 0;
+          facts.queue = dT > 0 ? round2((m.queue - (prev?.queue ?? 0)) / dT) : 0;
+          this.marks[c.index] = {
+            busy: m.busy,
+            capacity: m.capacity,
+            queue: m.queue,
+            now,
+            utilization,
+            queueMean: facts.queue,
+          };
+        }
       }
       if (total > 1 || alive < total) facts.instances = `${alive}/${total} up`;
       const b = breakers.get(c.index);
@@ -57,9 +74,10 @@ export class StatusProbe {
       if (live) facts.faults = live.join(", ");
       if (detail && c.kind !== "workload") this.reportFacts.set(c.name, factsOfReport(c.report(now)));
       Object.assign(facts, this.reportFacts.get(c.name));
-      const down = total > 0 && alive === 0;
       const degraded = alive < total || (b !== undefined && b.open > 0) || live !== undefined;
-      out[c.name] = { utilization, health: down ? "down" : degraded ? "degraded" : "up", facts };
+      const health = total > 0 && alive === 0 ? "down" : degraded ? "degraded" : "up";
+      out[c.name] = { utilization, health, facts };
+      if (c instanceof Station) out[c.name].instances = { total, down };
     }
     return out;
   }

@@ -392,6 +392,16 @@ function mintLine(name: string, m: MintStepReport, n: (v: number) => string): st
   return `${head}${failed}; ${m.drawsPerMint.toFixed(2)} draws a code (${m.expectedDrawsPerMint.toFixed(2)} expected), ${n(m.reads)} reads, ${n(m.falsePositives)} false positives`;
 }
 
+interface PreferencesStepReport {
+  category: string;
+  checked: number;
+  suppressed: number;
+  deferred: number;
+  released: number;
+  held: number;
+  bypassed: number;
+}
+
 interface SeenStepReport {
   name: string;
   checked: number;
@@ -427,6 +437,14 @@ function limitStepLines(rep: Report): string[] {
     const mints = (c as { mints?: unknown }).mints;
     if (c.kind !== "service" || !Array.isArray(mints)) continue;
     for (const m of mints as MintStepReport[]) out.push(mintLine(name, m, n));
+  }
+  for (const [name, c] of Object.entries(rep.components)) {
+    const prefs = (c as { preferences?: unknown }).preferences;
+    if ((c.kind !== "service" && c.kind !== "consumer") || !Array.isArray(prefs)) continue;
+    for (const p of prefs as PreferencesStepReport[])
+      out.push(
+        `${name} preferences ${p.category}: ${n(p.checked)} checked, ${n(p.suppressed)} suppressed (opted out), ${n(p.deferred)} deferred to quiet hours' end (${n(p.released)} released, ${n(p.held)} still held), ${n(p.bypassed)} urgent sent in quiet hours`,
+      );
   }
   return out;
 }

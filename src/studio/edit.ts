@@ -282,10 +282,20 @@ const STEP_KEYS = new Set(["call", "read", "write", "update", "transaction", "pu
  * How a reference goes away: the path to delete (the field, or the list item
  * or mapping entry it lives in), or why it cannot.
  */
-function removal(ref: Reference): (string | number)[] | string {
+function removal(ref: Reference, data: unknown): (string | number)[] | string {
   const p = ref.path;
   const last = p[p.length - 1];
   if (ref.field.key) return p;
+  if (ref.field.path.endsWith(".bindings[].queue")) {
+    // an exchange's binding goes as a whole, unless it would leave the exchange bound to nothing
+    const owner = ref.owner ?? "";
+    const bindings = componentsOf(data)[owner]?.bindings;
+    const others = Array.isArray(bindings)
+      ? bindings.filter((b) => (b as { queue?: unknown } | null)?.queue !== ref.name).length
+      : 0;
+    if (others > 0) return p.slice(0, -1);
+    return `${owner}'s only bindings are to ${ref.name}: bind ${owner} to another queue first, or delete ${owner}`;
+  }
   if (ref.field.required) {
     const owner = ref.owner ?? "";
     if (ref.field.path.endsWith("routes.<*>")) return p; // the route goes with its only backend
@@ -347,7 +357,7 @@ function remove(doc: Document, data: unknown, name: string): string | { name: st
   const reasons: string[] = [];
   for (const ref of referencesOf(data)) {
     if (ref.name !== name || ref.owner === name) continue;
-    const r = removal(ref);
+    const r = removal(ref, data);
     if (typeof r === "string") reasons.push(r);
     else paths.push(r, ...(r.at(-1) === "sessions" ? [ref.path] : []));
   }
@@ -367,7 +377,7 @@ function disconnect(doc: Document, data: unknown, from: string, to: string): str
   const paths: (string | number)[][] = [];
   const reasons: string[] = [];
   for (const ref of edge.refs) {
-    const r = removal(ref);
+    const r = removal(ref, data);
     if (typeof r === "string") reasons.push(r);
     else paths.push(r, ...(r.at(-1) === "sessions" ? [ref.path] : []));
   }

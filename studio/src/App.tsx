@@ -1,9 +1,12 @@
 // The studio's shell: owns the state every panel shares (the open file, its
-// text, the diagnostics, the selected component, the live frame) and lays the
-// panels out. The YAML text is the single source of truth: the editor, the
-// canvas and the property panel all edit it.
+// text, the diagnostics, the selected component) and lays the panels out. The
+// YAML text is the single source of truth: the editor, the canvas and the
+// property panel all edit it. Live frames are not App state: the run panel
+// puts them in a store (run/liveStore.ts) that only the canvas's nodes and
+// edges read, so a running design never re-renders the App, the editor or the
+// property panel.
 import { type JSX, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { LiveFrame, NodeAction } from "../../src/live/frame.js";
+import type { NodeAction } from "../../src/live/frame.js";
 import * as api from "./api";
 import { Canvas } from "./canvas/Canvas";
 import { PropertyPanel } from "./canvas/PropertyPanel";
@@ -12,6 +15,7 @@ import { YamlEditor, type YamlEditorHandle } from "./editor/YamlEditor";
 import { Gallery } from "./gallery/Gallery";
 import { PathDialog, type PathRequest } from "./PathDialog";
 import { Problems } from "./Problems";
+import { createLiveStore } from "./run/liveStore";
 import { RunPanel } from "./run/RunPanel";
 import { SHORTCUTS, Shortcuts } from "./Shortcuts";
 
@@ -44,7 +48,7 @@ export function App(): JSX.Element {
   /** the open file's version on disk when it was read or last saved (its ETag) */
   const [version, setVersion] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
-  const [frame, setFrame] = useState<LiveFrame | null>(null);
+  const [live] = useState(createLiveStore);
   const [view, setView] = useState<View>("design");
   const [examples, setExamples] = useState<api.Example[] | null>(null);
   const [examplesError, setExamplesError] = useState<string | null>(null);
@@ -348,7 +352,7 @@ export function App(): JSX.Element {
               onTextChange={setText}
               selected={selected}
               onSelect={setSelected}
-              frame={frame}
+              live={live}
               onNodeAction={onNodeAction}
             />
           </section>
@@ -374,10 +378,10 @@ export function App(): JSX.Element {
 
       <aside className="side">
         <section className="props-area" aria-label="Properties">
-          <PropertyPanel text={text} onTextChange={setText} selected={selected} />
+          <PropertyPanel text={text} onTextChange={setText} selected={selected} onSelect={setSelected} />
         </section>
         <section className="run-area" aria-label="Run">
-          <RunPanel text={text} file={file ?? ""} selected={selected} onFrame={setFrame} actions={actions} />
+          <RunPanel text={text} file={file ?? ""} selected={selected} onFrame={live.set} actions={actions} />
         </section>
       </aside>
 

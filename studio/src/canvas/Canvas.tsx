@@ -24,7 +24,7 @@ import "@xyflow/react/dist/style.css";
 import "./canvas.css";
 import { type DragEvent, type JSX, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { parse } from "yaml";
-import type { LiveFrame, NodeAction, NodeStatus } from "../../../src/live/frame.js";
+import type { NodeAction, NodeStatus } from "../../../src/live/frame.js";
 import { connectOptions, type Connection } from "../../../src/studio/connect.js";
 import { applyEdit, type Edit } from "../../../src/studio/edit.js";
 import { kindHelp } from "../../../src/studio/forms.js";
@@ -33,6 +33,7 @@ import { dotsFor, statusColour } from "../../../src/studio/live-style.js";
 import { autoLayout, groupBoxes, NODE_HEIGHT, NODE_WIDTH } from "../../../src/studio/layout.js";
 import { COMPONENT_KINDS } from "../../../src/design/schema.js";
 import type { Kind } from "../../../src/studio/references.js";
+import { LiveContext, type LiveStore, useLive } from "../run/liveStore";
 
 export interface CanvasProps {
   /** the design's YAML: the single source of truth */
@@ -42,24 +43,28 @@ export interface CanvasProps {
   /** selected component name */
   selected: string | null;
   onSelect(name: string | null): void;
-  /** live colouring (status) and dots on edges (flows) */
-  frame?: LiveFrame | null;
+  /**
+   * the running design's latest frame, for live colouring (status) and dots on
+   * edges (flows): a store, not a prop per frame, so a frame redraws only the
+   * nodes and edges it changes, never the whole canvas
+   */
+  live?: LiveStore;
   /** kill/restart/slow/partition from the node menu */
   onNodeAction?(name: string, action: NodeAction): void;
 }
 
 export function Canvas(props: CanvasProps): JSX.Element {
-  return (
+  const inner = (
     <ReactFlowProvider>
       <CanvasInner {...props} />
     </ReactFlowProvider>
   );
+  return props.live ? <LiveContext.Provider value={props.live}>{inner}</LiveContext.Provider> : inner;
 }
 
 interface ComponentData extends Record<string, unknown> {
   name: string;
   kind: string;
-  status?: NodeStatus;
 }
 interface GroupData extends Record<string, unknown> {
   label: string;
@@ -68,19 +73,39 @@ interface GroupData extends Record<string, unknown> {
 interface FlowEdgeData extends Record<string, unknown> {
   roles: string[];
   derived: boolean;
-  /** requests since the last frame (sampled dots) */
-  flow: number;
+}
+
+/**
+ * A node's live look in the latest frame as one string ("health|busy %"; ""
+ * with no frame), so that the node re-renders only when what it shows changes.
+ */
+function liveLook(store: LiveStore, name: string): string {
+  const s = store.get()?.status[name];
+  if (!s) return "";
+  return `${s.health}|${s.utilization === null ? "" : Math.round(s.utilization * 100)}`;
+}
+
+function statusOfLook(look: string): NodeStatus | undefined {
+  if (look === "") return undefined;
+  const [health, pct] = look.split("|");
+  return {
+    health: health as NodeStatus["health"],
+    utilization: pct === "" ? null : Number(pct) / 100,
+    facts: {},
+  };
 }
 
 function ComponentNode({ data, selected }: NodeProps<Node<ComponentData>>): JSX.Element {
-  const colour = statusColour(data.status);
-  const u = data.status?.utilization;
+  const status = statusOfLook(useLive((store) => liveLook(store, data.name)));
+  const colour = statusColour(status);
+  const u = status?.utilization;
   return (
     <div
       className={`sc-node kind-${data.kind}${selected ? " selected" : ""}`}
       style={colour ? { borderColor: colour, boxShadow: `0 0 0 2px ${colour}33` } : undefined}
       data-testid={`node-${data.name}`}
-      data-health={data.status?.health}
+      data-health={status?.health}
+      data-utilization={u ?? undefined}
       title={kindHelp(data.kind as Kind)}
     >
       <Handle type="target" position={Position.Left} />
@@ -107,9 +132,9 @@ function GroupNode({ data }: NodeProps<Node<GroupData>>): JSX.Element {
 /** An edge with its roles as a label and, while running, a few dots travelling along it. */
 function FlowEdge(props: EdgeProps<Edge<FlowEdgeData>>): JSX.Element {
   const [path, labelX, labelY] = getBezierPath(props);
-  const flow = props.data?.flow ?? 0;
-  // sampled: one to three dots by the order of magnitude of the traffic, never one per request
-  const dots = dotsFor(flow);
+  // sampled: one to three dots by the order of magnitude of the traffic, never one per request;
+  // the edge re-renders only when that number changes (the dots move by SVG animation, not React)
+  const dots = useLive((store) => dotsFor(store.flowBetween(props.source, props.target)));
   return (
     <>
       <BaseEdge
@@ -153,7 +178,7 @@ interface Choice {
 }
 
 function CanvasInner(props: CanvasProps): JSX.Element {
-  const { text, onTextChange, selected, onSelect, frame, onNodeAction } = props;
+  const { text, onTextChange, selected, onSelect, onNodeAction } = props;
   const flow = useReactFlow();
   const [notice, setNotice] = useState<string | null>(null);
   const [menu, setMenu] = useState<Menu | null>(null);
@@ -201,36 +226,31 @@ function CanvasInner(props: CanvasProps): JSX.Element {
       id: n.id,
       type: "component",
       position: positions[n.id],
-      data: { name: n.id, kind: n.kind, status: frame?.status[n.id] },
+      data: { name: n.id, kind: n.kind },
       selected: n.id === selected,
       width: NODE_WIDTH,
       height: NODE_HEIGHT,
       ariaLabel: `${n.kind} ${n.id}`,
     }));
     return [...groups, ...comps];
-  }, [graph, positions, frame, selected]);
+  }, [graph, positions, selected]);
 
   const [nodes, setNodes] = useState<Node[]>(computed);
   useEffect(() => setNodes(computed), [computed]);
 
-  const edges = useMemo((): Edge<FlowEdgeData>[] => {
-    const counts = new Map<string, number>();
-    for (const f of frame?.flows ?? [])
-      counts.set(`${f.from}->${f.to}`, (counts.get(`${f.from}->${f.to}`) ?? 0) + f.count);
-    return graph.edges.map((e) => ({
-      id: e.id,
-      source: e.from,
-      target: e.to,
-      type: "flow",
-      data: {
-        roles: e.roles,
-        derived: e.derived,
-        flow: counts.get(e.id) ?? counts.get(`${e.to}->${e.from}`) ?? 0,
-      },
-      deletable: !e.derived,
-      ariaLabel: `${e.from} to ${e.to}: ${e.roles.join(", ")}`,
-    }));
-  }, [graph, frame]);
+  const edges = useMemo(
+    (): Edge<FlowEdgeData>[] =>
+      graph.edges.map((e) => ({
+        id: e.id,
+        source: e.from,
+        target: e.to,
+        type: "flow",
+        data: { roles: e.roles, derived: e.derived },
+        deletable: !e.derived,
+        ariaLabel: `${e.from} to ${e.to}: ${e.roles.join(", ")}`,
+      })),
+    [graph],
+  );
 
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     // removals go through the YAML (onNodesDelete), never straight into the drawing

@@ -1,7 +1,8 @@
 // The selected component's fields, as forms read off the schema (src/studio/
 // forms.ts): units, choices, defaults and help text. Every change is an edit
 // of the YAML (src/studio/edit.ts); a change that would break the design is
-// refused, with the reason shown here.
+// refused, with the reason shown here. The name is a field too: renaming a
+// component renames every reference to it (steps, backends, layout...).
 import { type JSX, useMemo, useState } from "react";
 import { parse, stringify } from "yaml";
 import { applyEdit, type Edit } from "../../../src/studio/edit.js";
@@ -14,6 +15,35 @@ export interface PropertyPanelProps {
   text: string;
   onTextChange(text: string): void;
   selected: string | null;
+  /** after a rename, the component is selected under its new name */
+  onSelect?(name: string | null): void;
+}
+
+/** The component's name: committed on Enter or leaving the field, Escape puts it back. */
+function NameField(props: { name: string; rename(to: string): void }): JSX.Element {
+  const [draft, setDraft] = useState<string | null>(null);
+  return (
+    <div className="sc-field" data-testid="prop-name">
+      <label htmlFor="prop-name" title="the component's name: every reference to it is renamed with it">
+        name
+      </label>
+      <input
+        id="prop-name"
+        value={draft ?? props.name}
+        aria-describedby="prop-name-help"
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={() => {
+          if (draft !== null && draft !== props.name) props.rename(draft.trim());
+          setDraft(null);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") (e.target as HTMLInputElement).blur();
+          if (e.key === "Escape") setDraft(null);
+        }}
+      />
+      <small id="prop-name-help">renaming it renames every reference to it</small>
+    </div>
+  );
 }
 
 const UNIT_WORDS: Record<string, string> = {
@@ -116,7 +146,7 @@ function Field(props: {
 }
 
 export function PropertyPanel(props: PropertyPanelProps): JSX.Element {
-  const { text, onTextChange, selected } = props;
+  const { text, onTextChange, selected, onSelect } = props;
   const [notice, setNotice] = useState<string | null>(null);
   const spec = useMemo(() => {
     try {
@@ -141,6 +171,7 @@ export function PropertyPanel(props: PropertyPanelProps): JSX.Element {
     else {
       setNotice(null);
       if (r.text !== text) onTextChange(r.text);
+      if (e.op === "rename") onSelect?.(r.name ?? e.to);
     }
   };
   const commit = (f: FieldDescriptor, raw: string) => {
@@ -167,6 +198,11 @@ export function PropertyPanel(props: PropertyPanelProps): JSX.Element {
         </p>
       ) : null}
       <form onSubmit={(e) => e.preventDefault()} aria-label={`Fields of ${selected}`}>
+        <NameField
+          key={selected}
+          name={selected}
+          rename={(to) => edit({ op: "rename", from: selected, to })}
+        />
         {fields.map((f) => (
           <Field key={`${selected}:${f.key}`} f={f} value={spec[f.key]} commit={commit} />
         ))}

@@ -1,7 +1,9 @@
 // Every node of the running design with its health, utilisation and facts,
 // and the live chaos buttons: kill, restart, slow, partition. Plain buttons in
-// a list, so the keyboard reaches each (Tab) and presses it (Enter/Space).
-import { type JSX, useState } from "react";
+// a list, so the keyboard reaches each (Tab) and presses it (Enter/Space). A
+// node of several instances has a choice of which one Kill and Restart act
+// on: all of them, or one.
+import { type JSX, memo, useState } from "react";
 import type { LiveFrame, NodeAction, NodeStatus } from "../../../src/live/frame.js";
 
 export interface InspectorProps {
@@ -48,16 +50,44 @@ export function Inspector({ frame, selected, onAction, disabled }: InspectorProp
   );
 }
 
-function NodeRow(props: {
+interface NodeRowProps {
   name: string;
   status: NodeStatus;
   selected: boolean;
   disabled: boolean;
   slowMs: number;
   onAction(name: string, action: NodeAction): void;
-}): JSX.Element {
+}
+
+/** What a row shows of its status: a new frame whose row would look the same does not redraw it. */
+const looksSame = (a: NodeStatus, b: NodeStatus): boolean =>
+  a.health === b.health &&
+  (a.utilization === null
+    ? b.utilization === null
+    : b.utilization !== null && Math.round(a.utilization * 100) === Math.round(b.utilization * 100)) &&
+  JSON.stringify(a.facts) === JSON.stringify(b.facts) &&
+  JSON.stringify(a.instances) === JSON.stringify(b.instances);
+
+const NodeRow = memo(
+  NodeRowView,
+  (a, b) =>
+    a.name === b.name &&
+    a.selected === b.selected &&
+    a.disabled === b.disabled &&
+    a.slowMs === b.slowMs &&
+    a.onAction === b.onAction &&
+    looksSame(a.status, b.status),
+);
+
+function NodeRowView(props: NodeRowProps): JSX.Element {
   const { name, status, selected, disabled, slowMs, onAction } = props;
+  /** the instance Kill and Restart act on (null: all) */
+  const [instance, setInstance] = useState<number | null>(null);
   const act = (action: NodeAction) => () => onAction(name, action);
+  const total = status.instances?.total ?? 0;
+  const one = instance !== null && instance < total ? instance : null;
+  const which = one === null ? name : `${name} instance ${one}`;
+  const only = one === null ? {} : { instance: one };
   const util = status.utilization;
   return (
     <li
@@ -86,14 +116,35 @@ function NodeRow(props: {
         </dl>
       )}
       <div className="node-actions" role="group" aria-label={`Faults for ${name}`}>
-        <button type="button" disabled={disabled} onClick={act({ type: "kill" })} aria-label={`Kill ${name}`}>
+        {total > 1 && (
+          <select
+            value={one === null ? "" : String(one)}
+            aria-label={`Instance of ${name} that Kill and Restart act on`}
+            data-testid={`instance-${name}`}
+            onChange={(e) => setInstance(e.target.value === "" ? null : Number(e.target.value))}
+          >
+            <option value="">all {total}</option>
+            {Array.from({ length: total }, (_, i) => (
+              <option key={i} value={String(i)}>
+                #{i}
+                {status.instances?.down.includes(i) ? " (down)" : ""}
+              </option>
+            ))}
+          </select>
+        )}
+        <button
+          type="button"
+          disabled={disabled}
+          onClick={act({ type: "kill", ...only })}
+          aria-label={`Kill ${which}`}
+        >
           Kill
         </button>
         <button
           type="button"
           disabled={disabled}
-          onClick={act({ type: "restart" })}
-          aria-label={`Restart ${name}`}
+          onClick={act({ type: "restart", ...only })}
+          aria-label={`Restart ${which}`}
         >
           Restart
         </button>

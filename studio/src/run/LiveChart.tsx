@@ -3,7 +3,7 @@
 // arrive. The chart is rebuilt only when its lines change (a new error cause);
 // otherwise new data is set on the existing plot. Its data is also on the
 // element (data-rows, data-sums) for tests and for anyone inspecting the page.
-import { type JSX, useEffect, useRef } from "react";
+import { type JSX, memo, useEffect, useMemo, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { type ChartSpec, paletteColor } from "../../../src/report/html/chart-spec.js";
@@ -92,7 +92,10 @@ function options(spec: ChartSpec, current: () => ChartSpec, width: number): uPlo
 const dataOf = (spec: ChartSpec): uPlot.AlignedData => [spec.x, ...spec.series.map((s) => s.values)];
 const shapeOf = (spec: ChartSpec): string => JSON.stringify(spec.series.map((s) => s.label));
 
-export function LiveChart({ spec, testId }: { spec: ChartSpec; testId?: string }): JSX.Element {
+/** Redrawn only when its spec changes (a new second of data, a fault), not on every frame of the panel. */
+export const LiveChart = memo(LiveChartView);
+
+function LiveChartView({ spec, testId }: { spec: ChartSpec; testId?: string }): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<{ u: uPlot; shape: string } | null>(null);
   const specRef = useRef(spec);
@@ -132,16 +135,17 @@ export function LiveChart({ spec, testId }: { spec: ChartSpec; testId?: string }
     };
   }, []);
 
-  const sums = Object.fromEntries(
-    spec.series.map((s) => [s.label, s.values.reduce<number>((a, v) => a + (v ?? 0), 0)]),
+  const sums = useMemo(
+    () =>
+      JSON.stringify(
+        Object.fromEntries(
+          spec.series.map((s) => [s.label, s.values.reduce<number>((a, v) => a + (v ?? 0), 0)]),
+        ),
+      ),
+    [spec],
   );
   return (
-    <figure
-      className="live-chart"
-      data-testid={testId}
-      data-rows={spec.x.length}
-      data-sums={JSON.stringify(sums)}
-    >
+    <figure className="live-chart" data-testid={testId} data-rows={spec.x.length} data-sums={sums}>
       <figcaption>
         <strong>{spec.title}</strong> {spec.note && <span className="muted">{spec.note}</span>}
       </figcaption>

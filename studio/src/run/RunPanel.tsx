@@ -3,7 +3,7 @@
 // live charts of throughput, latency and errors by cause, the selected
 // node's panel, every node's inspector with live chaos buttons; and the runs
 // kept, to compare or export. The engine runs in a Web Worker (useEngine).
-import { type JSX, useEffect, useMemo, useRef, useState } from "react";
+import { type JSX, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { liveCharts } from "../../../src/live/charts.js";
 import type { LiveFrame, NodeAction } from "../../../src/live/frame.js";
 import { type Speed, SPEEDS } from "../../../src/live/pace.js";
@@ -51,6 +51,8 @@ export function RunPanel({ text, file, selected, onFrame, actions }: RunPanelPro
       actions.current = null;
     };
   }, [actions, send]);
+
+  const act = useCallback((name: string, action: NodeAction) => send({ type: "act", name, action }), [send]);
 
   const keep = async () => {
     if (!loaded || keptNo.current === runNo.current) return;
@@ -228,14 +230,7 @@ export function RunPanel({ text, file, selected, onFrame, actions }: RunPanelPro
           ))}
         </section>
       )}
-      {frame && (
-        <Inspector
-          frame={frame.frame}
-          selected={selected}
-          disabled={frame.done}
-          onAction={(name, action) => engine.send({ type: "act", name, action })}
-        />
-      )}
+      {frame && <Inspector frame={frame.frame} selected={selected} disabled={frame.done} onAction={act} />}
       <Runs runs={runs} />
     </div>
   );

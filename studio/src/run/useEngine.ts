@@ -3,12 +3,31 @@
 // back, so a slow engine slows the ticks instead of queueing them), and keeps
 // what the frames bring: the latest frame, the series so far, each node's
 // recent history.
+//
+// While a run plays, the engine's frames come once per animation frame, but
+// the page shows them at most every UI_FRAME_MS: numbers and colours that
+// change 60 times a second cannot be read, and each showing costs a React
+// commit, a layout and a paint that the 60 fps animation of the page (the
+// dots, scrolling) needs more. The series and the node histories take every
+// frame; the requests along each edge are summed over the frames not shown.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { NodeHistory, SeriesBuffer } from "../../../src/live/charts.js";
 import type { EngineFrame, FromEngine, ToEngine } from "../../../src/live/protocol.js";
-import type { LiveFrame } from "../../../src/live/frame.js";
+import type { Flow, LiveFrame } from "../../../src/live/frame.js";
 import type { LoggedIntervention } from "../../../src/live/session.js";
 import type { Report } from "../../../src/report/json.js";
+
+/** Wall time between two frames shown while playing (20 a second). */
+export const UI_FRAME_MS = 50;
+
+/** Sums the flows of frames not shown into `into`, by edge. */
+function addFlows(into: Map<string, Flow>, flows: readonly Flow[]): void {
+  for (const f of flows) {
+    const key = `${f.from}->${f.to}`;
+    const had = into.get(key);
+    into.set(key, had ? { ...had, count: had.count + f.count } : f);
+  }
+}
 
 export interface Loaded {
   design: string;
@@ -49,6 +68,8 @@ export function useEngine(onFrame: (f: LiveFrame | null) => void): Engine {
   const raf = useRef(0);
   const pendingText = useRef("");
   const reports = useRef<((r: { report: Report; log: LoggedIntervention[] }) => void)[]>([]);
+  const unshownFlows = useRef(new Map<string, Flow>());
+  const lastShown = useRef(Number.NEGATIVE_INFINITY);
   const onFrameRef = useRef(onFrame);
   onFrameRef.current = onFrame;
   const [state, setState] = useState<EngineState>({
@@ -78,6 +99,7 @@ export function useEngine(onFrame: (f: LiveFrame | null) => void): Engine {
       const m = e.data;
       switch (m.type) {
         case "loaded":
+          unshownFlows.current.clear();
           series.current = new SeriesBuffer();
           history.current = new NodeHistory();
           setState((s) => ({
@@ -108,8 +130,18 @@ export function useEngine(onFrame: (f: LiveFrame | null) => void): Engine {
           const wasPlaying = playing.current;
           playing.current = m.playing;
           if (m.playing && !wasPlaying && raf.current === 0) raf.current = requestAnimationFrame(loop);
-          setState((s) => ({ ...s, frame: m, version: s.version + 1 }));
-          onFrameRef.current(m.frame);
+          addFlows(unshownFlows.current, m.frame.flows);
+          // a frame that starts, stops or ends the run, or answers a request while paused, always shows
+          const now = performance.now();
+          if (m.playing && wasPlaying && now - lastShown.current < UI_FRAME_MS) return;
+          lastShown.current = now;
+          const shown: EngineFrame = {
+            ...m,
+            frame: { ...m.frame, flows: [...unshownFlows.current.values()] },
+          };
+          unshownFlows.current.clear();
+          setState((s) => ({ ...s, frame: shown, version: s.version + 1 }));
+          onFrameRef.current(shown.frame);
           return;
         }
       }
