@@ -25,6 +25,7 @@ import { CONFLICT, ERROR, OK, RATE_LIMITED, SOLD_OUT, TIMEOUT } from "./outcomes
 import type { Component, ComponentReport, Sim } from "./runtime.js";
 import { DualWriteLedger } from "../mechanisms/dual-write-ledger.js";
 import { SEEN_NEW, type SeenFilter, urlOf } from "../mechanisms/seen-filter.js";
+import { COUNTER_KEY, MINT_FAIL, MINT_FETCH, type MintStep } from "./mint-step.js";
 import { FanOut, fanOutKey } from "../mechanisms/fan-out.js";
 import { LocalCache, type LocalCacheConfig } from "./local-cache.js";
 import type { Sessions } from "./sessions.js";
@@ -104,6 +105,7 @@ export type Step =
     }
   | SagaStep
   | ReserveStep
+  | MintStep
   | PreferencesStep
   | RequestStep
   | {
@@ -250,6 +252,8 @@ const UPDATE_WRITE = 5;
 /** phases of a two-phase commit */
 const TXN_PREPARE = 6;
 const TXN_COMMIT = 7;
+/** a mint step has begun (its draws are counted in job.aux) */
+const MINTING = 8;
 
 /** Counts a request a limit step sees, and keeps the most one key brought within a window. */
 function offered(meter: SlidingLog, stats: LimitStepStats, key: number, now: number): void {
@@ -284,6 +288,8 @@ export class Service extends Station {
   private releaseEv = -1;
   /** every seen step of every route, in the order written */
   private seenSteps: Extract<Step, { type: "seen" }>[] = [];
+  /** every mint step of every route, in the order written */
+  private mintSteps: MintStep[] = [];
   /** every fan-out step of every route, in the order written */
   private fanOutSteps: FanOutStats[] = [];
   /** the fan-outs in progress, by request job id (bounded by the requests in flight) */
@@ -373,6 +379,9 @@ export class Service extends Station {
     );
     this.seenSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
       p.flatMap((s) => (s.type === "seen" ? [s] : [])),
+    );
+    this.mintSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
+      p.filter((s): s is MintStep => s.type === "mint"),
     );
     this.fanOutSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
       p.flatMap((s) => (fanned(s) ? [s.fanout.stats] : [])),
@@ -467,6 +476,20 @@ export class Service extends Station {
         case "seen": {
           // seen before, or so the filter says: skipped, a handled outcome
           if (step.filter.check(urlOf(job.key, job.page)) !== SEEN_NEW) return this.finish(job, OK);
+          job.step++;
+          continue;
+        }
+        case "mint": {
+          if (job.phase !== MINTING) {
+            job.phase = MINTING;
+            step.begin(job);
+          }
+          const code = step.run(job);
+          if (code === MINT_FAIL) return this.finish(job, CONFLICT);
+          if (code < 0) return this.mintCall(job, step, code);
+          // the new link's code is the request's key from here on (the write that stores it)
+          job.key = code;
+          job.phase = 0;
           job.step++;
           continue;
         }
@@ -655,6 +678,7 @@ export class Service extends Station {
     const job = sim.pool.jobs[c.parent];
     const step = this.plan(job)[job.step];
     if (job.cancelled) {
+      if (step.type === "mint") step.abandoned(c, this.alive[job.instance] === 1);
       // a row lock taken for a request that is gone is released, as a dropped connection's would be
       if ((c.op === OP_READ_LOCK || c.op === OP_READ_SHARED) && c.outcome === OK) this.releaseLock(c, step);
       // requests of a live instance waiting for this load still get its answer
@@ -679,6 +703,7 @@ export class Service extends Station {
     if (step.type === "transaction") return this.transacted(job, c, step);
     if (step.type === "saga") return this.sagas.answered(job, c);
     if (step.type === "request") return this.rpc.sent(job, c, step);
+    if (step.type === "mint") return this.mintAnswered(job, c, step);
     if (step.type === "read" && (step.scatter || salted(step, job.key))) return this.gathered(job, c);
     if (step.type === "read" && job.phase === ASK_CACHE) return this.caches.answered(job, c, step);
     if (outcome !== OK) {
@@ -712,6 +737,39 @@ export class Service extends Station {
     sim.release(c);
     job.phase = 0;
     job.step++;
+    this.advance(job);
+  }
+
+  /** A mint needs a call: a range from the counter's store (a write of its row), or a read of the drawn code. */
+  private mintCall(job: Job, step: MintStep, action: number): void {
+    const c = this.sim.child(job, this, job.instance);
+    if (action === MINT_FETCH) {
+      c.op = OP_WRITE;
+      c.key = COUNTER_KEY;
+      c.policy = 0;
+    } else {
+      c.op = OP_READ;
+      c.key = step.random!.candidate;
+      c.policy = step.readPolicy;
+    }
+    // not a logical write of the request's: no idempotency key, ledger or duplicate pairing
+    c.path = 0;
+    c.idem = 0;
+    c.ledger = 0;
+    this.sim.send(c, step.store!, -1);
+  }
+
+  /** The counter's store or the code's read answered: the mint goes on (or fails with the call). */
+  private mintAnswered(job: Job, c: Job, step: MintStep): void {
+    const { outcome, op, key } = c;
+    this.sim.release(c);
+    if (outcome !== OK) return this.finish(job, outcome);
+    if (op === OP_WRITE) step.fetched(job.instance);
+    else if (step.readBack(key) >= 0) {
+      job.key = key;
+      job.phase = 0;
+      job.step++;
+    }
     this.advance(job);
   }
 
@@ -1054,6 +1112,7 @@ export class Service extends Station {
 
   override kill(instance: number): void {
     super.kill(instance);
+    for (const m of this.mintSteps) m.lost(instance);
     if (this.sessions?.mode === "in-memory") this.sessions.drop(instance);
   }
 
@@ -1090,6 +1149,8 @@ export class Service extends Station {
 
   /** A newly launched instance starts cold: no in-process cache, no cached directory answers. */
   override instanceStarted(instance: number): void {
+    // ranges left by a stopped instance of this slot are gone with it
+    for (const m of this.mintSteps) m.lost(instance);
     this.l1?.clear(instance);
     this.lookups[instance]?.clear();
   }
@@ -1110,6 +1171,7 @@ export class Service extends Station {
         peakPerWindow: l.peakPerWindow && { ...l.peakPerWindow },
       }));
     }
+    if (this.mintSteps.length > 0) base.mints = this.mintSteps.map((m) => m.report());
     if (this.prefSteps.length > 0) base.preferences = this.prefSteps.map((s) => s.report());
     if (this.seenSteps.length > 0)
       base.seen = this.seenSteps.map((s) => ({

@@ -66,6 +66,7 @@ import {
 import { buildRelays, outboxLedger, wireEvents } from "./build-events.js";
 import { sagaStep } from "./build-saga.js";
 import { SeenFilter } from "../mechanisms/seen-filter.js";
+import { mintStep } from "./build-mint.js";
 import { stepCalls } from "./validate-saga.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
 import { DEFAULTS } from "./defaults.js";
@@ -269,6 +270,7 @@ export function buildSimulation(d: Design, seed: number): Simulation {
               s.reserve.hold ?? DEFAULTS.reserveHold,
               s.reserve.units ?? 1,
             );
+          if ("mint" in s) return mintStep(name, route, i, s.mint, byName, sim);
           if ("seen" in s)
             return {
               type: "seen",

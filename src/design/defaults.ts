@@ -8,6 +8,13 @@ const logn = (median: number, p99: number): DistSpec => ({ type: "lognormal", me
 export const DEFAULTS = {
   /** how long a reserve step holds a checkout's units for its payment (CR-08: 10 minutes) */
   reserveHold: 600_000,
+  /** ids per range a mint step's instance takes from its counter */
+  mintRange: 1000,
+  /**
+   * draws a mint with a Bloom filter alone may make: its draws take no time, and
+   * the filter may flag every free code, so "until a free code" could never end
+   */
+  mintFilterAttempts: 1000,
   /** how often a preferences step's quiet hours recur: a day */
   quietHoursEvery: 86_400_000,
   latency: {

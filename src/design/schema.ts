@@ -965,7 +965,76 @@ const SeenStepSchema = z.strictObject({
     }),
 });
 
-const RouteStepSchema = z.union([...StepSchema.options, SagaStepSchema, ReserveStepSchema, SeenStepSchema]);
+/** Codes in use before the run: a count, or a share of the space written with %. */
+export type Preload = { count: number } | { share: number };
+const PRELOAD_EXPECTED = "a count of codes such as 100k, or a share of the space such as 90%";
+function parsePreload(v: string | number): Preload {
+  if (typeof v === "string" && v.trim().endsWith("%")) return { share: parsePercent(v) };
+  const count = parseCount(v);
+  if (!Number.isInteger(count) || count < 0)
+    throw new UnitError(
+      `${v} is not a whole number of codes`,
+      PRELOAD_EXPECTED,
+      undefined,
+      "or a share: 50%",
+    );
+  return { count };
+}
+
+/**
+ * How a URL shortener mints a new link's short code (a service route's step
+ * only): from ranges of a counter, or drawn at random and checked.
+ */
+const MintStepSchema = z.strictObject({
+  mint: z
+    .strictObject({
+      codes: z.enum(["counter", "random"]).meta({
+        description:
+          "counter: ids from a central counter, taken in ranges by each instance, unique by construction; random: a code drawn uniformly from the 62^length, checked and drawn again while in use",
+      }),
+      length: z.number().int().min(1).meta({
+        description: "characters of base62 in a code, 1 to 8: the space holds 62^length codes",
+      }),
+      store: Name.optional().meta({
+        description:
+          "a database: counter: the counter's row, one write per range taken (required); random: the codes, read to check a draw (every draw without a bloom filter, only the draws it flags with one)",
+      }),
+      range: PositiveInt.optional().meta({
+        description: "counter: ids per range an instance takes from the counter (default 1000)",
+      }),
+      bloom: z
+        .strictObject({
+          bits: PositiveInt.meta({ description: "m: bits in the filter (at most 2^32)" }),
+          hashes: PositiveInt.meta({ description: "k: probe positions per code, 1 to 64" }),
+        })
+        .optional()
+        .meta({
+          description:
+            "random: a Bloom filter of the codes in use, shared by the instances: a code it clears is free, taken without a read; one it flags is read from the store, or (no store) drawn again",
+        }),
+      attempts: PositiveInt.optional().meta({
+        description:
+          "random: draws a creation may make; past them it fails with conflict (default: until a free code with a store; 1000 with a Bloom filter alone, whose draws take no time and which may flag every free code)",
+      }),
+      preload: unit(parsePreload, PRELOAD_EXPECTED, ["100k", "90%"]).optional().meta({
+        description:
+          "codes in use at the start (links made before the run): a count or a share of the space; random: drawn uniformly, counter: the ids below it (default 0)",
+      }),
+      name: z.string().optional().meta({ description: "the step's name in the report (default: the route)" }),
+    })
+    .meta({
+      description:
+        "mint the new link's short code; the request's key becomes the code, so a write step after it stores the link under its code",
+    }),
+});
+
+const RouteStepSchema = z.union([
+  ...StepSchema.options,
+  SagaStepSchema,
+  ReserveStepSchema,
+  SeenStepSchema,
+  MintStepSchema,
+]);
 
 // ---------- capacity changes (autoscaling, resize, deployments) ----------
 

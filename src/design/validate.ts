@@ -6,6 +6,7 @@ import { LOGICAL_LIMIT } from "../mechanisms/partitioning.js";
 import { DEFAULTS } from "./defaults.js";
 import { cacheProblems } from "./validate-cache.js";
 import { seenProblems } from "./validate-seen.js";
+import { mintProblems } from "./validate-mint.js";
 import { capacityProblems, initialInstances } from "./validate-capacity.js";
 import { cdnProblems } from "./validate-cdn.js";
 import { costProblems } from "./validate-cost.js";
@@ -342,6 +343,15 @@ export function validateDesign(d: Design): Problem[] {
               out.push(...levelProblems(s.consistency, [...p, "consistency"], db, s.read));
             }
             if ("transaction" in s) ref([...p, "transaction"], s.transaction, ["database"], "transaction");
+            if ("mint" in s && s.mint.store !== undefined) {
+              const db = ref([...p, "mint", "store"], s.mint.store, ["database"], "mint store");
+              if (db?.kind === "database" && db.sharding?.directory)
+                out.push({
+                  path: [...p, "mint", "store"],
+                  message: `database "${s.mint.store}" is sharded by a directory; a mint step's calls do not look keys up`,
+                  hint: "keep the counter (or the codes) in a database sharded by hash",
+                });
+            }
             if ("request" in s) {
               ref([...p, "request"], s.request, ["queue"], "request");
               out.push(...requestProblems(s.request, p, d));
@@ -585,6 +595,7 @@ export function validateDesign(d: Design): Problem[] {
 
   out.push(...cacheProblems(d));
   out.push(...seenProblems(d));
+  out.push(...mintProblems(d));
   out.push(...cycles(d));
   if (out.length === 0) out.push(...routeCoverage(d));
 

@@ -370,6 +370,28 @@ interface LimitStepReport {
   peakPerWindow: { windowMs: number; units: number } | null;
 }
 
+interface MintStepReport {
+  name: string;
+  codes: "counter" | "random";
+  occupancy: number;
+  minted: number;
+  exhausted: number;
+  drawsPerMint: number;
+  expectedDrawsPerMint: number;
+  reads: number;
+  falsePositives: number;
+  counter: { blocks: number; skipped: number } | null;
+}
+
+/** One line per mint step: codes given, and what they cost (draws and reads, or ranges and skipped ids). */
+function mintLine(name: string, m: MintStepReport, n: (v: number) => string): string {
+  const head = `${name} mint ${m.name}: ${n(m.minted)} ${m.codes} codes, ${(100 * m.occupancy).toFixed(1)}% of the space in use`;
+  const failed = m.exhausted > 0 ? `, ${n(m.exhausted)} found none` : "";
+  if (m.counter)
+    return `${head}${failed}; ${n(m.counter.blocks)} ranges taken, ${n(m.counter.skipped)} ids skipped`;
+  return `${head}${failed}; ${m.drawsPerMint.toFixed(2)} draws a code (${m.expectedDrawsPerMint.toFixed(2)} expected), ${n(m.reads)} reads, ${n(m.falsePositives)} false positives`;
+}
+
 interface PreferencesStepReport {
   category: string;
   checked: number;
@@ -410,6 +432,11 @@ function limitStepLines(rep: Report): string[] {
       out.push(
         `${name} seen ${s.name}: ${n(s.checked)} checked, ${n(s.duplicates)} duplicates skipped, ${n(s.falsePositives)} false positives (${s.expectedFalsePositives.toFixed(1)} expected)`,
       );
+  }
+  for (const [name, c] of Object.entries(rep.components)) {
+    const mints = (c as { mints?: unknown }).mints;
+    if (c.kind !== "service" || !Array.isArray(mints)) continue;
+    for (const m of mints as MintStepReport[]) out.push(mintLine(name, m, n));
   }
   for (const [name, c] of Object.entries(rep.components)) {
     const prefs = (c as { preferences?: unknown }).preferences;
