@@ -26,8 +26,8 @@ const NOT_REFERENCES: [RegExp, string][] = [
   [/(\.instanceType|\.pricing)$/, "a price catalogue entry"],
   [/\.version$/, "a version's name"],
   [
-    /(\.group|\.limit\.name|\.limits\[\]\.name|\.saga\[\]\.name|\.seen\.name)$/,
-    "a name of its own (group, limit, stage, seen filter)",
+    /(\.group|\.limit\.name|\.limits\[\]\.name|\.saga\[\]\.name|\.seen\.name|\.mint\.name|\.preferences\.category)$/,
+    "a name of its own (group, limit, stage, filter, mint, category)",
   ],
   [/\.fanout\.count$/, "a count (distribution)"],
   [/(\.popularity|\.cacheControl|\.variesBy\[\]|\.vary\[\])$/, "a value in its own grammar"],

@@ -44,8 +44,18 @@ function stepFields(prefix: string, saga: boolean): ReferenceField[] {
     { path: `${prefix}.publish`, role: "publish", kinds: ["topic", "queue", "exchange"] },
     { path: `${prefix}.request`, role: "request", kinds: ["queue"] },
     { path: `${prefix}.notify`, role: "notify", kinds: ["realtime"] },
+    {
+      path: `${prefix}.preferences.deferTo`,
+      role: "defer",
+      kinds: ["topic", "queue", "exchange"],
+      required: true,
+    },
   ];
-  if (saga) out.push({ path: `${prefix}.saga[].call`, role: "saga", kinds: CALLEES });
+  if (saga)
+    out.push(
+      { path: `${prefix}.saga[].call`, role: "saga", kinds: CALLEES },
+      { path: `${prefix}.mint.store`, role: "mint", kinds: ["database"], required: true },
+    );
   return out;
 }
 
