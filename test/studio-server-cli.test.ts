@@ -93,6 +93,8 @@ describe("archsim studio", () => {
       }
     });
     expect(readFileSync(opened, "utf8").trim()).toBe(urlOf(s.out()));
+    // the browser can write its file before the studio's stderr line reaches us
+    await until(() => s.err().includes("opening "));
     expect(s.err()).toContain(`opening ${urlOf(s.out())} with ${fake}`);
     s.child.kill("SIGINT");
     expect(await s.exit).toBe(0);
