@@ -2,18 +2,17 @@
 import { BlockService } from "../components/block-store.js";
 import { QUEUE_FULL } from "../components/outcomes.js";
 import { sampler } from "../kernel/distributions.js";
-import { DEFAULTS } from "./defaults.js";
+import { DEFAULTS, queueCap } from "./defaults.js";
 import type { ComponentSpec } from "./schema.js";
 
 type BlockStoreSpec = Extract<ComponentSpec, { kind: "block-store" }>;
 
 export function buildBlockStore(name: string, c: BlockStoreSpec): BlockService {
   const D = DEFAULTS.blockStore;
-  const q = c.queue ?? D.queue;
   return new BlockService(name, {
     instances: c.instances ?? D.instances,
     concurrency: c.concurrency ?? D.concurrency,
-    queue: q === "unbounded" ? Number.POSITIVE_INFINITY : q,
+    queue: queueCap(c.queue, D.queue),
     rejectCause: QUEUE_FULL,
     blocks: {
       blockSize: c.blockSize ?? D.blockSize,

@@ -9,7 +9,7 @@ import type { Component, Sim } from "../components/runtime.js";
 import type { Step } from "../components/service.js";
 import { sampler } from "../kernel/distributions.js";
 import { isBucket, type LimiterSpec, SlidingLog } from "../mechanisms/rate-limiters.js";
-import { DEFAULTS } from "./defaults.js";
+import { DEFAULTS, queueCap } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 
 type GatewaySpec = Extract<ComponentSpec, { kind: "gateway" }>;
@@ -19,9 +19,6 @@ type LimitStepSpec = Extract<StepSpec, { limit: unknown }>;
 /** What a limiter is made of: a gateway's limit or a limit step's. */
 type LimitCore = Pick<LimitSpec, "algorithm" | "limit" | "window" | "rate" | "burst" | "tiers">;
 type StoreSpec = Extract<ComponentSpec, { kind: "limiter-store" }>;
-
-const queueCap = (q: number | "unbounded" | undefined, dflt: number) =>
-  q === undefined ? dflt : q === "unbounded" ? Number.POSITIVE_INFINITY : q;
 
 /** Every plan named by a workload's population gets a tier index, in order of first mention. */
 export function registerTiers(d: Design, sim: Sim): void {

@@ -16,7 +16,7 @@ import { Topic } from "../components/topic.js";
 import { sampler } from "../kernel/distributions.js";
 import { newAutoscaler } from "./build-capacity.js";
 import { BROKER_PROFILES } from "./broker-profiles.js";
-import { DEFAULTS } from "./defaults.js";
+import { DEFAULTS, queueCap } from "./defaults.js";
 import type { ComponentSpec, Design } from "./schema.js";
 import { parseCapacity } from "./validate.js";
 export { routesOf } from "./validate-messaging.js";
@@ -80,11 +80,10 @@ function publishRouting(s: Extract<StepSpec, { publish: string }>, x: Exchange):
 function exchange(name: string, c: ExchangeSpec): Exchange {
   const D = DEFAULTS.queue;
   const profile = BROKER_PROFILES.rabbitmq;
-  const q = c.queue ?? D.queue;
   return new Exchange(name, {
     instances: c.nodes ?? D.nodes,
     concurrency: c.concurrency ?? profile.concurrency,
-    queue: q === "unbounded" ? Number.POSITIVE_INFINITY : q,
+    queue: queueCap(c.queue, D.queue),
     rejectCause: QUEUE_FULL,
     type: c.type,
     opTime: sampler(c.opTime ?? profile.opTime),
@@ -150,11 +149,10 @@ export function buildMessaging(
 function topic(name: string, c: TopicSpec, groups: number): Topic {
   const D = DEFAULTS.topic;
   const profile = BROKER_PROFILES[c.profile ?? D.profile];
-  const queue = c.queue ?? D.queue;
   return new Topic(name, {
     instances: c.brokers ?? D.brokers,
     concurrency: c.concurrency ?? profile.concurrency,
-    queue: queue === "unbounded" ? Number.POSITIVE_INFINITY : queue,
+    queue: queueCap(c.queue, D.queue),
     rejectCause: QUEUE_FULL,
     partitions: c.repartition?.partitions ?? c.partitions ?? D.partitions,
     initialPartitions: c.partitions ?? D.partitions,
@@ -254,11 +252,10 @@ function queue(name: string, c: QueueSpec): Queue {
   const D = DEFAULTS.queue;
   const profile = BROKER_PROFILES[c.profile ?? D.profile];
   const semantics = profile.semantics as QueueConfig["semantics"];
-  const q = c.queue ?? D.queue;
   return new Queue(name, {
     instances: c.nodes ?? D.nodes,
     concurrency: c.concurrency ?? profile.concurrency,
-    queue: q === "unbounded" ? Number.POSITIVE_INFINITY : q,
+    queue: queueCap(c.queue, D.queue),
     rejectCause: QUEUE_FULL,
     order: (c.type ?? D.type) === "fifo" ? "fifo" : c.priorities ? "priority" : "standard",
     opTime: sampler(c.opTime ?? profile.opTime),

@@ -69,7 +69,7 @@ import { SeenFilter } from "../mechanisms/seen-filter.js";
 import { mintStep } from "./build-mint.js";
 import { stepCalls } from "./validate-saga.js";
 import { configureFleet, configureSessions, sessionStep } from "./build-capacity.js";
-import { DEFAULTS } from "./defaults.js";
+import { DEFAULTS, queueCap } from "./defaults.js";
 import type { ComponentSpec, Design, FanOutDesign } from "./schema.js";
 import {
   DEFAULT_REGION,
@@ -115,9 +115,6 @@ export function networkSpec(d: Design): NetworkSpec {
     }),
   };
 }
-
-const queueCap = (q: number | "unbounded" | undefined, dflt: number) =>
-  q === undefined ? dflt : q === "unbounded" ? Number.POSITIVE_INFINITY : q;
 
 export function buildSimulation(d: Design, seed: number): Simulation {
   const spec = networkSpec(d);

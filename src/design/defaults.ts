@@ -314,3 +314,7 @@ export const DEFAULTS = {
   keys: 1e6,
   users: 10000,
 };
+
+/** A design's queue bound: its default when absent, no bound for "unbounded". */
+export const queueCap = (q: number | "unbounded" | undefined, dflt: number): number =>
+  q === undefined ? dflt : q === "unbounded" ? Number.POSITIVE_INFINITY : q;
