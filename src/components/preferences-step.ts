@@ -99,7 +99,8 @@ export class PreferencesStep {
     if (held > this.stats.maxHeldMs) this.stats.maxHeldMs = held;
   }
 
-  report(): Record<string, unknown> {
+  /** `held`: the deferred messages still in the service's scheduler (waiting, or being published) */
+  report(held: number): Record<string, unknown> {
     const s = this.stats;
     return {
       route: s.route,
@@ -110,7 +111,7 @@ export class PreferencesStep {
       deferred: s.deferred,
       bypassed: s.bypassed,
       released: s.released,
-      held: s.deferred - s.released,
+      held,
       releaseRetries: s.releaseRetries,
       meanHeldMs: s.released > 0 ? s.totalHeldMs / s.released : null,
       maxHeldMs: s.released > 0 ? s.maxHeldMs : null,

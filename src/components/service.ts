@@ -368,24 +368,16 @@ export class Service extends Station {
   define(plans: Map<number, Step[]>, fallback: Step[] | null): void {
     for (const [route, steps] of plans) this.plans[route] = steps;
     this.fallback = fallback;
-    this.limitSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
-      p.flatMap((s) => (s.type === "limit" ? [s.stats] : [])),
-    );
-    this.reserveSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
-      p.filter((s): s is ReserveStep => s.type === "reserve"),
-    );
-    this.prefSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
-      p.filter((s): s is PreferencesStep => s.type === "preferences"),
-    );
-    this.seenSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
-      p.flatMap((s) => (s.type === "seen" ? [s] : [])),
-    );
-    this.mintSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
-      p.filter((s): s is MintStep => s.type === "mint"),
-    );
-    this.fanOutSteps = [...plans.values(), ...(fallback ? [fallback] : [])].flatMap((p) =>
-      p.flatMap((s) => (fanned(s) ? [s.fanout.stats] : [])),
-    );
+    // every step of every route and the fallback, in the order written, for the report's per-step lists
+    const all = [...plans.values(), ...(fallback ? [fallback] : [])].flat();
+    const ofType = <T extends Step["type"]>(t: T) =>
+      all.filter((s): s is Extract<Step, { type: T }> => s.type === t);
+    this.limitSteps = ofType("limit").map((s) => s.stats);
+    this.reserveSteps = ofType("reserve");
+    this.prefSteps = ofType("preferences");
+    this.seenSteps = ofType("seen");
+    this.mintSteps = ofType("mint");
+    this.fanOutSteps = all.flatMap((s) => (fanned(s) ? [s.fanout.stats] : []));
   }
 
   /** A request ends: its reservations are bought (success) or left to expire (failure) first. */
@@ -1172,7 +1164,13 @@ export class Service extends Station {
       }));
     }
     if (this.mintSteps.length > 0) base.mints = this.mintSteps.map((m) => m.report());
-    if (this.prefSteps.length > 0) base.preferences = this.prefSteps.map((s) => s.report());
+    if (this.prefSteps.length > 0) {
+      // held: counted in the scheduler itself (not deferred - released), so the report's
+      // released + held = deferred is a check that no deferred message went missing
+      const held = new Map<PreferencesStep, number>();
+      for (const [step] of this.deferred.values()) held.set(step, (held.get(step) ?? 0) + 1);
+      base.preferences = this.prefSteps.map((s) => s.report(held.get(s) ?? 0));
+    }
     if (this.seenSteps.length > 0)
       base.seen = this.seenSteps.map((s) => ({
         name: s.name,
